@@ -1,0 +1,130 @@
+"""The Convolution lab's displays: the size formula, one step, a real photo, and the check."""
+
+import numpy as np
+import streamlit as st
+import torch
+
+from cvcore import conv, images, kernels
+from cvcore.conv import ConvTrace, format_number
+from cvcore.errors import CvcoreError
+from cvcore.viz import conv_figures
+from ui.image_input import image_input, selected_sample
+
+__all__ = ["size_formula", "step_panel", "photo_panel", "computation_expander", "check_expander"]
+
+_CHART = {"displayModeBar": False}
+
+
+def _axis_formula(axis: str, n: int, f: int, pads: "tuple[int, int]", s: int, d: int) -> str:
+    before, after = pads
+    two_p = f"2 \\cdot {before}" if before == after else f"({before} + {after})"
+    inner = n + before + after - d * (f - 1) - 1
+    value = inner // s + 1 if inner >= 0 else None
+    result = f"= \\lfloor {inner} / {s} \\rfloor + 1 = {value}" if value is not None else f"= \\lfloor {inner} / {s} \\rfloor + 1 \\le 0"
+    return (f"n_{{{axis}}}' = \\left\\lfloor \\frac{{{n} + {two_p} - {d}\\,({f} - 1) - 1}}{{{s}}} \\right\\rfloor + 1 {result}")
+
+
+def size_formula(image: torch.Tensor, kernel: torch.Tensor, settings: dict) -> None:
+    """The course's output-size formula with the current numbers, for height and width."""
+    st.markdown(r"**Output size** $\;n' = \left\lfloor \dfrac{n + 2p - d(f-1) - 1}{s} \right\rfloor + 1$ "
+                r"(with d = 1 this is the course's $\lfloor \frac{n + 2p - f}{s} + 1 \rfloor$)")
+    try:
+        top, bottom, left, right = conv.resolve_padding(settings["padding"], tuple(kernel.shape),
+                                                        settings["stride"], settings["dilation"])
+    except CvcoreError:
+        return
+    s, d = settings["stride"], settings["dilation"]
+    height = _axis_formula("H", image.shape[0], kernel.shape[0], (top, bottom), s, d)
+    width = _axis_formula("W", image.shape[1], kernel.shape[1], (left, right), s, d)
+    if height.replace("n_{H}", "n_{W}") == width:  # a square case: one line says it
+        st.latex(width.replace("n_{W}'", "n_H' = n_W'"))
+    else:
+        st.latex(height)
+        st.latex(width)
+
+
+def step_panel(trace: ConvTrace, index: int) -> None:
+    """The padded input with the window, the kernel and the output so far, and the sum written out."""
+    step = trace.step(index)
+    fig_in, fig_k, fig_out = conv_figures(trace, index)
+    if trace.padded.shape[1] <= 12:
+        left, middle, right = st.columns([3, 1.4, 2.4])
+    else:  # a big grid gets the full width, kernel and output go below it
+        left = st.container()
+        middle, right = st.columns([1, 3])
+    left.plotly_chart(fig_in, config=_CHART, key="conv_fig_in", width="content")
+    middle.plotly_chart(fig_k, config=_CHART, key="conv_fig_k", width="content")
+    right.plotly_chart(fig_out, config=_CHART, key="conv_fig_out", width="content")
+    st.markdown(f"**Output cell (row {step.row}, column {step.col})**, window rows {step.rows[0]}..{step.rows[-1]}, "
+                f"columns {step.cols[0]}..{step.cols[-1]} of the padded input:")
+    st.code(step.expression(), language=None, wrap_lines=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _filtered_sample(name: str, kernel_rows: tuple, settings_items: tuple, gray: bool):
+    image = images.fit_within(images.sample_image(name), 512)[0]
+    return _filter(image, kernel_rows, settings_items, gray)
+
+
+def _filter(image, kernel_rows, settings_items, gray):
+    img = image.convert("L") if gray else image.convert("RGB")
+    out = conv.apply_kernel(images.to_tensor(img) * 255, torch.tensor(kernel_rows), **dict(settings_items))  # [C, H', W']
+    signed = bool(out.min() < 0)
+    return np.asarray(img), images.to_uint8(out, symmetric=signed), signed
+
+
+def photo_panel(kernel: torch.Tensor, settings: dict) -> None:
+    """The chosen kernel applied to a whole photo, shown beside it."""
+    st.subheader("Apply the kernel to a real photo")
+    gray = st.toggle("Grayscale first", value=True, key="conv.photo_gray",
+                     help="Off: the kernel is applied to R, G and B separately")
+    image = image_input("conv_photo", default_sample="chelsea", label="Photo")
+    if image is None:
+        return
+    real = dict(settings, padding="same" if settings["stride"] == 1 else settings["padding"])
+    items, rows = tuple(sorted(real.items())), tuple(map(tuple, kernel.tolist()))
+    try:
+        sample = selected_sample("conv_photo")
+        if sample is not None:
+            before, after, signed = _filtered_sample(sample, rows, items, gray)
+        else:
+            before, after, signed = _filter(images.fit_within(image, 512)[0], rows, items, gray)
+    except CvcoreError as exc:
+        st.error(str(exc))
+        return
+    a, b = st.columns(2)
+    a.image(before, caption=f"Input {before.shape[1]}x{before.shape[0]}", width="stretch")
+    note = " (grey = 0, bright = positive, dark = negative)" if signed else ""
+    b.image(after, caption=f"Output {after.shape[1]}x{after.shape[0]}{note}", width="stretch")
+    st.caption("'same' padding is used at stride 1 so the output lines up with the photo." if settings["stride"] == 1 else
+               "At stride > 1 the output is smaller than the photo, as the size formula says.")
+
+
+def computation_expander(trace: ConvTrace, index: int) -> None:
+    with st.expander("How it is computed"):
+        step = trace.step(index)
+        sh, sw = trace.stride
+        dh, dw = trace.dilation
+        st.markdown(
+            "Each output cell is the sum of the window times the kernel, element by element:\n\n"
+            f"$$\\text{{out}}[i, j] = \\sum_{{m,n}} x_{{\\text{{pad}}}}[i \\cdot {sh} + m \\cdot {dh},\\; "
+            f"j \\cdot {sw} + n \\cdot {dw}] \\cdot w[m, n]$$"
+        )
+        st.markdown(f"For cell ({step.row}, {step.col}): `{step.expression()}`")
+        if trace.flip:
+            st.markdown("**True convolution**: the kernel is rotated by 180 degrees before sliding. "
+                        "The course's note: deep-learning libraries skip the flip (cross-correlation); since the "
+                        "weights are learned, a flipped kernel is learned just as well.")
+        else:
+            st.markdown("This is **cross-correlation**, what deep learning calls convolution. The course's technical "
+                        "note: a textbook convolution first flips the kernel (turn on *True convolution* to see it), "
+                        "which makes it associative, (A * B) * C = A * (B * C); CNNs do not need that property.")
+
+
+def check_expander(trace: ConvTrace) -> None:
+    with st.expander("Check against PyTorch"):
+        ref = conv.reference_output(trace)
+        diff = float((ref - trace.output).abs().max())
+        st.markdown(f"`torch.nn.functional.conv2d` gives shape {tuple(ref.shape)}; the largest difference from the "
+                    f"step-by-step result is **{format_number(diff) if diff else '0'}**.")
+        (st.success if diff <= 1e-9 else st.error)("Match" if diff <= 1e-9 else "Mismatch")

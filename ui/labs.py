@@ -1,0 +1,41 @@
+"""The map of CNN Lab: every lab in course order, with its one-line goal."""
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+__all__ = ["Lab", "LABS", "navigation_pages"]
+
+
+@dataclass(frozen=True)
+class Lab:
+    section: str
+    title: str
+    goal: str
+    page: "str | None"  # file under pages/, or None while the lab is being written
+    icon: str = ""
+
+
+LABS = (
+    Lab("Convolutions", "Convolution", "Slide a filter over an image step by step: padding, stride, dilation, edges.",
+        "pages/convolution.py", ":material/grid_on:"),
+    Lab("Convolutions", "Pooling", "Shrink a feature map with max and average pooling; no parameters to learn.",
+        "pages/pooling.py", ":material/filter_center_focus:"),
+    Lab("Convolutions", "Volumes and variants", "RGB volumes, 1x1, depthwise-separable, grouped, transposed, 1-D and 3-D.", None),
+    Lab("Networks", "Architectures", "LeNet-5, AlexNet, VGG, ResNet, Inception: shapes, parameters, costs.", None),
+    Lab("Networks", "Inside a trained CNN", "Feature maps, filters and class-activation heatmaps of a real network.", None),
+    Lab("Applications", "Localization and detection", "Sliding windows, IoU, non-max suppression, YOLO grids and anchors.", None),
+    Lab("Applications", "Segmentation", "A label for every pixel with an encoder and a transposed-convolution decoder.", None),
+    Lab("Applications", "Transfer learning", "Reuse a pretrained network for your own classes: what to freeze.", None),
+    Lab("Applications", "Neural style transfer", "Content and style costs, Gram matrices, an image that evolves.", None),
+    Lab("Applications", "Face verification", "Siamese embeddings, triplet loss, and choosing the threshold.", None),
+)
+
+
+def navigation_pages() -> "dict[str, list[st.Page]]":
+    """The pages for ``st.navigation``: the home page, then the finished labs by section."""
+    sections: "dict[str, list[st.Page]]" = {"": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)]}
+    for lab in LABS:
+        if lab.page is not None:
+            sections.setdefault(lab.section, []).append(st.Page(lab.page, title=lab.title, icon=lab.icon or None))
+    return sections

@@ -1,0 +1,31 @@
+"""Cached pretrained models, shared by every session of the server (loaded once, never mutated)."""
+
+import streamlit as st
+import torch
+
+from cvcore import zoo
+
+__all__ = ["cached_model", "get_model"]
+
+
+@st.cache_resource(show_spinner="Loading pretrained weights ...")
+def cached_model(name: str) -> torch.nn.Module:
+    """A registered model in eval mode; raises ``WeightsUnavailable`` (never cached) if absent."""
+    return zoo.load_model(name)
+
+
+def get_model(name: str) -> torch.nn.Module:
+    """Like ``cached_model``, but a missing file is downloaded first with a progress bar (when online)."""
+    spec = zoo.weights_spec(name)
+    location, _ = zoo.find_local_weights(spec)
+    if location is None:
+        bar = st.progress(0.0, text=f"Downloading {spec.filename} ({spec.size_mb:.0f} MB) ...")
+
+        def report(done: int, total: "int | None") -> None:
+            bar.progress(min(done / total, 1.0) if total else 0.0, text=f"Downloading {spec.filename}: {done / 1e6:.1f} MB")
+
+        try:
+            zoo.resolve_weights(spec, progress=report)
+        finally:
+            bar.empty()
+    return cached_model(name)

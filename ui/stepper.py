@@ -1,0 +1,56 @@
+"""Stepping through a computation: a step slider, previous/next buttons and play."""
+
+from typing import Callable
+
+import streamlit as st
+
+__all__ = ["step_view"]
+
+_PLAY_SECONDS = 0.8
+
+
+def _move(step_key: str, delta: int, n_steps: int) -> None:
+    st.session_state[step_key] = min(max(1, st.session_state[step_key] + delta), n_steps)
+
+
+def _restart_if_at_end(step_key: str, play_key: str, n_steps: int) -> None:
+    if st.session_state.get(play_key) and st.session_state[step_key] >= n_steps:
+        st.session_state[step_key] = 1
+
+
+def step_view(step_key: str, n_steps: int, render: Callable[[int], None], *, on_step: "Callable[[], None] | None" = None) -> None:
+    """Controls for ``step_key`` (1-based, in session state) and ``render(step_index_0_based)``.
+
+    Runs as a fragment: stepping reruns only this part of the page. While "Play" is on the
+    fragment advances one step every 0.8 s and stops at the last step.
+    """
+    play_key = f"{step_key}_play"
+    st.session_state[step_key] = min(max(1, int(st.session_state.get(step_key, 1))), n_steps)
+    playing = bool(st.session_state.get(play_key, False))
+
+    @st.fragment(run_every=_PLAY_SECONDS if playing and n_steps > 1 else None)
+    def _view() -> None:
+        if st.session_state.get(play_key, False):
+            if st.session_state[step_key] >= n_steps:
+                st.session_state[play_key] = False
+                st.rerun()
+            elif playing:
+                st.session_state[step_key] += 1
+        prev_col, slider_col, next_col, play_col = st.columns([1, 6, 1, 1.3], vertical_alignment="bottom")
+        prev_col.button("◀", key=f"{step_key}_prev", help="Previous step", on_click=_move, args=(step_key, -1, n_steps),
+                        disabled=st.session_state[step_key] <= 1, width="stretch")
+        next_col.button("▶", key=f"{step_key}_next", help="Next step", on_click=_move, args=(step_key, 1, n_steps),
+                        disabled=st.session_state[step_key] >= n_steps, width="stretch")
+        if n_steps > 1:
+            slider_col.slider(f"Step (of {n_steps})", 1, n_steps, key=step_key)
+        else:
+            slider_col.markdown("Step 1 of 1: the output has a single cell.")
+        play_col.toggle("Play", key=play_key, disabled=n_steps <= 1, help="Advance one step every 0.8 s",
+                        on_change=_restart_if_at_end, args=(step_key, play_key, n_steps))
+        if bool(st.session_state.get(play_key, False)) != playing:
+            st.rerun()  # the timer is set when the whole page runs
+        render(st.session_state[step_key] - 1)
+        if on_step is not None:
+            on_step()
+
+    _view()
