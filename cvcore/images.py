@@ -32,7 +32,7 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # file is how decompression bombs look, so it is refused before any pixel is decoded.
 MAX_PIXELS = 50_000_000
 ACCEPTED_TYPES = ("png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff", "pgm", "ppm")
-_FORMATS = ("PNG", "JPEG", "MPO", "GIF", "BMP", "WEBP", "TIFF", "PPM")
+_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF", "PPM")
 
 _SAMPLES = {
     "chelsea": "Chelsea the cat",

@@ -1,0 +1,37 @@
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def open_page(monkeypatch):
+    """``open_page("convolution", stride="2")`` runs app.py, goes to the page (with query parameters) and returns the AppTest."""
+    monkeypatch.setenv("CVCORE_OFFLINE", "1")
+    monkeypatch.setenv("CVCORE_DEVICE", "cpu")
+
+    def _open(page: str, **query) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return _open
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page wrote as text, one element per line, for assertions."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.code] + [c.value for c in at.caption]
+    parts += [x.value for x in at.latex] + [e.value for e in at.info] + [e.value for e in at.success]
+    return "\n".join(str(p) for p in parts)
+
+
+def errors(at: AppTest) -> "list[str]":
+    return [str(e.value) for e in at.error]
+
+
+def image_captions(at: AppTest) -> "list[str]":
+    return [caption for image in at.get("image") for caption in image.captions]
