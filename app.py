@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.labs import navigation_pages
+from ui.labs import PAGE_CONFIG, navigation_pages
 
-st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide")
+st.set_page_config(**PAGE_CONFIG)
 st.navigation(navigation_pages()).run()

@@ -47,12 +47,12 @@ def parse_grid_text(text: str, name: str = "grid") -> torch.Tensor:
 
 
 def grid_text(grid: torch.Tensor) -> str:
-    """The compact form used in links: rows joined by ';', numbers by ','.
+    """The compact form used in links: rows joined by '/', numbers by ','.
 
     >>> grid_text(torch.tensor([[1.0, -0.5], [2.0, 3.0]]))
-    '1,-0.5;2,3'
+    '1,-0.5/2,3'
     """
-    return ";".join(",".join(f"{float(v):.6g}" for v in row) for row in grid.tolist())
+    return "/".join(",".join(f"{float(v):.6g}" for v in row) for row in grid.tolist())
 
 
 def random_grid(height: int, width: int, *, low: int = 0, high: int = 9, seed: int = 0) -> torch.Tensor:

@@ -21,7 +21,7 @@ _PADDING = {"valid": "valid (p = 0)", "same": "same (output size = input size)",
 DEFAULTS = {
     "src": "edge_6x6", "n": 8, "seed": 0, "photo": "chelsea", "zoom": 1.0,
     "grid": grids.grid_text(torch.tensor(_EXAMPLES["edge_6x6"].image)),
-    "kernel": "vertical_edge", "ksize": 3, "kgrid": "1,0,-1;1,0,-1;1,0,-1",
+    "kernel": "vertical_edge", "ksize": 3, "kgrid": "1,0,-1/1,0,-1/1,0,-1",
     "pad": "valid", "p": 1, "mode": "zeros", "stride": 1, "dilation": 1, "flip": False, "step": 1,
 }
 CHOICES = {"src": list(_SOURCES), "kernel": [*_CATALOG, "custom"], "pad": list(_PADDING), "mode": list(PADDING_MODES),

@@ -1,10 +1,12 @@
 """The Convolution lab's displays: the size formula, one step, a real photo, and the check."""
 
-import numpy as np
+import io
+
 import streamlit as st
 import torch
+from PIL import Image
 
-from cvcore import conv, images, kernels
+from cvcore import conv, grids, images
 from cvcore.conv import ConvTrace, format_number
 from cvcore.errors import CvcoreError
 from cvcore.viz import conv_figures
@@ -67,10 +69,18 @@ def _filtered_sample(name: str, kernel_rows: tuple, settings_items: tuple, gray:
 
 
 def _filter(image, kernel_rows, settings_items, gray):
+    """(input JPEG, output PNG, their sizes, signed?): encoded once so reruns only send bytes."""
     img = image.convert("L") if gray else image.convert("RGB")
     out = conv.apply_kernel(images.to_tensor(img) * 255, torch.tensor(kernel_rows), **dict(settings_items))  # [C, H', W']
     signed = bool(out.min() < 0)
-    return np.asarray(img), images.to_uint8(out, symmetric=signed), signed
+    result = Image.fromarray(images.to_uint8(out, symmetric=signed))
+    return _encode(img, "JPEG"), _encode(result, "PNG"), img.size, result.size, signed
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, fmt, **({"quality": 92} if fmt == "JPEG" else {}))
+    return buf.getvalue()
 
 
 def photo_panel(kernel: torch.Tensor, settings: dict) -> None:
@@ -86,16 +96,16 @@ def photo_panel(kernel: torch.Tensor, settings: dict) -> None:
     try:
         sample = selected_sample("conv_photo")
         if sample is not None:
-            before, after, signed = _filtered_sample(sample, rows, items, gray)
+            before, after, size_in, size_out, signed = _filtered_sample(sample, rows, items, gray)
         else:
-            before, after, signed = _filter(images.fit_within(image, 512)[0], rows, items, gray)
+            before, after, size_in, size_out, signed = _filter(images.fit_within(image, 512)[0], rows, items, gray)
     except CvcoreError as exc:
         st.error(str(exc))
         return
     a, b = st.columns(2)
-    a.image(before, caption=f"Input {before.shape[1]}x{before.shape[0]}", width="stretch")
+    a.image(before, caption=f"Input {size_in[0]}x{size_in[1]}", width="stretch")
     note = " (grey = 0, bright = positive, dark = negative)" if signed else ""
-    b.image(after, caption=f"Output {after.shape[1]}x{after.shape[0]}{note}", width="stretch")
+    b.image(after, caption=f"Output {size_out[0]}x{size_out[1]}{note}", width="stretch")
     st.caption("'same' padding is used at stride 1 so the output lines up with the photo." if settings["stride"] == 1 else
                "At stride > 1 the output is smaller than the photo, as the size formula says.")
 
@@ -121,10 +131,21 @@ def computation_expander(trace: ConvTrace, index: int) -> None:
                         "which makes it associative, (A * B) * C = A * (B * C); CNNs do not need that property.")
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _check(image_text: str, kernel_text: str, settings_items: tuple) -> "tuple[tuple[int, ...], float]":
+    """(shape, largest difference) of PyTorch's conv2d against the trace, remembered per setting."""
+    trace = conv.conv_trace(grids.parse_grid_text(image_text), grids.parse_grid_text(kernel_text), **dict(settings_items))
+    ref = conv.reference_output(trace)
+    return tuple(ref.shape), float((ref - trace.output).abs().max())
+
+
 def check_expander(trace: ConvTrace) -> None:
     with st.expander("Check against PyTorch"):
-        ref = conv.reference_output(trace)
-        diff = float((ref - trace.output).abs().max())
-        st.markdown(f"`torch.nn.functional.conv2d` gives shape {tuple(ref.shape)}; the largest difference from the "
+        top, bottom, left, right = trace.padding
+        padding = (top, left) if (top, left) == (bottom, right) else "same"  # only 'same' pads unevenly
+        settings = (("stride", trace.stride), ("padding", padding), ("dilation", trace.dilation),
+                    ("padding_mode", trace.padding_mode), ("flip", trace.flip))
+        shape, diff = _check(grids.grid_text(trace.input), grids.grid_text(trace.kernel), settings)
+        st.markdown(f"`torch.nn.functional.conv2d` gives shape {shape}; the largest difference from the "
                     f"step-by-step result is **{format_number(diff) if diff else '0'}**.")
         (st.success if diff <= 1e-9 else st.error)("Match" if diff <= 1e-9 else "Mismatch")

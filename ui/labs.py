@@ -4,7 +4,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-__all__ = ["Lab", "LABS", "navigation_pages"]
+__all__ = ["Lab", "LABS", "PAGE_CONFIG", "navigation_pages"]
+
+PAGE_CONFIG = {"page_title": "CNN Lab", "page_icon": ":material/grid_on:", "layout": "wide"}
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,13 @@ __all__ = ["setup"]
 
 
 def setup() -> None:
-    """Make sure the page runs inside the app's navigation.
+    """Make sure the page runs inside the app's own navigation and layout.
 
     Until ``app.py`` has called ``st.navigation`` once in the server process, Streamlit runs a
     deep link such as ``/convolution`` straight from the ``pages/`` folder (its older
-    multipage mode), without the app's layout and menu. The first such request switches
-    that mode off and reruns through ``app.py``.
+    multipage mode), without the app's layout and menu, and with widget identities that the
+    next run would not recognise. The first such run switches that mode off and starts over
+    through ``app.py`` before drawing anything.
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False

@@ -74,7 +74,9 @@ def feature_map_panel(settings: dict) -> None:
     except WeightsUnavailable as exc:
         st.warning(f"MobileNetV2 weights are not available, so hand-made edge filters stand in for it. {exc}")
         maps, source = _edge_maps(image), "four edge detectors (Sobel) followed by ReLU"
-    channel = st.slider("Channel", 0, maps.shape[0] - 1, 0, key="pool.feature_channel")
+    busiest = int(maps.std(dim=(1, 2)).argmax())  # start on a channel with something to see
+    channel = st.slider("Channel", 0, maps.shape[0] - 1, busiest, key="pool.feature_channel",
+                        help="Some channels are empty for a given photo: their filter found nothing to respond to")
     try:
         pooled = pooling.pool_image(maps, kind=settings["kind"], size=settings["size"], stride=settings["stride"])
     except CvcoreError as exc:

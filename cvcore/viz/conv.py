@@ -34,11 +34,11 @@ def conv_figures(trace: ConvTrace, step: int) -> "tuple[go.Figure, go.Figure, go
 
     kh, kw = trace.weights.shape
     fig_k = grid_heatmap(trace.weights, title=f"Kernel {kh}x{kw}" + (" (flipped)" if trace.flip else ""),
-                         colorscale="RdBu", reverse=False, zmid=0.0)
+                         colors="signed", zmid=0.0)
 
     out = trace.output
     hidden = torch.arange(out.numel()).reshape(out.shape) > step
     fig_out = grid_heatmap(out, title=f"Output {out.shape[0]}x{out.shape[1]}", hidden=hidden,
-                           colorscale="RdBu", reverse=False, zmid=0.0,
+                           colors="signed", zmid=0.0,
                            overlays=[outline_cells([(s.row, s.col)], color=WINDOW_COLOR)])
     return fig_in, fig_k, fig_out

@@ -7,10 +7,17 @@ import torch
 
 from cvcore.conv import format_number
 
-__all__ = ["grid_heatmap", "outline_cells", "outline_box"]
+__all__ = ["COLORSCALES", "grid_heatmap", "outline_cells", "outline_box"]
 
 # Small grids get big cells; a padded 32x32 grid still shows three-digit numbers at 20 px.
 _MIN_PX, _MAX_PX = 180, 760
+# Spelled out, not named: plotly.js and plotly.py disagree on which end of "Greys" is black.
+COLORSCALES = {
+    "gray": [[0.0, "#000000"], [1.0, "#ffffff"]],  # like a photo: low is dark, high is bright
+    "signed": [[0.0, "#2166ac"], [0.5, "#f7f7f7"], [1.0, "#b2182b"]],  # negative blue, 0 white, positive red
+}
+# An empty template: the default one is large and is copied with every figure (Streamlit themes the chart anyway).
+_NO_TEMPLATE = {"layout": {}}
 
 
 def _cell_px(cols: int) -> int:
@@ -23,8 +30,7 @@ def grid_heatmap(
     title: str,
     text: "list[list[str]] | None" = None,
     hidden: "torch.Tensor | None" = None,
-    colorscale: str = "Greys",
-    reverse: bool = True,
+    colors: str = "gray",
     zmid: "float | None" = None,
     zrange: "tuple[float, float] | None" = None,
     row_offset: int = 0,
@@ -32,6 +38,8 @@ def grid_heatmap(
     overlays: "tuple[dict, ...] | list[dict]" = (),
 ) -> go.Figure:
     """A heatmap of ``values`` (Tensor[H, W]) with each cell's number (or ``text``) written in it.
+
+    ``colors`` is "gray" (inputs, like a photo) or "signed" (kernels and outputs, 0 = white).
 
     ``hidden`` (bool Tensor[H, W]) blanks cells not computed yet. Axes count rows and columns
     from ``row_offset``/``col_offset`` (e.g. -p on a padded input, so the image starts at 0).
@@ -63,8 +71,7 @@ def grid_heatmap(
         "text": text,
         "texttemplate": "%{text}",
         "textfont": {"size": font},
-        "colorscale": colorscale,
-        "reversescale": reverse,
+        "colorscale": COLORSCALES[colors],
         "zmin": lo,
         "zmax": hi if hi > lo else lo + 1,
         "showscale": False,
@@ -78,12 +85,14 @@ def grid_heatmap(
         "height": max(_MIN_PX, cell * h + 90),
         "margin": {"l": 40, "r": 10, "t": 40, "b": 40},
         "plot_bgcolor": "white",
+        "template": _NO_TEMPLATE,
         "xaxis": {"title": {"text": "column"}, "dtick": 1 if w <= 16 else 4, "showgrid": False, "zeroline": False,
                   "range": [col_offset - 0.5, col_offset + w - 0.5], "constrain": "domain"},
         "yaxis": {"title": {"text": "row"}, "dtick": 1 if h <= 16 else 4, "showgrid": False, "zeroline": False,
                   "range": [row_offset + h - 0.5, row_offset - 0.5], "scaleanchor": "x", "constrain": "domain"},
     }
-    return go.Figure(data=[heatmap, *overlays], layout=layout)
+    # Validation is skipped for speed (a rerun per step); tests validate these figures in full.
+    return go.Figure(data=[heatmap, *overlays], layout=layout, _validate=False)
 
 
 def outline_cells(cells, *, color: str, row_offset: int = 0, col_offset: int = 0, width: int = 3) -> dict:

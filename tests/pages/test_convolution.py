@@ -114,11 +114,11 @@ def test_pasting_a_grid_with_a_bad_cell_shows_an_error_and_keeps_working(open_pa
     at.button(key="conv.grid__use").click().run()
     assert errors(at) == []
     assert at.slider(key="conv.step").max == 4
-    assert at.query_params["grid"] == "1,2,3,4;5,6,7,8;9,10,11,12;13,14,15,16"
+    assert at.query_params["grid"] == "1,2,3,4/5,6,7,8/9,10,11,12/13,14,15,16"
 
 
 def test_a_broken_grid_in_a_link_is_reported(open_page):
-    at = open_page("convolution", src="custom", grid="1,2;3")
+    at = open_page("convolution", src="custom", grid="1,2/3")
     assert any("could not be read" in e for e in errors(at))
     assert not at.exception
 

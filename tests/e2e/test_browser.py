@@ -1,0 +1,107 @@
+"""End to end: the real app in Debian's Chromium, driven by Playwright (no browser download)."""
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: `make test` installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1800})
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    context.close()
+
+
+def _png(width: int, height: int) -> bytes:
+    img = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_convolution_lab_in_the_browser(app_server, page, artifacts_dir):
+    page.goto(f"{app_server}/convolution")  # a shared deep link, as a teacher would send it
+    page.get_by_text("Step (of 16)").wait_for()
+    page.get_by_text("3×1 + 1×1 + 2×1 + 0×0 + 5×0 + 7×0 + 1×(-1) + 8×(-1) + 2×(-1) = -5").first.wait_for()
+    assert page.get_by_role("link", name="Home").count() >= 1  # the app's own navigation
+    page.screenshot(path=str(artifacts_dir / "e2e-convolution-start.png"))
+
+    stride = page.get_by_label("Stride s")
+    stride.fill("2")
+    stride.press("Enter")
+    page.get_by_text("Step (of 4)").wait_for()
+    page.wait_for_function("() => window.location.search.includes('stride=2')")  # the link follows the settings
+
+    page.get_by_role("button", name="▶").first.click()
+    page.get_by_text("1×1 + 8×1 + 2×1 + 2×0 + 9×0 + 5×0 + 7×(-1) + 3×(-1) + 1×(-1) = 0").first.wait_for()
+    page.screenshot(path=str(artifacts_dir / "e2e-convolution-step.png"))
+
+    page.get_by_text("Upload", exact=True).first.click()
+    uploader = page.locator("input[type=file]").first
+    uploader.set_input_files(files=[{"name": "gradient.png", "mimeType": "image/png", "buffer": _png(80, 60)}])
+    page.get_by_text("Input 80x60").wait_for()
+    page.get_by_text("Output 39x29").first.wait_for()  # stride 2, no padding: (80-3)//2+1 x (60-3)//2+1
+    page.screenshot(path=str(artifacts_dir / "e2e-convolution-upload.png"))
+
+
+def test_a_renamed_text_file_gives_a_message_and_the_lab_keeps_working(app_server, page, artifacts_dir):
+    page.goto(f"{app_server}/convolution")
+    page.get_by_text("Step (of 16)").wait_for()
+    page.get_by_text("Upload", exact=True).first.click()
+    page.locator("input[type=file]").first.set_input_files(
+        files=[{"name": "notes.png", "mimeType": "image/png", "buffer": b"these are my notes, not a picture\n" * 50}])
+    page.get_by_text("Could not use this image").wait_for()
+    page.screenshot(path=str(artifacts_dir / "e2e-convolution-bad-upload.png"))
+    page.get_by_role("button", name="▶").first.click()
+    page.get_by_text("= -4").first.wait_for()
+
+
+def test_pooling_lab_in_the_browser(app_server, page, artifacts_dir):
+    page.goto(app_server)
+    page.get_by_role("link", name="2. Pooling").click()
+    page.get_by_text("max(1, 3, 2, 9) = 9").first.wait_for()
+    page.get_by_text("56 x 56 x 32").first.wait_for()
+    page.screenshot(path=str(artifacts_dir / "e2e-pooling.png"))
+
+
+def test_a_copied_link_reopens_the_same_numbers_in_a_fresh_browser(app_server, browser, page):
+    page.goto(f"{app_server}/convolution")
+    page.get_by_text("Step (of 16)").wait_for()
+    page.get_by_label("Stride s").fill("2")
+    page.get_by_label("Stride s").press("Enter")
+    page.get_by_text("Step (of 4)").wait_for()
+    page.get_by_role("button", name="▶").first.click()
+    page.get_by_role("button", name="▶").first.click()
+    page.wait_for_function("() => window.location.search.includes('step=3')")
+    expression = page.locator("code").filter(has_text="×").first.inner_text()
+    link = page.url
+
+    fresh = browser.new_context(viewport={"width": 1400, "height": 1800})
+    other = fresh.new_page()
+    other.goto(link)
+    other.get_by_text("Step (of 4)").wait_for(timeout=60_000)
+    assert other.locator("code").filter(has_text="×").first.inner_text() == expression
+    fresh.close()
