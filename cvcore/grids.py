@@ -7,7 +7,7 @@ import torch
 from cvcore import _validate
 from cvcore.errors import InvalidParameter
 
-__all__ = ["MAX_GRID_SIDE", "parse_grid", "parse_grid_text", "grid_text", "random_grid"]
+__all__ = ["MAX_GRID_SIDE", "parse_grid", "parse_grid_text", "grid_text", "grid_csv", "random_grid"]
 
 MAX_GRID_SIDE = 64
 
@@ -53,6 +53,16 @@ def grid_text(grid: torch.Tensor) -> str:
     '1,-0.5/2,3'
     """
     return "/".join(",".join(f"{float(v):.6g}" for v in row) for row in grid.tolist())
+
+
+def grid_csv(grid: torch.Tensor) -> str:
+    """A grid as CSV text, one row per line, full precision.
+
+    >>> print(grid_csv(torch.tensor([[1.0, 2.5], [-3.0, 4.0]])), end="")
+    1,2.5
+    -3,4
+    """
+    return "".join(",".join(f"{float(v):.10g}" for v in row) + "\n" for row in grid.tolist())
 
 
 def random_grid(height: int, width: int, *, low: int = 0, high: int = 9, seed: int = 0) -> torch.Tensor:

@@ -3,11 +3,12 @@
 import streamlit as st
 import torch
 
-from cvcore import course, grids, kernels
+from cvcore import course, grids, images, kernels
 from cvcore.conv import PADDING_MODES
 from cvcore.errors import CvcoreError
 from ui import state
 from ui.grid_input import grid_editor, photo_input, random_input
+from ui.image_input import IMAGE_SOURCES
 
 __all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "input_controls", "kernel_controls", "setting_controls"]
 
@@ -23,9 +24,11 @@ DEFAULTS = {
     "grid": grids.grid_text(torch.tensor(_EXAMPLES["edge_6x6"].image)),
     "kernel": "vertical_edge", "ksize": 3, "kgrid": "1,0,-1/1,0,-1/1,0,-1",
     "pad": "valid", "p": 1, "mode": "zeros", "stride": 1, "dilation": 1, "flip": False, "step": 1,
+    "pic_source": "Sample", "pic_sample": "chelsea", "pic_gray": True,
 }
 CHOICES = {"src": list(_SOURCES), "kernel": [*_CATALOG, "custom"], "pad": list(_PADDING), "mode": list(PADDING_MODES),
-           "ksize": [1, 3, 5, 7], "photo": ["chelsea", "coffee", "astronaut", "camera", "rocket", "coins"]}
+           "ksize": [1, 3, 5, 7], "photo": list(images.sample_names()), "pic_sample": list(images.sample_names()),
+           "pic_source": list(IMAGE_SOURCES)}
 LIMITS = {"n": (1, 32), "seed": (0, 10_000), "zoom": (1.0, 8.0), "p": (0, 10), "stride": (1, 8), "dilation": (1, 4),
           "step": (1, 32 * 32 * 4)}
 

@@ -86,15 +86,14 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
 def photo_panel(kernel: torch.Tensor, settings: dict) -> None:
     """The chosen kernel applied to a whole photo, shown beside it."""
     st.subheader("Apply the kernel to a real photo")
-    gray = st.toggle("Grayscale first", value=True, key="conv.photo_gray",
-                     help="Off: the kernel is applied to R, G and B separately")
-    image = image_input("conv_photo", default_sample="chelsea", label="Photo")
+    gray = st.toggle("Grayscale first", key="conv.pic_gray", help="Off: the kernel is applied to R, G and B separately")
+    image = image_input("conv.pic", default_sample="chelsea", label="Photo")
     if image is None:
         return
     real = dict(settings, padding="same" if settings["stride"] == 1 else settings["padding"])
     items, rows = tuple(sorted(real.items())), tuple(map(tuple, kernel.tolist()))
     try:
-        sample = selected_sample("conv_photo")
+        sample = selected_sample("conv.pic")
         if sample is not None:
             before, after, size_in, size_out, signed = _filtered_sample(sample, rows, items, gray)
         else:
@@ -106,12 +105,15 @@ def photo_panel(kernel: torch.Tensor, settings: dict) -> None:
     a.image(before, caption=f"Input {size_in[0]}x{size_in[1]}", width="stretch")
     note = " (grey = 0, bright = positive, dark = negative)" if signed else ""
     b.image(after, caption=f"Output {size_out[0]}x{size_out[1]}{note}", width="stretch")
+    b.download_button("Download the output (PNG)", after, file_name="convolved.png", mime="image/png", key="conv.dl_png")
     st.caption("'same' padding is used at stride 1 so the output lines up with the photo." if settings["stride"] == 1 else
                "At stride > 1 the output is smaller than the photo, as the size formula says.")
 
 
 def computation_expander(trace: ConvTrace, index: int) -> None:
     with st.expander("How it is computed"):
+        st.download_button("Download the output grid (CSV)", grids.grid_csv(trace.output), file_name="conv_output.csv",
+                           mime="text/csv", key="conv.dl_csv")
         step = trace.step(index)
         sh, sw = trace.stride
         dh, dw = trace.dilation

@@ -6,15 +6,17 @@ from PIL import Image
 from cvcore import images
 from cvcore.errors import ImageError
 
-__all__ = ["image_input", "selected_sample", "MAX_SIDE"]
+__all__ = ["IMAGE_SOURCES", "MAX_SIDE", "image_input", "selected_sample"]
 
 MAX_SIDE = 1024
-_SOURCES = ("Sample", "Upload", "Camera")
+IMAGE_SOURCES = ("Sample", "Upload", "Camera")
 
 
 def image_input(key: str, *, default_sample: str = "chelsea", label: str = "Image") -> "Image.Image | None":
     """Let the learner pick an image; returns an RGB/L image at most ``MAX_SIDE`` px, or None.
 
+    The choice lives in ``st.session_state[f"{key}_source"]`` and ``[f"{key}_sample"]`` (a page
+    that lists them among its settings gets them into its links).
     Uploads are decoded in memory (never written to disk) by ``cvcore.images.load_image``;
     a bad file gives an ``st.error`` and ``None``, and the page carries on.
     """
@@ -22,7 +24,7 @@ def image_input(key: str, *, default_sample: str = "chelsea", label: str = "Imag
     source_key, sample_key = f"{key}_source", f"{key}_sample"
     st.session_state.setdefault(source_key, "Sample")
     st.session_state.setdefault(sample_key, default_sample)
-    source = st.radio(label, _SOURCES, key=source_key, horizontal=True)
+    source = st.radio(label, IMAGE_SOURCES, key=source_key, horizontal=True)
     if source == "Sample":
         name = st.selectbox("Sample photo", list(samples), key=sample_key, format_func=lambda n: samples[n])
         return images.fit_within(images.sample_image(name), MAX_SIDE)[0]

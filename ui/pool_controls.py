@@ -3,10 +3,11 @@
 import streamlit as st
 import torch
 
-from cvcore import course, grids
+from cvcore import course, grids, images
 from cvcore.pooling import POOL_KINDS
 from ui import state
 from ui.grid_input import grid_editor, photo_input, random_input
+from ui.image_input import IMAGE_SOURCES
 
 __all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "input_controls", "setting_controls"]
 
@@ -21,11 +22,12 @@ DEFAULTS = {
     "src": "max_4x4", "n": 6, "seed": 0, "channels": 1, "photo": "chelsea", "zoom": 1.0, "rgb": False,
     "grid": grids.grid_text(torch.tensor(_EXAMPLES["max_4x4"].image)),
     "kind": "max", "size": 2, "stride": 2, "padding": 0, "step": 1,
+    "pic_source": "Sample", "pic_sample": "astronaut", "channel": -1,
 }
-CHOICES = {"src": list(_SOURCES), "kind": list(POOL_KINDS),
-           "photo": ["chelsea", "coffee", "astronaut", "camera", "rocket", "coins"]}
+CHOICES = {"src": list(_SOURCES), "kind": list(POOL_KINDS), "photo": list(images.sample_names()),
+           "pic_sample": list(images.sample_names()), "pic_source": list(IMAGE_SOURCES)}
 LIMITS = {"n": (1, 32), "seed": (0, 10_000), "channels": (1, 4), "zoom": (1.0, 8.0), "size": (1, 8), "stride": (1, 8),
-          "padding": (0, 4), "step": (1, 4 * 32 * 32)}
+          "padding": (0, 4), "step": (1, 4 * 32 * 32), "channel": (-1, 1279)}
 
 
 def _k(name: str) -> str:

@@ -3,7 +3,7 @@
 import streamlit as st
 import torch
 
-from cvcore import conv, features, images, kernels, pooling, zoo
+from cvcore import conv, features, grids, images, kernels, pooling, zoo
 from cvcore.conv import format_number
 from cvcore.errors import CvcoreError, WeightsUnavailable
 from cvcore.pooling import PoolTrace
@@ -64,18 +64,19 @@ def _edge_maps(image) -> torch.Tensor:
 def feature_map_panel(settings: dict) -> None:
     """A real feature map (MobileNetV2's first layer, or edge maps without weights) before and after pooling."""
     st.subheader("Pooling a real feature map")
-    image = image_input("pool_photo", default_sample="astronaut", label="Photo")
+    image = image_input("pool.pic", default_sample="astronaut", label="Photo")
     if image is None:
         return
     try:
-        sample = selected_sample("pool_photo")
+        sample = selected_sample("pool.pic")
         maps = _sample_stem(sample) if sample is not None else _stem(image)
         source = "MobileNetV2's first layer (32 learned 3x3 filters, stride 2, BatchNorm, ReLU6)"
     except WeightsUnavailable as exc:
         st.warning(f"MobileNetV2 weights are not available, so hand-made edge filters stand in for it. {exc}")
         maps, source = _edge_maps(image), "four edge detectors (Sobel) followed by ReLU"
-    busiest = int(maps.std(dim=(1, 2)).argmax())  # start on a channel with something to see
-    channel = st.slider("Channel", 0, maps.shape[0] - 1, busiest, key="pool.feature_channel",
+    if not 0 <= st.session_state.get("pool.channel", -1) < maps.shape[0]:
+        st.session_state["pool.channel"] = int(maps.std(dim=(1, 2)).argmax())  # a channel with something to see
+    channel = st.slider("Channel", 0, maps.shape[0] - 1, key="pool.channel",
                         help="Some channels are empty for a given photo: their filter found nothing to respond to")
     try:
         pooled = pooling.pool_image(maps, kind=settings["kind"], size=settings["size"], stride=settings["stride"])
@@ -93,6 +94,9 @@ def feature_map_panel(settings: dict) -> None:
 
 def computation_expander(trace: PoolTrace, index: int) -> None:
     with st.expander("How it is computed"):
+        out = trace.output if trace.output.ndim == 3 else trace.output[None]
+        csv = "\n".join(f"# channel {c}\n{grids.grid_csv(o)}" for c, o in enumerate(out)) if len(out) > 1 else grids.grid_csv(out[0])
+        st.download_button("Download the output (CSV)", csv, file_name="pool_output.csv", mime="text/csv", key="pool.dl_csv")
         step = trace.step(index)
         fh, fw = trace.size
         op = "\\max" if trace.kind == "max" else f"\\frac{{1}}{{{fh * fw}}}\\sum"

@@ -105,3 +105,14 @@ def test_a_copied_link_reopens_the_same_numbers_in_a_fresh_browser(app_server, b
     other.get_by_text("Step (of 4)").wait_for(timeout=60_000)
     assert other.locator("code").filter(has_text="×").first.inner_text() == expression
     fresh.close()
+
+
+def test_play_advances_the_steps_by_itself_and_stops_at_the_end(app_server, page):
+    page.goto(f"{app_server}/pooling")
+    page.get_by_text("max(1, 3, 2, 9) = 9").first.wait_for()
+    page.get_by_text("Play", exact=True).click()
+    page.get_by_text("max(2, 1, 1, 1) = 2").first.wait_for(timeout=20_000)  # step 2, reached by the timer
+    page.get_by_text("max(2, 3, 1, 2) = 3").first.wait_for(timeout=20_000)  # step 4, the last one
+    page.wait_for_timeout(2500)
+    assert page.get_by_text("max(2, 3, 1, 2) = 3").count() >= 1  # it stopped there
+    assert "step=4" in page.url

@@ -132,5 +132,5 @@ def test_photo_crop_input_and_real_photo_panel(open_page):
     assert captions[1].startswith("Output 451x300 (grey = 0")
     at.number_input(key="conv.stride").set_value(2).run()
     assert image_captions(at)[1].startswith(f"Output {(451 - 3) // 2 + 1}x{(300 - 3) // 2 + 1}")
-    at.radio(key="conv_photo_source").set_value("Upload").run()
+    at.radio(key="conv.pic_source").set_value("Upload").run()
     assert errors(at) == [] and "No image yet" in texts(at)
