@@ -138,6 +138,7 @@ class ConvTrace:
         padded: Tensor[H + top + bottom, W + left + right].
         kernel: Tensor[kh, kw] as given; ``weights`` is what was applied (flipped if ``flip``).
         output: Tensor[H', W'].
+        windows: Tensor[H', W', kh, kw], the padded-input values under the kernel for every cell.
         products: Tensor[H', W', kh, kw], window times weights for every output cell.
         padding: (top, bottom, left, right); stride and dilation as (h, w) pairs.
     """
@@ -147,6 +148,7 @@ class ConvTrace:
     kernel: torch.Tensor
     weights: torch.Tensor
     output: torch.Tensor
+    windows: torch.Tensor
     products: torch.Tensor
     row_index: torch.Tensor
     col_index: torch.Tensor
@@ -161,23 +163,27 @@ class ConvTrace:
         """One step per output cell, in row-major order."""
         return tuple(self.step(i) for i in range(self.output.numel()))
 
+    @cached_property
+    def _indices(self) -> "tuple[list, list, list]":
+        return self.row_index.tolist(), self.col_index.tolist(), self.output.flatten().tolist()
+
     def step(self, index: int) -> ConvStep:
         """The step for output cell ``index`` (row-major)."""
         n_out = self.output.numel()
         if not 0 <= index < n_out:
             raise InvalidParameter(f"step must be between 0 and {n_out - 1}, got {index}")
         row, col = divmod(index, self.output.shape[1])
-        rows, cols = self.row_index[row], self.col_index[col]
+        rows, cols, values = self._indices
         return ConvStep(
             index=index,
             row=row,
             col=col,
-            rows=tuple(int(r) for r in rows),
-            cols=tuple(int(c) for c in cols),
-            window=self.padded[rows[:, None], cols[None, :]],
+            rows=tuple(rows[row]),
+            cols=tuple(cols[col]),
+            window=self.windows[row, col],
             weights=self.weights,
             products=self.products[row, col],
-            value=float(self.output[row, col]),
+            value=values[index],
         )
 
 
@@ -252,6 +258,7 @@ def conv_trace(
         kernel=k,
         weights=weights,
         output=products.sum(dim=(2, 3)),
+        windows=windows,
         products=products,
         row_index=row_index,
         col_index=col_index,

@@ -10,4 +10,4 @@ def code_expander(code: str, *, filename: str, title: str = "PyTorch code") -> N
     with st.expander(title):
         st.caption("Runs as is with `python`: it reproduces the numbers above with PyTorch's own functions.")
         st.code(code, language="python")
-        st.download_button("Download .py", code, file_name=filename, mime="text/x-python", key=f"dl_{filename}")
+        st.download_button("Download .py", lambda: code, file_name=filename, mime="text/x-python", key=f"dl_{filename}")

@@ -105,14 +105,15 @@ def photo_panel(kernel: torch.Tensor, settings: dict) -> None:
     a.image(before, caption=f"Input {size_in[0]}x{size_in[1]}", width="stretch")
     note = " (grey = 0, bright = positive, dark = negative)" if signed else ""
     b.image(after, caption=f"Output {size_out[0]}x{size_out[1]}{note}", width="stretch")
-    b.download_button("Download the output (PNG)", after, file_name="convolved.png", mime="image/png", key="conv.dl_png")
+    b.download_button("Download the output (PNG)", lambda: after, file_name="convolved.png", mime="image/png", key="conv.dl_png")
     st.caption("'same' padding is used at stride 1 so the output lines up with the photo." if settings["stride"] == 1 else
                "At stride > 1 the output is smaller than the photo, as the size formula says.")
 
 
 def computation_expander(trace: ConvTrace, index: int) -> None:
     with st.expander("How it is computed"):
-        st.download_button("Download the output grid (CSV)", grids.grid_csv(trace.output), file_name="conv_output.csv",
+        # Downloads are built on click (a callable), not on every rerun.
+        st.download_button("Download the output grid (CSV)", lambda: grids.grid_csv(trace.output), file_name="conv_output.csv",
                            mime="text/csv", key="conv.dl_csv")
         step = trace.step(index)
         sh, sw = trace.stride

@@ -92,11 +92,17 @@ def feature_map_panel(settings: dict) -> None:
             width="stretch")
 
 
+def _output_csv(trace: PoolTrace) -> str:
+    out = trace.output if trace.output.ndim == 3 else trace.output[None]
+    if len(out) == 1:
+        return grids.grid_csv(out[0])
+    return "".join(f"# channel {c}\n{grids.grid_csv(o)}" for c, o in enumerate(out))
+
+
 def computation_expander(trace: PoolTrace, index: int) -> None:
     with st.expander("How it is computed"):
-        out = trace.output if trace.output.ndim == 3 else trace.output[None]
-        csv = "\n".join(f"# channel {c}\n{grids.grid_csv(o)}" for c, o in enumerate(out)) if len(out) > 1 else grids.grid_csv(out[0])
-        st.download_button("Download the output (CSV)", csv, file_name="pool_output.csv", mime="text/csv", key="pool.dl_csv")
+        st.download_button("Download the output (CSV)", lambda: _output_csv(trace), file_name="pool_output.csv",
+                           mime="text/csv", key="pool.dl_csv")
         step = trace.step(index)
         fh, fw = trace.size
         op = "\\max" if trace.kind == "max" else f"\\frac{{1}}{{{fh * fw}}}\\sum"

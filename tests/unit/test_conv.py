@@ -71,6 +71,7 @@ def _reference(x, k, stride, padding, dilation, mode, flip):
         return layer(x[None, None])[0, 0]
 
 
+@pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel lengths")
 def test_conv_trace_matches_pytorch_over_random_settings():
     rng = random.Random(0)
     checked = 0
