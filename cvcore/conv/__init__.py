@@ -4,6 +4,8 @@ The public names of the submodules are re-exported here, so ``cvcore.conv.conv_t
 ``cvcore.conv.conv_transpose_trace`` work whichever file holds them.
 """
 
+from cvcore.conv.cost import COST_KINDS, ConvCost, bottleneck_cost, conv_cost
+from cvcore.conv.nd import conv1d_trace, conv3d, shape_chain
 from cvcore.conv.trace import (
     PADDING_MODES,
     ConvStep,
@@ -16,8 +18,26 @@ from cvcore.conv.trace import (
     resolve_padding,
     same_padding,
 )
+from cvcore.conv.transposed import TransposeTrace, conv_transpose_trace, transpose_output_size
+from cvcore.conv.volume import VolumeStep, VolumeTrace, apply_filters, filter_bank, layer_parameters, volume_conv_trace
 
 __all__ = [
+    "COST_KINDS",
+    "ConvCost",
+    "bottleneck_cost",
+    "conv_cost",
+    "conv1d_trace",
+    "conv3d",
+    "shape_chain",
+    "TransposeTrace",
+    "conv_transpose_trace",
+    "transpose_output_size",
+    "VolumeStep",
+    "VolumeTrace",
+    "apply_filters",
+    "filter_bank",
+    "layer_parameters",
+    "volume_conv_trace",
     "PADDING_MODES",
     "ConvStep",
     "ConvTrace",

@@ -17,7 +17,7 @@ from cvcore import _validate
 from cvcore.conv.trace import format_number, output_size
 from cvcore.errors import InvalidParameter
 
-__all__ = ["VolumeStep", "VolumeTrace", "volume_conv_trace", "layer_parameters"]
+__all__ = ["VolumeStep", "VolumeTrace", "volume_conv_trace", "layer_parameters", "apply_filters", "filter_bank"]
 
 _MAX_ELEMENTS = 20_000_000
 
@@ -178,3 +178,50 @@ def volume_conv_trace(x, kernels, bias=None, *, stride=1, padding=0, groups: int
         windows=windows, row_index=row_index, col_index=col_index, stride=(sh, sw), padding=(ph, pw), groups=groups,
         relu=relu,
     )
+
+
+def apply_filters(x: torch.Tensor, kernels, bias=None, *, groups: int = 1, relu: bool = False) -> torch.Tensor:
+    """A bank of filters over a whole image (no per-step record), 'same' size for odd kernels.
+
+    Args:
+        x (Tensor[C, H, W]); kernels (Tensor[K, C/groups, f, f]).
+
+    Returns:
+        Tensor[K, H, W] (float32): the feature maps.
+
+    >>> apply_filters(torch.ones(3, 8, 8), torch.ones(2, 3, 3, 3)).shape
+    torch.Size([2, 8, 8])
+    """
+    w = torch.as_tensor(kernels, dtype=torch.float32)
+    if x.ndim != 3 or w.ndim != 4 or x.shape[0] != w.shape[1] * groups:
+        raise InvalidParameter(f"expected an image [C, H, W] and filters [K, C/groups, f, f], got {tuple(x.shape)} "
+                               f"and {tuple(w.shape)}")
+    b = None if bias is None else torch.as_tensor(bias, dtype=torch.float32)
+    out = F.conv2d(x.float()[None], w, b, padding=(w.shape[2] // 2, w.shape[3] // 2), groups=groups)[0]
+    return out.clamp(min=0) if relu else out
+
+
+def filter_bank(name: str, channels: int, *, n_filters: int = 2, size: int = 3, seed: int = 0) -> torch.Tensor:
+    """Ready-made filters for a ``channels``-deep input, as Tensor[K, channels, f, f].
+
+    "colour_edges": one vertical-edge filter per colour channel (it sees only R, only G, only B);
+    "brightness_edges": a vertical and a horizontal edge filter, the same on every channel;
+    "random": ``n_filters`` filters of whole numbers -1, 0 or 1.
+
+    >>> filter_bank("colour_edges", 3).shape
+    torch.Size([3, 3, 3, 3])
+    """
+    vertical = torch.tensor([[1.0, 0, -1], [1, 0, -1], [1, 0, -1]], dtype=torch.float64)
+    if name == "colour_edges":
+        bank = torch.zeros(channels, channels, 3, 3, dtype=torch.float64)
+        for c in range(channels):
+            bank[c, c] = vertical
+        return bank
+    if name == "brightness_edges":
+        return torch.stack([vertical.expand(channels, 3, 3), vertical.T.expand(channels, 3, 3)]).clone()
+    if name == "random":
+        if not 1 <= n_filters <= 8 or not 1 <= size <= 5:
+            raise InvalidParameter(f"expected 1 to 8 random filters of size 1 to 5, got {n_filters} of size {size}")
+        gen = torch.Generator().manual_seed(int(seed))
+        return torch.randint(-1, 2, (n_filters, channels, size, size), generator=gen).to(torch.float64)
+    raise InvalidParameter(f"bank must be 'colour_edges', 'brightness_edges' or 'random', got {name!r}")
