@@ -25,6 +25,8 @@ LABS = (
         "pages/pooling.py", ":material/filter_center_focus:"),
     Lab("Convolutions", "Convolution over volumes", "RGB inputs, filters with depth, bias and ReLU, several filters.",
         "pages/volumes.py", ":material/layers:"),
+    Lab("Convolutions", "1x1, depthwise and separable", "Channel mixing, one filter per channel, groups, and what each costs.",
+        "pages/separable.py", ":material/call_split:"),
     Lab("Networks", "Architectures", "LeNet-5, AlexNet, VGG, ResNet, Inception: shapes, parameters, costs.", None),
     Lab("Networks", "Inside a trained CNN", "Feature maps, filters and class-activation heatmaps of a real network.", None),
     Lab("Applications", "Localization and detection", "Sliding windows, IoU, non-max suppression, YOLO grids and anchors.", None),
