@@ -27,6 +27,8 @@ LABS = (
         "pages/volumes.py", ":material/layers:"),
     Lab("Convolutions", "1x1, depthwise and separable", "Channel mixing, one filter per channel, groups, and what each costs.",
         "pages/separable.py", ":material/call_split:"),
+    Lab("Convolutions", "Transposed convolution", "Grow a map: zeros inserted between cells, or kernels stamped and added.",
+        "pages/transposed.py", ":material/open_in_full:"),
     Lab("Networks", "Architectures", "LeNet-5, AlexNet, VGG, ResNet, Inception: shapes, parameters, costs.", None),
     Lab("Networks", "Inside a trained CNN", "Feature maps, filters and class-activation heatmaps of a real network.", None),
     Lab("Applications", "Localization and detection", "Sliding windows, IoU, non-max suppression, YOLO grids and anchors.", None),
