@@ -10,7 +10,7 @@ import torch
 
 from cvcore.errors import InvalidParameter
 
-__all__ = ["default_device", "resolve_device", "describe_device"]
+__all__ = ["default_device", "resolve_device", "describe_device", "configure_threads"]
 
 _ENV = "CVCORE_DEVICE"
 
@@ -61,3 +61,24 @@ def describe_device(device: "str | torch.device | None" = None) -> str:
     if dev.type == "mps":
         return "Apple MPS"
     return "CPU"
+
+
+def configure_threads(default: int = 1) -> int:
+    """Set torch's CPU threads per operation from ``CVCORE_THREADS`` (else ``default``); returns it.
+
+    A server runs many small computations for many sessions at once: one thread each is
+    fastest there, because idle OpenMP threads spin between operations and starve the web
+    server's own threads (measured: 134 vs 1,121 steps/s in the Learning-a-filter lab on 2 cores).
+
+    >>> configure_threads(1)
+    1
+    """
+    raw = os.environ.get("CVCORE_THREADS", "").strip()
+    try:
+        threads = int(raw) if raw else default
+    except ValueError:
+        raise InvalidParameter(f"CVCORE_THREADS must be a whole number, got {raw!r}") from None
+    if threads < 1:
+        raise InvalidParameter(f"CVCORE_THREADS must be >= 1, got {threads}")
+    torch.set_num_threads(threads)
+    return threads

@@ -1,6 +1,7 @@
 """A number grid drawn as a heatmap with its values written in the cells."""
 
 import math
+import re
 
 import plotly.graph_objects as go
 import torch
@@ -61,8 +62,9 @@ def grid_heatmap(
     if zmid is not None:
         bound = max(abs(lo - zmid), abs(hi - zmid)) or 1.0
         lo, hi = zmid - bound, zmid + bound
-    font = max(8, min(15, _cell_px(w) // 2 - 4))
-    cell = _cell_px(w)
+    longest = max((len(re.sub(r"<[^>]+>", "", t)) for row in text for t in row), default=1) if w <= 8 else 3
+    cell = max(_cell_px(w), min(84, 8 * longest + 12))  # small grids widen for labels like "-0.1234"
+    font = max(8, min(15, cell // 2 - 4, 2 * cell // max(longest + 1, 1)))
     heatmap = {
         "type": "heatmap",
         "z": z,
