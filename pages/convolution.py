@@ -31,16 +31,14 @@ with col_settings:
     settings = controls.setting_controls()
 
 if image is None or kernel is None:
-    state.sync(NS, controls.DEFAULTS)
-    st.stop()
+    state.stop(NS, controls.DEFAULTS)
 
 views.size_formula(image, kernel, settings)
 try:
     trace = conv_trace(image, kernel, **settings)
 except CvcoreError as exc:
     st.error(f"No output for these settings: {exc}")
-    state.sync(NS, controls.DEFAULTS)
-    st.stop()
+    state.stop(NS, controls.DEFAULTS)
 
 example = course.conv_examples().get(state.get(NS, "src"))
 if example is not None and example.note:

@@ -29,16 +29,14 @@ with col_settings:
     settings = controls.setting_controls()
 
 if x is None:
-    state.sync(NS, controls.DEFAULTS)
-    st.stop()
+    state.stop(NS, controls.DEFAULTS)
 
 views.size_formula(x, settings)
 try:
     trace = pool_trace(x, **settings)
 except CvcoreError as exc:
     st.error(f"No output for these settings: {exc}")
-    state.sync(NS, controls.DEFAULTS)
-    st.stop()
+    state.stop(NS, controls.DEFAULTS)
 
 example = course.pool_examples().get(state.get(NS, "src"))
 if example is not None and example.note:

@@ -19,13 +19,11 @@ st.markdown(
 
 x, k, settings = lab.controls()
 if x is None or k is None:
-    state.sync(NS, lab.DEFAULTS)
-    st.stop()
+    state.stop(NS, lab.DEFAULTS)
 lab.size_formula(x, k, settings)
 trace = lab.trace_or_error(x, k, settings)
 if trace is None:
-    state.sync(NS, lab.DEFAULTS)
-    st.stop()
+    state.stop(NS, lab.DEFAULTS)
 
 if state.get(NS, "view") == "stuffed":
     n_steps, panel = trace.output.numel(), lambda i: lab.stuffed_panel(trace, i)

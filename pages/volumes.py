@@ -30,8 +30,7 @@ with col_settings:
 
 trace = lab.trace_or_error(x, *bank) if bank is not None else None
 if trace is None:
-    state.sync(NS, lab.DEFAULTS)
-    st.stop()
+    state.stop(NS, lab.DEFAULTS)
 
 lab.summary(trace)
 step_view(state.key(NS, "step"), trace.output.numel(), lambda i: lab.step_panel(trace, i),

@@ -118,7 +118,7 @@ def calculator() -> None:
                    "depthwise-separable": conv_cost(v["h"], v["w"], v["cin"], v["cout"], v["kf"], padding=v["pad"],
                                                     kind="depthwise_separable"),
                    f"1x1 bottleneck to {v['mid']}, then {v['kf']}x{v['kf']}": bottleneck_cost(
-                       v["h"], v["w"], v["cin"], v["mid"], v["cout"], v["kf"]),
+                       v["h"], v["w"], v["cin"], v["mid"], v["cout"], v["kf"], padding=v["pad"]),
                    f"grouped, g = {v['cg']}": conv_cost(v["h"], v["w"], v["cin"], v["cout"], v["kf"], padding=v["pad"],
                                                       groups=v["cg"])}
     except CvcoreError as exc:

@@ -9,7 +9,7 @@ Session keys carry the lab's namespace (``conv.stride``); URL parameters do not 
 
 import streamlit as st
 
-__all__ = ["key", "init", "sync", "get", "put"]
+__all__ = ["key", "init", "sync", "stop", "get", "put"]
 
 
 def key(ns: str, name: str) -> str:
@@ -84,3 +84,9 @@ def sync(ns: str, defaults: dict) -> None:
                 del st.query_params[name]
         elif st.query_params.get(name) != _encode(value):
             st.query_params[name] = _encode(value)
+
+
+def stop(ns: str, defaults: dict) -> None:
+    """End the page here (after an error message), keeping the link in step with the settings."""
+    sync(ns, defaults)
+    st.stop()

@@ -93,8 +93,11 @@ def conv_cost(n_h: int, n_w: int, c_in: int, c_out: int, f: int, *, stride: int 
     )
 
 
-def bottleneck_cost(n_h: int, n_w: int, c_in: int, c_mid: int, c_out: int, f: int, *, bias: bool = True) -> ConvCost:
-    """A 1x1 "bottleneck" to ``c_mid`` channels, then f x f 'same' convolution to ``c_out``.
+def bottleneck_cost(n_h: int, n_w: int, c_in: int, c_mid: int, c_out: int, f: int, *, padding: "int | None" = None,
+                    bias: bool = True) -> ConvCost:
+    """A 1x1 "bottleneck" to ``c_mid`` channels, then f x f convolution to ``c_out``.
+
+    ``padding`` of the f x f step defaults to 'same' ((f - 1) / 2), as in Inception.
 
     >>> b = bottleneck_cost(28, 28, 192, 16, 32, 5)       # the course's Inception example
     >>> [p.multiplications for p in b.parts], b.multiplications
@@ -103,7 +106,7 @@ def bottleneck_cost(n_h: int, n_w: int, c_in: int, c_mid: int, c_out: int, f: in
     120422400
     """
     first = conv_cost(n_h, n_w, c_in, c_mid, 1, bias=bias)
-    second = conv_cost(n_h, n_w, c_mid, c_out, f, padding=(f - 1) // 2, bias=bias)
+    second = conv_cost(n_h, n_w, c_mid, c_out, f, padding=(f - 1) // 2 if padding is None else padding, bias=bias)
     return ConvCost(
         label="1x1 bottleneck, then {f}x{f}".format(f=f),
         input_shape=first.input_shape,

@@ -116,3 +116,23 @@ def test_play_advances_the_steps_by_itself_and_stops_at_the_end(app_server, page
     page.wait_for_timeout(2500)
     assert page.get_by_text("max(2, 3, 1, 2) = 3").count() >= 1  # it stopped there
     assert "step=4" in page.url
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("/volumes", "bias 0"),
+    ("/separable", "120,422,400"),
+    ("/transposed", "0×1 + 0×1 + 0×1"),
+    ("/dimensions?part=3d", "6 x 6 x 6 x 32"),
+])
+def test_the_other_convolution_labs_render_in_the_browser(app_server, page, artifacts_dir, path, expected):
+    page.goto(app_server + path.replace("/separable", "/separable?preset=course_inception"))
+    page.get_by_text(expected).first.wait_for(state="attached")  # table cells are drawn on a canvas, text kept hidden
+    assert page.get_by_text("Traceback").count() == 0
+    page.screenshot(path=str(artifacts_dir / f"e2e-{path.strip('/').split('?')[0]}.png"))
+
+
+def test_learning_a_filter_in_the_browser(app_server, page, artifacts_dir):
+    page.goto(f"{app_server}/learn_filter")
+    page.get_by_role("button", name="Train").click()
+    page.get_by_text("Largest difference from the target").wait_for()
+    page.screenshot(path=str(artifacts_dir / "e2e-learn-filter.png"))
