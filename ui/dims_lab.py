@@ -12,6 +12,7 @@ from cvcore.conv.nd import SIGNALS, synth_signal, synth_volume
 from cvcore.errors import CvcoreError
 from cvcore.viz import grid_heatmap
 from ui import state
+from ui.code import code_expander
 
 __all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "PARTS", "dilation_part", "one_d_part", "three_d_part"]
 
@@ -60,6 +61,11 @@ def dilation_part() -> None:
                    "Doubling the dilation from layer to layer grows the receptive field exponentially at no extra cost: "
                    "the idea behind dilated (atrous) segmentation networks and WaveNet.")
     st.image(_dilated_photo(int(d)), caption=f"Vertical-edge kernel with dilation {d} on a photo: wider gaps see coarser edges")
+    code_expander("\n".join([
+        "import torch", "import torch.nn.functional as F", "",
+        f"layer = torch.nn.Conv2d(1, 1, kernel_size={f}, dilation={d})  # {f * f} weights, a {span}x{span} window",
+        "x = torch.randn(1, 1, 32, 32)",
+        f"print(layer(x).shape)  # 32 - {d}*({f}-1) = {32 - d * (f - 1)} per side", ""]), filename="dilation.py")
 
 
 def one_d_part() -> None:
@@ -89,6 +95,12 @@ def one_d_part() -> None:
     st.plotly_chart(fig, config=_CHART, key="dims_1d")
     pos = min(int(st.slider("Output position", 0, out.numel() - 1, key=_k("pos"))), out.numel() - 1)
     st.code(trace.step(pos).channel_expression(0), language=None, wrap_lines=True)
+    code_expander("\n".join([
+        "import torch", "import torch.nn.functional as F", "",
+        f"signal = torch.tensor({[round(v, 4) for v in signal.tolist()]})",
+        f"taps = torch.tensor({taps.tolist()})",
+        f"out = F.conv1d(signal[None, None], taps[None, None], padding={(taps.numel() - 1) // 2})[0, 0]",
+        "print(out.shape)", ""]), filename="conv1d.py")
     ref = F.conv1d(signal[None, None], taps[None, None], padding=(taps.numel() - 1) // 2)[0, 0]
     st.caption(f"Check: `F.conv1d` agrees (largest difference {format_number(float((ref - out).abs().max()))}).")
     st.markdown("**The course's 1-D example** (f = 5, no padding): shapes and parameters")
@@ -134,5 +146,14 @@ def three_d_part() -> None:
     st.caption(f"A {'x'.join(map(str, w_shape[2:]))} filter slides in depth too: each output number sums "
                f"{w_shape[2] ** 3} products across {w_shape[2]} neighbouring slices. Check: `F.conv3d` agrees "
                f"(largest difference {format_number(diff)}).")
+    code_expander("\n".join([
+        "import torch", "",
+        "volume = torch.randn(1, 1, 14, 14, 14)  # [batch, n_C, depth, height, width]",
+        "layer1 = torch.nn.Conv3d(1, 16, kernel_size=5)   # 16 filters of 5x5x5x1",
+        "layer2 = torch.nn.Conv3d(16, 32, kernel_size=5)  # 32 filters of 5x5x5x16",
+        "a = layer1(volume); b = layer2(a)",
+        "print(a.shape, b.shape)  # [1, 16, 10, 10, 10] [1, 32, 6, 6, 6]",
+        "print(sum(p.numel() for p in layer1.parameters()), sum(p.numel() for p in layer2.parameters()))  # 2016 64032",
+        ""]), filename="conv3d.py")
     st.markdown("**The course's 3-D example**: shapes and parameters")
     _chain_table((14, 14, 14, 1))

@@ -12,6 +12,7 @@ from cvcore.errors import CvcoreError
 from cvcore.learn import learn_kernel
 from cvcore.viz import grid_heatmap
 from ui import state
+from ui.code import code_expander
 
 __all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "settings", "request_training", "training_requested", "train", "result"]
 
@@ -131,3 +132,21 @@ def result() -> None:
                   help=f"{steps_done} steps in {run['seconds']:.2f} s on this server")
         st.caption("The nine numbers were never told to the network: it only saw the image and the target's output, "
                    "and gradient descent found them.")
+    code_expander(_snippet(run), filename="learn_filter.py")
+
+
+def _snippet(run: dict) -> str:
+    return "\n".join([
+        "import torch", "import torch.nn.functional as F", "",
+        "image = torch.rand(1, 1, 96, 96)  # any grayscale image; the lab uses a crop of a photo",
+        "image = (image - image.mean()) / image.std()",
+        f"target = torch.tensor({run['target']})[None, None]",
+        "wanted = F.conv2d(image, target)",
+        "kernel = torch.randn(1, 1, 3, 3, requires_grad=True)",
+        "opt = torch.optim.SGD([kernel], lr=0.1, momentum=0.9)",
+        f"for step in range({run['steps']}):",
+        "    opt.zero_grad()",
+        "    loss = F.mse_loss(F.conv2d(image, kernel), wanted)",
+        "    loss.backward()",
+        "    opt.step()",
+        "print(kernel.detach().squeeze().round(decimals=3))", ""])

@@ -100,6 +100,16 @@ def course_1x1() -> None:
     st.caption("On one channel a 1x1 filter just scales. On 6x6x32 each 1x1x32 filter takes a weighted sum of the 32 "
                "numbers at every position (then ReLU): a small fully connected layer applied to each pixel, the "
                "'network in network'. With n_C' filters it changes the depth from 32 to n_C'.")
+    deep = torch.stack([grids.random_grid(6, 6, seed=c) for c in range(32)])  # [32, 6, 6]
+    filters = torch.randint(-1, 2, (4, 32, 1, 1), generator=torch.Generator().manual_seed(1)).double()
+    trace = volume_conv_trace(deep, filters, relu=True)
+    step = trace.step(0)
+    st.markdown(f"**6x6x32 * four 1x1x32 filters → {'x'.join(map(str, (6, 6, trace.output.shape[0])))}** "
+                f"({trace.parameters} parameters). The first output number is the 32 numbers at position (0, 0) "
+                "times filter 1's 32 weights, added up, then ReLU:")
+    products = " + ".join(f"{format_number(w)}×{format_number(x)}" for x, w in
+                          zip(step.windows.flatten().tolist(), step.weights.flatten().tolist()))
+    st.code(f"{products} = {format_number(step.z)};  ReLU → {format_number(step.value)}", language=None, wrap_lines=True)
 
 
 def calculator() -> None:

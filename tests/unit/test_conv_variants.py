@@ -171,3 +171,21 @@ def test_synthetic_signals_and_volume():
     assert torch.equal(nd.synth_signal("heartbeat", 100, seed=1), nd.synth_signal("heartbeat", 100, seed=1))
     v = nd.synth_volume(14)
     assert v.shape == (14, 14, 14) and v.max() == 1.0 and v.min() == 0.0
+
+
+def test_conv1d_and_conv3d_over_random_settings():
+    rng = random.Random(5)
+    for _ in range(60):
+        c, k, f = rng.randint(1, 3), rng.randint(1, 4), rng.randint(1, 5)
+        s, p = rng.randint(1, 3), rng.randint(0, 2)
+        x = torch.randn(c, rng.randint(f, 30), dtype=torch.float64)
+        w, b = torch.randn(k, c, f, dtype=torch.float64), torch.randn(k, dtype=torch.float64)
+        out = nd.conv1d_trace(x, w, b, stride=s, padding=p).output[:, 0]
+        torch.testing.assert_close(out, F.conv1d(x[None], w, b, stride=s, padding=p)[0], rtol=1e-10, atol=1e-10)
+    for _ in range(30):
+        c, k, f = rng.randint(1, 2), rng.randint(1, 3), rng.randint(1, 3)
+        s, p = rng.randint(1, 2), rng.randint(0, 1)
+        x = torch.randn(c, *(rng.randint(f, 7) for _ in range(3)), dtype=torch.float64)
+        w = torch.randn(k, c, f, f, f, dtype=torch.float64)
+        torch.testing.assert_close(nd.conv3d(x, w, stride=s, padding=p), F.conv3d(x[None], w, stride=s, padding=p)[0],
+                                   rtol=1e-10, atol=1e-10)
