@@ -7,6 +7,7 @@ from ui import conv_controls as controls
 from ui import conv_views as views
 from ui import state
 from ui.code import code_expander
+from ui.lazy import lazy_expander
 from ui.stepper import step_view
 from ui.page import setup
 
@@ -48,7 +49,9 @@ step_view(state.key(NS, "step"), trace.output.numel(), lambda i: views.step_pane
           on_step=lambda: state.sync(NS, {"step": controls.DEFAULTS["step"]}))
 
 views.computation_expander(trace, state.get(NS, "step") - 1)
-code_expander(snippets.conv_snippet(trace), filename="convolution.py")
+code_expander(lambda: snippets.conv_snippet(trace), filename="convolution.py")
 views.check_expander(trace)
-views.photo_panel(kernel, settings)
+with lazy_expander("Apply the kernel to a real photo", "conv.open_photo") as is_open:
+    if is_open:
+        views.photo_panel(kernel, settings)
 state.sync(NS, controls.DEFAULTS)

@@ -7,6 +7,7 @@ from ui import pool_controls as controls
 from ui import pool_views as views
 from ui import state
 from ui.code import code_expander
+from ui.lazy import lazy_expander
 from ui.stepper import step_view
 from ui.page import setup
 
@@ -46,7 +47,9 @@ step_view(state.key(NS, "step"), trace.output.numel(), lambda i: views.step_pane
           on_step=lambda: state.sync(NS, {"step": controls.DEFAULTS["step"]}))
 
 views.computation_expander(trace, state.get(NS, "step") - 1)
-code_expander(snippets.pool_snippet(trace), filename="pooling.py")
+code_expander(lambda: snippets.pool_snippet(trace), filename="pooling.py")
 views.check_expander(trace)
-views.feature_map_panel(settings)
+with lazy_expander("Pooling a real feature map (MobileNetV2's first layer)", "pool.open_fmap") as is_open:
+    if is_open:
+        views.feature_map_panel(settings)
 state.sync(NS, controls.DEFAULTS)

@@ -32,6 +32,6 @@ else:
 step_view(state.key(NS, "step"), n_steps, panel, on_step=lambda: state.sync(NS, {"step": 1}))
 
 lab.explain()
-code_expander(lab.snippet(trace), filename="transposed_convolution.py")
+code_expander(lambda: lab.snippet(trace), filename="transposed_convolution.py")
 lab.check(trace)
 state.sync(NS, lab.DEFAULTS)

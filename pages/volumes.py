@@ -3,6 +3,7 @@ import streamlit as st
 from ui import state
 from ui import volume_lab as lab
 from ui.code import code_expander
+from ui.lazy import lazy_expander
 from ui.page import setup
 from ui.stepper import step_view
 
@@ -35,7 +36,9 @@ if trace is None:
 lab.summary(trace)
 step_view(state.key(NS, "step"), trace.output.numel(), lambda i: lab.step_panel(trace, i),
           on_step=lambda: state.sync(NS, {"step": 1}))
-code_expander(lab.snippet(trace), filename="volume_convolution.py")
+code_expander(lambda: lab.snippet(trace), filename="volume_convolution.py")
 lab.check(trace)
-lab.photo_panel()
+with lazy_expander("A real photo through these filters", "vol.open_photo") as is_open:
+    if is_open:
+        lab.photo_panel()
 state.sync(NS, lab.DEFAULTS)

@@ -10,6 +10,7 @@ from cvcore import conv, grids, images
 from cvcore.conv import ConvTrace, format_number
 from cvcore.errors import CvcoreError
 from cvcore.viz import conv_figures
+from ui.lazy import lazy_expander
 from ui.image_input import image_input, selected_sample
 
 __all__ = ["size_formula", "step_panel", "photo_panel", "computation_expander", "check_expander"]
@@ -85,7 +86,6 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
 
 def photo_panel(kernel: torch.Tensor, settings: dict) -> None:
     """The chosen kernel applied to a whole photo, shown beside it."""
-    st.subheader("Apply the kernel to a real photo")
     gray = st.toggle("Grayscale first", key="conv.pic_gray", help="Off: the kernel is applied to R, G and B separately")
     image = image_input("conv.pic", default_sample="chelsea", label="Photo")
     if image is None:
@@ -111,7 +111,9 @@ def photo_panel(kernel: torch.Tensor, settings: dict) -> None:
 
 
 def computation_expander(trace: ConvTrace, index: int) -> None:
-    with st.expander("How it is computed"):
+    with lazy_expander("How it is computed", "conv.open_how") as is_open:
+        if not is_open:
+            return
         # Downloads are built on click (a callable), not on every rerun.
         st.download_button("Download the output grid (CSV)", lambda: grids.grid_csv(trace.output), file_name="conv_output.csv",
                            mime="text/csv", key="conv.dl_csv")
@@ -143,7 +145,9 @@ def _check(image_text: str, kernel_text: str, settings_items: tuple) -> "tuple[t
 
 
 def check_expander(trace: ConvTrace) -> None:
-    with st.expander("Check against PyTorch"):
+    with lazy_expander("Check against PyTorch", "conv.open_check") as is_open:
+        if not is_open:
+            return
         top, bottom, left, right = trace.padding
         padding = (top, left) if (top, left) == (bottom, right) else "same"  # only 'same' pads unevenly
         settings = (("stride", trace.stride), ("padding", padding), ("dilation", trace.dilation),

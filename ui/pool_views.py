@@ -8,6 +8,7 @@ from cvcore.conv import format_number
 from cvcore.errors import CvcoreError, WeightsUnavailable
 from cvcore.pooling import PoolTrace
 from cvcore.viz import pool_figures
+from ui.lazy import lazy_expander
 from ui.image_input import image_input, selected_sample
 from ui.models import get_model
 
@@ -63,7 +64,6 @@ def _edge_maps(image) -> torch.Tensor:
 
 def feature_map_panel(settings: dict) -> None:
     """A real feature map (MobileNetV2's first layer, or edge maps without weights) before and after pooling."""
-    st.subheader("Pooling a real feature map")
     image = image_input("pool.pic", default_sample="astronaut", label="Photo")
     if image is None:
         return
@@ -100,7 +100,9 @@ def _output_csv(trace: PoolTrace) -> str:
 
 
 def computation_expander(trace: PoolTrace, index: int) -> None:
-    with st.expander("How it is computed"):
+    with lazy_expander("How it is computed", "pool.open_how") as is_open:
+        if not is_open:
+            return
         st.download_button("Download the output (CSV)", lambda: _output_csv(trace), file_name="pool_output.csv",
                            mime="text/csv", key="pool.dl_csv")
         step = trace.step(index)
@@ -115,7 +117,9 @@ def computation_expander(trace: PoolTrace, index: int) -> None:
 
 
 def check_expander(trace: PoolTrace) -> None:
-    with st.expander("Check against PyTorch"):
+    with lazy_expander("Check against PyTorch", "pool.open_check") as is_open:
+        if not is_open:
+            return
         ref = pooling.reference_output(trace)
         diff = float((ref - trace.output).abs().max())
         fn = "max_pool2d" if trace.kind == "max" else "avg_pool2d"

@@ -10,6 +10,7 @@ from cvcore.errors import CvcoreError
 from cvcore.viz import grid_heatmap
 from cvcore.viz.costs import connectivity_figure, cost_figure
 from ui import state
+from ui.lazy import lazy_expander
 
 __all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "OPERATIONS", "layer_settings", "layer_view", "course_1x1", "calculator"]
 
@@ -79,13 +80,17 @@ def layer_view(s: dict) -> None:
     st.markdown(f"**{s['n']}x{s['n']}x{s['c']} → {'x'.join(map(str, (out.shape[1], out.shape[2], out.shape[0])))}** · "
                 f"parameters {sum(r['parameters'] for r in rows)} · multiplications {sum(r['multiplications'] for r in rows):,}"
                 " (no bias)")
-    maps = st.columns(min(out.shape[0], 8))
-    for i, col in enumerate(maps):
+    shown = min(out.shape[0], 4)
+    if out.shape[0] > shown:
+        st.caption(f"Output channels 0 to {shown - 1} of {out.shape[0]}:")
+    for i, col in enumerate(st.columns(shown)):
         col.plotly_chart(grid_heatmap(out[i], title=f"Output channel {i}", colors="signed", zmid=0.0), config=_CHART,
                          key=f"sep_out_{i}", width="content")
     diff = float((ref - out).abs().max())
     (st.success if diff <= 1e-9 else st.error)(f"Check: `F.conv2d(..., groups=g)` agrees, largest difference {format_number(diff)}")
-    with st.expander("PyTorch code"):
+    with lazy_expander("PyTorch code", "sep.open_code") as is_open:
+        if not is_open:
+            return
         st.code("\n".join(code + ["print(x.shape)"]) + "\n", language="python")
 
 

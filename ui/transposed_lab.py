@@ -8,6 +8,7 @@ from cvcore.conv import TransposeTrace, conv_transpose_trace, format_number
 from cvcore.errors import CvcoreError
 from cvcore.viz import conv_figures, scatter_figures, stuffed_text
 from ui import state
+from ui.lazy import lazy_expander
 from ui.grid_input import grid_editor, random_input
 
 __all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "VIEWS", "controls", "size_formula", "stuffed_panel", "scatter_panel",
@@ -99,7 +100,9 @@ def scatter_panel(trace: TransposeTrace, index: int) -> None:
 
 
 def explain() -> None:
-    with st.expander("How it is computed"):
+    with lazy_expander("How it is computed", "tconv.open_how") as is_open:
+        if not is_open:
+            return
         st.markdown(
             "A transposed convolution goes the other way from a strided convolution: from a small map to a large one. "
             "**View 1**: put s - 1 zeros between the input cells, pad every side with d(f - 1) - p zeros (output "
@@ -121,7 +124,9 @@ def snippet(trace: TransposeTrace) -> str:
 
 
 def check(trace: TransposeTrace) -> None:
-    with st.expander("Check against PyTorch"):
+    with lazy_expander("Check against PyTorch", "tconv.open_check") as is_open:
+        if not is_open:
+            return
         ref = torch.nn.functional.conv_transpose2d(trace.source[None, None], trace.kernel[None, None],
                                                    stride=trace.up_stride, padding=trace.up_padding,
                                                    output_padding=trace.output_padding, dilation=trace.dilation)[0, 0]

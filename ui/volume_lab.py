@@ -9,6 +9,7 @@ from cvcore.errors import CvcoreError
 from cvcore.viz import volume_figures
 from cvcore.viz.volume import channel_name
 from ui import state
+from ui.lazy import lazy_expander
 from ui.grid_input import photo_input
 
 __all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "input_volume", "filters", "summary", "step_panel", "photo_panel", "snippet"]
@@ -103,7 +104,6 @@ def _feature_maps(sample: str, bank: str, channels_key: tuple, relu: bool):
 
 
 def photo_panel() -> None:
-    st.subheader("A real photo through these filters")
     samples = images.sample_names()
     sample = st.selectbox("Photo", list(samples), key=_k("pic"), format_func=samples.get)
     bank = state.get(NS, "bank")
@@ -130,7 +130,9 @@ def snippet(trace: VolumeTrace) -> str:
 
 
 def check(trace: VolumeTrace) -> None:
-    with st.expander("Check against PyTorch"):
+    with lazy_expander("Check against PyTorch", "vol.open_check") as is_open:
+        if not is_open:
+            return
         ref = torch.nn.functional.conv2d(trace.input[None], trace.kernels, trace.bias, stride=trace.stride,
                                          padding=trace.padding)[0]
         ref = ref.clamp(min=0) if trace.relu else ref

@@ -4,16 +4,26 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
 
+# The pages' collapsible sections, which compute their content only while open.
+SECTIONS = ("conv.open_how", "conv.open_check", "conv.open_photo", "pool.open_how", "pool.open_check", "pool.open_fmap",
+            "vol.open_check", "vol.open_photo", "tconv.open_how", "tconv.open_check", "sep.open_code",
+            "open_code_convolution.py", "open_code_pooling.py", "open_code_volume_convolution.py",
+            "open_code_transposed_convolution.py")
+
+
 @pytest.fixture
 def open_page(monkeypatch):
-    """``open_page("convolution", stride="2")`` runs app.py, goes to the page (with query parameters) and returns the AppTest."""
+    """``open_page("convolution", stride="2")`` runs app.py, goes to the page (with query parameters) and returns
+    the AppTest, with every collapsible section open unless ``sections_open=False``."""
     monkeypatch.setenv("CVCORE_OFFLINE", "1")
     monkeypatch.setenv("CVCORE_DEVICE", "cpu")
 
-    def _open(page: str, **query) -> AppTest:
+    def _open(page: str, *, sections_open: bool = True, **query) -> AppTest:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         for key, value in query.items():
             at.query_params[key] = value
+        for key in SECTIONS if sections_open else ():
+            at.session_state[key] = True
         at.switch_page(f"pages/{page}.py")
         at.run()
         assert not at.exception, at.exception

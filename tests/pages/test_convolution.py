@@ -134,3 +134,14 @@ def test_photo_crop_input_and_real_photo_panel(open_page):
     assert image_captions(at)[1].startswith(f"Output {(451 - 3) // 2 + 1}x{(300 - 3) // 2 + 1}")
     at.radio(key="conv.pic_source").set_value("Upload").run()
     assert errors(at) == [] and "No image yet" in texts(at)
+
+
+def test_closed_sections_are_not_computed(open_page):
+    at = open_page("convolution", sections_open=False)
+    assert "F.conv2d" not in texts(at) and "largest difference" not in texts(at)
+    assert [e.label for e in at.expander] == ["How it is computed", "PyTorch code", "Check against PyTorch",
+                                              "Apply the kernel to a real photo"]
+    assert at.get("image") == [] or len(at.get("image")) == 0
+    at.session_state["conv.open_check"] = True
+    at.run()
+    assert "largest difference from the step-by-step result is **0**" in texts(at)
