@@ -59,6 +59,7 @@ def test_convolution_lab_in_the_browser(app_server, page, artifacts_dir):
     page.get_by_text("1×1 + 8×1 + 2×1 + 2×0 + 9×0 + 5×0 + 7×(-1) + 3×(-1) + 1×(-1) = 0").first.wait_for()
     page.screenshot(path=str(artifacts_dir / "e2e-convolution-step.png"))
 
+    page.get_by_text("Apply the kernel to a real photo").click()
     page.get_by_text("Upload", exact=True).first.click()
     uploader = page.locator("input[type=file]").first
     uploader.set_input_files(files=[{"name": "gradient.png", "mimeType": "image/png", "buffer": _png(80, 60)}])
@@ -70,6 +71,7 @@ def test_convolution_lab_in_the_browser(app_server, page, artifacts_dir):
 def test_a_renamed_text_file_gives_a_message_and_the_lab_keeps_working(app_server, page, artifacts_dir):
     page.goto(f"{app_server}/convolution")
     page.get_by_text("Step (of 16)").wait_for()
+    page.get_by_text("Apply the kernel to a real photo").click()
     page.get_by_text("Upload", exact=True).first.click()
     page.locator("input[type=file]").first.set_input_files(
         files=[{"name": "notes.png", "mimeType": "image/png", "buffer": b"these are my notes, not a picture\n" * 50}])
@@ -83,6 +85,7 @@ def test_pooling_lab_in_the_browser(app_server, page, artifacts_dir):
     page.goto(app_server)
     page.get_by_role("link", name="2. Pooling").click()
     page.get_by_text("max(1, 3, 2, 9) = 9").first.wait_for()
+    page.get_by_text("Pooling a real feature map").click()
     page.get_by_text("56 x 56 x 32").first.wait_for()
     page.screenshot(path=str(artifacts_dir / "e2e-pooling.png"))
 
