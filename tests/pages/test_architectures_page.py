@@ -1,0 +1,31 @@
+"""The Architectures page driven through AppTest."""
+
+from tests.pages.conftest import errors, texts
+
+
+def test_architectures_page_tables_and_calculator(open_page):
+    at = open_page("architectures")
+    assert errors(at) == []
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Parameters"] == "62,958" and metrics["Input"] == "32 x 32 x 3"
+    assert list(at.dataframe[0].value["parameters"][:4]) == [608, 0, 0, 3216]
+    comparison = at.dataframe[1].value
+    assert list(comparison["parameters"][:3]) == ["61,706", "61,100,840", "138,357,544"]
+    assert "**456** parameters" in texts(at) and "**14,450,688** weights" in texts(at) and "= 156" in texts(at)
+
+
+def test_switching_network_and_input_size(open_page):
+    at = open_page("architectures", net="resnet152")
+    assert {m.label: m.value for m in at.metric}["Parameters"] == "60,192,808"
+    at.number_input(key="arch.size").set_value(16).run()
+    at = open_page("architectures", net="vgg16", size="16")
+    assert any("cannot take a 16x16x3 input" in e for e in errors(at))
+
+
+def test_focus_views_open(open_page):
+    at = open_page("architectures")
+    for key in ("arch.open_res", "arch.open_inc", "arch.open_mb"):
+        at.session_state[key] = True
+    at.run()
+    assert errors(at) == [] and len(at.dataframe) == 5
+    assert "2,408,448 + 10,035,200 = 12,443,648" in texts(at)

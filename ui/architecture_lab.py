@@ -1,0 +1,126 @@
+"""The Architectures lab: a network's layer table, its shape and cost figures, the course's comparisons."""
+
+import pandas as pd
+import streamlit as st
+
+from cvcore import architectures as arch
+from cvcore.conv import bottleneck_cost, conv_cost
+from cvcore.errors import CvcoreError
+from cvcore.viz.architectures import breakdown_figure, shape_figure
+from ui import state
+from ui.lazy import lazy_expander
+
+__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "network", "comparison", "why_convolutions", "focus_views"]
+
+NS = "arch"
+_NETS = arch.registry()
+DEFAULTS = {"net": "lenet5_course", "size": 0, "n": 32, "c": 3, "f": 5, "k": 6}
+CHOICES = {"net": list(_NETS)}
+LIMITS = {"size": (0, 1024), "n": (5, 512), "c": (1, 512), "f": (1, 15), "k": (1, 1024)}
+_CHART = {"displayModeBar": False}
+
+
+def _k(name: str) -> str:
+    return state.key(NS, name)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _table(name: str, shape: "tuple[int, int, int]") -> "list[arch.LayerRow]":
+    return arch.layer_table(arch.build(name), shape)
+
+
+def _frame(rows: "list[arch.LayerRow]") -> pd.DataFrame:
+    return pd.DataFrame([{"layer": r.name, "type": r.kind, "output shape": " x ".join(map(str, r.output_shape)),
+                          "activation size": r.activation_size, "parameters": r.params, "multiply-adds": r.macs}
+                         for r in rows])
+
+
+def network() -> None:
+    """Pick a network: its layers, totals and figures, all measured on the PyTorch module."""
+    a, b = st.columns([2, 1])
+    name = a.selectbox("Network", list(_NETS), key=_k("net"), format_func=lambda n: f"{_NETS[n].label} ({_NETS[n].year})")
+    net = _NETS[name]
+    size = b.number_input("Input size (0 = the network's own)", 0, 1024, key=_k("size"),
+                          help=f"{net.label} was designed for {net.input_shape[1]}x{net.input_shape[2]}")
+    shape = (net.input_shape[0], int(size), int(size)) if size else net.input_shape
+    try:
+        rows = _table(name, shape)
+    except CvcoreError as exc:
+        st.error(f"{net.label} cannot take a {shape[1]}x{shape[2]}x{shape[0]} input: {exc}")
+        return
+    params, macs = arch.totals(rows)
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Input", " x ".join(map(str, (shape[1], shape[2], shape[0]))))
+    m2.metric("Parameters", f"{params:,}")
+    m3.metric("Multiply-adds", f"{macs / 1e6:,.1f} M" if macs >= 1e6 else f"{macs:,}")
+    m4.metric("Layers run", len(rows))
+    if net.note:
+        st.caption(net.note)
+    st.plotly_chart(shape_figure(rows, title=f"{net.label}: n_H, n_W go down while n_C goes up"), config=_CHART,
+                    key="arch_shapes")
+    st.dataframe(_frame(rows), hide_index=True, height=min(420, 38 + 35 * len(rows)))
+    st.plotly_chart(breakdown_figure(rows), config=_CHART, key="arch_breakdown")
+
+
+def comparison() -> None:
+    """The course's table: parameters (counted here) and ImageNet top-1 (torchvision's published weights)."""
+    rows = []
+    for name in ("lenet5", "alexnet", "vgg16", "googlenet", "resnet18", "resnet50", "resnet152", "mobilenet_v2"):
+        net = _NETS[name]
+        params = sum(p.numel() for p in arch.build(name).parameters())
+        rows.append({"network": net.label, "year": net.year, "parameters": f"{params:,}",
+                     "ImageNet top-1": f"{net.top1:.1f} %" if net.top1 else "(not an ImageNet model)"})
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.caption("Top-1 accuracies are those torchvision publishes for its pretrained weights; the parameters are counted "
+               "on the modules above.")
+
+
+def why_convolutions() -> None:
+    """The course's calculator: a conv layer against a fully connected layer with the same input and output."""
+    cols = st.columns(4)
+    for col, (key, label) in zip(cols, (("n", "input n"), ("c", "input n_C"), ("f", "filter f"), ("k", "filters"))):
+        col.number_input(label, *LIMITS[key], key=_k(key))
+    n, c, f, k = (int(state.get(NS, key)) for key in ("n", "c", "f", "k"))
+    try:
+        layer = conv_cost(n, n, c, k, f)
+    except CvcoreError as exc:
+        st.error(str(exc))
+        return
+    out = layer.output_shape
+    inputs, outputs = n * n * c, out[0] * out[1] * out[2]
+    fc = inputs * outputs
+    st.markdown(
+        f"A {n}x{n}x{c} input through {k} filters of {f}x{f} gives {out[0]}x{out[1]}x{out[2]} = {outputs:,} numbers.\n\n"
+        f"- **Convolution**: {k} x ({f}x{f}x{c} + 1) = **{layer.parameters:,}** parameters.\n"
+        f"- **Fully connected** from {inputs:,} inputs to {outputs:,} outputs: {inputs:,} x {outputs:,} = "
+        f"**{fc:,}** weights (about {fc / 1e6:,.0f}M), {fc / layer.parameters:,.0f} times more.\n\n"
+        f"The slide counts {k} x ({f}x{f} + 1) = {k * (f * f + 1)}: that ignores the {c} input channels; a filter on a "
+        f"{c}-channel input has {f}x{f}x{c} weights. Why so few? **Parameter sharing**: the same {f * f * c} weights "
+        f"are used at all {out[0] * out[1]} positions. **Sparsity of connections**: each output number depends on only "
+        f"{f * f * c} of the {inputs:,} inputs.")
+
+
+def focus_views() -> None:
+    """Lazy sections: the residual block, the Inception module, MobileNetV2's inverted residual."""
+    with lazy_expander("Focus: the residual block (ResNet)", "arch.open_res") as is_open:
+        if is_open:
+            st.markdown(r"Plain: $a^{[l+2]} = g(z^{[l+2]})$. Residual: $a^{[l+2]} = g(z^{[l+2]} + a^{[l]})$: the "
+                        "shortcut adds the block's input back before the last ReLU, so a block can easily learn the "
+                        "identity and very deep networks still train. ResNet-18's first block on a 56x56x64 map:")
+            st.dataframe(_frame(arch.layer_table(arch.build("resnet18").layer1[0], (64, 56, 56))), hide_index=True)
+    with lazy_expander("Focus: the Inception module (GoogLeNet)", "arch.open_inc") as is_open:
+        if is_open:
+            st.markdown("Four branches run side by side (1x1, 3x3, 5x5, max-pool) and their outputs are stacked in "
+                        "depth; 1x1 'bottleneck' convolutions shrink the channels first. GoogLeNet's inception3a on "
+                        "28x28x192:")
+            st.dataframe(_frame(arch.layer_table(arch.build("googlenet").inception3a, (192, 28, 28))), hide_index=True)
+            plain, neck = conv_cost(28, 28, 192, 32, 5, padding=2), bottleneck_cost(28, 28, 192, 16, 32, 5)
+            st.markdown(f"The course's cost example: 5x5 straight to 32 channels costs {plain.multiplications:,} "
+                        f"multiplications; through a 1x1 bottleneck of 16: {neck.parts[0].multiplications:,} + "
+                        f"{neck.parts[1].multiplications:,} = {neck.multiplications:,}.")
+    with lazy_expander("Focus: the inverted residual (MobileNetV2)", "arch.open_mb") as is_open:
+        if is_open:
+            st.markdown("Expand the channels with a 1x1 convolution, filter each channel with a 3x3 depthwise "
+                        "convolution, project back down with a linear 1x1 convolution, and add the shortcut: "
+                        "depthwise-separable convolutions at a fraction of the cost. MobileNetV2's block 2 on 56x56x24:")
+            st.dataframe(_frame(arch.layer_table(arch.build("mobilenet_v2").features[3], (24, 56, 56))), hide_index=True)
