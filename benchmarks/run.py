@@ -7,6 +7,7 @@
 2. One AppTest rerun of each lab page after a settings change against one rerun of a
    trivial one-slider page.                                            Target: < 3x.
 3. The Learning-a-filter loop: optimisation steps per second on a 96x96 photo crop.
+4. The Architectures lab's layer table for ResNet-152 and VGG-16 on CPU.  Target: < 1 s each.
 """
 
 import os
@@ -25,7 +26,7 @@ import torch.nn.functional as F  # noqa: E402
 from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from cvcore import images, kernels  # noqa: E402
+from cvcore import architectures, images, kernels  # noqa: E402
 from cvcore.conv import conv_trace  # noqa: E402
 from cvcore.learn import learn_kernel  # noqa: E402
 from cvcore.grids import random_grid  # noqa: E402
@@ -94,7 +95,14 @@ PAGES = [
     ("transposed", "tconv.stride", (3, 2), "Transposed page rerun (stride)"),
     ("dimensions", "dims.d", (3, 2), "Dilated/1-D/3-D page rerun (d)"),
     ("learn_filter", "learn.seed", (1, 0), "Learning page rerun (seed)"),
+    ("architectures", "arch.size", (200, 0), "Architectures page rerun (input size)"),
 ]
+
+
+def bench_layer_table(name: str) -> float:
+    start = time.perf_counter()
+    architectures.layer_table(architectures.build(name), (3, 224, 224))
+    return (time.perf_counter() - start) * 1000
 
 
 def bench_trivial(repeat: int = 30) -> float:
@@ -138,6 +146,8 @@ def main() -> None:
         print(f"{label:34} {page_ms:10.1f} {'1-slider page':>14} {trivial_ms:8.1f} {ratios[page]:6.1f}x")
     torch.set_num_threads(1)  # as the app runs it (cvcore.device.configure_threads)
     print(f"\nLearning a filter (96x96 crop, Sobel target): {bench_learning():,.0f} steps/s (1 thread)")
+    for name in ("resnet152", "vgg16"):
+        print(f"Layer table of {name} (build + shapes, CPU): {bench_layer_table(name):.0f} ms (target < 1000 ms)")
     trace_ms = bench_trace()[0][1]
     print(f"\ntargets: conv_trace < 20 ms -> {trace_ms:.2f} ms ({'met' if trace_ms < 20 else 'MISSED'}); page reruns < 3x "
           "trivial -> " + ", ".join(f"{p} {r:.1f}x" for p, r in ratios.items()))

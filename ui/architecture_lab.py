@@ -62,15 +62,20 @@ def network() -> None:
     st.plotly_chart(breakdown_figure(rows), config=_CHART, key="arch_breakdown")
 
 
-def comparison() -> None:
-    """The course's table: parameters (counted here) and ImageNet top-1 (torchvision's published weights)."""
+@st.cache_data(show_spinner=False)
+def _comparison_rows() -> "list[dict]":
     rows = []
     for name in ("lenet5", "alexnet", "vgg16", "googlenet", "resnet18", "resnet50", "resnet152", "mobilenet_v2"):
         net = _NETS[name]
         params = sum(p.numel() for p in arch.build(name).parameters())
         rows.append({"network": net.label, "year": net.year, "parameters": f"{params:,}",
                      "ImageNet top-1": f"{net.top1:.1f} %" if net.top1 else "(not an ImageNet model)"})
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    return rows
+
+
+def comparison() -> None:
+    """The course's table: parameters (counted here) and ImageNet top-1 (torchvision's published weights)."""
+    st.dataframe(pd.DataFrame(_comparison_rows()), hide_index=True)
     st.caption("Top-1 accuracies are those torchvision publishes for its pretrained weights; the parameters are counted "
                "on the modules above.")
 
