@@ -35,6 +35,8 @@ LABS = (
         "pages/learn_filter.py", ":material/model_training:"),
     Lab("Networks", "Architectures", "LeNet-5, AlexNet, VGG, ResNet, Inception: shapes, parameters, costs.",
         "pages/architectures.py", ":material/account_tree:"),
+    Lab("Networks", "Build your own CNN", "Stack layers, see the shapes, and train it on handwritten digits in the page.",
+        "pages/build_cnn.py", ":material/construction:"),
     Lab("Networks", "Inside a trained CNN", "Feature maps, filters and class-activation heatmaps of a real network.", None),
     Lab("Applications", "Localization and detection", "Sliding windows, IoU, non-max suppression, YOLO grids and anchors.", None),
     Lab("Applications", "Segmentation", "A label for every pixel with an encoder and a transposed-convolution decoder.", None),
