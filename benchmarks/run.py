@@ -8,6 +8,8 @@
    trivial one-slider page.                                            Target: < 3x.
 3. The Learning-a-filter loop: optimisation steps per second on a 96x96 photo crop.
 4. The Architectures lab's layer table for ResNet-152 and VGG-16 on CPU.  Target: < 1 s each.
+5. Build your own CNN: the rerun after editing a layer, and training throughput (images/s) of the
+   course's default network on the digits.
 """
 
 import os
@@ -26,7 +28,7 @@ import torch.nn.functional as F  # noqa: E402
 from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from cvcore import architectures, images, kernels  # noqa: E402
+from cvcore import architectures, builder, datasets, images, kernels, training  # noqa: E402
 from cvcore.conv import conv_trace  # noqa: E402
 from cvcore.learn import learn_kernel  # noqa: E402
 from cvcore.grids import random_grid  # noqa: E402
@@ -99,6 +101,29 @@ PAGES = [
 ]
 
 
+def bench_layer_edit(repeat: int = 20) -> float:
+    """The Build page after a layer is edited (the editor's layers alternate between two networks)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/build_cnn.py")
+    at.run()
+    course = builder.specs_text(builder.course_example())
+    edited = course.replace("conv-64-3-1-0", "conv-48-3-1-0")
+
+    def change(app, i):
+        app.session_state["build.layers"] = (edited, course)[i % 2]
+
+    change(at, 1)
+    at.run()
+    return _rerun_ms(at, change, repeat)
+
+
+def bench_training(epochs: int = 2) -> float:
+    data = datasets.digits(28)
+    net = builder.build_network(builder.course_example(), (1, 28, 28))
+    records = list(training.train_classifier(net, data, epochs=epochs, reports_per_epoch=1))
+    return records[-1].images_per_s
+
+
 def bench_layer_table(name: str) -> float:
     start = time.perf_counter()
     architectures.layer_table(architectures.build(name), (3, 224, 224))
@@ -144,7 +169,12 @@ def main() -> None:
         page_ms = bench_page(page, key, values)
         ratios[page] = page_ms / trivial_ms
         print(f"{label:34} {page_ms:10.1f} {'1-slider page':>14} {trivial_ms:8.1f} {ratios[page]:6.1f}x")
+    edit_ms = bench_layer_edit()
+    ratios["build_cnn"] = edit_ms / trivial_ms
+    print(f"{'Build page rerun (layer edited)':34} {edit_ms:10.1f} {'1-slider page':>14} {trivial_ms:8.1f} "
+          f"{ratios['build_cnn']:6.1f}x")
     torch.set_num_threads(1)  # as the app runs it (cvcore.device.configure_threads)
+    print(f"\nTraining the course's CNN on the digits: {bench_training():,.0f} images/s (1 thread)")
     print(f"\nLearning a filter (96x96 crop, Sobel target): {bench_learning():,.0f} steps/s (1 thread)")
     for name in ("resnet152", "vgg16"):
         print(f"Layer table of {name} (build + shapes, CPU): {bench_layer_table(name):.0f} ms (target < 1000 ms)")

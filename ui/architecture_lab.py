@@ -29,6 +29,12 @@ def _table(name: str, shape: "tuple[int, int, int]") -> "list[arch.LayerRow]":
     return arch.layer_table(arch.build(name), shape)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _figures(name: str, shape: "tuple[int, int, int]"):
+    rows = _table(name, shape)
+    return shape_figure(rows, title=f"{_NETS[name].label}: n_H, n_W go down while n_C goes up"), breakdown_figure(rows)
+
+
 def _frame(rows: "list[arch.LayerRow]") -> pd.DataFrame:
     return pd.DataFrame([{"layer": r.name, "type": r.kind, "output shape": " x ".join(map(str, r.output_shape)),
                           "activation size": r.activation_size, "parameters": r.params, "multiply-adds": r.macs}
@@ -56,10 +62,10 @@ def network() -> None:
     m4.metric("Layers run", len(rows))
     if net.note:
         st.caption(net.note)
-    st.plotly_chart(shape_figure(rows, title=f"{net.label}: n_H, n_W go down while n_C goes up"), config=_CHART,
-                    key="arch_shapes")
+    shapes, breakdown = _figures(name, shape)  # plotly subplots are slow to build: made once per network and size
+    st.plotly_chart(shapes, config=_CHART, key="arch_shapes")
     st.dataframe(_frame(rows), hide_index=True, height=min(420, 38 + 35 * len(rows)))
-    st.plotly_chart(breakdown_figure(rows), config=_CHART, key="arch_breakdown")
+    st.plotly_chart(breakdown, config=_CHART, key="arch_breakdown")
 
 
 @st.cache_data(show_spinner=False)

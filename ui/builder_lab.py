@@ -43,7 +43,7 @@ def editor() -> "list[builder.LayerSpec] | None":
     frame = pd.DataFrame([[s.kind, s.size, s.kernel, s.stride, s.padding, s.p] for s in specs], columns=_COLUMNS)
     digest = hashlib.sha1(builder.specs_text(specs).encode()).hexdigest()[:10]
     edited = st.data_editor(
-        frame, key=f"build.editor_{digest}", num_rows="dynamic", hide_index=False,
+        frame, key=f"build.editor_{digest}", num_rows="dynamic", hide_index=False, height=38 + 35 * (len(frame) + 1),
         column_config={"layer": st.column_config.SelectboxColumn("layer", options=list(builder.LAYER_KINDS), required=True),
                        "dropout p": st.column_config.NumberColumn("dropout p", min_value=0.0, max_value=0.95, step=0.05)})
     st.button("Back to the course's example", key="build.reset", on_click=_reset)
@@ -64,7 +64,7 @@ def shape_table(specs: "list[builder.LayerSpec]") -> bool:
     rows = [{"#": c.index + 1, "layer": builder.LAYER_KINDS[c.spec.kind].split(" (")[0],
              "output shape": " x ".join(map(str, c.output_shape)) if c.output_shape else "",
              "parameters": c.params, "check": "✓" if not c.error else c.error} for c in checks]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, height=38 + 35 * len(rows))
     problem = next((c for c in checks if c.error), None)
     if problem is not None:
         st.error(f"Layer {problem.index + 1} ({problem.spec.kind}): {problem.error}")

@@ -1,0 +1,65 @@
+"""Build-your-own CNN: layer checks, the built network, its code, and training on the digits."""
+
+import pytest
+import torch
+
+from cvcore import builder, datasets, training
+from cvcore.errors import InvalidParameter
+
+
+def test_course_example_shapes_and_parameters():
+    checks = builder.check_network(builder.course_example(), (1, 28, 28))
+    shapes = [c.output_shape for c in checks if c.spec.kind in ("conv", "maxpool", "flatten", "linear")]
+    assert shapes == [(32, 26, 26), (32, 13, 13), (64, 11, 11), (64, 5, 5), (128, 3, 3), (1152,), (64,), (10,)]
+    net = builder.build_network(builder.course_example(), (1, 28, 28))
+    assert sum(c.params for c in checks) == sum(p.numel() for p in net.parameters()) == 167_114
+
+
+@pytest.mark.parametrize("specs, layer, fragment", [
+    ([builder.LayerSpec("conv", 8, 3), builder.LayerSpec("maxpool", kernel=30, stride=30)], 2, "Output size is too small"),
+    ([builder.LayerSpec("conv", 8, 3), builder.LayerSpec("linear", 10)], 2, "add a Flatten layer"),
+    ([builder.LayerSpec("flatten"), builder.LayerSpec("conv", 8, 3)], 2, "needs a C x H x W map"),
+    ([builder.LayerSpec("conv", 0, 3)], 1, "filters must be >= 1"),
+    ([builder.LayerSpec("conv", 8, 3, stride=0)], 1, "stride must be >= 1"),
+    ([builder.LayerSpec("flatten"), builder.LayerSpec("linear", 10**6)], 2, "parameters in one layer"),
+    ([builder.LayerSpec("conv", 30000, 1)], 1, "more than"),
+])
+def test_bad_layers_are_flagged_on_their_layer(specs, layer, fragment):
+    checks = builder.check_network(specs, (1, 28, 28))
+    bad = [c for c in checks if c.error and not c.error.startswith("not checked")]
+    assert bad[0].index + 1 == layer and fragment in bad[0].error
+    with pytest.raises(InvalidParameter, match=f"layer {layer}"):
+        builder.build_network(specs, (1, 28, 28))
+
+
+def test_residual_and_separable_layers_and_the_code():
+    specs = [builder.LayerSpec("conv", 8, 3, padding=1), builder.LayerSpec("residual"), builder.LayerSpec("separable", 16, 3),
+             builder.LayerSpec("batchnorm"), builder.LayerSpec("dropout", p=0.2), builder.LayerSpec("flatten"),
+             builder.LayerSpec("linear", 10)]
+    net = builder.build_network(specs, (1, 28, 28))
+    assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    code = builder.sequential_code(specs, (1, 28, 28))
+    scope = {}
+    exec(code, scope)  # noqa: S102 - the code the page shows
+    assert sum(p.numel() for p in scope["model"].parameters()) == sum(p.numel() for p in net.parameters())
+    assert builder.parse_specs(builder.specs_text(specs)) == specs
+    assert [s.kind for s in builder.with_batchnorm(builder.course_example())].count("batchnorm") == 3
+
+
+def test_the_course_network_learns_the_digits():
+    data = datasets.digits(28)
+    assert len(data.train_y) == 1438 and len(data.val_y) == 359
+    net = builder.build_network(builder.with_batchnorm(builder.course_example()), (1, 28, 28))
+    records = list(training.train_classifier(net, data, epochs=3, reports_per_epoch=1))
+    assert records[-1].val_acc > 0.9 and records[-1].val_loss < records[0].val_loss
+    confusion = training.confusion_matrix(net, data.val_x, data.val_y, 10)
+    assert int(confusion.sum()) == 359 and int(confusion.trace()) == round(records[-1].val_acc * 359)
+
+
+def test_training_refuses_bad_settings():
+    data = datasets.digits(16)
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 10))
+    with pytest.raises(InvalidParameter, match="epochs"):
+        next(training.train_classifier(net, data, epochs=0))
+    with pytest.raises(InvalidParameter, match="lr"):
+        next(training.train_classifier(net, data, lr=5))
