@@ -13,7 +13,7 @@ from torch import nn
 from cvcore.errors import InvalidParameter
 
 __all__ = ["LAYER_KINDS", "LayerSpec", "LayerCheck", "ResidualBlock", "SeparableConv2d", "course_example", "check_network",
-           "build_network", "sequential_code", "with_batchnorm", "specs_text", "parse_specs"]
+           "build_network", "sequential_code", "with_batchnorm", "with_residuals", "specs_text", "parse_specs"]
 
 LAYER_KINDS = {
     "conv": "Conv2d (filters, kernel, stride, padding)",
@@ -178,6 +178,17 @@ def with_batchnorm(specs: "list[LayerSpec]") -> "list[LayerSpec]":
         out.append(spec)
         if spec.kind in ("conv", "separable"):
             out.append(LayerSpec("batchnorm"))
+    return out
+
+
+def with_residuals(specs: "list[LayerSpec]") -> "list[LayerSpec]":
+    """The same network with a residual block after every convolution's activation (deeper, still trainable)."""
+    out = []
+    for i, spec in enumerate(specs):
+        out.append(spec)
+        follows_conv = i > 0 and specs[i - 1].kind in ("conv", "separable")
+        if spec.kind in ("relu", "tanh") and follows_conv:
+            out.append(LayerSpec("residual"))
     return out
 
 

@@ -7,7 +7,7 @@ from ui.page import setup
 
 setup()
 NS = lab.NS
-state.init(NS, lab.DEFAULTS, limits=lab.LIMITS)
+state.init(NS, lab.DEFAULTS, limits=lab.LIMITS, choices={"compare": ["batchnorm", "residual"]})
 
 st.title("Build your own CNN")
 st.markdown(
@@ -39,7 +39,6 @@ with lazy_expander("Best practices from the course, and a comparison", "build.op
                     "- **Residual connections** help deeper networks train (try the *residual* layer).\n"
                     "- **Batch normalization** after convolutions helps (compare below).\n"
                     "- **Separable convolutions** are cheaper in parameters and compute (try *separable*).")
-        st.button("Train with and without batch norm", key="build.compare", disabled=not valid, on_click=lab.request,
-                  args=("compare",))
+        st.button("Train both", key="build.compare_go", disabled=not valid, on_click=lab.request, args=("compare",))
         lab.compare(specs, action == "compare" and valid)
 state.sync(NS, lab.DEFAULTS)

@@ -62,6 +62,8 @@ def network() -> None:
     m4.metric("Layers run", len(rows))
     if net.note:
         st.caption(net.note)
+    if name == "lenet5_course":
+        course_table(rows)
     shapes, breakdown = _figures(name, shape)  # plotly subplots are slow to build: made once per network and size
     st.plotly_chart(shapes, config=_CHART, key="arch_shapes")
     st.dataframe(_frame(rows), hide_index=True, height=min(420, 38 + 35 * len(rows)))
@@ -77,6 +79,27 @@ def _comparison_rows() -> "list[dict]":
         rows.append({"network": net.label, "year": net.year, "parameters": f"{params:,}",
                      "ImageNet top-1": f"{net.top1:.1f} %" if net.top1 else "(not an ImageNet model)"})
     return rows
+
+
+def course_table(rows: "list[arch.LayerRow]") -> None:
+    """The course's LeNet-5 table: activation shape, activation size and parameters per layer, as on the slide."""
+    names = {"Conv2d": "CONV", "MaxPool2d": "POOL", "Linear": "FC"}
+    table = [{"layer": "Input", "activation shape": "(32, 32, 3)", "activation size": 3072, "# parameters": 0}]
+    counts: "dict[str, int]" = {}
+    kept = [r for r in rows if r.kind in names or r.kind == "Softmax"]
+    for i, r in enumerate(kept):
+        if r.kind == "Softmax":
+            continue
+        counts[r.kind] = counts.get(r.kind, 0) + 1
+        # The slide numbers FC layers after the CONV-POOL pairs (FC3, FC4) and calls the last one "Softmax".
+        last = i + 1 < len(kept) and kept[i + 1].kind == "Softmax"
+        label = "Softmax" if last else f"{names[r.kind]}{counts[r.kind] + (2 if r.kind == 'Linear' else 0)}"
+        shape = (r.output_shape[1], r.output_shape[2], r.output_shape[0]) if len(r.output_shape) == 3 else (r.output_shape[0], 1)
+        table.append({"layer": label, "activation shape": str(shape), "activation size": r.activation_size,
+                      "# parameters": r.params})
+    st.markdown("**The course's table** (computed on the module above):")
+    st.dataframe(pd.DataFrame(table), hide_index=True)
+    st.caption("Most activations are in the early convolutions, most parameters in the fully connected layers.")
 
 
 def comparison() -> None:

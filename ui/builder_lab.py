@@ -18,7 +18,8 @@ __all__ = ["NS", "DEFAULTS", "LIMITS", "INPUT", "editor", "shape_table", "reques
 
 NS = "build"
 INPUT = (1, 28, 28)
-DEFAULTS = {"layers": builder.specs_text(builder.course_example()), "epochs": 5, "lr": 0.001, "batch": 64, "seed": 0}
+DEFAULTS = {"layers": builder.specs_text(builder.course_example()), "epochs": 5, "lr": 0.001, "batch": 64, "seed": 0,
+            "compare": "batchnorm"}
 LIMITS = {"epochs": (1, 30), "lr": (0.0001, 0.1), "batch": (8, 512), "seed": (0, 10_000)}
 _COLUMNS = ["layer", "filters / units", "kernel", "stride", "padding", "dropout p"]
 _RUN, _COMPARE = "build._run", "build._compare"  # small lists only: histories and a confusion matrix
@@ -141,7 +142,9 @@ def train(specs: "list[builder.LayerSpec]") -> None:
 def results() -> None:
     run = st.session_state.get(_RUN)
     if not run or not run["history"]:
-        st.info("Press **Train** to train this network on 1,437 handwritten digits and test it on 360 others.")
+        data = _data()
+        st.info(f"Press **Train** to train this network on {len(data.train_y):,} handwritten digits and test it on "
+                f"{len(data.val_y)} others it never sees during training.")
         return
     last = run["history"][-1]
     a, b, c = st.columns(3)
@@ -159,14 +162,20 @@ def results() -> None:
         st.warning("Training was stopped before the end; the curves show how far it got.")
 
 
+_VARIANTS = {"batchnorm": ("batch norm", builder.with_batchnorm), "residual": ("residual blocks", builder.with_residuals)}
+
+
 def compare(specs: "list[builder.LayerSpec]", run_now: bool) -> None:
-    """The same network with and without batch norm after each convolution, trained with the same seed."""
+    """The same network with and without batch norm (or residual blocks), trained with the same seed."""
+    what = st.radio("Compare", list(_VARIANTS), key=_k("compare"), horizontal=True,
+                    format_func=lambda v: f"with and without {_VARIANTS[v][0]}")
     if run_now:
         bar, chart = st.progress(0.0), st.empty()
         histories = {}
+        name, add = _VARIANTS[what]
+        plain = [s for s in specs if s.kind != what]
         try:
-            for label, variant in (("without batch norm", [s for s in specs if s.kind != "batchnorm"]),
-                                   ("with batch norm", builder.with_batchnorm([s for s in specs if s.kind != "batchnorm"]))):
+            for label, variant in ((f"without {name}", plain), (f"with {name}", add(plain))):
                 for _, history in _run(variant, label, bar, chart):
                     histories[label] = history
                     st.session_state[_COMPARE] = dict(histories)
@@ -177,6 +186,6 @@ def compare(specs: "list[builder.LayerSpec]", run_now: bool) -> None:
             chart.empty()
     histories = st.session_state.get(_COMPARE)
     if histories:
-        st.plotly_chart(_curves(histories, "acc", "Batch norm or not: same network, same seed"), config=_CHART,
+        st.plotly_chart(_curves(histories, "acc", "Same network, same seed, one change"), config=_CHART,
                         key="build_compare")
         st.caption(" · ".join(f"{label}: {h[-1]['val_acc']:.1%} validation accuracy" for label, h in histories.items()))

@@ -26,6 +26,14 @@ def test_batch_norm_comparison(open_page):
     at = open_page("build_cnn", epochs="2")
     at.session_state["build.open_best"] = True
     at.run()
-    at.button(key="build.compare").click().run()
+    at.button(key="build.compare_go").click().run()
     assert errors(at) == []
     assert "with batch norm:" in texts(at) and "without batch norm:" in texts(at)
+
+
+def test_residual_comparison(open_page):
+    at = open_page("build_cnn", epochs="1", compare="residual")
+    at.session_state["build.open_best"] = True
+    at.run()
+    at.button(key="build.compare_go").click().run()
+    assert errors(at) == [] and "with residual blocks:" in texts(at)
