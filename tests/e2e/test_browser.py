@@ -126,6 +126,8 @@ def test_play_advances_the_steps_by_itself_and_stops_at_the_end(app_server, page
     ("/separable", "120,422,400"),
     ("/transposed", "0×1 + 0×1 + 0×1"),
     ("/dimensions?part=3d", "6 x 6 x 6 x 32"),
+    ("/architectures", "62,958"),
+    ("/build_cnn", "167,114 parameters"),
 ])
 def test_the_other_convolution_labs_render_in_the_browser(app_server, page, artifacts_dir, path, expected):
     page.goto(app_server + path.replace("/separable", "/separable?preset=course_inception"))
