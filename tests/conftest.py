@@ -50,7 +50,8 @@ def app_server():
     """The app served by `streamlit run` on 127.0.0.1; yields its base URL."""
     port = free_port()
     env = dict(os.environ, CVCORE_OFFLINE="1", CVCORE_DEVICE="cpu")
-    log = open(ARTIFACTS.mkdir(exist_ok=True) or ARTIFACTS / "streamlit-server.log", "w")
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "streamlit-server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
