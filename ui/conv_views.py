@@ -58,8 +58,10 @@ def step_panel(trace: ConvTrace, index: int) -> None:
     left.plotly_chart(fig_in, config=_CHART, key="conv_fig_in", width="content")
     middle.plotly_chart(fig_k, config=_CHART, key="conv_fig_k", width="content")
     right.plotly_chart(fig_out, config=_CHART, key="conv_fig_out", width="content")
-    st.markdown(f"**Output cell (row {step.row}, column {step.col})**, window rows {step.rows[0]}..{step.rows[-1]}, "
-                f"columns {step.cols[0]}..{step.cols[-1]} of the padded input:")
+    top, left_pad = trace.padding[0], trace.padding[2]  # axes count from the image's corner; padding is negative
+    st.markdown(f"**Output cell (row {step.row}, column {step.col})**: the window covers rows "
+                f"{step.rows[0] - top}..{step.rows[-1] - top} and columns {step.cols[0] - left_pad}..{step.cols[-1] - left_pad}"
+                f"{' (negative numbers and numbers past the edge are padding)' if any(trace.padding) else ''}:")
     st.code(step.expression(), language=None, wrap_lines=True)
 
 

@@ -96,9 +96,9 @@ def test_a_copied_link_reopens_the_same_numbers_in_a_fresh_browser(app_server, b
     page.get_by_label("Stride s").fill("2")
     page.get_by_label("Stride s").press("Enter")
     page.get_by_text("Step (of 4)").wait_for()
-    page.get_by_role("button", name="▶").first.click()
-    page.get_by_role("button", name="▶").first.click()
-    page.wait_for_function("() => window.location.search.includes('step=3')")
+    for step in (2, 3):  # one click at a time: each waits for the page to follow
+        page.get_by_role("button", name="▶").first.click()
+        page.wait_for_function(f"() => window.location.search.includes('step={step}')")
     expression = page.locator("code").filter(has_text="×").first.inner_text()
     link = page.url
 
