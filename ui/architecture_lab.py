@@ -29,7 +29,7 @@ def _table(name: str, shape: "tuple[int, int, int]") -> "list[arch.LayerRow]":
     return arch.layer_table(arch.build(name), shape)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)  # shared, never copied: the figures are only read
 def _figures(name: str, shape: "tuple[int, int, int]"):
     rows = _table(name, shape)
     return shape_figure(rows, title=f"{_NETS[name].label}: n_H, n_W go down while n_C goes up"), breakdown_figure(rows)

@@ -94,27 +94,36 @@ def layer_view(s: dict) -> None:
         st.code("\n".join(code + ["print(x.shape)"]) + "\n", language="python")
 
 
-def course_1x1() -> None:
-    """The course's 6x6x1 example: a 1x1 filter on one channel only multiplies (by 2)."""
+@st.cache_resource(show_spinner=False)  # shared, never copied: the figures are only read
+def _course_1x1_parts():
+    """Figures and texts of the course's 1x1 examples: they never change, so they are made once."""
     x = torch.tensor([[1, 2, 3, 6, 5, 8], [3, 5, 5, 1, 3, 4], [2, 1, 3, 4, 9, 3], [4, 7, 8, 5, 7, 9], [1, 5, 3, 7, 4, 8],
                       [5, 4, 9, 8, 3, 5]], dtype=torch.float64)
     out = volume_conv_trace(x[None], torch.full((1, 1, 1, 1), 2.0)).output[0]
-    a, b = st.columns(2)
-    a.plotly_chart(grid_heatmap(x, title="6x6x1 input"), config=_CHART, key="sep_1x1_in", width="content")
-    b.plotly_chart(grid_heatmap(out, title="* one 1x1 filter of 2"), config=_CHART, key="sep_1x1_out", width="content")
-    st.caption("On one channel a 1x1 filter just scales. On 6x6x32 each 1x1x32 filter takes a weighted sum of the 32 "
-               "numbers at every position (then ReLU): a small fully connected layer applied to each pixel, the "
-               "'network in network'. With n_C' filters it changes the depth from 32 to n_C'.")
     deep = torch.stack([grids.random_grid(6, 6, seed=c) for c in range(32)])  # [32, 6, 6]
     filters = torch.randint(-1, 2, (4, 32, 1, 1), generator=torch.Generator().manual_seed(1)).double()
     trace = volume_conv_trace(deep, filters, relu=True)
     step = trace.step(0)
-    st.markdown(f"**6x6x32 * four 1x1x32 filters → {'x'.join(map(str, (6, 6, trace.output.shape[0])))}** "
-                f"({trace.parameters} parameters). The first output number is the 32 numbers at position (0, 0) "
-                "times filter 1's 32 weights, added up, then ReLU:")
-    products = " + ".join(f"{format_number(w)}×{format_number(x)}" for x, w in
+    header = (f"**6x6x32 * four 1x1x32 filters → {'x'.join(map(str, (6, 6, trace.output.shape[0])))}** "
+              f"({trace.parameters} parameters). The first output number is the 32 numbers at position (0, 0) "
+              "times filter 1's 32 weights, added up, then ReLU:")
+    products = " + ".join(f"{format_number(w)}×{format_number(v)}" for v, w in
                           zip(step.windows.flatten().tolist(), step.weights.flatten().tolist()))
-    st.code(f"{products} = {format_number(step.z)};  ReLU → {format_number(step.value)}", language=None, wrap_lines=True)
+    sums = f"{products} = {format_number(step.z)};  ReLU → {format_number(step.value)}"
+    return grid_heatmap(x, title="6x6x1 input"), grid_heatmap(out, title="* one 1x1 filter of 2"), header, sums
+
+
+def course_1x1() -> None:
+    """The course's 6x6x1 example (a 1x1 filter on one channel only multiplies, here by 2), then 6x6x32."""
+    fig_in, fig_out, header, sums = _course_1x1_parts()
+    a, b = st.columns(2)
+    a.plotly_chart(fig_in, config=_CHART, key="sep_1x1_in", width="content")
+    b.plotly_chart(fig_out, config=_CHART, key="sep_1x1_out", width="content")
+    st.caption("On one channel a 1x1 filter just scales. On 6x6x32 each 1x1x32 filter takes a weighted sum of the 32 "
+               "numbers at every position (then ReLU): a small fully connected layer applied to each pixel, the "
+               "'network in network'. With n_C' filters it changes the depth from 32 to n_C'.")
+    st.markdown(header)
+    st.code(sums, language=None, wrap_lines=True)
 
 
 def calculator() -> None:
@@ -129,13 +138,7 @@ def calculator() -> None:
         col.number_input(label, *LIMITS[name], key=_k(name), disabled=preset != "custom")
     v = {name: int(state.get(NS, name)) for name in ("h", "w", "cin", "cout", "kf", "pad", "mid", "cg")}
     try:
-        designs = {"standard": conv_cost(v["h"], v["w"], v["cin"], v["cout"], v["kf"], padding=v["pad"]),
-                   "depthwise-separable": conv_cost(v["h"], v["w"], v["cin"], v["cout"], v["kf"], padding=v["pad"],
-                                                    kind="depthwise_separable"),
-                   f"1x1 bottleneck to {v['mid']}, then {v['kf']}x{v['kf']}": bottleneck_cost(
-                       v["h"], v["w"], v["cin"], v["mid"], v["cout"], v["kf"], padding=v["pad"]),
-                   f"grouped, g = {v['cg']}": conv_cost(v["h"], v["w"], v["cin"], v["cout"], v["kf"], padding=v["pad"],
-                                                      groups=v["cg"])}
+        designs = _designs(**v)
     except CvcoreError as exc:
         st.error(str(exc))
         return
@@ -143,8 +146,20 @@ def calculator() -> None:
               "parameters": f"{c.parameters:,}",
               "steps": " + ".join(f"{p.multiplications:,}" for p in c.parts) if c.parts else ""} for name, c in designs.items()]
     st.dataframe(pd.DataFrame(table), hide_index=True)
-    st.plotly_chart(cost_figure(designs), config=_CHART, key="sep_cost_fig")
+    st.plotly_chart(_cost_figure(tuple(v.items())), config=_CHART, key="sep_cost_fig")
     base = designs["standard"].multiplications
     st.caption(" · ".join(f"{name}: {base / c.multiplications:.1f}x fewer multiplications" for name, c in designs.items()
                           if name != "standard"))
 
+
+@st.cache_resource(show_spinner=False, max_entries=64)  # shared, never copied: the figure is only read
+def _cost_figure(values: tuple):
+    return cost_figure(_designs(**dict(values)))
+
+
+def _designs(h: int, w: int, cin: int, cout: int, kf: int, pad: int, mid: int, cg: int) -> dict:
+    """The four designs' costs for one layer's settings (raises CvcoreError for impossible ones)."""
+    return {"standard": conv_cost(h, w, cin, cout, kf, padding=pad),
+            "depthwise-separable": conv_cost(h, w, cin, cout, kf, padding=pad, kind="depthwise_separable"),
+            f"1x1 bottleneck to {mid}, then {kf}x{kf}": bottleneck_cost(h, w, cin, mid, cout, kf, padding=pad),
+            f"grouped, g = {cg}": conv_cost(h, w, cin, cout, kf, padding=pad, groups=cg)}
