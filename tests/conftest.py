@@ -11,26 +11,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 ARTIFACTS = ROOT / "test-artifacts"
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def require_shared(relative: str) -> Path:
-    """A path under ../shared: missing fails loudly in CI, and skips with the reason elsewhere."""
-    path = SHARED / relative
-    if not path.exists():
-        message = f"{path} is missing: the tests need ../shared beside the repository"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 def free_port() -> int:
