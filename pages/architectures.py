@@ -2,18 +2,15 @@ import streamlit as st
 
 from ui import architecture_lab as lab
 from ui import state
-from ui.page import setup
+from ui.page import start_lab
 
-setup()
-NS = lab.NS
-state.init(NS, lab.DEFAULTS, choices=lab.CHOICES, limits=lab.LIMITS)
-
-st.title("Architectures")
-st.markdown(
+NS = start_lab(
+    lab,
+    "Architectures",
     "The course's case studies, as real PyTorch modules: pick a network and see every layer's output shape, "
     "activation size, parameters and multiply-adds, counted on the module itself. Watch n_H and n_W shrink while "
     "n_C grows, and see where the parameters (the fully connected layers, in old networks) and the compute (the "
-    "convolutions) are."
+    "convolutions) are.",
 )
 lab.network()
 st.subheader("The classic networks side by side")

@@ -3,17 +3,14 @@ import streamlit as st
 from ui import builder_lab as lab
 from ui import state
 from ui.lazy import lazy_expander
-from ui.page import setup
+from ui.page import start_lab
 
-setup()
-NS = lab.NS
-state.init(NS, lab.DEFAULTS, limits=lab.LIMITS, choices={"compare": ["batchnorm", "residual"]})
-
-st.title("Build your own CNN")
-st.markdown(
+NS = start_lab(
+    lab,
+    "Build your own CNN",
     "Start from the course's network (conv 32 → pool → conv 64 → pool → conv 128 → flatten → dense 64 → dense 10 on "
     "28x28x1), change it layer by layer, and watch the shapes and parameters update. A setting that does not fit is "
-    "flagged on its layer. Then train it right here on handwritten digits."
+    "flagged on its layer. Then train it right here on handwritten digits.",
 )
 specs = lab.editor()
 valid = specs is not None and lab.shape_table(specs)

@@ -9,18 +9,14 @@ from ui import state
 from ui.code import code_expander
 from ui.lazy import lazy_expander
 from ui.stepper import step_view
-from ui.page import setup
+from ui.page import start_lab
 
-setup()
-
-NS = controls.NS
-state.init(NS, controls.DEFAULTS, choices=controls.CHOICES, limits=controls.LIMITS)
-
-st.title("Convolution")
-st.markdown(
+NS = start_lab(
+    controls,
+    "Convolution",
     "A convolutional layer slides a small grid of weights, the **kernel** (or filter), over the image. At each "
     "position it multiplies the window by the kernel element by element and adds the products up: one number of "
-    "the output. Pick an example from the course, change padding, stride and dilation, and step through it."
+    "the output. Pick an example from the course, change padding, stride and dilation, and step through it.",
 )
 
 col_input, col_kernel, col_settings = st.columns([1.3, 1, 1.2], gap="medium")

@@ -2,17 +2,14 @@ import streamlit as st
 
 from ui import dims_lab as lab
 from ui import state
-from ui.page import setup
+from ui.page import start_lab
 
-setup()
-NS = lab.NS
-state.init(NS, lab.DEFAULTS, choices=lab.CHOICES, limits=lab.LIMITS)
-
-st.title("Dilated, 1-D and 3-D convolutions")
-st.markdown(
+NS = start_lab(
+    lab,
+    "Dilated, 1-D and 3-D convolutions",
     "The same sliding-window idea works beyond 2-D images. **Dilation** spreads a kernel's taps apart to see further "
     "at the same cost. **1-D** convolution slides along a signal (a heartbeat, a sound); **3-D** convolution slides "
-    "through a volume (a CT scan, a video), and the filters gain a depth of their own."
+    "through a volume (a CT scan, a video), and the filters gain a depth of their own.",
 )
 part = st.segmented_control("Part", list(lab.PARTS), key=state.key(NS, "part"), format_func=lab.PARTS.get)
 if part == "dilation":

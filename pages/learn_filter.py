@@ -2,18 +2,15 @@ import streamlit as st
 
 from ui import learn_lab as lab
 from ui import state
-from ui.page import setup
+from ui.page import start_lab
 
-setup()
-NS = lab.NS
-state.init(NS, lab.DEFAULTS, choices=lab.CHOICES, limits=lab.LIMITS)
-
-st.title("Learning a filter")
-st.markdown(
+NS = start_lab(
+    lab,
+    "Learning a filter",
     "The course: instead of designing edge filters by hand (Sobel, Scharr), treat the nine numbers as **parameters** "
     "and let back-propagation learn them. Here a 3x3 kernel starts from random numbers and is trained so that "
     "convolving a real photo with it gives the same output as the target kernel. Watch the loss fall and the numbers "
-    "converge."
+    "converge.",
 )
 chosen = lab.settings()
 go_col, stop_col = st.columns([1, 5])

@@ -9,18 +9,14 @@ from ui import state
 from ui.code import code_expander
 from ui.lazy import lazy_expander
 from ui.stepper import step_view
-from ui.page import setup
+from ui.page import start_lab
 
-setup()
-
-NS = controls.NS
-state.init(NS, controls.DEFAULTS, choices=controls.CHOICES, limits=controls.LIMITS)
-
-st.title("Pooling")
-st.markdown(
+NS = start_lab(
+    controls,
+    "Pooling",
     "A pooling layer shrinks each feature map by summarising small windows: **max pooling** keeps the largest value, "
     "**average pooling** the mean. It has a window size f and a stride s, but **no weights to learn**, and it works "
-    "on every channel separately, so the number of channels never changes."
+    "on every channel separately, so the number of channels never changes.",
 )
 
 col_input, col_settings = st.columns([1.3, 1], gap="medium")

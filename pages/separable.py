@@ -2,19 +2,16 @@ import streamlit as st
 
 from ui import separable_lab as lab
 from ui import state
-from ui.page import setup
+from ui.page import start_lab
 
-setup()
-NS = lab.NS
-state.init(NS, lab.DEFAULTS, choices=lab.CHOICES, limits=lab.LIMITS)
-
-st.title("1x1, depthwise and separable convolutions")
-st.markdown(
+NS = start_lab(
+    lab,
+    "1x1, depthwise and separable convolutions",
     "A standard filter looks at **all** input channels at once. A **1x1 (pointwise)** convolution mixes channels "
     "at each pixel without looking at neighbours; a **depthwise** convolution looks at neighbours but keeps every "
     "channel separate (one filter per channel). Chained, depthwise then pointwise, they make a **depthwise-"
     "separable** layer (MobileNet's trick) that costs a fraction of a standard one. **Grouped** convolution is the "
-    "general case: g = 1 is standard, g = n_C is depthwise."
+    "general case: g = 1 is standard, g = n_C is depthwise.",
 )
 
 settings_col, view_col = st.columns([1, 2], gap="large")

@@ -3,18 +3,15 @@ import streamlit as st
 from ui import state
 from ui import transposed_lab as lab
 from ui.code import code_expander
-from ui.page import setup
+from ui.page import start_lab
 from ui.stepper import step_view
 
-setup()
-NS = lab.NS
-state.init(NS, lab.DEFAULTS, choices=lab.CHOICES, limits=lab.LIMITS)
-
-st.title("Transposed convolution")
-st.markdown(
+NS = start_lab(
+    lab,
+    "Transposed convolution",
     "A strided convolution makes a map **smaller**; a **transposed convolution** makes it **larger** (decoders, "
     "segmentation, generators). Step through it two ways: as zeros inserted between the input cells followed by an "
-    "ordinary convolution, or as each input cell stamping a scaled copy of the kernel into the output."
+    "ordinary convolution, or as each input cell stamping a scaled copy of the kernel into the output.",
 )
 
 x, k, settings = lab.controls()

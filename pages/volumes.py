@@ -4,19 +4,16 @@ from ui import state
 from ui import volume_lab as lab
 from ui.code import code_expander
 from ui.lazy import lazy_expander
-from ui.page import setup
+from ui.page import start_lab
 from ui.stepper import step_view
 
-setup()
-NS = lab.NS
-state.init(NS, lab.DEFAULTS, choices=lab.CHOICES, limits=lab.LIMITS)
-
-st.title("Convolution over volumes")
-st.markdown(
+NS = start_lab(
+    lab,
+    "Convolution over volumes",
     "A colour image is a **volume**: n_H x n_W x n_C numbers (n_C = 3 for R, G, B). A filter for it is a volume "
     "too, with the **same number of channels**: each channel's window is multiplied by that channel's slice of "
     "the filter, everything is added up (27 products for a 3x3x3 filter), the filter's **bias** is added, and ReLU "
-    "follows. Each filter gives one output map; several filters stack into an output of depth n_C'."
+    "follows. Each filter gives one output map; several filters stack into an output of depth n_C'.",
 )
 
 col_input, col_filters, col_settings = st.columns([1.2, 1.4, 1], gap="medium")

@@ -13,13 +13,14 @@ from cvcore.viz import grid_heatmap
 from ui import state
 from ui.code import code_expander
 
-__all__ = ["NS", "DEFAULTS", "LIMITS", "INPUT", "editor", "shape_table", "request", "requested", "train", "results",
+__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "INPUT", "editor", "shape_table", "request", "requested", "train", "results",
            "compare"]
 
 NS = "build"
 INPUT = (1, 28, 28)
 DEFAULTS = {"layers": builder.specs_text(builder.course_example()), "epochs": 5, "lr": 0.001, "batch": 64, "seed": 0,
             "compare": "batchnorm"}
+CHOICES = {"compare": ["batchnorm", "residual"]}
 LIMITS = {"epochs": (1, 30), "lr": (0.0001, 0.1), "batch": (8, 512), "seed": (0, 10_000)}
 _COLUMNS = ["layer", "filters / units", "kernel", "stride", "padding", "dropout p"]
 _RUN, _COMPARE = "build._run", "build._compare"  # small lists only: histories and a confusion matrix

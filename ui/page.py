@@ -3,7 +3,9 @@
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-__all__ = ["setup"]
+from ui import state
+
+__all__ = ["setup", "start_lab"]
 
 
 def setup() -> None:
@@ -18,3 +20,16 @@ def setup() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def start_lab(lab, title: str, intro: str) -> str:
+    """The top of every lab page: set-up, its settings seeded from the link, the title and the teaching text.
+
+    ``lab`` is the lab's ui module (its ``NS``, ``DEFAULTS`` and optional ``CHOICES`` and ``LIMITS``).
+    Returns the namespace of the lab's settings.
+    """
+    setup()
+    state.init(lab.NS, lab.DEFAULTS, choices=getattr(lab, "CHOICES", None), limits=getattr(lab, "LIMITS", None))
+    st.title(title)
+    st.markdown(intro)
+    return lab.NS
