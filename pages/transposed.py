@@ -1,4 +1,3 @@
-import streamlit as st
 
 from ui import state
 from ui import transposed_lab as lab

@@ -7,9 +7,10 @@ import torch
 from PIL import Image
 
 from cvcore import conv, grids, images
-from cvcore.conv import ConvTrace, format_number
+from cvcore.conv import ConvTrace
 from cvcore.errors import CvcoreError
 from cvcore.viz import conv_figures
+from ui.check import check_expander as show_check
 from ui.lazy import lazy_expander
 from ui.image_input import image_input, selected_sample
 
@@ -147,14 +148,13 @@ def _check(image_text: str, kernel_text: str, settings_items: tuple) -> "tuple[t
 
 
 def check_expander(trace: ConvTrace) -> None:
-    with lazy_expander("Check against PyTorch", "conv.open_check") as is_open:
-        if not is_open:
-            return
-        top, bottom, left, right = trace.padding
-        padding = (top, left) if (top, left) == (bottom, right) else "same"  # only 'same' pads unevenly
-        settings = (("stride", trace.stride), ("padding", padding), ("dilation", trace.dilation),
-                    ("padding_mode", trace.padding_mode), ("flip", trace.flip))
+    top, bottom, left, right = trace.padding
+    padding = (top, left) if (top, left) == (bottom, right) else "same"  # only 'same' pads unevenly
+    settings = (("stride", trace.stride), ("padding", padding), ("dilation", trace.dilation),
+                ("padding_mode", trace.padding_mode), ("flip", trace.flip))
+
+    def compute():
         shape, diff = _check(grids.grid_text(trace.input), grids.grid_text(trace.kernel), settings)
-        st.markdown(f"`torch.nn.functional.conv2d` gives shape {shape}; the largest difference from the "
-                    f"step-by-step result is **{format_number(diff) if diff else '0'}**.")
-        (st.success if diff <= 1e-9 else st.error)("Match" if diff <= 1e-9 else "Mismatch")
+        return "torch.nn.functional.conv2d", shape, {"the step-by-step result": diff}
+
+    show_check("conv.open_check", compute)

@@ -4,10 +4,10 @@ import streamlit as st
 import torch
 
 from cvcore import conv, features, grids, images, kernels, pooling, zoo
-from cvcore.conv import format_number
 from cvcore.errors import CvcoreError, WeightsUnavailable
 from cvcore.pooling import PoolTrace
 from cvcore.viz import pool_figures
+from ui.check import check_expander as show_check
 from ui.lazy import lazy_expander
 from ui.image_input import image_input, selected_sample
 from ui.models import get_model
@@ -117,12 +117,9 @@ def computation_expander(trace: PoolTrace, index: int) -> None:
 
 
 def check_expander(trace: PoolTrace) -> None:
-    with lazy_expander("Check against PyTorch", "pool.open_check") as is_open:
-        if not is_open:
-            return
+    def compute():
         ref = pooling.reference_output(trace)
-        diff = float((ref - trace.output).abs().max())
         fn = "max_pool2d" if trace.kind == "max" else "avg_pool2d"
-        st.markdown(f"`torch.nn.functional.{fn}` gives shape {tuple(ref.shape)}; the largest difference from the "
-                    f"step-by-step result is **{format_number(diff) if diff else '0'}**.")
-        (st.success if diff <= 1e-9 else st.error)("Match" if diff <= 1e-9 else "Mismatch")
+        return f"torch.nn.functional.{fn}", ref.shape, {"the step-by-step result": float((ref - trace.output).abs().max())}
+
+    show_check("pool.open_check", compute)

@@ -4,12 +4,13 @@ import streamlit as st
 import torch
 
 from cvcore import grids, images
-from cvcore.conv import VolumeTrace, apply_filters, filter_bank, format_number, volume_conv_trace
+from cvcore.conv import VolumeTrace, apply_filters, filter_bank, volume_conv_trace
+from cvcore.conv.volume import reference_output as volume_reference
 from cvcore.errors import CvcoreError
 from cvcore.viz import volume_figures
 from cvcore.viz.volume import channel_name
 from ui import state
-from ui.lazy import lazy_expander
+from ui.check import check_expander
 from ui.grid_input import photo_input
 
 __all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "input_volume", "filters", "summary", "step_panel", "photo_panel", "snippet"]
@@ -130,15 +131,12 @@ def snippet(trace: VolumeTrace) -> str:
 
 
 def check(trace: VolumeTrace) -> None:
-    with lazy_expander("Check against PyTorch", "vol.open_check") as is_open:
-        if not is_open:
-            return
-        ref = torch.nn.functional.conv2d(trace.input[None], trace.kernels, trace.bias, stride=trace.stride,
-                                         padding=trace.padding)[0]
-        ref = ref.clamp(min=0) if trace.relu else ref
-        diff = float((ref - trace.output).abs().max())
-        st.markdown(f"`F.conv2d` (+ ReLU) gives shape {tuple(ref.shape)}; largest difference **{format_number(diff)}**.")
-        (st.success if diff <= 1e-9 else st.error)("Match" if diff <= 1e-9 else "Mismatch")
+    def compute():
+        ref = volume_reference(trace)
+        return "F.conv2d" + (" + ReLU" if trace.relu else ""), ref.shape, {
+            "the step-by-step result": float((ref - trace.output).abs().max())}
+
+    check_expander("vol.open_check", compute)
 
 
 def trace_or_error(x: torch.Tensor, kernels: torch.Tensor, bias: torch.Tensor) -> "VolumeTrace | None":

@@ -19,7 +19,7 @@ from cvcore import _validate
 from cvcore.conv.trace import ConvTrace, conv_trace
 from cvcore.errors import InvalidParameter
 
-__all__ = ["TransposeTrace", "transpose_output_size", "conv_transpose_trace"]
+__all__ = ["TransposeTrace", "transpose_output_size", "conv_transpose_trace", "reference_output"]
 
 
 def transpose_output_size(n: int, f: int, p: int = 0, s: int = 1, d: int = 1, output_padding: int = 0) -> int:
@@ -124,3 +124,15 @@ def _stamps(x, k, s, p, d, out) -> torch.Tensor:
             rows, cols = i * s[0] + taps_r, j * s[1] + taps_c
             stamps[i * w + j][rows[:, None], cols[None, :]] = x[i, j] * k
     return stamps[:, p[0]:p[0] + out[0], p[1]:p[1] + out[1]]
+
+
+def reference_output(trace: TransposeTrace) -> torch.Tensor:
+    """The same output from PyTorch's ``F.conv_transpose2d``, for the labs' "Check".
+
+    >>> t = conv_transpose_trace(torch.tensor([[1., 2.], [3., 4.]]), torch.ones(3, 3), stride=2, padding=1)
+    >>> bool(torch.allclose(reference_output(t), t.output))
+    True
+    """
+    return torch.nn.functional.conv_transpose2d(trace.source[None, None], trace.kernel[None, None], stride=trace.up_stride,
+                                                padding=trace.up_padding, output_padding=trace.output_padding,
+                                                dilation=trace.dilation)[0, 0]

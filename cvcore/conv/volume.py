@@ -17,7 +17,8 @@ from cvcore import _validate
 from cvcore.conv.trace import format_number, output_size
 from cvcore.errors import InvalidParameter
 
-__all__ = ["VolumeStep", "VolumeTrace", "volume_conv_trace", "layer_parameters", "apply_filters", "filter_bank"]
+__all__ = ["VolumeStep", "VolumeTrace", "volume_conv_trace", "layer_parameters", "reference_output", "apply_filters",
+           "filter_bank"]
 
 _MAX_ELEMENTS = 20_000_000
 
@@ -178,6 +179,18 @@ def volume_conv_trace(x, kernels, bias=None, *, stride=1, padding=0, groups: int
         windows=windows, row_index=row_index, col_index=col_index, stride=(sh, sw), padding=(ph, pw), groups=groups,
         relu=relu,
     )
+
+
+def reference_output(trace: VolumeTrace) -> torch.Tensor:
+    """The same output from PyTorch's grouped ``F.conv2d`` (and ReLU), for the labs' "Check".
+
+    >>> t = volume_conv_trace(torch.ones(2, 4, 4), torch.ones(2, 1, 3, 3), groups=2, relu=True)
+    >>> bool((reference_output(t) == t.output).all())
+    True
+    """
+    out = F.conv2d(trace.input[None], trace.kernels, trace.bias, stride=trace.stride, padding=trace.padding,
+                   groups=trace.groups)[0]
+    return out.clamp(min=0) if trace.relu else out
 
 
 def apply_filters(x: torch.Tensor, kernels, bias=None, *, groups: int = 1, relu: bool = False) -> torch.Tensor:

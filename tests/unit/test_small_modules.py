@@ -1,6 +1,5 @@
 """Grids, kernels, snippets, devices, and the engine's independence from the UI."""
 
-import os
 import random
 import subprocess
 import sys

@@ -1,0 +1,27 @@
+"""The "Check against PyTorch" section every lab has: the engine's result beside PyTorch's own."""
+
+from typing import Callable
+
+import streamlit as st
+
+from cvcore.conv import format_number
+from ui.lazy import lazy_expander
+
+__all__ = ["check_expander"]
+
+_TOLERANCE = 1e-9
+
+
+def check_expander(key: str, compute: "Callable[[], tuple[str, tuple[int, ...], dict[str, float]]]") -> None:
+    """``compute()`` returns (PyTorch function, its output shape, {what was compared: largest difference}).
+
+    It is only called while the section is open.
+    """
+    with lazy_expander("Check against PyTorch", key) as is_open:
+        if not is_open:
+            return
+        function, shape, diffs = compute()
+        compared = " and from ".join(f"{label} is **{format_number(diff) if diff else '0'}**" for label, diff in diffs.items())
+        st.markdown(f"`{function}` gives shape {tuple(shape)}; the largest difference from {compared}.")
+        matched = max(diffs.values()) <= _TOLERANCE
+        (st.success if matched else st.error)("Match" if matched else "Mismatch")
