@@ -1,9 +1,9 @@
 """Runnable PyTorch code that reproduces a trace, for the labs' "PyTorch code" panels."""
 
-from cvcore.conv import ConvTrace, format_number
+from cvcore.conv import ConvTrace, TransposeTrace, VolumeTrace, format_number
 from cvcore.pooling import PoolTrace
 
-__all__ = ["conv_snippet", "pool_snippet"]
+__all__ = ["conv_snippet", "pool_snippet", "volume_snippet", "transpose_snippet"]
 
 
 def _literal(t) -> str:
@@ -73,3 +73,44 @@ def pool_snippet(trace: PoolTrace) -> str:
     lines.append(f"out = {fn}(x, kernel_size={_pair(trace.size)}, stride={_pair(trace.stride)}{pad}){index}")
     lines.append(f"print(out)  # shape {tuple(trace.output.shape)}; pooling has no parameters")
     return "\n".join(lines) + "\n"
+
+
+def volume_snippet(trace: VolumeTrace) -> str:
+    """Code that computes ``trace.output`` with a (grouped) ``F.conv2d``, bias and ReLU.
+
+    >>> from cvcore.conv import volume_conv_trace
+    >>> import torch
+    >>> t = volume_conv_trace(torch.ones(2, 3, 3), torch.ones(1, 2, 2, 2), torch.tensor([-1.0]), relu=True)
+    >>> scope = {}; exec(volume_snippet(t), scope); scope["out"].tolist()
+    torch.Size([1, 2, 2])
+    [[[7.0, 7.0], [7.0, 7.0]]]
+    """
+    channels = [[[float(v) for v in row] for row in channel] for channel in trace.input.tolist()]
+    groups = f", groups={trace.groups}" if trace.groups > 1 else ""
+    lines = ["import torch", "import torch.nn.functional as F", "",
+             f"x = torch.tensor({channels}, dtype=torch.float64)  # [C, H, W]",
+             f"w = torch.tensor({trace.kernels.tolist()}, dtype=torch.float64)  # [filters, C/groups, f, f]",
+             f"b = torch.tensor({trace.bias.tolist()}, dtype=torch.float64)",
+             f"z = F.conv2d(x[None], w, b, stride={_pair(trace.stride)}, padding={_pair(trace.padding)}{groups})[0]"
+             "  # [filters, H', W']",
+             "out = F.relu(z)" if trace.relu else "out = z",
+             f"print(out.shape)  # parameters: w.numel() + b.numel() = {trace.parameters}"]
+    return "\n".join(lines) + "\n"
+
+
+def transpose_snippet(trace: TransposeTrace) -> str:
+    """Code that computes ``trace.output`` with ``F.conv_transpose2d``.
+
+    >>> from cvcore.conv import conv_transpose_trace
+    >>> t = conv_transpose_trace([[1.0, 2.0]], [[1.0, 1.0]], stride=2)
+    >>> scope = {}; exec(transpose_snippet(t), scope); scope["out"].tolist()
+    tensor([[1., 1., 2., 2.]], dtype=torch.float64)
+    [[1.0, 1.0, 2.0, 2.0]]
+    """
+    return "\n".join([
+        "import torch", "import torch.nn.functional as F", "",
+        f"x = torch.tensor({trace.source.tolist()}, dtype=torch.float64)[None, None]",
+        f"k = torch.tensor({trace.kernel.tolist()}, dtype=torch.float64)[None, None]",
+        f"out = F.conv_transpose2d(x, k, stride={_pair(trace.up_stride)}, padding={_pair(trace.up_padding)}, "
+        f"output_padding={_pair(trace.output_padding)}, dilation={_pair(trace.dilation)})[0, 0]",
+        f"print(out)  # shape {tuple(trace.output.shape)}", ""])

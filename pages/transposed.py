@@ -1,4 +1,5 @@
 
+from cvcore import snippets
 from ui import state
 from ui import transposed_lab as lab
 from ui.code import code_expander
@@ -28,6 +29,6 @@ else:
 step_view(state.key(NS, "step"), n_steps, panel, on_step=lambda: state.sync(NS, {"step": 1}))
 
 lab.explain()
-code_expander(lambda: lab.snippet(trace), filename="transposed_convolution.py")
+code_expander(lambda: snippets.transpose_snippet(trace), filename="transposed_convolution.py")
 lab.check(trace)
 state.sync(NS, lab.DEFAULTS)

@@ -1,5 +1,6 @@
 import streamlit as st
 
+from cvcore import snippets
 from ui import state
 from ui import volume_lab as lab
 from ui.code import code_expander
@@ -33,7 +34,7 @@ if trace is None:
 lab.summary(trace)
 step_view(state.key(NS, "step"), trace.output.numel(), lambda i: lab.step_panel(trace, i),
           on_step=lambda: state.sync(NS, {"step": 1}))
-code_expander(lambda: lab.snippet(trace), filename="volume_convolution.py")
+code_expander(lambda: snippets.volume_snippet(trace), filename="volume_convolution.py")
 lab.check(trace)
 with lazy_expander("A real photo through these filters", "vol.open_photo") as is_open:
     if is_open:

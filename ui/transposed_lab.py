@@ -14,7 +14,7 @@ from ui.lazy import lazy_expander
 from ui.grid_input import grid_editor, random_input
 
 __all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "VIEWS", "controls", "size_formula", "stuffed_panel", "scatter_panel",
-           "snippet", "check", "explain"]
+           "check", "explain"]
 
 NS = "tconv"
 _INPUTS = {"two_by_two": "2x2 grid 1 2 / 3 4", "random": "Random integers", "custom": "My own grid (edit cells)"}
@@ -113,16 +113,6 @@ def explain() -> None:
             "value, at s-cell spacing; overlapping copies add; p rows and columns are then cut from each border. "
             "Both give the same numbers, and so does PyTorch's `conv_transpose2d`. Decoders of segmentation networks "
             "use it to grow feature maps back to the image size.")
-
-
-def snippet(trace: TransposeTrace) -> str:
-    return "\n".join([
-        "import torch", "import torch.nn.functional as F", "",
-        f"x = torch.tensor({trace.source.tolist()}, dtype=torch.float64)[None, None]",
-        f"k = torch.tensor({trace.kernel.tolist()}, dtype=torch.float64)[None, None]",
-        f"out = F.conv_transpose2d(x, k, stride={trace.up_stride[0]}, padding={trace.up_padding[0]}, "
-        f"output_padding={trace.output_padding[0]}, dilation={trace.dilation[0]})[0, 0]",
-        f"print(out)  # shape {tuple(trace.output.shape)}", ""])
 
 
 def check(trace: TransposeTrace) -> None:

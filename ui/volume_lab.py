@@ -13,7 +13,7 @@ from ui import state
 from ui.check import check_expander
 from ui.grid_input import photo_input
 
-__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "input_volume", "filters", "summary", "step_panel", "photo_panel", "snippet"]
+__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "input_volume", "filters", "summary", "step_panel", "photo_panel"]
 
 NS = "vol"
 _SOURCES = {"random": "Random integers", "photo": "RGB crop of a photo"}
@@ -115,19 +115,6 @@ def photo_panel() -> None:
     for i, (col, fmap) in enumerate(zip(cols[1:], maps)):
         col.image(fmap, caption=f"Feature map of filter {i + 1}", width="stretch")
     st.caption("Each filter turns the 3-channel photo into one map; stacked, they are the next layer's input volume.")
-
-
-def snippet(trace: VolumeTrace) -> str:
-    k = trace.kernels.tolist()
-    lines = ["import torch", "import torch.nn.functional as F", "",
-             f"x = torch.tensor({[[[float(v) for v in r] for r in ch] for ch in trace.input.tolist()]}, dtype=torch.float64)"
-             f"  # [C, H, W]",
-             f"w = torch.tensor({k}, dtype=torch.float64)  # [filters, C, f, f]",
-             f"b = torch.tensor({trace.bias.tolist()}, dtype=torch.float64)",
-             f"z = F.conv2d(x[None], w, b, stride={trace.stride[0]}, padding={trace.padding[0]})[0]  # [filters, H', W']"]
-    lines.append("out = F.relu(z)" if trace.relu else "out = z")
-    lines.append(f"print(out.shape)  # {tuple(trace.output.shape)}; parameters: w.numel() + b.numel() = {trace.parameters}")
-    return "\n".join(lines) + "\n"
 
 
 def check(trace: VolumeTrace) -> None:

@@ -105,3 +105,23 @@ def test_device_selection(monkeypatch):
         with pytest.raises(InvalidParameter, match="CUDA is not available"):
             device.resolve_device("cuda")
     assert device.describe_device("cpu") == "CPU"
+
+
+def test_volume_and_transpose_snippets_reproduce_their_traces():
+    from cvcore.conv import conv_transpose_trace, volume_conv_trace
+
+    rng = random.Random(7)
+    for _ in range(15):
+        g = rng.choice([1, 2])
+        x = torch.randn(2 * g, rng.randint(3, 6), rng.randint(3, 6), dtype=torch.float64)
+        w = torch.randn(2 * g, 2, 2, 2, dtype=torch.float64)
+        trace = volume_conv_trace(x, w, torch.randn(2 * g, dtype=torch.float64), stride=rng.randint(1, 2),
+                                  padding=rng.randint(0, 1), groups=g, relu=rng.random() < 0.5)
+        scope = {}
+        exec(snippets.volume_snippet(trace), scope)  # noqa: S102
+        torch.testing.assert_close(scope["out"], trace.output, rtol=1e-10, atol=1e-10)
+        t = conv_transpose_trace(torch.randn(3, 2, dtype=torch.float64), torch.randn(2, 3, dtype=torch.float64),
+                                 stride=(2, 1), padding=(0, 1), output_padding=(1, 0))
+        scope = {}
+        exec(snippets.transpose_snippet(t), scope)  # noqa: S102
+        torch.testing.assert_close(scope["out"], t.output, rtol=1e-10, atol=1e-10)
