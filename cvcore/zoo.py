@@ -40,6 +40,7 @@ __all__ = [
     "resolve_weights",
     "available",
     "load_model",
+    "load",
     "sha256_of",
 ]
 
@@ -299,3 +300,8 @@ def load_model(name: str, *, device=None, progress: "Progress | None" = None, of
     model = getattr(torchvision.models, entry.builder)(weights=None, **dict(entry.builder_kwargs))
     model.load_state_dict(state)
     return model.eval().to(resolve_device(device))
+
+
+def load(name: str, device=None, *, progress: "Progress | None" = None, offline: "bool | None" = None) -> torch.nn.Module:
+    """``load_model`` under its short name: ``cvcore.zoo.load("mobilenet_v2")``."""
+    return load_model(name, device=device, progress=progress, offline=offline)
