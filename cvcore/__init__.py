@@ -1,6 +1,7 @@
 """CNN Lab's engine: pure Python and PyTorch, usable from a notebook; it never imports streamlit."""
 
-from cvcore import conv, course, device, errors, features, grids, images, kernels, pooling, snippets, zoo
+from cvcore import (attribution, conv, course, device, errors, features, grids, images, kernels, maximize, model_snippets,
+                    pooling, snippets, units, zoo)
 from cvcore.conv import ConvStep, ConvTrace, apply_kernel, conv_trace, output_size, same_padding
 from cvcore.device import default_device
 from cvcore.errors import CvcoreError, ImageError, InvalidParameter, WeightsUnavailable
@@ -8,6 +9,10 @@ from cvcore.images import load_image, sample_image
 from cvcore.pooling import PoolStep, PoolTrace, pool_trace
 
 __all__ = [
+    "attribution",
+    "maximize",
+    "model_snippets",
+    "units",
     "conv",
     "course",
     "device",

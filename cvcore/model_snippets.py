@@ -1,0 +1,97 @@
+"""Runnable PyTorch code for the Inside-a-trained-CNN lab: feature maps and heatmaps with torchvision and Captum."""
+
+import torchvision
+
+from cvcore.errors import InvalidParameter
+from cvcore.images import sample_names
+from cvcore.zoo import registry
+
+__all__ = ["feature_snippet", "heatmap_snippet"]
+
+_CAPTUM = {
+    "integrated_gradients": ("IntegratedGradients", "IntegratedGradients(model).attribute(x, target=target, n_steps={steps})"),
+    "saliency": ("Saliency", "Saliency(model).attribute(x, target=target, abs=True)"),
+    "occlusion": ("Occlusion", "Occlusion(model).attribute(x, target=target, sliding_window_shapes=(3, {window}, {window}), "
+                               "strides=(3, {stride}, {stride}), baselines=0.0)"),
+    "guided_grad_cam": ("GuidedGradCam", "GuidedGradCam(model, model.get_submodule({layer!r})).attribute(x, target=target)"),
+}
+
+
+def _head(model: str, sample: "str | None") -> "list[str]":
+    entries = registry()
+    if model not in entries:
+        raise InvalidParameter(f"model must be one of {sorted(entries)}, got {model!r}")
+    if sample is not None and sample not in sample_names():
+        raise InvalidParameter(f"sample must be one of {sorted(sample_names())}, got {sample!r}")
+    entry = entries[model]
+    enum = next(name for name in dir(torchvision.models) if name.lower() == f"{entry.builder}_weights")
+    extra = "".join(f", {key}={value!r}" for key, value in entry.builder_kwargs if key != "init_weights")
+    lines = [
+        "import torch",
+        "import torchvision",
+        "from PIL import Image",
+        "from torchvision.models.feature_extraction import create_feature_extractor",
+        "",
+        f"weights = torchvision.models.{enum}.IMAGENET1K_V1",
+        f"model = torchvision.models.{entry.builder}(weights=weights{extra}).eval()  # downloads once into torch hub's cache",
+    ]
+    if sample is None:
+        lines.append('image = Image.open("your_photo.jpg").convert("RGB")  # your own photo')
+    else:
+        lines += ["from skimage import data", f"image = Image.fromarray(data.{sample}()).convert(\"RGB\")"]
+    lines.append(f"x = weights.transforms()(image)[None]  # resize {entry.resize}, centre crop {entry.crop}, normalise: "
+                 f"[1, 3, {entry.crop}, {entry.crop}]")
+    return lines
+
+
+def feature_snippet(model: str, sample: "str | None", layer: str, channel: int) -> str:
+    """Code that prints a layer's output shape and its most active channels, and keeps ``channel``'s map.
+
+    >>> "create_feature_extractor(model, {'features.6': 'maps'})" in feature_snippet("mobilenet_v2", "chelsea", "features.6", 3)
+    True
+    """
+    lines = _head(model, sample) + [
+        "",
+        f"extractor = create_feature_extractor(model, {{{layer!r}: 'maps'}})  # no hooks left on the model",
+        "with torch.no_grad():",
+        "    maps = extractor(x)['maps'][0]  # [C, h, w]",
+        "print('output shape', tuple(maps.shape))",
+        "print('most active channels', maps.flatten(1).mean(1).argsort(descending=True)[:8].tolist())",
+        f"channel = maps[{channel}]",
+        "print('channel', " + str(channel) + ", 'min', channel.min().item(), 'max', channel.max().item())",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def heatmap_snippet(model: str, sample: "str | None", target: int, layer: str, methods, *, steps: int = 32,
+                    window: int = 56) -> str:
+    """Code that computes Grad-CAM by hand (one pass, ``torch.autograd.grad``) and the chosen Captum methods.
+
+    >>> code = heatmap_snippet("mobilenet_v2", None, 281, "features.18", ["grad_cam", "saliency"])
+    >>> "Saliency(model)" in code and "autograd.grad" in code
+    True
+    """
+    output = {"mobilenet_v2": "classifier.1", "vgg16": "classifier.6", "vgg19": "classifier.6",
+              "alexnet": "classifier.6"}.get(model, "fc")
+    lines = _head(model, sample) + [
+        "import torch.nn.functional as F",
+        "",
+        f"target = {target}  # {registry()[model].categories[target]}",
+        f"extractor = create_feature_extractor(model, {{{layer!r}: 'A', {output!r}: 'logits'}})",
+        "out = extractor(x)",
+        "A, logits = out['A'], out['logits']  # A: [1, C, h, w]",
+        "(grad,) = torch.autograd.grad(logits[0, target], A)  # dy^c / dA, [1, C, h, w]",
+        "alpha = grad.mean(dim=(2, 3), keepdim=True)  # Grad-CAM: one weight per map, the average gradient",
+        "cam = F.relu((alpha * A).sum(1, keepdim=True))  # [1, 1, h, w]",
+        "cam = F.interpolate(cam, size=x.shape[2:], mode='bilinear', align_corners=False)[0, 0]",
+        "cam = (cam - cam.min()) / (cam.max() - cam.min())  # [H, W] in [0, 1]",
+        "print('Grad-CAM peak at (row, column)', divmod(int(cam.argmax()), cam.shape[1]))",
+    ]
+    captum = [m for m in methods if m in _CAPTUM]
+    if captum:
+        lines += ["", f"from captum.attr import {', '.join(_CAPTUM[m][0] for m in captum)}"]
+        for m in captum:
+            call = _CAPTUM[m][1].format(steps=steps, window=window, stride=max(1, window // 2), layer=layer)
+            lines.append(f"{m} = {call}  # [1, 3, H, W]")
+            lines.append(f"print({m!r}, tuple({m}.shape))")
+    return "\n".join(lines) + "\n"
