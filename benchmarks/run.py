@@ -10,6 +10,9 @@
 4. The Architectures lab's layer table for ResNet-152 and VGG-16 on CPU.  Target: < 1 s each.
 5. Build your own CNN: the rerun after editing a layer, and training throughput (images/s) of the
    course's default network on the digits.
+6. Inside a trained CNN: feature extraction, every heatmap method, activation maximization and the
+   top-9 patches against a forward (and backward) pass (see ``benchmarks/inside.py``), and the page's
+   rerun after the layer changes.
 """
 
 import os
@@ -28,6 +31,7 @@ import torch.nn.functional as F  # noqa: E402
 from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from benchmarks import inside  # noqa: E402
 from cvcore import architectures, builder, datasets, images, kernels, training  # noqa: E402
 from cvcore.conv import conv_trace  # noqa: E402
 from cvcore.learn import learn_kernel  # noqa: E402
@@ -99,6 +103,10 @@ PAGES = [
     ("learn_filter", "learn.seed", (1, 0), "Learning page rerun (seed)"),
     ("architectures", "arch.size", (200, 0), "Architectures page rerun (input size)"),
 ]
+# (page, selectbox key, its two alternating values, what is shown)
+SELECT_PAGES = [
+    ("inside_cnn", "inside.layer", ("features.13", "features.6"), "Inside-a-CNN page rerun (layer)"),
+]
 
 
 def bench_layer_edit(repeat: int = 20) -> float:
@@ -145,6 +153,15 @@ def bench_page(page: str, key: str, values: "tuple[int, int]", repeat: int = 30)
     return _rerun_ms(at, lambda app, i: app.number_input(key=key).set_value(values[(i + 1) % 2]), repeat)
 
 
+def bench_select_page(page: str, key: str, values: "tuple[str, str]", repeat: int = 30) -> float:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    at.selectbox(key=key).set_value(values[0])
+    at.run()  # warm the caches of both settings
+    return _rerun_ms(at, lambda app, i: app.selectbox(key=key).set_value(values[(i + 1) % 2]), repeat)
+
+
 def bench_learning(steps: int = 500) -> float:
     image = images.gray_crop(images.sample_image("camera"), 96)
     target = kernels.make_kernel("sobel_x")
@@ -169,6 +186,10 @@ def main() -> None:
         page_ms = bench_page(page, key, values)
         ratios[page] = page_ms / trivial_ms
         print(f"{label:34} {page_ms:10.1f} {'1-slider page':>14} {trivial_ms:8.1f} {ratios[page]:6.1f}x")
+    for page, key, values, label in SELECT_PAGES:
+        page_ms = bench_select_page(page, key, values)
+        ratios[page] = page_ms / trivial_ms
+        print(f"{label:34} {page_ms:10.1f} {'1-slider page':>14} {trivial_ms:8.1f} {ratios[page]:6.1f}x")
     edit_ms = bench_layer_edit()
     ratios["build_cnn"] = edit_ms / trivial_ms
     print(f"{'Build page rerun (layer edited)':34} {edit_ms:10.1f} {'1-slider page':>14} {trivial_ms:8.1f} "
@@ -178,6 +199,9 @@ def main() -> None:
     print(f"\nLearning a filter (96x96 crop, Sobel target): {bench_learning():,.0f} steps/s (1 thread)")
     for name in ("resnet152", "vgg16"):
         print(f"Layer table of {name} (build + shapes, CPU): {bench_layer_table(name):.0f} ms (target < 1000 ms)")
+    print("\nInside a trained CNN (MobileNetV2, 224 px, 1 thread as the app runs):")
+    for name, ms, ref, ref_ms in inside.rows():
+        print(f"{name:36} {ms:10.1f} {ref:>16} {ref_ms:8.1f} {ms / ref_ms:7.2f}x")
     trace_ms = bench_trace()[0][1]
     print(f"\ntargets: conv_trace < 20 ms -> {trace_ms:.2f} ms ({'met' if trace_ms < 20 else 'MISSED'}); page reruns < 3x "
           "trivial -> " + ", ".join(f"{p} {r:.1f}x" for p, r in ratios.items()))

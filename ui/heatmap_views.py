@@ -182,6 +182,7 @@ def _sanity(s: Subject, choice: Choice, maps: "dict[str, torch.Tensor]", options
                 caption=f"{attribution.METHODS[method].label}, trained network")
         b.image(viz.overlay(s.picture, other, alpha=alpha, colormap=colormap), width="stretch",
                 caption=f"top {layers} layer(s) randomized")
-        verdict = "changed: it depends on the weights" if rho < 0.5 else "barely changed: be wary of this method here"
+        verdict = ("changed: it depends on the learnt weights" if rho < 0.5 else
+                   "partly changed" if rho < 0.8 else "barely changed: be wary of this method here")
         c.metric("Rank correlation with the trained map", f"{rho:.2f}")
         c.caption(f"1 = the same pixel order, 0 = unrelated. The map {verdict}.")

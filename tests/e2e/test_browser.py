@@ -141,3 +141,45 @@ def test_learning_a_filter_in_the_browser(app_server, page, artifacts_dir):
     page.get_by_role("button", name="Train").click()
     page.get_by_text("Largest difference from the target").wait_for()
     page.screenshot(path=str(artifacts_dir / "e2e-learn-filter.png"))
+
+
+def _image_bytes(mode: str, size: "tuple[int, int]", fmt: str = "PNG") -> bytes:
+    color = {"L": 90, "RGBA": (200, 30, 30, 0), "RGB": (30, 120, 200)}[mode]
+    buf = io.BytesIO()
+    Image.new(mode, size, color).save(buf, fmt)
+    return buf.getvalue()
+
+
+def test_inside_a_cnn_click_a_map_to_see_it_large(app_server, page, artifacts_dir):
+    page.goto(f"{app_server}/inside_cnn")
+    page.get_by_text("Top-5: Egyptian cat").wait_for()
+    page.get_by_text("Channel 0 of features.6").first.wait_for()
+    mosaic = page.locator(".js-plotly-plot").nth(1)  # the first chart is the top-5 bar chart
+    mosaic.scroll_into_view_if_needed()
+    box = mosaic.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2 + 60, box["y"] + 90)  # a tile in the first row, right of centre
+    page.wait_for_function("() => /channel=[1-9]/.test(window.location.search)")
+    page.get_by_text("over the image: bright where it fires").wait_for()
+    assert page.get_by_text("Channel 0 of features.6").count() == 0
+    page.screenshot(path=str(artifacts_dir / "e2e-inside-maps.png"), full_page=True)
+
+
+@pytest.mark.parametrize("name, data, expected", [
+    ("tiny.png", _image_bytes("RGB", (8, 8)), "is only 8x8 pixels"),
+    ("gray.png", _image_bytes("L", (300, 200)), "What MobileNetV2 sees"),
+    ("clear.png", _image_bytes("RGBA", (120, 90)), "What MobileNetV2 sees"),
+    ("broken.jpg", _image_bytes("RGB", (300, 200), "JPEG")[:400], "Could not use this image"),
+])
+def test_inside_a_cnn_takes_odd_uploads_without_breaking(app_server, page, name, data, expected):
+    page.goto(f"{app_server}/inside_cnn?pic_source=Upload")
+    page.get_by_text("No image yet").wait_for()
+    page.locator("input[type=file]").first.set_input_files(files=[{"name": name, "mimeType": "image/png", "buffer": data}])
+    page.get_by_text(expected).first.wait_for()
+    assert page.get_by_text("Traceback").count() == 0
+
+
+def test_inside_a_cnn_heatmaps_from_a_link(app_server, page, artifacts_dir):
+    page.goto(f"{app_server}/inside_cnn?view=heatmaps&pic_sample=coffee&methods=grad_cam,layer_cam")
+    page.get_by_text("Grad-CAM: peak at").wait_for()
+    page.get_by_text("LayerCAM: peak at").wait_for()
+    page.screenshot(path=str(artifacts_dir / "e2e-inside-heatmaps.png"), full_page=True)
