@@ -51,7 +51,7 @@ def conv_filter(model: torch.nn.Module, layer: str, channel: int) -> torch.Tenso
     return module.weight.detach()[channel].cpu().float()
 
 
-def _center_gradient(model: torch.nn.Module, layer: str, size: int, channels: int, images: int = 4) -> torch.Tensor:
+def _center_gradient(model: torch.nn.Module, layer: str, size: int, channels: int, images: int = 16) -> torch.Tensor:
     """|d (all channels at the centre position) / d input|, summed over a few noise images: Tensor[size, size].
 
     Summing over channels and images keeps a pixel's gradient non-zero unless every path from it is

@@ -65,8 +65,8 @@ def pixel_heatmap(attribution: torch.Tensor, *, positive_only: bool = False) -> 
     by its 99th percentile and clipped, because a few pixels otherwise take the whole range.
 
     >>> a = torch.zeros(1, 3, 10, 10); a[0, :, 0, 0] = -1.0; a[0, 0, 5, 5] = 0.5
-    >>> h = pixel_heatmap(a); float(h[0, 0]), float(h[5, 5])
-    (1.0, 1.0)
+    >>> h = pixel_heatmap(a); float(h[0, 0]), round(float(h[5, 5]), 2)  # 3.0 is clipped to the 99th percentile, 0.525
+    (1.0, 0.95)
     >>> float(pixel_heatmap(a, positive_only=True)[0, 0])
     0.0
     """

@@ -127,6 +127,7 @@ def _analytic_rf(layers):
     [(7, 2, 1), (2, 2, 1), (3, 1, 1), (3, 2, 1)],
 ])
 def test_receptive_field_matches_the_textbook_recursion(layers):
+    torch.manual_seed(len(layers))
     modules = [torch.nn.Conv2d(3 if i == 0 else 4, 4, k, stride=s, dilation=d) for i, (k, s, d) in enumerate(layers)]
     net = torch.nn.Sequential(*itertools.chain.from_iterable((m, torch.nn.ReLU()) for m in modules)).eval()
     x1, y1, x2, y2 = units.receptive_field(net, str(2 * len(layers) - 1), size=96)
