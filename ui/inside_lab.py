@@ -21,7 +21,7 @@ from ui.image_input import IMAGE_SOURCES, image_input, selected_sample
 from ui.models import get_model
 
 __all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "VIEWS", "Subject", "k", "subject", "prediction", "layers",
-           "default_layer", "current_layer", "conv_options", "layer_picker", "activation", "heatmaps", "probe_set", "randomized"]
+           "default_layer", "current_layer", "conv_options", "layer_picker", "activation", "heatmaps", "probe_set", "digest", "top_patches", "randomized"]
 
 NS = "inside"
 VIEWS = {"maps": "Feature maps", "filters": "Filters", "units": "What a unit wants", "heatmaps": "Heatmaps",
@@ -213,17 +213,26 @@ def _probe(name: str) -> "tuple[torch.Tensor, list[np.ndarray], list[str]]":
     return x, pictures, [images.sample_names()[n] for n in names]
 
 
-def probe_set(s: Subject) -> "tuple[torch.Tensor, list[np.ndarray], list[str]]":
-    """The sample photos, plus the learner's own image when it is not a sample: (x [N, 3, S, S], crops, names)."""
+def probe_set(s: Subject, extras: "tuple[tuple[str, Image.Image], ...]" = ()) -> "tuple[torch.Tensor, list[np.ndarray], list[str]]":
+    """The sample photos, the learner's own image when it is not a sample, and ``extras`` (name, image):
+    (x [N, 3, S, S], crops, names)."""
     x, pictures, names = _probe(s.name)
-    if s.sample is None:
-        x, pictures, names = torch.cat([x, s.x.cpu()]), pictures + [s.picture], names + ["your image"]
+    own = ([("your image", s.image)] if s.sample is None else []) + list(extras)
+    if own:
+        x = torch.cat([x] + [features.preprocess(image, s.entry) for _, image in own])
+        pictures = pictures + [_crop(image, s.entry) for _, image in own]
+        names = names + [name for name, _ in own]
     return x.to(s.x.device), pictures, names
 
 
+def digest(image: Image.Image) -> str:
+    return _digest(image)
+
+
 @st.cache_data(show_spinner="Finding the strongest patches ...", max_entries=32)
-def top_patches(name: str, digest: str, layer: str, channel: int, _subject: Subject) -> "list[units.Patch]":
-    x, _, _ = probe_set(_subject)
+def top_patches(name: str, digest: str, layer: str, channel: int, extra_digests: "tuple[str, ...]", _subject: Subject,
+                _extras: tuple = ()) -> "list[units.Patch]":
+    x, _, _ = probe_set(_subject, _extras)
     return units.top_patches(_subject.model, x, layer, channel)
 
 

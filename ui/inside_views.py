@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from cvcore import features, maximize, units
+from cvcore import features, images, maximize, units
 from cvcore.errors import CvcoreError
 from cvcore.viz import maps as viz
 from ui import inside_lab as lab
@@ -20,6 +20,7 @@ from ui.lazy import lazy_expander
 __all__ = ["feature_maps", "filters", "unit_view"]
 
 _PER_PAGE = 64
+_MAX_EXTRA = 24
 _CHART = {"displayModeBar": False}
 _RESULT = "inside._maximized"  # the last synthesised image (uint8, small) and what it was for
 
@@ -155,8 +156,9 @@ def unit_view(s: Subject) -> None:
         layer = lab.layer_picker(s, "layer", lab.default_layer(s))
     with b:
         channel = _channel_input(layer.shape[0])
-    x, pictures, names = lab.probe_set(s)
-    patches = lab.top_patches(s.name, s.digest, layer.name, channel, s)
+    extras = _more_photos()
+    _, pictures, names = lab.probe_set(s, extras)
+    patches = lab.top_patches(s.name, s.digest, layer.name, channel, tuple(lab.digest(i) for _, i in extras), s, extras)
     st.markdown(f"**The nine places in the {len(names)} photos where channel {channel} of {layer.name} fires most** "
                 "(each crop is exactly the part of the photo the unit can see, its receptive field):")
     crops = viz.patch_crops(pictures, patches)
@@ -178,6 +180,22 @@ def unit_view(s: Subject) -> None:
     result = st.session_state.get(_RESULT)
     if result and result["for"] == wanted:
         _show_result(result)
+
+
+def _more_photos() -> "tuple[tuple[str, Image.Image], ...]":
+    """Photos the learner adds to the search for strong patches (decoded in memory, at most ``_MAX_EXTRA``)."""
+    files = st.file_uploader("Add your own photos to the search (optional)", type=list(images.ACCEPTED_TYPES),
+                             accept_multiple_files=True, key="inside.more_photos",
+                             help=f"Up to {_MAX_EXTRA} photos; they stay in memory for this session only.") or []
+    if len(files) > _MAX_EXTRA:
+        st.warning(f"{len(files)} photos were added; the first {_MAX_EXTRA} are searched.")
+    extras = []
+    for upload in files[:_MAX_EXTRA]:
+        try:
+            extras.append((upload.name[:40], images.load_image(upload.getvalue(), max_side=512)))
+        except CvcoreError as exc:
+            st.warning(f"{upload.name[:40]} is left out: {exc}")
+    return tuple(extras)
 
 
 def _synthesise(s, layer, channel, param, steps, size, wanted) -> None:

@@ -183,3 +183,14 @@ def test_inside_a_cnn_heatmaps_from_a_link(app_server, page, artifacts_dir):
     page.get_by_text("Grad-CAM: peak at").wait_for()
     page.get_by_text("LayerCAM: peak at").wait_for()
     page.screenshot(path=str(artifacts_dir / "e2e-inside-heatmaps.png"), full_page=True)
+
+
+def test_inside_a_cnn_searches_added_photos_for_strong_patches(app_server, page):
+    page.goto(f"{app_server}/inside_cnn?view=units&channel=5")
+    page.get_by_text("The nine places in the 6 photos").wait_for()
+    page.locator("input[type=file]").first.set_input_files(files=[
+        {"name": "gradient.png", "mimeType": "image/png", "buffer": _png(300, 200)},
+        {"name": "broken.png", "mimeType": "image/png", "buffer": b"not a picture" * 20},
+    ])
+    page.get_by_text("broken.png is left out").wait_for()
+    page.get_by_text("The nine places in the 7 photos").wait_for()
