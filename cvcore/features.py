@@ -67,9 +67,9 @@ def preprocess(image: Image.Image, entry: ModelEntry) -> torch.Tensor:
     """Resize, centre-crop and normalise an image the way ``entry``'s weights expect.
 
     Returns:
-        Tensor[1, 3, crop, crop] (float32)
+        Tensor[1, channels, crop, crop] (float32): 3 channels, or 1 for a grayscale network
     """
-    rgb = image.convert("RGB")
+    rgb = image.convert("RGB" if entry.channels == 3 else "L")
     rgb = TF.resize(rgb, entry.resize, interpolation=TF.InterpolationMode.BILINEAR)
     rgb = TF.center_crop(rgb, entry.crop)
     x = TF.normalize(to_tensor(rgb), entry.mean, entry.std)
@@ -172,7 +172,7 @@ def _blocks(model: torch.nn.Module) -> "list[tuple[str, torch.nn.Module]]":
     return blocks
 
 
-def layer_list(model: torch.nn.Module, size: int = 224) -> "list[LayerInfo]":
+def layer_list(model: torch.nn.Module, size: int = 224, channels: int = 3) -> "list[LayerInfo]":
     """The model's blocks that output feature maps, in order, with their output shapes for a size x size input.
 
     >>> net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.MaxPool2d(2), torch.nn.Flatten())
@@ -183,7 +183,7 @@ def layer_list(model: torch.nn.Module, size: int = 224) -> "list[LayerInfo]":
     device = next(model.parameters()).device
     known = set(_node_names(model))
     names = tuple(name for name, _ in blocks if name in known or any(n.startswith(name + ".") for n in known))
-    outputs = extract(model, torch.zeros(1, 3, size, size, device=device), names)
+    outputs = extract(model, torch.zeros(1, channels, size, size, device=device), names)
     kinds = dict(blocks)
     return [LayerInfo(name, type(kinds[name]).__name__, tuple(outputs[name].shape[1:]))
             for name in names if outputs[name].dim() == 4 and outputs[name].shape[2] * outputs[name].shape[3] > 1]

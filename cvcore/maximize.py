@@ -45,13 +45,14 @@ class MaximizeProgress:
 
 
 class _FourierImage:
-    """RGB image = sigmoid(colour-decorrelated inverse FFT of a spectrum scaled by 1/f)."""
+    """Image = sigmoid(inverse FFT of a spectrum scaled by 1/f), colours decorrelated when it has three channels."""
 
-    def __init__(self, size: int, generator: torch.Generator, device: torch.device):
+    def __init__(self, size: int, channels: int, generator: torch.Generator, device: torch.device):
         fy = torch.fft.fftfreq(size)[:, None]
         fx = torch.fft.rfftfreq(size)[None, :]
         self.scale = (1.0 / torch.sqrt(fx ** 2 + fy ** 2).clamp(min=1.0 / size)).to(device)  # [S, S//2+1]
-        self.spectrum = (0.01 * torch.randn(1, 3, size, size // 2 + 1, 2, generator=generator)).to(device).requires_grad_(True)
+        spectrum = 0.01 * torch.randn(1, channels, size, size // 2 + 1, 2, generator=generator)
+        self.spectrum = spectrum.to(device).requires_grad_(True)
         self.size = size
 
     def params(self) -> "list[torch.Tensor]":
@@ -59,9 +60,10 @@ class _FourierImage:
 
     def rgb(self) -> torch.Tensor:
         spectrum = torch.view_as_complex(self.spectrum) * self.scale
-        image = torch.fft.irfft2(spectrum, s=(self.size, self.size), norm="ortho") / 4.0  # [1, 3, S, S]
-        colors = torch.einsum("ij,bjhw->bihw", _COLOR_SQRT.to(image), image)
-        return torch.sigmoid(colors)
+        image = torch.fft.irfft2(spectrum, s=(self.size, self.size), norm="ortho") / 4.0  # [1, C, S, S]
+        if image.shape[1] == 3:
+            image = torch.einsum("ij,bjhw->bihw", _COLOR_SQRT.to(image), image)
+        return torch.sigmoid(image)
 
     def regularize(self, step: int) -> None:
         pass
@@ -70,8 +72,8 @@ class _FourierImage:
 class _PixelImage:
     """RGB image = sigmoid(free pixel values), blurred every ``blur_every`` steps."""
 
-    def __init__(self, size: int, generator: torch.Generator, device: torch.device, blur_every: int):
-        self.logits = (0.1 * torch.randn(1, 3, size, size, generator=generator)).to(device).requires_grad_(True)
+    def __init__(self, size: int, channels: int, generator: torch.Generator, device: torch.device, blur_every: int):
+        self.logits = (0.1 * torch.randn(1, channels, size, size, generator=generator)).to(device).requires_grad_(True)
         self.blur_every = blur_every
 
     def params(self) -> "list[torch.Tensor]":
@@ -100,8 +102,10 @@ def _transform(rgb: torch.Tensor, jitter: int, scale: bool, generator: torch.Gen
     return rgb
 
 
-def _to_uint8(rgb: torch.Tensor) -> np.ndarray:
-    return (rgb[0].detach().clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)
+def _to_uint8(image: torch.Tensor) -> np.ndarray:
+    """[1, C, S, S] in [0, 1] -> uint8 [S, S, 3] (a grayscale image repeated in R, G and B)."""
+    rgb = image[0].detach().clamp(0, 1).expand(3, -1, -1)
+    return (rgb.permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)
 
 
 def maximize_channel(model: torch.nn.Module, layer: str, channel: int, *, size: int = 128, steps: int = 128,
@@ -110,14 +114,18 @@ def maximize_channel(model: torch.nn.Module, layer: str, channel: int, *, size: 
                      mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225), device=None) -> Iterator[MaximizeProgress]:
     """Gradient ascent on an image to maximise the mean of ``channel`` at ``layer``; yields every step.
 
-    Stop early by no longer iterating. ``mean`` and ``std`` are the model's input normalisation.
+    Stop early by no longer iterating. ``mean`` and ``std`` are the model's input normalisation, one
+    value per input channel (three for photos, one for a grayscale network).
 
     Raises:
         InvalidParameter: a bad layer, channel or setting (raised before the first step).
     """
     if parametrization not in PARAMETRIZATIONS:
         raise InvalidParameter(f"parametrization must be one of {PARAMETRIZATIONS}, got {parametrization!r}")
-    for name, value, low, high in (("size", size, 32, 512), ("steps", steps, 1, 2048), ("jitter", jitter, 0, size // 4),
+    channels = len(mean)
+    if channels not in (1, 3) or len(std) != channels:
+        raise InvalidParameter(f"mean and std must have 1 or 3 values each, got {len(mean)} and {len(std)}")
+    for name, value, low, high in (("size", size, 16, 512), ("steps", steps, 1, 2048), ("jitter", jitter, 0, size // 4),
                                    ("preview_every", preview_every, 1, 2048), ("blur_every", blur_every, 0, 2048)):
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise InvalidParameter(f"{name} must be a whole number in [{low}, {high}], got {value!r}")
@@ -125,7 +133,7 @@ def maximize_channel(model: torch.nn.Module, layer: str, channel: int, *, size: 
         raise InvalidParameter(f"lr must be in (0, 1], got {lr}")
     device = resolve_device(device) if device is not None else next(model.parameters()).device
     with torch.inference_mode():
-        probe = features.extract(model, torch.zeros(1, 3, size, size, device=device), [layer])[layer]
+        probe = features.extract(model, torch.zeros(1, channels, size, size, device=device), [layer])[layer]
     if probe.dim() != 4:
         raise InvalidParameter(f"layer must output feature maps [1, C, h, w], got {layer!r} with shape {tuple(probe.shape)}")
     if isinstance(channel, bool) or not isinstance(channel, int) or not 0 <= channel < probe.shape[1]:
@@ -137,11 +145,12 @@ def maximize_channel(model: torch.nn.Module, layer: str, channel: int, *, size: 
 def _ascend(model, layer, channel, size, steps, lr, parametrization, jitter, scale, blur_every, preview_every,
             seed, mean, std, device) -> Iterator[MaximizeProgress]:
     generator = torch.Generator().manual_seed(seed)
-    image = (_FourierImage(size, generator, device) if parametrization == "fourier"
-             else _PixelImage(size, generator, device, blur_every))
+    channels = len(mean)
+    image = (_FourierImage(size, channels, generator, device) if parametrization == "fourier"
+             else _PixelImage(size, channels, generator, device, blur_every))
     optimizer = torch.optim.Adam(image.params(), lr=lr)
-    mean_t = torch.tensor(mean, device=device).view(1, 3, 1, 1)
-    std_t = torch.tensor(std, device=device).view(1, 3, 1, 1)
+    mean_t = torch.tensor(mean, device=device, dtype=torch.float32).view(1, channels, 1, 1)
+    std_t = torch.tensor(std, device=device, dtype=torch.float32).view(1, channels, 1, 1)
     for step in range(1, steps + 1):
         with torch.enable_grad():
             rgb = image.rgb()

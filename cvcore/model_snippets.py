@@ -11,8 +11,8 @@ __all__ = ["feature_snippet", "heatmap_snippet"]
 _CAPTUM = {
     "integrated_gradients": ("IntegratedGradients", "IntegratedGradients(model).attribute(x, target=target, n_steps={steps})"),
     "saliency": ("Saliency", "Saliency(model).attribute(x, target=target, abs=True)"),
-    "occlusion": ("Occlusion", "Occlusion(model).attribute(x, target=target, sliding_window_shapes=(3, {window}, {window}), "
-                               "strides=(3, {stride}, {stride}), baselines=0.0)"),
+    "occlusion": ("Occlusion", "Occlusion(model).attribute(x, target=target, sliding_window_shapes=({c}, {window}, {window}), "
+                               "strides=({c}, {stride}, {stride}), baselines=0.0)"),
     "guided_grad_cam": ("GuidedGradCam", "GuidedGradCam(model, model.get_submodule({layer!r})).attribute(x, target=target)"),
 }
 
@@ -44,13 +44,15 @@ def _head(model: str, sample: "str | None") -> "list[str]":
     return lines
 
 
-def feature_snippet(model: str, sample: "str | None", layer: str, channel: int) -> str:
+def feature_snippet(model: str, sample: "str | None", layer: str, channel: int, *, head: "list[str] | None" = None) -> str:
     """Code that prints a layer's output shape and its most active channels, and keeps ``channel``'s map.
+
+    ``head`` replaces the lines that build ``model`` and ``x`` (for a network trained in the app).
 
     >>> "create_feature_extractor(model, {'features.6': 'maps'})" in feature_snippet("mobilenet_v2", "chelsea", "features.6", 3)
     True
     """
-    lines = _head(model, sample) + [
+    lines = (head if head is not None else _head(model, sample)) + [
         "",
         f"extractor = create_feature_extractor(model, {{{layer!r}: 'maps'}})  # no hooks left on the model",
         "with torch.no_grad():",
@@ -63,20 +65,23 @@ def feature_snippet(model: str, sample: "str | None", layer: str, channel: int) 
     return "\n".join(lines) + "\n"
 
 
-def heatmap_snippet(model: str, sample: "str | None", target: int, layer: str, methods, *, steps: int = 32,
-                    window: int = 56) -> str:
+def heatmap_snippet(model: str, sample: "str | None", target: int, layer: str, methods, *, output: str,
+                    class_name: str = "", steps: int = 32, window: int = 56, head: "list[str] | None" = None) -> str:
     """Code that computes Grad-CAM by hand (one pass, ``torch.autograd.grad``) and the chosen Captum methods.
 
-    >>> code = heatmap_snippet("mobilenet_v2", None, 281, "features.18", ["grad_cam", "saliency"])
+    ``output`` is the node that gives the logits (``features.output_node``); ``head`` replaces the
+    lines that build ``model`` and ``x`` (for a network trained in the app).
+
+    >>> code = heatmap_snippet("mobilenet_v2", None, 281, "features.18", ["grad_cam", "saliency"], output="classifier.1")
     >>> "Saliency(model)" in code and "autograd.grad" in code
     True
     """
-    output = {"mobilenet_v2": "classifier.1", "vgg16": "classifier.6", "vgg19": "classifier.6",
-              "alexnet": "classifier.6"}.get(model, "fc")
-    lines = _head(model, sample) + [
+    class_name = class_name or (registry()[model].categories[target] if model in registry() else str(target))
+    channels = 3 if head is None else 1
+    lines = (head if head is not None else _head(model, sample)) + [
         "import torch.nn.functional as F",
         "",
-        f"target = {target}  # {registry()[model].categories[target]}",
+        f"target = {target}  # {class_name}",
         f"extractor = create_feature_extractor(model, {{{layer!r}: 'A', {output!r}: 'logits'}})",
         "out = extractor(x)",
         "A, logits = out['A'], out['logits']  # A: [1, C, h, w]",
@@ -91,7 +96,7 @@ def heatmap_snippet(model: str, sample: "str | None", target: int, layer: str, m
     if captum:
         lines += ["", f"from captum.attr import {', '.join(_CAPTUM[m][0] for m in captum)}"]
         for m in captum:
-            call = _CAPTUM[m][1].format(steps=steps, window=window, stride=max(1, window // 2), layer=layer)
-            lines.append(f"{m} = {call}  # [1, 3, H, W]")
+            call = _CAPTUM[m][1].format(steps=steps, window=window, stride=max(1, window // 2), layer=layer, c=channels)
+            lines.append(f"{m} = {call}  # [1, {channels}, H, W]")
             lines.append(f"print({m!r}, tuple({m}.shape))")
     return "\n".join(lines) + "\n"

@@ -27,15 +27,15 @@ class Patch:
 
 
 def first_layer_filters(model: torch.nn.Module) -> torch.Tensor:
-    """The filters of the model's first convolution that reads the RGB image, Tensor[N, 3, k, k].
+    """The filters of the model's first convolution, which reads the image: Tensor[N, C, k, k] (C = 3 for RGB).
 
     Raises:
-        InvalidParameter: the model has no convolution with three input channels.
+        InvalidParameter: the model has no convolution.
     """
     for module in model.modules():
-        if isinstance(module, torch.nn.Conv2d) and module.in_channels == 3 and module.groups == 1:
+        if isinstance(module, torch.nn.Conv2d):
             return module.weight.detach().cpu().float()
-    raise InvalidParameter("the model must have a convolution over the 3 colour channels, got none")
+    raise InvalidParameter("the model must have a convolution, got none")
 
 
 def conv_filter(model: torch.nn.Module, layer: str, channel: int) -> torch.Tensor:

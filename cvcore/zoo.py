@@ -26,7 +26,7 @@ import torch
 import torchvision
 
 from cvcore.device import resolve_device
-from cvcore.errors import WeightsUnavailable
+from cvcore.errors import InvalidParameter, WeightsUnavailable
 
 __all__ = [
     "WeightsSpec",
@@ -34,6 +34,7 @@ __all__ = [
     "ModelStatus",
     "WeightsLocation",
     "registry",
+    "custom_entry",
     "weights_spec",
     "find_local_weights",
     "download_weights",
@@ -66,15 +67,16 @@ class ModelEntry:
 
     name: str
     label: str
-    builder: str  # a torchvision.models constructor name
-    weights: WeightsSpec
+    builder: str  # a torchvision.models constructor name ("" for a network trained in the app)
+    weights: "WeightsSpec | None"  # None for a network trained in the app
     categories: "tuple[str, ...]" = field(repr=False, default=())
     resize: int = 256
     crop: int = 224
-    mean: "tuple[float, float, float]" = (0.485, 0.456, 0.406)
-    std: "tuple[float, float, float]" = (0.229, 0.224, 0.225)
+    mean: "tuple[float, ...]" = (0.485, 0.456, 0.406)
+    std: "tuple[float, ...]" = (0.229, 0.224, 0.225)
     cam_layer: str = ""
     builder_kwargs: "tuple[tuple[str, object], ...]" = ()
+    channels: int = 3  # 3 for RGB photos, 1 for grayscale inputs such as the digits
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,24 @@ def _build_registry() -> "dict[str, ModelEntry]":
 
 _REGISTRY = _build_registry()
 _DIGESTS: "dict[tuple[str, int, float], str]" = {}
+
+
+def custom_entry(name: str, label: str, categories, *, size: int, channels: int, cam_layer: str,
+                 mean: "tuple[float, ...] | None" = None, std: "tuple[float, ...] | None" = None) -> ModelEntry:
+    """An entry for a network trained in the app (no weights file): inputs are ``size`` x ``size`` with
+    ``channels`` channels, normalised by ``mean`` and ``std`` (default: left in [0, 1]).
+
+    >>> custom_entry("digits", "My CNN", "0123456789", size=28, channels=1, cam_layer="3").mean
+    (0.0,)
+    """
+    if channels not in (1, 3):
+        raise InvalidParameter(f"channels must be 1 or 3, got {channels}")
+    mean = tuple(mean) if mean is not None else (0.0,) * channels
+    std = tuple(std) if std is not None else (1.0,) * channels
+    if len(mean) != channels or len(std) != channels:
+        raise InvalidParameter(f"mean and std must have {channels} values each, got {len(mean)} and {len(std)}")
+    return ModelEntry(name, label, "", None, tuple(str(c) for c in categories), resize=size, crop=size, mean=mean,
+                      std=std, cam_layer=cam_layer, channels=channels)
 
 
 def registry() -> "dict[str, ModelEntry]":

@@ -9,7 +9,8 @@ from ui.page import start_lab
 NS = start_lab(
     lab,
     "Inside a trained CNN",
-    "A real ImageNet network, looking at your photo. See what it predicts, what every layer's **feature maps** show "
+    "A real ImageNet network looking at your photo (or the digits network you trained in *Build your own CNN*). "
+    "See what it predicts, what every layer's **feature maps** show "
     "(edges and colours early, textures and parts later), what its **filters** look like, what a single unit "
     "**wants to see**, and which pixels made it decide (**class-activation heatmaps**), with evidence of how far "
     "each heatmap can be trusted.",

@@ -10,7 +10,7 @@ import torch
 from cvcore import builder, datasets, training
 from cvcore.errors import CvcoreError
 from cvcore.viz import grid_heatmap
-from ui import state
+from ui import state, trained_models
 from ui.code import code_expander
 
 __all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "INPUT", "editor", "shape_table", "request", "requested", "train", "results",
@@ -133,6 +133,7 @@ def train(specs: "list[builder.LayerSpec]") -> None:
             st.session_state[_RUN] = {"history": history, "confusion": None}
         data = _data()
         st.session_state[_RUN]["confusion"] = training.confusion_matrix(model, data.val_x, data.val_y, 10).tolist()
+        trained_models.remember(specs, model, history[-1]["val_acc"])
     except CvcoreError as exc:
         st.error(str(exc))
     finally:
@@ -152,6 +153,9 @@ def results() -> None:
     a.metric("Validation accuracy", f"{last['val_acc']:.1%}")
     b.metric("Epochs", f"{last['epoch']:.2f}")
     c.metric("Training speed", f"{last['images_per_s']:,.0f} images/s")
+    if trained_models.record() is not None:
+        st.page_link("pages/inside_cnn.py", label="Look inside your trained network: feature maps, filters, heatmaps",
+                     icon=":material/visibility:")
     left, right = st.columns(2)
     left.plotly_chart(_curves({"": run["history"]}, "loss", "Loss"), config=_CHART, key="build_loss")
     right.plotly_chart(_curves({"": run["history"]}, "acc", "Accuracy"), config=_CHART, key="build_acc")

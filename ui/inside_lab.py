@@ -16,7 +16,7 @@ from torchvision.transforms import functional as TF
 from cvcore import attribution, features, images, units, zoo
 from cvcore.errors import CvcoreError
 from cvcore.viz.maps import COLORMAPS, top5_figure
-from ui import state
+from ui import state, trained_models
 from ui.image_input import IMAGE_SOURCES, image_input, selected_sample
 from ui.models import get_model
 
@@ -28,16 +28,16 @@ VIEWS = {"maps": "Feature maps", "filters": "Filters", "units": "What a unit wan
          "checks": "Faithfulness and sanity"}
 _ENTRIES = zoo.registry()
 DEFAULTS = {
-    "model": "mobilenet_v2", "pic_source": "Sample", "pic_sample": "chelsea", "view": "maps",
+    "model": "mobilenet_v2", "pic_source": "Sample", "pic_sample": "chelsea", "digit_index": 0, "view": "maps",
     "layer": "", "channel": 0, "sort": "mean", "grid_page": 1, "shared": False, "colormap": "viridis", "alpha": 0.5,
     "conv": "", "filter": 0, "steps": 128, "size": 128, "param": "fourier",
     "target": -1, "methods": "grad_cam,grad_cam_pp,layer_cam,saliency", "cam_layer": "", "every_conv": False,
     "smooth": 0, "ig_steps": 32, "window": 56, "random_layers": 1,
 }
-CHOICES = {"model": list(_ENTRIES), "pic_source": list(IMAGE_SOURCES), "pic_sample": list(images.sample_names()),
+CHOICES = {"model": list(_ENTRIES) + [trained_models.NAME], "pic_source": list(IMAGE_SOURCES), "pic_sample": list(images.sample_names()),
            "view": list(VIEWS), "sort": ["index", "mean", "max"], "colormap": list(COLORMAPS),
            "param": ["fourier", "pixels"]}
-LIMITS = {"channel": (0, 4095), "grid_page": (1, 64), "alpha": (0.0, 1.0), "filter": (0, 4095), "steps": (8, 512),
+LIMITS = {"digit_index": (0, 358), "channel": (0, 4095), "grid_page": (1, 64), "alpha": (0.0, 1.0), "filter": (0, 4095), "steps": (8, 512),
           "size": (64, 224), "target": (-1, 999), "smooth": (0, 16), "ig_steps": (4, 128), "window": (8, 112),
           "random_layers": (1, 64)}
 
@@ -48,7 +48,8 @@ def k(name: str) -> str:
 
 @dataclass(frozen=True)
 class Subject:
-    """The model and image every view works on."""
+    """The model and image every view works on. ``name`` identifies the model in cache keys
+    (for a network trained in the app it includes a digest of its weights)."""
 
     name: str
     entry: zoo.ModelEntry
@@ -65,17 +66,42 @@ def _status_label(name: str, statuses: "dict[str, zoo.ModelStatus]") -> str:
     return status.entry.label if status.ready else f"{status.entry.label} (not here: {status.detail.split(';')[0]})"
 
 
-def _model_choice() -> "tuple[str, torch.nn.Module] | None":
+def _trained_choice() -> "tuple[str, zoo.ModelEntry, torch.nn.Module] | None":
+    trained = trained_models.record()
+    if trained is None:
+        st.info("Train a network in the **Build your own CNN** lab first: it then appears here, with the digits "
+                "it has never seen, until the end of your session.")
+        return None
+    try:
+        entry, model = trained_models.entry_and_model(trained)
+    except CvcoreError as exc:
+        st.error(f"Your trained network could not be rebuilt: {exc}")
+        return None
+    st.caption(f"Validation accuracy after training: {trained['val_acc']:.1%}")
+    return f"{trained_models.NAME}@{trained['digest']}", entry, model
+
+
+def _model_choice() -> "tuple[str, zoo.ModelEntry, torch.nn.Module] | None":
     statuses = {s.entry.name: s for s in zoo.available()}
-    name = st.selectbox("Model", list(_ENTRIES), key=k("model"), format_func=lambda n: _status_label(n, statuses),
-                        help="MobileNetV2 works offline; the others are used when their weights are here or can be downloaded.")
+    trained = trained_models.record()
+
+    def label(n: str) -> str:
+        if n == trained_models.NAME:
+            return "Your CNN from Build your own CNN (digits)" + ("" if trained else ": not trained yet")
+        return _status_label(n, statuses)
+
+    name = st.selectbox("Model", CHOICES["model"], key=k("model"), format_func=label,
+                        help="MobileNetV2 works offline; the others are used when their weights are here or can be "
+                             "downloaded; a network you trained in Build your own CNN appears last.")
+    if name == trained_models.NAME:
+        return _trained_choice()
     status = statuses[name]
     if not status.ready and "offline" in status.detail:
         st.warning(f"**{status.entry.label} is unavailable here.** {status.detail[0].upper()}{status.detail[1:]}. "
                    "Pick MobileNetV2 to go on.")
         return None
     try:
-        return name, get_model(name)
+        return name, _ENTRIES[name], get_model(name)
     except CvcoreError as exc:
         st.warning(f"**{status.entry.label} is unavailable:** {exc}")
         return None
@@ -95,18 +121,23 @@ def subject() -> "Subject | None":
     left, right = st.columns([1, 1.4], gap="medium")
     with left:
         chosen = _model_choice()
-    with right:
-        image = image_input(k("pic"), default_sample=DEFAULTS["pic_sample"])
-    if chosen is None or image is None:
+    if chosen is None:
         return None
-    name, model = chosen
-    entry = _ENTRIES[name]
-    if min(image.size) < 32:
+    name, entry, model = chosen
+    with right:
+        if entry.channels == 1:
+            image = trained_models.digit_input(k("digit"))
+        else:
+            image = image_input(k("pic"), default_sample=DEFAULTS["pic_sample"])
+    if image is None:
+        return None
+    if entry.channels == 3 and min(image.size) < 32:
         st.info(f"This image is only {image.size[0]}x{image.size[1]} pixels; it is enlarged to {entry.crop}x{entry.crop} "
                 "for the network, so expect blurry maps.")
     device = next(model.parameters()).device
+    sample = selected_sample(k("pic")) if entry.channels == 3 else None
     return Subject(name, entry, model, image, _digest(image), features.preprocess(image, entry).to(device),
-                   _crop(image, entry), selected_sample(k("pic")))
+                   _crop(image, entry), sample)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -118,20 +149,21 @@ def prediction(s: Subject) -> "list[features.Prediction]":
     """The top-5 bar chart beside the crop the network sees."""
     top = _predictions(s.name, s.digest, s)
     left, right = st.columns([1, 2.2], gap="medium")
-    left.image(s.picture, caption=f"What {s.entry.label.split(' (')[0]} sees: {s.entry.crop}x{s.entry.crop} centre crop",
-               width="stretch")
+    what = "centre crop" if s.entry.channels == 3 else "grayscale"
+    who = s.entry.label.split(" (")[0] if s.entry.weights is not None else "your CNN"
+    left.image(s.picture, caption=f"What {who} sees: {s.entry.crop}x{s.entry.crop} {what}", width="stretch")
     right.plotly_chart(top5_figure(top), config={"displayModeBar": False}, key="inside_top5")
     right.caption("Top-5: " + ", ".join(f"{p.label} {p.probability:.1%}" for p in top))
     return top
 
 
 @st.cache_resource(show_spinner="Reading the network's layers ...", max_entries=16)
-def _layers(name: str, _model: torch.nn.Module) -> "list[features.LayerInfo]":
-    return features.layer_list(_model)
+def _layers(name: str, _model: torch.nn.Module, _entry: zoo.ModelEntry) -> "list[features.LayerInfo]":
+    return features.layer_list(_model, _entry.crop, _entry.channels)
 
 
 def layers(s: Subject) -> "list[features.LayerInfo]":
-    return _layers(s.name, s.model)
+    return _layers(s.name, s.model, s.entry)
 
 
 def default_layer(s: Subject) -> str:
@@ -147,20 +179,20 @@ def current_layer(s: Subject) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _conv_options(name: str, outputs: bool, _model: torch.nn.Module) -> "list[features.LayerInfo]":
+def _conv_options(name: str, outputs: bool, _model: torch.nn.Module, _entry: zoo.ModelEntry) -> "list[features.LayerInfo]":
     names = features.conv_outputs(_model) if outputs else features.conv_layers(_model)
     modules = dict(_model.named_modules())
     kinds = {n: type(modules[n]).__name__ for n in names}
     if not outputs:  # the shape is the weight's: filters, input channels per filter, kernel height and width
         return [features.LayerInfo(n, kinds[n], tuple(modules[n].weight.shape)) for n in names]
     device = next(_model.parameters()).device
-    shapes = features.extract(_model, torch.zeros(1, 3, 224, 224, device=device), names)
+    shapes = features.extract(_model, torch.zeros(1, _entry.channels, _entry.crop, _entry.crop, device=device), names)
     return [features.LayerInfo(n, kinds[n], tuple(shapes[n].shape[1:])) for n in names]
 
 
 def conv_options(s: Subject, *, outputs: bool) -> "list[features.LayerInfo]":
     """Every convolution: its output (``outputs=True``, shapes C x H x W) or its weights (C_out x k x k)."""
-    return _conv_options(s.name, outputs, s.model)
+    return _conv_options(s.name, outputs, s.model, s.entry)
 
 
 def _weights_label(layer: features.LayerInfo) -> str:
@@ -216,7 +248,7 @@ def _probe(name: str) -> "tuple[torch.Tensor, list[np.ndarray], list[str]]":
 def probe_set(s: Subject, extras: "tuple[tuple[str, Image.Image], ...]" = ()) -> "tuple[torch.Tensor, list[np.ndarray], list[str]]":
     """The sample photos, the learner's own image when it is not a sample, and ``extras`` (name, image):
     (x [N, 3, S, S], crops, names)."""
-    x, pictures, names = _probe(s.name)
+    x, pictures, names = _probe(s.name) if s.entry.channels == 3 else trained_models.probe()
     own = ([("your image", s.image)] if s.sample is None else []) + list(extras)
     if own:
         x = torch.cat([x] + [features.preprocess(image, s.entry) for _, image in own])

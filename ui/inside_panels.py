@@ -6,7 +6,7 @@ import torch
 
 from cvcore import attribution, features, model_snippets
 from cvcore.errors import CvcoreError
-from ui import state
+from ui import state, trained_models
 from ui.code import code_expander
 from ui.heatmap_views import Choice
 from ui.inside_lab import NS, Subject, current_layer
@@ -49,13 +49,21 @@ def computation(s: Subject, choice: "Choice | None") -> None:
 
 
 def code(s: Subject, view: str, choice: "Choice | None") -> None:
+    trained = trained_models.record() if s.entry.weights is None else None
+    head = trained_models.snippet_head(trained) if trained else None
     if view in ("heatmaps", "checks") and choice is not None:
-        code_expander(lambda: model_snippets.heatmap_snippet(s.name, s.sample, choice.target, choice.layer, choice.methods,
-                                                             steps=state.get(NS, "ig_steps"), window=state.get(NS, "window")),
-                      filename="heatmaps.py")
+        code_expander(lambda: model_snippets.heatmap_snippet(
+            s.entry.name, s.sample, choice.target, choice.layer, choice.methods, output=features.output_node(s.model),
+            class_name=s.entry.categories[choice.target], steps=state.get(NS, "ig_steps"), window=state.get(NS, "window"),
+            head=head), filename="heatmaps.py")
     else:
-        code_expander(lambda: model_snippets.feature_snippet(s.name, s.sample, current_layer(s), state.get(NS, "channel")),
+        code_expander(lambda: model_snippets.feature_snippet(s.entry.name, s.sample, current_layer(s),
+                                                             state.get(NS, "channel"), head=head),
                       filename="feature_maps.py")
+    if trained:
+        st.download_button("Download your network's weights (my_cnn.pt)", trained_models.weights_file(trained),
+                           file_name="my_cnn.pt", mime="application/octet-stream", key="inside_dl_weights",
+                           help="A PyTorch state_dict, for the code above.")
 
 
 def check(s: Subject, view: str, choice: "Choice | None") -> None:

@@ -119,10 +119,14 @@ def _journey(s: Subject, colormap: str) -> None:
 def filters(s: Subject) -> None:
     """The first layer's filters as colour patches; any deeper filter as one heatmap per input channel."""
     first = units.first_layer_filters(s.model)
-    n, _, kh, kw = first.shape
-    st.image(viz.filter_patches(first, cols=16, tile=max(24, 4 * kh)),
-             caption=f"The {n} filters of the first convolution, each {kh}x{kw}x3, as colour patches "
-                     "(grey is 0; each filter scaled to its largest weight).")
+    n, c, kh, kw = first.shape
+    if c == 3:
+        st.image(viz.filter_patches(first, cols=16, tile=max(24, 4 * kh)),
+                 caption=f"The {n} filters of the first convolution, each {kh}x{kw}x3, as colour patches "
+                         "(grey is 0; each filter scaled to its largest weight).")
+    else:
+        st.image(viz.signed_mosaic(first[:, 0], cols=16, tile=40),
+                 caption=f"The {n} filters of the first convolution, each {kh}x{kw}x{c}, on one scale (red > 0 > blue).")
     st.markdown("A deeper filter reads every channel of the layer before it, so it is a stack of 2-D slices, "
                 "one per input channel: red weights add, blue weights subtract.")
     a, b = st.columns([2, 1])
@@ -172,7 +176,11 @@ def unit_view(s: Subject) -> None:
     param = c1.selectbox("Parametrization", ["fourier", "pixels"], key=k("param"),
                          format_func={"fourier": "frequencies (1/f, decorrelated colours)", "pixels": "pixels, blurred"}.get)
     steps = int(c2.number_input("Steps", 8, 512, key=k("steps"), step=8))
-    size = int(c3.number_input("Size (px)", 64, 224, key=k("size"), step=16))
+    if s.entry.channels == 3:
+        size = int(c3.number_input("Size (px)", 64, 224, key=k("size"), step=16))
+    else:
+        size = s.entry.crop
+        c3.metric("Size (px)", size, help="The network's own input size.")
     wanted = (s.name, layer.name, channel, param, steps, size)
     st.button("Synthesise", key="inside_go", type="primary", on_click=lambda: st.session_state.update({"inside._go": True}))
     if st.session_state.pop("inside._go", False):
@@ -201,7 +209,8 @@ def _more_photos() -> "tuple[tuple[str, Image.Image], ...]":
 def _synthesise(s, layer, channel, param, steps, size, wanted) -> None:
     try:
         run = maximize.maximize_channel(s.model, layer, channel, size=size, steps=steps, parametrization=param,
-                                        mean=s.entry.mean, std=s.entry.std, preview_every=max(1, steps // 8))
+                                        mean=s.entry.mean, std=s.entry.std, preview_every=max(1, steps // 8),
+                                        jitter=min(8, size // 14))
     except CvcoreError as exc:
         st.error(f"Cannot synthesise: {exc}")
         return

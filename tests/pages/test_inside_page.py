@@ -120,3 +120,59 @@ def test_no_methods_asks_for_one(open_page):
 def test_upload_without_a_file_waits_for_one(open_page):
     at = open_page("inside_cnn", sections_open=False, pic_source="Upload")
     assert errors(at) == [] and "No image yet" in texts(at)
+
+
+def test_the_network_trained_in_build_your_own_cnn_can_be_opened_inside(open_page):
+    at = open_page("inside_cnn", sections_open=False, model="my_cnn")
+    assert errors(at) == [] and "Train a network in the **Build your own CNN** lab first" in texts(at)
+    at.switch_page("pages/build_cnn.py")
+    at.session_state["build.epochs"] = 1
+    at.run()
+    at.button(key="build.train").click().run()
+    assert errors(at) == [] and at.session_state["build._trained"]["weights"]
+    at.switch_page("pages/inside_cnn.py")
+    at.run()
+    assert errors(at) == [] and not at.exception
+    captions = image_captions(at)
+    assert captions[0] == "What your CNN sees: 28x28 grayscale"
+    assert any(c.startswith("Channel 0 of 2 (13x13, enlarged)") for c in captions)  # a third of the way in
+    label = int([c for c in texts(at).splitlines() if c.startswith("Its label: ")][0].split(": ")[1])
+    top = [c for c in texts(at).splitlines() if c.startswith("Top-5: ")][0]
+    assert top.startswith(f"Top-5: {label} ")  # one epoch already recognises the first validation digit
+    for view in ("filters", "units", "heatmaps", "checks"):
+        at.radio(key="inside.view").set_value(view).run()
+        assert errors(at) == [] and not at.exception, view
+    at.session_state["open_code_heatmaps.py"] = True
+    at.session_state["inside.open_check"] = True
+    at.run()
+    assert "nn.Conv2d(1, 32, kernel_size=3" in texts(at) and [s.value for s in at.success] == ["Match"]
+
+
+def test_the_code_for_a_trained_network_runs_on_its_downloaded_weights(tmp_path):
+    import io
+    import subprocess
+    import sys
+
+    import torch
+    from PIL import Image
+
+    from cvcore import attribution, builder, datasets, features, model_snippets
+    from ui import trained_models
+
+    specs = builder.course_example()
+    model = builder.build_network(specs, trained_models.INPUT, seed=3).eval()
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    trained = {"layers": builder.specs_text(specs), "weights": buffer.getvalue()}
+    (tmp_path / "my_cnn.pt").write_bytes(trained_models.weights_file(trained))
+    digit = datasets.digits(28).val_x[0, 0]
+    Image.fromarray((digit * 255).round().to(torch.uint8).numpy(), mode="L").save(tmp_path / "my_digit.png")
+    code = model_snippets.heatmap_snippet("my_cnn", None, 4, "6", ["grad_cam", "occlusion"], output="11",
+                                          head=trained_models.snippet_head(trained), window=8)
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    x = (torch.tensor(list(Image.open(tmp_path / "my_digit.png").getdata()), dtype=torch.float32) / 255).view(1, 1, 28, 28)
+    heat = attribution.grad_cam(model, x, 4, "6")
+    assert f"Grad-CAM peak at (row, column) {divmod(int(heat.argmax()), 28)}" in done.stdout
+    assert "occlusion (1, 1, 28, 28)" in done.stdout
+    assert features.output_node(model) == "11"

@@ -227,7 +227,8 @@ def test_the_feature_map_code_runs_and_agrees_with_the_lab(hub_with_offline_weig
 def test_the_heatmap_code_runs_and_finds_the_same_peak(hub_with_offline_weights, mobilenet, entry):
     from cvcore import attribution
 
-    code = model_snippets.heatmap_snippet("mobilenet_v2", "chelsea", 285, "features.18", ["grad_cam", "saliency"])
+    code = model_snippets.heatmap_snippet("mobilenet_v2", "chelsea", 285, "features.18", ["grad_cam", "saliency"],
+                                          output=features.output_node(mobilenet))
     out = _run(code, hub_with_offline_weights)
     heat = attribution.grad_cam(mobilenet, features.preprocess(images.sample_image("chelsea"), entry), 285, "features.18")
     assert f"Grad-CAM peak at (row, column) {divmod(int(heat.argmax()), 224)}" in out
@@ -250,3 +251,20 @@ def test_pictures_have_the_expected_sizes_and_colours():
     assert viz.filter_patches(torch.randn(64, 3, 11, 11), cols=16, tile=22).shape == (4 * 24 - 2, 16 * 24 - 2, 3)
     with pytest.raises(InvalidParameter, match="colormap must be one of"):
         viz.colorize(heat, "rainbow")
+
+
+def test_grayscale_networks_work_too():
+    from cvcore import builder, datasets
+
+    net = builder.build_network(builder.course_example(), (1, 28, 28), seed=1).eval()
+    entry = zoo.custom_entry("digits", "digits", datasets.digits(28).classes, size=28, channels=1, cam_layer="6")
+    digit = datasets.digits(28).val_x[:1]
+    picture = (digit[0, 0] * 255).round().to(torch.uint8).numpy()
+    x = features.preprocess(__import__("PIL").Image.fromarray(picture), entry)
+    torch.testing.assert_close(x, digit, atol=1 / 255, rtol=0)
+    assert [layer.name for layer in features.layer_list(net, 28, 1)] == [str(i) for i in range(8)]
+    assert units.first_layer_filters(net).shape == (32, 1, 3, 3)
+    records = list(maximize.maximize_channel(net, "3", 2, size=28, steps=16, jitter=2, mean=entry.mean, std=entry.std))
+    assert records[-1].image.shape == (28, 28, 3) and records[-1].objective > records[0].objective
+    with pytest.raises(InvalidParameter, match="mean and std must have 1 or 3 values"):
+        maximize.maximize_channel(net, "3", 2, size=28, mean=(0.0, 0.0), std=(1.0, 1.0))

@@ -1,0 +1,117 @@
+"""Networks the learner trains in the app, reopened in other labs (the digits CNN of "Build your own CNN").
+
+The trained weights are kept in the learner's own session as a small ``state_dict`` file (under a
+megabyte for the course's network), with the layer list that rebuilds the network; nothing is
+shared with other sessions except a model built from identical bytes.
+"""
+
+import hashlib
+import io
+
+import numpy as np
+import streamlit as st
+import torch
+from PIL import Image, ImageOps
+
+from cvcore import builder, datasets, features, images, zoo
+from cvcore.errors import CvcoreError
+
+__all__ = ["NAME", "INPUT", "remember", "record", "entry_and_model", "digit_input", "probe", "snippet_head", "weights_file"]
+
+NAME = "my_cnn"
+INPUT = (1, 28, 28)
+_KEY = "build._trained"
+_PROBE = 48  # validation digits searched for a unit's strongest patches
+
+
+def remember(specs: "list[builder.LayerSpec]", model: torch.nn.Module, val_acc: float) -> None:
+    """Keep a freshly trained network for the other labs (replacing the previous one)."""
+    buffer = io.BytesIO()
+    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, buffer)
+    data = buffer.getvalue()
+    st.session_state[_KEY] = {"layers": builder.specs_text(specs), "weights": data, "val_acc": float(val_acc),
+                              "digest": hashlib.sha1(data).hexdigest()[:12]}
+
+
+def record() -> "dict | None":
+    return st.session_state.get(_KEY)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _build(digest: str, layers: str, _weights: bytes) -> "tuple[zoo.ModelEntry, torch.nn.Module]":
+    specs = builder.parse_specs(layers)
+    model = builder.build_network(specs, INPUT)
+    model.load_state_dict(torch.load(io.BytesIO(_weights), map_location="cpu", weights_only=True))
+    model.eval()
+    maps = features.layer_list(model, INPUT[1], INPUT[0])
+    if not maps:
+        raise CvcoreError("this network has no layer that outputs feature maps")
+    entry = zoo.custom_entry(NAME, "Your CNN from Build your own CNN (digits)", datasets.digits(28).classes,
+                             size=INPUT[1], channels=INPUT[0], cam_layer=maps[-1].name)
+    return entry, model
+
+
+def entry_and_model(trained: dict) -> "tuple[zoo.ModelEntry, torch.nn.Module]":
+    """The registry-like entry and the rebuilt network (shared by every session that trained the same bytes)."""
+    return _build(trained["digest"], trained["layers"], trained["weights"])
+
+
+@st.cache_resource(show_spinner=False)
+def _digits() -> datasets.Dataset:
+    return datasets.digits(28)
+
+
+def _digit_image(index: int) -> Image.Image:
+    pixels = (_digits().val_x[index, 0].numpy() * 255).round().astype(np.uint8)
+    return Image.fromarray(pixels, mode="L")
+
+
+def digit_input(key: str) -> "Image.Image | None":
+    """A validation digit (never seen in training) by number, or an uploaded drawing made to look like one."""
+    source = st.radio("Image", ["Validation digit", "Upload a drawing"], key=f"{key}_source", horizontal=True)
+    if source == "Validation digit":
+        count = len(_digits().val_y)
+        index = int(st.number_input(f"Digit number (0 to {count - 1})", 0, count - 1, key=f"{key}_index"))
+        st.caption(f"Its label: {int(_digits().val_y[index])}")
+        return _digit_image(index)
+    upload = st.file_uploader("Upload a drawing of a digit", type=list(images.ACCEPTED_TYPES), key=f"{key}_upload")
+    if upload is None:
+        st.info("No drawing yet: upload one, or pick a validation digit.")
+        return None
+    try:
+        gray = images.load_image(upload.getvalue(), max_side=512).convert("L")
+    except CvcoreError as exc:
+        st.error(f"Could not use this image: {exc}")
+        return None
+    if np.asarray(gray).mean() > 127:  # dark ink on white paper: the digits are light ink on black
+        gray = ImageOps.invert(gray)
+    st.caption("Made grayscale, 28x28, with light ink on a dark background like the training digits.")
+    return gray
+
+
+@st.cache_resource(show_spinner=False)
+def probe() -> "tuple[torch.Tensor, list[np.ndarray], list[str]]":
+    """The first validation digits as (x [N, 1, 28, 28], RGB pictures, names)."""
+    data = _digits()
+    x = data.val_x[:_PROBE]
+    pictures = [np.asarray(_digit_image(i).convert("RGB")) for i in range(_PROBE)]
+    return x, pictures, [f"digit #{i} (a {int(data.val_y[i])})" for i in range(_PROBE)]
+
+
+def snippet_head(trained: dict) -> "list[str]":
+    """Code that rebuilds the network, loads ``my_cnn.pt`` and reads ``my_digit.png`` as ``x``."""
+    definition = builder.sequential_code(builder.parse_specs(trained["layers"]), INPUT).rstrip().splitlines()
+    definition = [line for line in definition if not line.startswith("print(")]
+    return definition + [
+        "from PIL import Image",
+        "from torchvision.models.feature_extraction import create_feature_extractor",
+        "",
+        "model.load_state_dict(torch.load('my_cnn.pt', weights_only=True))  # the file downloaded from this panel",
+        "model.eval()",
+        "image = Image.open('my_digit.png').convert('L').resize((28, 28))  # light ink on black, like the training digits",
+        "x = torch.tensor(list(image.getdata()), dtype=torch.float32).view(1, 1, 28, 28) / 255  # [1, 1, 28, 28] in [0, 1]",
+    ]
+
+
+def weights_file(trained: dict) -> bytes:
+    return trained["weights"]
