@@ -11,21 +11,15 @@ measured in the same run:
 
 import statistics
 import time
+from functools import partial
 
 import torch
 
+from benchmarks.timing import median_ms
 from cvcore import attribution, features, images, maximize, units, zoo
 
 
-def _median_ms(fn, repeat: int, warmup: int = 2) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+_median_ms = partial(median_ms, warmup=2)
 
 
 def _paired_ms(fn, reference, repeat: int) -> "tuple[float, float]":

@@ -32,6 +32,7 @@ from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from benchmarks import inside  # noqa: E402
+from benchmarks.timing import median_ms as _median_ms  # noqa: E402
 from cvcore import architectures, builder, datasets, images, kernels, training  # noqa: E402
 from cvcore.conv import conv_trace  # noqa: E402
 from cvcore.learn import learn_kernel  # noqa: E402
@@ -53,17 +54,6 @@ def _like_a_running_server() -> None:
         PagesManager.uses_pages_directory = False
 
     PagesManager.__init__ = init
-
-
-def _median_ms(fn, repeat: int, warmup: int = 5) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def bench_trace() -> "list[tuple[str, float, float, str]]":
@@ -144,22 +134,13 @@ def bench_trivial(repeat: int = 30) -> float:
     return _rerun_ms(trivial, lambda at, i: at.slider(key="value").set_value(i % 2 + 1), repeat)
 
 
-def bench_page(page: str, key: str, values: "tuple[int, int]", repeat: int = 30) -> float:
+def bench_page(page: str, key: str, values: tuple, repeat: int = 30, widget: str = "number_input") -> float:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.switch_page(f"pages/{page}.py")
     at.run()
-    at.number_input(key=key).set_value(values[0])
+    getattr(at, widget)(key=key).set_value(values[0])
     at.run()  # warm the caches of both settings
-    return _rerun_ms(at, lambda app, i: app.number_input(key=key).set_value(values[(i + 1) % 2]), repeat)
-
-
-def bench_select_page(page: str, key: str, values: "tuple[str, str]", repeat: int = 30) -> float:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.switch_page(f"pages/{page}.py")
-    at.run()
-    at.selectbox(key=key).set_value(values[0])
-    at.run()  # warm the caches of both settings
-    return _rerun_ms(at, lambda app, i: app.selectbox(key=key).set_value(values[(i + 1) % 2]), repeat)
+    return _rerun_ms(at, lambda app, i: getattr(app, widget)(key=key).set_value(values[(i + 1) % 2]), repeat)
 
 
 def bench_learning(steps: int = 500) -> float:
@@ -187,7 +168,7 @@ def main() -> None:
         ratios[page] = page_ms / trivial_ms
         print(f"{label:34} {page_ms:10.1f} {'1-slider page':>14} {trivial_ms:8.1f} {ratios[page]:6.1f}x")
     for page, key, values, label in SELECT_PAGES:
-        page_ms = bench_select_page(page, key, values)
+        page_ms = bench_page(page, key, values, widget="selectbox")
         ratios[page] = page_ms / trivial_ms
         print(f"{label:34} {page_ms:10.1f} {'1-slider page':>14} {trivial_ms:8.1f} {ratios[page]:6.1f}x")
     edit_ms = bench_layer_edit()

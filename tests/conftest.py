@@ -24,6 +24,22 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
+def mobilenet():
+    """The offline MobileNetV2 (ImageNet weights from the carrier package), in eval mode on the CPU."""
+    from cvcore import zoo
+
+    return zoo.load("mobilenet_v2", device="cpu")
+
+
+@pytest.fixture(scope="session")
+def entry():
+    """MobileNetV2's registry entry: preprocessing, categories, CAM layer."""
+    from cvcore import zoo
+
+    return zoo.registry()["mobilenet_v2"]
+
+
+@pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

@@ -129,16 +129,21 @@ def _private_copy(model: torch.nn.Module) -> "tuple[torch.nn.Module, threading.L
         return _COPIES[model]
 
 
+def _private_module(model: torch.nn.Module, layer: str) -> "tuple[torch.nn.Module, torch.nn.Module, threading.Lock]":
+    """The private copy, its module named ``layer`` (for Captum's layer hooks), and the copy's lock."""
+    twin, lock = _private_copy(model)
+    try:
+        return twin, twin.get_submodule(layer), lock
+    except AttributeError:
+        raise InvalidParameter(f"layer must be a module of the model, got {layer!r}") from None
+
+
 def guided_grad_cam(model: torch.nn.Module, x: torch.Tensor, target: int, layer: str, *, smooth: int = 0) -> torch.Tensor:
     """Guided Grad-CAM (Selvaraju et al. 2017): guided backpropagation times the upsampled Grad-CAM;
     Tensor[1, 3, H, W]."""
     _check_one_image(x)
     _check_target(target, model, x)
-    twin, lock = _private_copy(model)
-    try:
-        module = twin.get_submodule(layer)
-    except AttributeError:
-        raise InvalidParameter(f"layer must be a module of the model for Guided Grad-CAM, got {layer!r}") from None
+    twin, module, lock = _private_module(model, layer)
     with lock:
         return _smoothed(_captum().GuidedGradCam(twin, module), x, target, smooth, interpolate_mode="bilinear")
 
@@ -147,11 +152,7 @@ def captum_grad_cam(model: torch.nn.Module, x: torch.Tensor, target: int, layer:
     """Captum's ``LayerGradCam`` (with ReLU), upsampled bilinearly to the input and scaled to [0, 1]:
     the independent reference for ``cam.grad_cam``. Its hook goes on a private copy, under that copy's lock."""
     _check_one_image(x)
-    twin, lock = _private_copy(model)
-    try:
-        module = twin.get_submodule(layer)
-    except AttributeError:
-        raise InvalidParameter(f"layer must be a module of the model, got {layer!r}") from None
+    twin, module, lock = _private_module(model, layer)
     with lock:
         coarse = _captum().LayerGradCam(_forward(twin), module).attribute(x, target=target, relu_attributions=True)
     up = _captum().LayerAttribution.interpolate(coarse.detach(), tuple(x.shape[2:]), interpolate_mode="bilinear")[0, 0]

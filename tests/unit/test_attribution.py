@@ -12,16 +12,6 @@ from cvcore.attribution import cams
 from cvcore.errors import InvalidParameter
 
 
-@pytest.fixture(scope="module")
-def mobilenet():
-    return zoo.load("mobilenet_v2", device="cpu")
-
-
-@pytest.fixture(scope="module")
-def entry():
-    return zoo.registry()["mobilenet_v2"]
-
-
 def _x(entry, name="chelsea"):
     return features.preprocess(images.sample_image(name), entry)
 

@@ -17,16 +17,6 @@ from cvcore.viz import maps as viz
 from tests.conftest import ROOT
 
 
-@pytest.fixture(scope="module")
-def mobilenet():
-    return zoo.load("mobilenet_v2", device="cpu")
-
-
-@pytest.fixture(scope="module")
-def entry():
-    return zoo.registry()["mobilenet_v2"]
-
-
 def test_load_returns_the_model_in_eval_mode(mobilenet):
     assert isinstance(mobilenet, torchvision.models.MobileNetV2) and not mobilenet.training
 
