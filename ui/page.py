@@ -30,6 +30,9 @@ def start_lab(lab, title: str, intro: str) -> str:
     """
     setup()
     state.init(lab.NS, lab.DEFAULTS, choices=getattr(lab, "CHOICES", None), limits=getattr(lab, "LIMITS", None))
+    # A widget's new value is in the session before the run starts: put it in the link now, not only at the end
+    # of the page, so a link copied (or a step clicked) while the page is still computing already carries it.
+    state.sync(lab.NS, lab.DEFAULTS)
     st.title(title)
     st.markdown(intro)
     return lab.NS
