@@ -1,4 +1,4 @@
-"""Runnable PyTorch code for the Inside-a-trained-CNN lab: feature maps and heatmaps with torchvision and Captum."""
+"""Runnable PyTorch code for the model labs: feature maps and heatmaps (torchvision, Captum), IoU and NMS."""
 
 import torchvision
 
@@ -6,7 +6,7 @@ from cvcore.errors import InvalidParameter
 from cvcore.images import sample_names
 from cvcore.zoo import registry
 
-__all__ = ["feature_snippet", "heatmap_snippet"]
+__all__ = ["feature_snippet", "heatmap_snippet", "iou_snippet", "nms_snippet"]
 
 _CAPTUM = {
     "integrated_gradients": ("IntegratedGradients", "IntegratedGradients(model).attribute(x, target=target, n_steps={steps})"),
@@ -100,3 +100,42 @@ def heatmap_snippet(model: str, sample: "str | None", target: int, layer: str, m
             lines.append(f"{m} = {call}  # [1, {channels}, H, W]")
             lines.append(f"print({m!r}, tuple({m}.shape))")
     return "\n".join(lines) + "\n"
+
+
+def iou_snippet(a, b) -> str:
+    """Code that computes the IoU of two boxes with torchvision.
+
+    >>> scope = {}; exec(iou_snippet((0, 0, 2, 2), (1, 1, 3, 3)), scope); round(float(scope["iou"]), 4)  # doctest: +ELLIPSIS
+    0.14285...
+    0.1429
+    """
+    return "\n".join([
+        "import torch",
+        "from torchvision.ops import box_iou",
+        "",
+        f"a = torch.tensor([[{', '.join(f'{float(v):g}' for v in a)}]])  # (x1, y1, x2, y2)",
+        f"b = torch.tensor([[{', '.join(f'{float(v):g}' for v in b)}]])",
+        "iou = box_iou(a, b)[0, 0]  # intersection area / union area",
+        "print(float(iou))",
+    ]) + "\n"
+
+
+def nms_snippet(seed: int, *, score_threshold: float, iou_threshold: float, per_class: bool) -> str:
+    """Code that runs the lab's tiny YOLO on a shapes-world scene and applies torchvision's NMS (run from the
+    project's folder, which holds ``cvcore`` and ``assets/tiny_yolo.pt``)."""
+    call = (f"batched_nms(boxes[idx], scores[idx], labels[idx], {iou_threshold:g})" if per_class
+            else f"nms(boxes[idx], scores[idx], {iou_threshold:g})")
+    return "\n".join([
+        "import torch",
+        f"from torchvision.ops import {'batched_nms' if per_class else 'nms'}",
+        "from cvcore import shapes, yolo  # this project's engine",
+        "",
+        "model = yolo.load_tiny_yolo()  # assets/tiny_yolo.pt",
+        f"scene = shapes.scene({seed})",
+        "with torch.no_grad():",
+        "    volume = yolo.decode(model(scene.image[None]), model.config)[0]  # [S, S, B, 5 + C]",
+        "boxes, scores, labels = yolo.detections(volume, model.config)  # every cell and anchor, before NMS",
+        f"idx = (scores > {score_threshold:g}).nonzero().flatten()  # discard p_c <= {score_threshold:g}",
+        f"keep = idx[{call}]",
+        "print('kept', keep.tolist())",
+    ]) + "\n"

@@ -87,7 +87,7 @@ def mosaic(maps: torch.Tensor, *, cols: int = 8, shared: bool = False, colormap:
     return _tiled(colorize(tiles, colormap), cols, gap)
 
 
-def _data_uri(image: np.ndarray) -> str:
+def data_uri(image: np.ndarray) -> str:
     buffer = io.BytesIO()
     Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
@@ -103,7 +103,7 @@ def mosaic_figure(maps: torch.Tensor, labels: "list[int]", *, title: str, cols: 
     ys = [(i // cols) * step + tile / 2 for i in range(len(labels))]
     height, width = picture.shape[:2]
     return go.Figure(
-        data=[go.Image(source=_data_uri(picture), hoverinfo="skip"),
+        data=[go.Image(source=data_uri(picture), hoverinfo="skip"),
               go.Scatter(x=xs, y=ys, mode="markers", customdata=labels, marker={"size": tile * 0.9, "symbol": "square",
                          "opacity": 0.01, "color": "white"}, hovertemplate="channel %{customdata}<extra></extra>")],
         layout={"template": _NO_TEMPLATE, "title": {"text": title}, "height": int(height * 1.02) + 70,
