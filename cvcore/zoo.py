@@ -36,6 +36,7 @@ __all__ = [
     "registry",
     "custom_entry",
     "weights_spec",
+    "torchvision_spec",
     "find_local_weights",
     "download_weights",
     "resolve_weights",
@@ -96,7 +97,8 @@ class ModelStatus:
     detail: str
 
 
-def _torchvision_spec(weights_enum, carrier=None, carrier_pip="") -> WeightsSpec:
+def torchvision_spec(weights_enum, carrier=None, carrier_pip="") -> WeightsSpec:
+    """The weights file of a torchvision weights enum (its name carries the first digits of its sha256)."""
     url = weights_enum.url
     filename = url.rsplit("/", 1)[-1]
     digest_prefix = filename.rsplit("-", 1)[-1].split(".")[0]
@@ -108,7 +110,7 @@ def _imagenet_entry(name, label, builder, weights_enum, cam_layer, builder_kwarg
         name=name,
         label=label,
         builder=builder,
-        weights=_torchvision_spec(weights_enum, **spec_kw),
+        weights=torchvision_spec(weights_enum, **spec_kw),
         categories=tuple(weights_enum.meta["categories"]),
         cam_layer=cam_layer,
         builder_kwargs=builder_kwargs,

@@ -7,7 +7,7 @@ import streamlit as st
 import torch
 
 from cvcore import boxes as box_ops
-from cvcore import features, images, localization, model_snippets, shapes, sliding, yolo, zoo
+from cvcore import coco, features, images, localization, model_snippets, shapes, sliding, yolo, zoo
 from cvcore.errors import CvcoreError
 from cvcore.viz.boxes import COLORS, BoxStyle, boxes_figure, iou_figure
 from ui import state
@@ -28,7 +28,7 @@ DEFAULTS = {
     "sigma": 0.5, "nms_step": 1, "row": 1, "col": 1,
 }
 CHOICES = {"view": list(VIEWS), "form": list(localization.FORMS), "pic": list(images.sample_names()),
-           "source": ["yolo", "windows"], "method": ["greedy", "soft"]}
+           "source": ["yolo", "windows", *coco.DETECTORS], "method": ["greedy", "soft"]}
 LIMITS = {"seed": (0, 10**9), "object": (-1, 19), "window": (32, 300), "klass": (-1, 999), "score": (0.0, 1.0),
           "iou": (0.0, 1.0), "sigma": (0.05, 2.0), "nms_step": (1, 5000), "row": (0, 15), "col": (0, 15),
           "nms_seed": (0, 10**9), **{f"{b}{c}": (0.0, 10.0) for b in "ab" for c in ("x1", "y1", "x2", "y2")}}

@@ -1,12 +1,14 @@
 """The Localization-and-detection lab's NMS and YOLO views: raw detections, thresholds, NMS step by step,
 the grid, the output volume, anchors and the detector's accuracy."""
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 import torch
 
 from cvcore import boxes as box_ops
-from cvcore import detection, model_snippets, shapes, yolo
+from cvcore import coco, detection, images, model_snippets, shapes, yolo, zoo
+from cvcore.errors import CvcoreError
 from cvcore.viz.boxes import COLORS, BoxStyle, boxes_figure
 from ui import detection_lab as lab
 from ui import state
@@ -19,20 +21,40 @@ __all__ = ["nms_controls", "nms_view", "yolo_view"]
 _CHART = {"displayModeBar": False}
 
 
+@st.cache_resource(show_spinner="Loading the COCO detector ...", max_entries=2)
+def _coco_model(name: str):
+    return coco.build(name)
+
+
+@st.cache_data(show_spinner="Running the detector with its NMS turned off ...", max_entries=16)
+def _coco_raw(name: str, pic: str):
+    return coco.raw_detections(_coco_model(name), images.sample_image(pic))
+
+
 def _raw(source: str):
-    """(picture, boxes, scores, labels, class names, title) of the chosen source's pre-NMS detections."""
+    """(picture, boxes, scores, labels, class names, title) of the chosen source's pre-NMS detections, or None."""
+    if source in coco.DETECTORS:
+        ready, why = coco.status(source)
+        if not ready and "offline" in why:
+            st.info(f"**{coco.DETECTORS[source].label} is unavailable here:** {why}. The tiny YOLO and the sliding "
+                    "windows work offline.")
+            return None
+        pic = state.get(NS, "pic")
+        try:
+            b, s, lab_ = _coco_raw(source, pic)
+        except CvcoreError as exc:
+            st.warning(f"{coco.DETECTORS[source].label} is unavailable: {exc}")
+            return None
+        rgb = np.asarray(images.sample_image(pic).convert("RGB"))
+        return rgb, b, s, lab_, coco.DETECTORS[source].categories, f"{coco.DETECTORS[source].label} on the photo, NMS off"
     if source == "yolo":
         seed = state.get(NS, "nms_seed")
         b, s, lab_, _ = lab.raw_yolo(seed)
         return lab.picture(lab.scene(seed)), b, s, lab_, shapes.CLASSES, f"the tiny YOLO on scene {seed}"
-    from cvcore import images, zoo
-
     pic, window, klass = state.get(NS, "pic"), state.get(NS, "window"), state.get(NS, "klass")
     entry = zoo.registry()["mobilenet_v2"]
     klass = lab._top_class(pic)[0].index if klass < 0 else klass
     result = lab.window_scores(pic, window, klass, False)
-    import numpy as np
-
     rgb = np.asarray(images.sample_image(pic).convert("RGB"))
     return (rgb, result.boxes, result.scores, torch.zeros(len(result.scores), dtype=torch.long), (entry.categories[klass],),
             f"sliding windows ({window} px) looking for '{entry.categories[klass]}'")
@@ -40,8 +62,11 @@ def _raw(source: str):
 
 def nms_controls() -> dict:
     a, b, c, d = st.columns([1.4, 1, 1, 1])
-    source = a.radio("Raw detections from", ["yolo", "windows"], key=k("source"), horizontal=True,
-                     format_func={"yolo": "tiny YOLO (shapes)", "windows": "sliding windows (photo)"}.get)
+    names = {"yolo": "tiny YOLO (shapes)", "windows": "sliding windows (photo)",
+             **{n: d.label.split(" (")[0] + " (photo)" for n, d in coco.DETECTORS.items()}}
+    source = a.selectbox("Raw detections from", list(names), key=k("source"), format_func=names.get,
+                         help="The photo of the Sliding-windows part; COCO detectors when their weights are here "
+                              "or can be downloaded.")
     if source == "yolo":
         b.number_input("Scene", 0, 10**9, key=k("nms_seed"))
     score = c.slider("Score threshold (discard p_c <=)", 0.0, 1.0, key=k("score"), step=0.05)
@@ -74,7 +99,10 @@ def _styles(n: int, names, labels, scores, *, kept=(), picked=None, removed=(), 
 
 def nms_view() -> None:
     settings = nms_controls()
-    picture, b, s, labels, names, what = _raw(settings["source"])
+    raw = _raw(settings["source"])
+    if raw is None:
+        return
+    picture, b, s, labels, names, what = raw
     per = labels if settings["per_class"] else None
     below = set((s <= settings["score"]).nonzero().flatten().tolist())
     st.markdown(f"**{len(b)} raw boxes** from {what}; **{len(below)}** have a score <= {settings['score']:g} and are "

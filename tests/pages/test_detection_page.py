@@ -94,3 +94,8 @@ def test_the_nms_code_runs_and_keeps_what_the_page_keeps(open_page):
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == f"kept {at.success[0].value.split(': ')[1]}"
+
+
+def test_a_coco_detector_without_weights_is_explained(open_page):
+    at = open_page("detection", view="nms", source="retinanet")
+    assert errors(at) == [] and "RetinaNet (ResNet-50 FPN, COCO) is unavailable here" in texts(at)

@@ -151,3 +151,26 @@ def test_sliding_windows_on_mobilenet_agree_in_pattern(mobilenet, entry):
         sliding.windows_one_by_one(mobilenet, entry, image, 285, window=4000, stride=10)
     with pytest.raises(InvalidParameter, match="at most 2,000 are run one by one"):
         sliding.windows_one_by_one(mobilenet, entry, image, 285, window=16, stride=1)
+
+
+def test_coco_detectors_come_back_with_nms_off_and_explain_missing_weights(monkeypatch, tmp_path):
+    from cvcore import boxes, coco
+
+    monkeypatch.setenv("CVCORE_OFFLINE", "1")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.delenv("CVCORE_WEIGHTS_DIR", raising=False)
+    ready, why = coco.status("retinanet")
+    assert not ready and "retinanet_resnet50_fpn_coco-eeacb38b.pth" in why and "CVCORE_WEIGHTS_DIR" in why
+    with pytest.raises(WeightsUnavailable, match="unavailable offline"):
+        coco.build("ssdlite")
+    torch.manual_seed(0)
+    model = coco.build("ssdlite", pretrained=False)
+    assert model.nms_thresh == 1.0 and model.detections_per_img == 1000
+    model.score_thresh = 0.005  # random weights spread their probability over 91 classes
+    b, s, labels = coco.raw_detections(model, shapes.scene(0, size=320).picture())
+    assert b.shape[1] == 4 and len(b) == len(s) == len(labels) > 0
+    keep = boxes.nms(b, s, iou_threshold=0.5, labels=labels)  # raw boxes overlap: NMS has work to do
+    iou = boxes.box_iou(b[keep], b[keep]) * (labels[keep][:, None] == labels[keep][None, :]) - torch.eye(len(keep))
+    assert len(keep) < len(b) and float(iou.max()) <= 0.5
+    with pytest.raises(InvalidParameter, match="detector must be one of"):
+        coco.build("yolo9000")
