@@ -10,6 +10,8 @@
 4. The Architectures lab's layer table for ResNet-152 and VGG-16 on CPU.  Target: < 1 s each.
 5. Build your own CNN: the rerun after editing a layer, and training throughput (images/s) of the
    course's default network on the digits.
+7. Localization and detection: NMS (trace and fast path against torchvision), sliding windows, the
+   tiny YOLO (see ``benchmarks/detection.py``), and the page's rerun after an IoU box moves.
 6. Inside a trained CNN: feature extraction, every heatmap method, activation maximization and the
    top-9 patches against a forward (and backward) pass (see ``benchmarks/inside.py``), and the page's
    rerun after the layer changes.
@@ -31,7 +33,7 @@ import torch.nn.functional as F  # noqa: E402
 from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from benchmarks import inside  # noqa: E402
+from benchmarks import detection, inside  # noqa: E402
 from benchmarks.timing import median_ms as _median_ms  # noqa: E402
 from cvcore import architectures, builder, datasets, images, kernels, training  # noqa: E402
 from cvcore.conv import conv_trace  # noqa: E402
@@ -95,7 +97,8 @@ PAGES = [
 ]
 # (page, selectbox key, its two alternating values, what is shown)
 SELECT_PAGES = [
-    ("inside_cnn", "inside.layer", ("features.13", "features.6"), "Inside-a-CNN page rerun (layer)"),
+    ("inside_cnn", "inside.layer", ("features.13", "features.6"), "Inside-a-CNN page rerun (layer)", "selectbox"),
+    ("detection", "det.ax2", (6.0, 5.0), "Detection page rerun (IoU box)", "slider"),
 ]
 
 
@@ -134,8 +137,11 @@ def bench_trivial(repeat: int = 30) -> float:
     return _rerun_ms(trivial, lambda at, i: at.slider(key="value").set_value(i % 2 + 1), repeat)
 
 
-def bench_page(page: str, key: str, values: tuple, repeat: int = 30, widget: str = "number_input") -> float:
+def bench_page(page: str, key: str, values: tuple, repeat: int = 30, widget: str = "number_input",
+               view: "str | None" = None) -> float:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if view:
+        at.query_params["view"] = view
     at.switch_page(f"pages/{page}.py")
     at.run()
     getattr(at, widget)(key=key).set_value(values[0])
@@ -167,8 +173,9 @@ def main() -> None:
         page_ms = bench_page(page, key, values)
         ratios[page] = page_ms / trivial_ms
         print(f"{label:34} {page_ms:10.1f} {'1-slider page':>14} {trivial_ms:8.1f} {ratios[page]:6.1f}x")
-    for page, key, values, label in SELECT_PAGES:
-        page_ms = bench_page(page, key, values, widget="selectbox")
+    for page, key, values, label, widget in SELECT_PAGES:
+        at_view = {"detection": "iou"}.get(page)
+        page_ms = bench_page(page, key, values, widget=widget, view=at_view)
         ratios[page] = page_ms / trivial_ms
         print(f"{label:34} {page_ms:10.1f} {'1-slider page':>14} {trivial_ms:8.1f} {ratios[page]:6.1f}x")
     edit_ms = bench_layer_edit()
@@ -180,6 +187,9 @@ def main() -> None:
     print(f"\nLearning a filter (96x96 crop, Sobel target): {bench_learning():,.0f} steps/s (1 thread)")
     for name in ("resnet152", "vgg16"):
         print(f"Layer table of {name} (build + shapes, CPU): {bench_layer_table(name):.0f} ms (target < 1000 ms)")
+    print("\nLocalization and detection (1 thread):")
+    for name, ms, ref, ref_ms in detection.rows():
+        print(f"{name:36} {ms:10.1f} {ref:>16} {ref_ms:8.1f} {ms / ref_ms:7.2f}x")
     print("\nInside a trained CNN (MobileNetV2, 224 px, 1 thread as the app runs):")
     for name, ms, ref, ref_ms in inside.rows():
         print(f"{name:36} {ms:10.1f} {ref:>16} {ref_ms:8.1f} {ms / ref_ms:7.2f}x")

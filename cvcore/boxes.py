@@ -12,6 +12,7 @@ algorithm step by step and keeps exactly the same boxes, in the same order:
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torchvision import ops
 
@@ -178,18 +179,19 @@ def nms_steps(boxes, scores, *, iou_threshold: float, score_threshold: float = 0
     order = idx[torch.argsort(s[idx], descending=True, stable=True)]
     iou = ops.box_iou(b[order], b[order]).double()  # [K, K]
     same = torch.ones_like(iou, dtype=torch.bool) if lab is None else lab[order][:, None] == lab[order][None, :]
-    overlaps = (iou > iou_threshold) & same
-    alive = torch.ones(order.numel(), dtype=torch.bool)
+    overlaps = ((iou > iou_threshold) & same).numpy()  # numpy: the loop below does small steps, fast there
+    iou_np, order_np, score_np = iou.numpy(), order.numpy(), s.detach().double().cpu().numpy()
+    alive = np.ones(len(order_np), dtype=bool)
     steps, keep = [], []
-    for i in range(order.numel()):
+    for i in range(len(order_np)):
         if not alive[i]:
             continue
         alive[i] = False
-        gone = (overlaps[i] & alive).nonzero().flatten()
+        gone = np.flatnonzero(overlaps[i] & alive)
         alive[gone] = False
-        keep.append(int(order[i]))
-        steps.append(NmsStep(int(order[i]), float(s[order[i]]), tuple(order[gone].tolist()),
-                             tuple(float(v) for v in iou[i, gone].tolist())))
+        keep.append(int(order_np[i]))
+        steps.append(NmsStep(int(order_np[i]), float(score_np[order_np[i]]), tuple(order_np[gone].tolist()),
+                             tuple(iou_np[i, gone].tolist())))
     return NmsResult(torch.tensor(keep, dtype=torch.long), steps, below)
 
 
