@@ -22,14 +22,14 @@ VIEWS = {"target": "Target vector", "sliding": "Sliding windows", "iou": "IoU", 
          "yolo": "YOLO grid and anchors"}
 DEFAULTS = {
     "view": "target", "seed": 7, "object": 0, "form": "squared", "landmarks": False,
-    "pic": "coffee", "window": 160, "klass": -1,
+    "pic": "coffee", "window": 224, "stride": 0, "scales": "1", "klass": -1,
     "ax1": 1.0, "ay1": 1.0, "ax2": 5.0, "ay2": 4.0, "bx1": 3.0, "by1": 2.0, "bx2": 7.0, "by2": 6.0,
     "source": "yolo", "nms_seed": 1_000_299, "score": 0.6, "iou": 0.5, "per_class": True, "method": "greedy",
     "sigma": 0.5, "nms_step": 1, "row": 1, "col": 1,
 }
 CHOICES = {"view": list(VIEWS), "form": list(localization.FORMS), "pic": list(images.sample_names()),
            "source": ["yolo", "windows", *coco.DETECTORS], "method": ["greedy", "soft"]}
-LIMITS = {"seed": (0, 10**9), "object": (-1, 19), "window": (32, 300), "klass": (-1, 999), "score": (0.0, 1.0),
+LIMITS = {"seed": (0, 10**9), "object": (-1, 19), "window": (32, 300), "stride": (0, 300), "klass": (-1, 999), "score": (0.0, 1.0),
           "iou": (0.0, 1.0), "sigma": (0.05, 2.0), "nms_step": (1, 5000), "row": (0, 15), "col": (0, 15),
           "nms_seed": (0, 10**9), **{f"{b}{c}": (0.0, 10.0) for b in "ab" for c in ("x1", "y1", "x2", "y2")}}
 _CHART = {"displayModeBar": False}
@@ -72,13 +72,14 @@ def raw_yolo(seed: int) -> "tuple[torch.Tensor, torch.Tensor, torch.Tensor, torc
 
 
 @st.cache_data(show_spinner="Running the classifier over the windows ...", max_entries=32)
-def window_scores(pic: str, window: int, klass: int, convolutional: bool) -> sliding.WindowScores:
+def window_scores(pic: str, window: int, klass: int, convolutional: bool, stride: float = 0.0) -> sliding.WindowScores:
+    """Scores of every window; ``stride`` 0 means the convolutional version's stride, so the two align."""
     model, entry = get_model("mobilenet_v2"), zoo.registry()["mobilenet_v2"]
     image = images.sample_image(pic).convert("RGB")
     if convolutional:
         return sliding.windows_convolutional(model, entry, image, klass, window=window)
     return sliding.windows_one_by_one(model, entry, image, klass, window=window,
-                                      stride=window * sliding.NETWORK_STRIDE / entry.crop, max_windows=400)
+                                      stride=stride or window * sliding.NETWORK_STRIDE / entry.crop, max_windows=400)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -177,11 +178,13 @@ def iou_view() -> None:
 
 def sliding_view() -> None:
     """MobileNetV2 over a photo, window by window and in one convolutional pass, with the score maps."""
-    a, b, c = st.columns([1, 1, 1.6])
+    a, b, b2, c = st.columns([1, 0.8, 0.8, 1.6])
     samples = images.sample_names()
     pic = a.selectbox("Photo", list(samples), key=k("pic"), format_func=samples.get)
     image = images.sample_image(pic)
     window = int(b.number_input("Window (px)", 32, min(300, min(image.size)), key=k("window"), step=8))
+    stride = float(b2.number_input("Stride (px, 0 = aligned)", 0, 300, key=k("stride"), step=4,
+                                   help="Window by window only; 0 uses the one-pass version's stride, so both align."))
     top = _top_class(pic)
     entry = zoo.registry()["mobilenet_v2"]
     klass = c.selectbox("Class to find", [-1] + list(range(len(entry.categories))), key=k("klass"),
@@ -190,13 +193,14 @@ def sliding_view() -> None:
     klass = top[0].index if klass < 0 else klass
     try:
         conv = window_scores(pic, window, klass, True)
-        one = window_scores(pic, window, klass, False)
+        one = window_scores(pic, window, klass, False, stride)
     except CvcoreError as exc:
         st.error(f"No windows for these settings: {exc}")
         return
-    step = window * sliding.NETWORK_STRIDE / entry.crop
-    st.markdown(f"Windows of **{window}x{window}** pixels every **{step:.1f}** pixels (the network's stride of 32 at the "
-                f"scale where a window is {entry.crop} pixels): **{one.passes}** windows.")
+    step = stride or window * sliding.NETWORK_STRIDE / entry.crop
+    st.markdown(f"Windows of **{window}x{window}** pixels every **{step:.1f}** pixels" +
+                ("" if stride else f" (the network's stride of 32 at the scale where a window is {entry.crop} pixels)") +
+                f": **{one.passes}** windows.")
     rgb = np.asarray(image.convert("RGB"))
     best = torch.argsort(one.scores, descending=True)[:5].tolist()
     styles = [BoxStyle(COLORS["kept"] if i in best else COLORS["below"], 3 if i in best else 1,
@@ -208,7 +212,10 @@ def sliding_view() -> None:
     for column, result, name in ((left, one, "window by window"), (right, conv, "one convolutional pass")):
         column.plotly_chart(_score_map(result.grid, f"{name}: {result.passes} forward pass(es), {result.seconds * 1000:.0f} ms"),
                             config=_CHART, key=f"det_map_{name[:3]}")
-    same = conv.grid.shape == one.grid.shape
+    same = conv.grid.shape == one.grid.shape and not stride
+    if not same:
+        st.caption("With this stride the windows of the two versions do not line up, so their maps are not compared.")
+    _scales(pic, window, klass, entry)
     if same and conv.grid.numel() > 1:
         r = float(torch.corrcoef(torch.stack([conv.grid.flatten(), one.grid.flatten()]))[0, 1])
         diff = float((conv.grid - one.grid).abs().max())
@@ -216,6 +223,31 @@ def sliding_view() -> None:
                 f"(correlation {r:.2f}) but not exactly (largest difference {diff:.2f}): a window cut out of the photo is "
                 "padded with zeros at its borders, while in the one-pass version the same units see the neighbouring "
                 "pixels. With a network without padding they are identical (the tests check this).")
+
+
+def _scales(pic: str, window: int, klass: int, entry) -> None:
+    """Several window sizes, each in one convolutional pass: the best window of each size over the photo."""
+    image = images.sample_image(pic)
+    options = [0.5, 0.75, 1.0, 1.5, 2.0]
+    chosen = [float(v) for v in state.get(NS, "scales").split(",") if v.strip()] or [1.0]
+    st.session_state.setdefault("det._scales", [v for v in chosen if v in options] or [1.0])
+    scales = st.multiselect("Window sizes (scales of the window above), each in one pass", options, key="det._scales",
+                            on_change=lambda: state.put(NS, "scales", ",".join(f"{v:g}" for v in st.session_state["det._scales"])),
+                            format_func=lambda v: f"x{v:g} ({round(window * v)} px)")
+    found, styles = [], []
+    for v in scales:
+        size = round(window * v)
+        if not 32 <= size <= min(image.size):
+            st.caption(f"x{v:g} ({size} px) does not fit this photo; left out.")
+            continue
+        result = window_scores(pic, size, klass, True)
+        i = int(result.scores.argmax())
+        found.append(result.boxes[i].tolist())
+        styles.append(BoxStyle(COLORS["kept"], 3, label=f"{size} px: {float(result.scores[i]):.2f}"))
+    if found:
+        st.plotly_chart(boxes_figure(np.asarray(image.convert("RGB")), found, styles, height=320,
+                                     title=f"The best window of each size for '{entry.categories[klass]}'"),
+                        config=_CHART, key="det_scales_fig")
 
 
 def _score_map(grid: torch.Tensor, title: str):

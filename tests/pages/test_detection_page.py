@@ -99,3 +99,11 @@ def test_the_nms_code_runs_and_keeps_what_the_page_keeps(open_page):
 def test_a_coco_detector_without_weights_is_explained(open_page):
     at = open_page("detection", view="nms", source="retinanet")
     assert errors(at) == [] and "RetinaNet (ResNet-50 FPN, COCO) is unavailable here" in texts(at)
+
+
+def test_sliding_windows_with_a_stride_and_several_scales(open_page):
+    at = open_page("detection", view="sliding", pic="chelsea", window="160", stride="40", scales="0.75,1,1.5")
+    assert errors(at) == []
+    assert "Windows of **160x160** pixels every **40.0** pixels: **" in texts(at)
+    assert "do not line up" in texts(at)
+    assert at.multiselect(key="det._scales").value == [0.75, 1.0, 1.5]

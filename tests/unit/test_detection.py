@@ -174,3 +174,14 @@ def test_coco_detectors_come_back_with_nms_off_and_explain_missing_weights(monke
     assert len(keep) < len(b) and float(iou.max()) <= 0.5
     with pytest.raises(InvalidParameter, match="detector must be one of"):
         coco.build("yolo9000")
+
+
+def test_an_image_without_objects_gives_sensible_empty_results():
+    empty = shapes.scene(4, max_objects=0)
+    assert len(empty.labels) == 0 and empty.boxes.shape == (0, 4) and int(empty.semantic.max()) == 0
+    assert yolo.encode(empty.boxes, empty.labels, yolo.YoloConfig())[..., 0].sum() == 0
+    model = yolo.load_tiny_yolo()
+    (found,) = detection.detect(model, model.config, empty.image[None], score_threshold=0.6)
+    assert len(found[0]) <= 1  # background only: at most a stray detection
+    e = detection.average_precision([found], [(empty.boxes, empty.labels)], model.config.classes)
+    assert e.recall == (0.0, 0.0, 0.0)
