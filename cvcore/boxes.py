@@ -126,8 +126,14 @@ def iou_parts(a, b) -> IouParts:
     return IouParts((x1, y1, x2, y2) if overlap else None, inter, (ax2 - ax1) * (ay2 - ay1), (bx2 - bx1) * (by2 - by1))
 
 
-def _candidates(scores: torch.Tensor, score_threshold: float) -> torch.Tensor:
-    return (scores > score_threshold).nonzero().flatten()
+def _prepare(boxes, scores, labels, iou_threshold, score_threshold):
+    """Checked inputs, and the indices of the boxes scoring above the score threshold (the candidates)."""
+    iou_threshold = _threshold(iou_threshold, "iou_threshold")
+    score_threshold = _threshold(score_threshold, "score_threshold")
+    b, s, lab = check_boxes(boxes, scores, labels)
+    if s is None:
+        raise InvalidParameter("scores must be given, one per box")
+    return b, s, lab, (s > score_threshold).nonzero().flatten(), iou_threshold, score_threshold
 
 
 def nms(boxes, scores, *, iou_threshold: float, score_threshold: float = 0.0, labels=None) -> torch.Tensor:
@@ -139,12 +145,7 @@ def nms(boxes, scores, *, iou_threshold: float, score_threshold: float = 0.0, la
     >>> nms([[0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30]], [0.9, 0.8, 0.7], iou_threshold=0.5).tolist()
     [0, 2]
     """
-    iou_threshold = _threshold(iou_threshold, "iou_threshold")
-    score_threshold = _threshold(score_threshold, "score_threshold")
-    b, s, lab = check_boxes(boxes, scores, labels)
-    if s is None:
-        raise InvalidParameter("scores must be given, one per box")
-    idx = _candidates(s, score_threshold)
+    b, s, lab, idx, iou_threshold, score_threshold = _prepare(boxes, scores, labels, iou_threshold, score_threshold)
     if lab is None:
         return idx[ops.nms(b[idx], s[idx], iou_threshold)]
     b, s, lab = b[idx], s[idx], lab[idx]
@@ -166,12 +167,7 @@ def nms_steps(boxes, scores, *, iou_threshold: float, score_threshold: float = 0
     >>> r.keep.tolist(), [(s.picked, s.removed) for s in r.steps]
     ([0, 2], [(0, (1,)), (2, ())])
     """
-    iou_threshold = _threshold(iou_threshold, "iou_threshold")
-    score_threshold = _threshold(score_threshold, "score_threshold")
-    b, s, lab = check_boxes(boxes, scores, labels)
-    if s is None:
-        raise InvalidParameter("scores must be given, one per box")
-    idx = _candidates(s, score_threshold)
+    b, s, lab, idx, iou_threshold, score_threshold = _prepare(boxes, scores, labels, iou_threshold, score_threshold)
     below = (s <= score_threshold).nonzero().flatten()
     if idx.numel() > MAX_TRACED:
         raise InvalidParameter(f"a step-by-step trace takes at most {MAX_TRACED:,} boxes above the score threshold, got "
