@@ -207,3 +207,10 @@ def test_detection_nms_steps_in_the_browser(app_server, page, artifacts_dir):
     page.goto(f"{app_server}/detection?view=iou")
     page.get_by_text("torchvision.ops.box_iou").wait_for()
     page.screenshot(path=str(artifacts_dir / "e2e-detection-iou.png"), full_page=True)
+
+
+def test_segmentation_in_the_browser(app_server, page, artifacts_dir):
+    page.goto(f"{app_server}/segmentation?view=segment")
+    page.get_by_text("Predicted class of every pixel").wait_for()
+    page.get_by_text("The U shape").first.wait_for()
+    page.screenshot(path=str(artifacts_dir / "e2e-segmentation.png"), full_page=True)
