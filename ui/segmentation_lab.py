@@ -51,8 +51,11 @@ def _paint(picture: np.ndarray, classes: torch.Tensor, alpha: float) -> np.ndarr
     return blended.round().astype(np.uint8)
 
 
+_COLOR_NAMES = ("none", "blue", "orange", "green")
+
+
 def _legend() -> str:
-    return " · ".join(f"{name}: rgb{tuple(int(v) for v in PALETTE[i])}" for i, name in enumerate(segmentation.CLASS_NAMES) if i)
+    return ", ".join(f"{name} {_COLOR_NAMES[i]}" for i, name in enumerate(segmentation.CLASS_NAMES) if i)
 
 
 def _input() -> "tuple[torch.Tensor, shapes.Scene | None, str] | None":
