@@ -1,0 +1,68 @@
+"""Transfer learning: the three cases' frozen layers and parameter counts by hand, the shared model left alone,
+frozen statistics kept, head training on cached features, and export round trips."""
+
+import pytest
+import torch
+
+from cvcore import transfer
+from cvcore.errors import InvalidParameter
+from cvcore.training import train_classifier
+
+
+@pytest.fixture(scope="module")
+def textures(entry):
+    return transfer.image_set(transfer.texture_set(8), entry)
+
+
+def test_the_three_cases_freeze_what_the_course_says(mobilenet):
+    before = [(p.clone(), p.requires_grad) for p in mobilenet.parameters()]
+    small, plan_small = transfer.make_network(mobilenet, 5, "small")
+    medium, plan_medium = transfer.make_network(mobilenet, 5, "medium")
+    large, plan_large = transfer.make_network(mobilenet, 5, "large")
+    assert plan_small.trainable == 1280 * 5 + 5 and len(plan_small.frozen_blocks) == 19
+    assert plan_medium.frozen_blocks == tuple(f"features.{i}" for i in range(10))
+    assert plan_medium.trainable == sum(p.numel() for p in medium.features[10:].parameters()) + 6405
+    assert plan_large.trainable == plan_large.total == sum(p.numel() for p in large.parameters())
+    assert all(torch.equal(p, b) and p.requires_grad == g for p, (b, g) in zip(mobilenet.parameters(), before))
+    with pytest.raises(InvalidParameter, match="case must be one of"):
+        transfer.make_network(mobilenet, 5, "huge")
+
+
+def test_frozen_blocks_keep_their_weights_and_statistics_while_the_rest_trains(mobilenet, textures):
+    net, _ = transfer.make_network(mobilenet, len(textures.classes), "medium")
+    frozen = {k: v.clone() for k, v in net.features[:10].state_dict().items()}
+    free = {k: v.clone() for k, v in net.features[10:].state_dict().items()}
+    list(train_classifier(net, textures, epochs=1, lr=1e-3, batch_size=16, reports_per_epoch=1))
+    assert all(torch.equal(v, net.features[:10].state_dict()[k]) for k, v in frozen.items())  # weights and BN stats
+    assert any(not torch.equal(v, net.features[10:].state_dict()[k]) for k, v in free.items())
+
+
+def test_the_head_trains_on_cached_features(mobilenet, textures):
+    net, _ = transfer.make_network(mobilenet, len(textures.classes), "small")
+    cached = transfer.head_features(net, textures.val_x)
+    with torch.no_grad():
+        torch.testing.assert_close(cached, net.eval().embed(textures.val_x))
+    records = list(transfer.train_head(net, textures, epochs=20))
+    assert records[-1].val_acc >= 0.9
+    with torch.no_grad():
+        accuracy = float((net(textures.val_x).argmax(1) == textures.val_y).float().mean())
+    assert accuracy == pytest.approx(records[-1].val_acc)
+
+
+def test_bad_class_sets_are_explained(entry):
+    groups = transfer.texture_set(3)
+    with pytest.raises(InvalidParameter, match="at least 2 classes"):
+        transfer.image_set({"brick": groups["brick"], "empty": []}, entry)
+    with pytest.raises(InvalidParameter, match=r"at least 2 images .* got 1 in \['grass'\]"):
+        transfer.image_set({"brick": groups["brick"], "grass": groups["grass"][:1]}, entry)
+
+
+def test_export_and_reload_give_the_same_network(mobilenet, entry, textures):
+    net, _ = transfer.make_network(mobilenet, len(textures.classes), "small")
+    weights, meta = transfer.export(net.eval(), textures.classes, entry)
+    loaded_entry, loaded = transfer.load_exported(weights, meta)
+    assert loaded_entry.categories == textures.classes and loaded_entry.cam_layer == "features.18"
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(textures.val_x), net(textures.val_x))
+    with pytest.raises(InvalidParameter, match="not a network exported"):
+        transfer.load_exported(b"junk", meta)
