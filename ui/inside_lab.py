@@ -34,7 +34,7 @@ DEFAULTS = {
     "target": -1, "methods": "grad_cam,grad_cam_pp,layer_cam,saliency", "cam_layer": "", "every_conv": False,
     "smooth": 0, "ig_steps": 32, "window": 56, "random_layers": 1,
 }
-CHOICES = {"model": list(_ENTRIES) + [trained_models.NAME], "pic_source": list(IMAGE_SOURCES), "pic_sample": list(images.sample_names()),
+CHOICES = {"model": list(_ENTRIES) + [trained_models.NAME, trained_models.EXPORTED], "pic_source": list(IMAGE_SOURCES), "pic_sample": list(images.sample_names()),
            "view": list(VIEWS), "sort": ["index", "mean", "max"], "colormap": list(COLORMAPS),
            "param": ["fourier", "pixels"]}
 LIMITS = {"digit_index": (0, 358), "channel": (0, 4095), "grid_page": (1, 64), "alpha": (0.0, 1.0), "filter": (0, 4095), "steps": (8, 512),
@@ -88,6 +88,8 @@ def _model_choice() -> "tuple[str, zoo.ModelEntry, torch.nn.Module] | None":
     def label(n: str) -> str:
         if n == trained_models.NAME:
             return "Your CNN from Build your own CNN (digits)" + ("" if trained else ": not trained yet")
+        if n == trained_models.EXPORTED:
+            return "A network exported from Transfer learning (upload its two files)"
         return _status_label(n, statuses)
 
     name = st.selectbox("Model", CHOICES["model"], key=k("model"), format_func=label,
@@ -95,6 +97,8 @@ def _model_choice() -> "tuple[str, zoo.ModelEntry, torch.nn.Module] | None":
                              "downloaded; a network you trained in Build your own CNN appears last.")
     if name == trained_models.NAME:
         return _trained_choice()
+    if name == trained_models.EXPORTED:
+        return trained_models.exported_choice()
     status = statuses[name]
     if not status.ready and "offline" in status.detail:
         st.warning(f"**{status.entry.label} is unavailable here.** {status.detail[0].upper()}{status.detail[1:]}. "

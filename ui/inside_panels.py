@@ -49,8 +49,10 @@ def computation(s: Subject, choice: "Choice | None") -> None:
 
 
 def code(s: Subject, view: str, choice: "Choice | None") -> None:
-    trained = trained_models.record() if s.entry.weights is None else None
+    trained = trained_models.record() if s.entry.name == trained_models.NAME else None
     head = trained_models.snippet_head(trained) if trained else None
+    if s.entry.name == trained_models.EXPORTED:
+        head = trained_models.exported_head(s.sample)
     if view in ("heatmaps", "checks") and choice is not None:
         code_expander(lambda: model_snippets.heatmap_snippet(
             s.entry.name, s.sample, choice.target, choice.layer, choice.methods, output=features.output_node(s.model),

@@ -43,7 +43,8 @@ LABS = (
         "pages/detection.py", ":material/center_focus_strong:"),
     Lab("Applications", "Segmentation", "A label for every pixel with an encoder and a transposed-convolution decoder.",
         "pages/segmentation.py", ":material/texture:"),
-    Lab("Applications", "Transfer learning", "Reuse a pretrained network for your own classes: what to freeze.", None),
+    Lab("Applications", "Transfer learning", "Reuse a pretrained network for your own classes: what to freeze.",
+        "pages/transfer.py", ":material/school:"),
     Lab("Applications", "Neural style transfer", "Content and style costs, Gram matrices, an image that evolves.", None),
     Lab("Applications", "Face verification", "Siamese embeddings, triplet loss, and choosing the threshold.", None),
 )

@@ -16,9 +16,10 @@ from PIL import Image, ImageOps
 from cvcore import builder, datasets, features, images, zoo
 from cvcore.errors import CvcoreError
 
-__all__ = ["NAME", "INPUT", "remember", "record", "entry_and_model", "digit_input", "probe", "snippet_head", "weights_file"]
+__all__ = ["NAME", "EXPORTED", "exported_choice", "exported_head", "INPUT", "remember", "record", "entry_and_model", "digit_input", "probe", "snippet_head", "weights_file"]
 
 NAME = "my_cnn"
+EXPORTED = "exported"  # a network exported by the Transfer-learning lab, uploaded back
 INPUT = (1, 28, 28)
 _KEY = "build._trained"
 _PROBE = 48  # validation digits searched for a unit's strongest patches
@@ -115,3 +116,43 @@ def snippet_head(trained: dict) -> "list[str]":
 
 def weights_file(trained: dict) -> bytes:
     return trained["weights"]
+
+
+@st.cache_resource(show_spinner="Rebuilding the exported network ...", max_entries=8)
+def _exported(digest: str, _weights: bytes, meta: str):
+    from cvcore import transfer
+
+    return transfer.load_exported(_weights, meta)
+
+
+def exported_choice() -> "tuple[str, zoo.ModelEntry, torch.nn.Module] | None":
+    """Upload the two files the Transfer-learning lab exports; the rebuilt network, or None after a message."""
+    a, b = st.columns(2)
+    weights = a.file_uploader("Weights (.pt)", type=["pt"], key="inside.exported_pt")
+    meta = b.file_uploader("Classes and preprocessing (.json)", type=["json"], key="inside.exported_json")
+    if weights is None or meta is None:
+        st.info("Upload both files downloaded from the **Transfer learning** lab's Export section.")
+        return None
+    data = weights.getvalue()
+    try:
+        entry, model = _exported(hashlib.sha1(data).hexdigest()[:12], data, meta.getvalue().decode("utf-8", "replace"))
+    except CvcoreError as exc:
+        st.error(str(exc))
+        return None
+    return f"{EXPORTED}@{hashlib.sha1(data).hexdigest()[:12]}", entry, model
+
+
+def exported_head(sample: "str | None") -> "list[str]":
+    """Code that rebuilds an exported network from its two files and prepares ``x`` the same way."""
+    image = (f"Image.fromarray(data.{sample}()).convert('RGB')" if sample else "Image.open('your_photo.jpg').convert('RGB')")
+    return [
+        "import torch",
+        "from PIL import Image",
+        "from skimage import data",
+        "from torchvision.models.feature_extraction import create_feature_extractor",
+        "from cvcore import features, transfer  # this project's engine",
+        "",
+        "entry, model = transfer.load_exported(open('my_transfer.pt', 'rb').read(), open('my_transfer.json').read())",
+        f"image = {image}",
+        "x = features.preprocess(image, entry)  # resize, centre crop, normalise as in the JSON file",
+    ]

@@ -40,7 +40,8 @@ def layer_gradients(model: torch.nn.Module, x: torch.Tensor, target: int, layer:
     """The activation of ``layer`` for one image ``x`` (Tensor[1, 3, H, W]) and the gradient of logit ``target``."""
     if x.dim() != 4 or x.shape[0] != 1:
         raise InvalidParameter(f"x must be one image as Tensor[1, 3, H, W], got shape {tuple(x.shape)}")
-    activation, logits = features.extract_with_logits(model, x, layer)
+    # The input joins the graph, so the gradient exists even when every weight is frozen (requires_grad=False).
+    activation, logits = features.extract_with_logits(model, x.detach().requires_grad_(True), layer)
     if activation.dim() != 4:
         raise InvalidParameter(f"layer must output feature maps [1, C, h, w], got {layer!r} with shape {tuple(activation.shape)}")
     target = _check_target(target, logits.shape[1])

@@ -214,3 +214,18 @@ def test_segmentation_in_the_browser(app_server, page, artifacts_dir):
     page.get_by_text("Predicted class of every pixel").wait_for()
     page.get_by_text("The U shape").first.wait_for()
     page.screenshot(path=str(artifacts_dir / "e2e-segmentation.png"), full_page=True)
+
+
+def test_an_exported_transfer_network_reopens_in_the_inside_lab(app_server, page, mobilenet, entry):
+    from cvcore import transfer
+
+    net, _ = transfer.make_network(mobilenet, 3, "small")
+    weights, meta = transfer.export(net.eval(), ["apples", "bananas", "cherries"], entry)
+    page.goto(f"{app_server}/inside_cnn?model=exported")
+    page.get_by_text("Upload both files").wait_for()
+    page.locator("input[type=file]").nth(0).set_input_files(
+        files=[{"name": "my_transfer.pt", "mimeType": "application/octet-stream", "buffer": weights}])
+    page.locator("input[type=file]").nth(1).set_input_files(
+        files=[{"name": "my_transfer.json", "mimeType": "application/json", "buffer": meta.encode()}])
+    page.get_by_text("Top-5: ").wait_for()
+    assert page.get_by_text("cherries").count() >= 1

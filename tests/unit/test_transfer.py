@@ -66,3 +66,12 @@ def test_export_and_reload_give_the_same_network(mobilenet, entry, textures):
         torch.testing.assert_close(loaded(textures.val_x), net(textures.val_x))
     with pytest.raises(InvalidParameter, match="not a network exported"):
         transfer.load_exported(b"junk", meta)
+
+
+def test_grad_cam_works_on_a_network_whose_weights_are_all_frozen(mobilenet, textures):
+    from cvcore import attribution
+
+    net, _ = transfer.make_network(mobilenet, len(textures.classes), "small")
+    net.head.requires_grad_(False)
+    heat = attribution.grad_cam(net.eval(), textures.val_x[:1], 0, "features.18")
+    assert heat.shape == (224, 224) and float(heat.max()) == pytest.approx(1.0)
