@@ -12,6 +12,8 @@
    course's default network on the digits.
 7. Localization and detection: NMS (trace and fast path against torchvision), sliding windows, the
    tiny YOLO (see ``benchmarks/detection.py``), and the page's rerun after an IoU box moves.
+8. Transfer learning and segmentation: head-only and full fine-tuning throughput, the three cases on 5 x 20
+   textures, FCN inference (see ``benchmarks/transfer.py``).
 6. Inside a trained CNN: feature extraction, every heatmap method, activation maximization and the
    top-9 patches against a forward (and backward) pass (see ``benchmarks/inside.py``), and the page's
    rerun after the layer changes.
@@ -33,7 +35,7 @@ import torch.nn.functional as F  # noqa: E402
 from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from benchmarks import detection, inside  # noqa: E402
+from benchmarks import detection, inside, transfer  # noqa: E402
 from benchmarks.timing import median_ms as _median_ms  # noqa: E402
 from cvcore import architectures, builder, datasets, images, kernels, training  # noqa: E402
 from cvcore.conv import conv_trace  # noqa: E402
@@ -190,6 +192,9 @@ def main() -> None:
     print("\nLocalization and detection (1 thread):")
     for name, ms, ref, ref_ms in detection.rows():
         print(f"{name:36} {ms:10.1f} {ref:>16} {ref_ms:8.1f} {ms / ref_ms:7.2f}x")
+    print("\nTransfer learning and segmentation (1 thread):")
+    for line in transfer.rows():
+        print(line)
     print("\nInside a trained CNN (MobileNetV2, 224 px, 1 thread as the app runs):")
     for name, ms, ref, ref_ms in inside.rows():
         print(f"{name:36} {ms:10.1f} {ref:>16} {ref_ms:8.1f} {ms / ref_ms:7.2f}x")
