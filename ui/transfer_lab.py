@@ -1,6 +1,7 @@
 """The Transfer-learning lab: classes from the learner's images (or built-in textures), the three freezing cases,
 training live on a copy of MobileNetV2, results, Grad-CAM on validation images, a from-scratch comparison, export."""
 
+import io
 import uuid
 
 import numpy as np
@@ -80,12 +81,43 @@ def classes() -> "dict[str, list] | None":
                     bad.append(f.name[:30])
             if bad:
                 st.warning(f"Left out (not readable images): {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''}")
+            pics += _camera_shots(i)
             st.caption(f"{len(pics)} images")
         if name in groups:
             st.error(f"Two classes are called {name!r}; give each class its own name.")
             return None
         groups[name or f"class {i + 1}"] = pics
     return groups
+
+
+_MAX_SHOTS = 50
+
+
+def _take_shot(i: int) -> None:
+    shot = st.session_state.get(f"transfer.camera_{i}")
+    if shot is None:
+        return
+    try:
+        image = images.load_image(shot.getvalue(), max_side=256)  # kept small: shots live in the session
+    except CvcoreError:
+        return
+    shots = st.session_state.setdefault(f"transfer.shots_{i}", [])
+    if len(shots) < _MAX_SHOTS:
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="JPEG", quality=85)
+        shots.append(buffer.getvalue())
+
+
+def _camera_shots(i: int) -> "list":
+    """Photos taken with the camera for class ``i``, one per click, like Teachable Machine (kept in the session)."""
+    if st.toggle("Camera", key=f"transfer.use_camera_{i}", help=f"Take up to {_MAX_SHOTS} photos for this class"):
+        st.camera_input("Take a photo", key=f"transfer.camera_{i}", on_change=_take_shot, args=(i,),
+                        label_visibility="collapsed")
+    shots = st.session_state.get(f"transfer.shots_{i}", [])
+    if shots and st.button(f"Forget {len(shots)} camera photos", key=f"transfer.forget_{i}"):
+        st.session_state[f"transfer.shots_{i}"] = []
+        shots = []
+    return [images.load_image(data) for data in shots]
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
