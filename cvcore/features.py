@@ -24,6 +24,7 @@ __all__ = [
     "LayerInfo",
     "Prediction",
     "preprocess",
+    "crop",
     "extract",
     "layer_activations",
     "extract_with_logits",
@@ -69,11 +70,16 @@ def preprocess(image: Image.Image, entry: ModelEntry) -> torch.Tensor:
     Returns:
         Tensor[1, channels, crop, crop] (float32): 3 channels, or 1 for a grayscale network
     """
+    x = TF.normalize(to_tensor(crop(image, entry)), entry.mean, entry.std)
+    return x[None]
+
+
+def crop(image: Image.Image, entry: ModelEntry) -> Image.Image:
+    """What the network sees, before normalisation: resized (shorter side ``entry.resize``), centre-cropped to
+    ``entry.crop``, in RGB or L as the network expects."""
     rgb = image.convert("RGB" if entry.channels == 3 else "L")
     rgb = TF.resize(rgb, entry.resize, interpolation=TF.InterpolationMode.BILINEAR)
-    rgb = TF.center_crop(rgb, entry.crop)
-    x = TF.normalize(to_tensor(rgb), entry.mean, entry.std)
-    return x[None]
+    return TF.center_crop(rgb, entry.crop)
 
 
 def _node_names(model: torch.nn.Module) -> "tuple[str, ...]":

@@ -13,10 +13,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from cvcore.errors import InvalidParameter, WeightsUnavailable
+from cvcore import zoo
+from cvcore.errors import InvalidParameter
 
 __all__ = ["TinyFCN", "LayerShape", "u_shape", "confusion", "iou_per_class", "Instance", "instances", "load_fcn",
-           "ASSET", "CLASS_NAMES"]
+           "evaluate", "ASSET", "CLASS_NAMES"]
 
 ASSET = Path(__file__).resolve().parents[1] / "assets" / "tiny_fcn.pt"
 CLASS_NAMES = ("background", "ellipse", "rectangle", "triangle")
@@ -152,13 +153,20 @@ def load_fcn(path: "str | Path | None" = None) -> TinyFCN:
     Raises:
         WeightsUnavailable: the file is missing or unreadable (with how to make it).
     """
-    path = Path(path) if path is not None else ASSET
-    if not path.is_file():
-        raise WeightsUnavailable(f"{path} is missing; run `python scripts/train_fcn.py` to train it (minutes on a CPU)")
-    try:
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-        model = TinyFCN(len(saved["classes"]))
-        model.load_state_dict(saved["state_dict"])
-    except Exception as exc:  # a damaged file is reported, not raised raw
-        raise WeightsUnavailable(f"{path} could not be read as the segmentation network's weights: {exc}") from exc
-    return model.eval()
+    return zoo.load_asset(path if path is not None else ASSET, lambda saved: TinyFCN(len(saved["classes"])),
+                          what="the segmentation network's weights", script="scripts/train_fcn.py")
+
+
+def evaluate(model: TinyFCN, seeds, *, batch: int = 50) -> torch.Tensor:
+    """The pixel confusion matrix (Tensor[classes, classes]) of ``model`` on the shapes-world scenes of ``seeds``."""
+    from cvcore import shapes
+
+    classes = len(CLASS_NAMES)
+    total = torch.zeros(classes, classes, dtype=torch.long)
+    seeds = list(seeds)
+    for start in range(0, len(seeds), batch):
+        x, scenes = shapes.scenes(seeds[start:start + batch])
+        with torch.inference_mode():
+            pred = model(x).argmax(1)
+        total += confusion(pred, torch.stack([s.semantic for s in scenes]), classes)
+    return total

@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cvcore.errors import InvalidParameter, WeightsUnavailable
+from cvcore import zoo
+from cvcore.errors import InvalidParameter
 
 __all__ = ["YoloConfig", "TinyYolo", "Assignment", "VECTOR", "assign", "encode", "decode", "detections", "yolo_loss",
            "kmeans_anchors", "anchor_iou", "load_tiny_yolo", "ASSET"]
@@ -181,15 +182,10 @@ def load_tiny_yolo(path: "str | Path | None" = None, *, device=None) -> TinyYolo
     Raises:
         WeightsUnavailable: the file is missing or unreadable (with how to make it).
     """
-    path = Path(path) if path is not None else ASSET
-    if not path.is_file():
-        raise WeightsUnavailable(f"{path} is missing; run `python scripts/train_yolo.py` to train it (a few minutes on a CPU)")
-    try:
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-        config = YoloConfig(size=int(saved["size"]), grid=int(saved["grid"]),
-                            anchors=tuple(tuple(map(float, a)) for a in saved["anchors"]), classes=tuple(saved["classes"]))
-        model = TinyYolo(config)
-        model.load_state_dict(saved["state_dict"])
-    except Exception as exc:  # a damaged file is reported, not raised raw
-        raise WeightsUnavailable(f"{path} could not be read as the tiny YOLO's weights: {exc}") from exc
-    return model.eval().to(device or "cpu")
+    def build(saved: dict) -> TinyYolo:
+        return TinyYolo(YoloConfig(size=int(saved["size"]), grid=int(saved["grid"]), classes=tuple(saved["classes"]),
+                                   anchors=tuple(tuple(map(float, a)) for a in saved["anchors"])))
+
+    model = zoo.load_asset(path if path is not None else ASSET, build, what="the tiny YOLO's weights",
+                           script="scripts/train_yolo.py")
+    return model.to(device or "cpu")

@@ -43,6 +43,7 @@ __all__ = [
     "available",
     "load_model",
     "load",
+    "load_asset",
     "sha256_of",
 ]
 
@@ -327,3 +328,23 @@ def load_model(name: str, *, device=None, progress: "Progress | None" = None, of
 def load(name: str, device=None, *, progress: "Progress | None" = None, offline: "bool | None" = None) -> torch.nn.Module:
     """``load_model`` under its short name: ``cvcore.zoo.load("mobilenet_v2")``."""
     return load_model(name, device=device, progress=progress, offline=offline)
+
+
+def load_asset(path: "str | Path", build: Callable[[dict], torch.nn.Module], *, what: str, script: str) -> torch.nn.Module:
+    """A network the project trained itself (a file in ``assets/`` holding ``state_dict`` and its settings), in eval mode.
+
+    ``build`` makes the empty network from the file's settings; ``script`` is how to make the file again.
+
+    Raises:
+        WeightsUnavailable: the file is missing, or it cannot be read as ``what``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsUnavailable(f"{path} is missing; run `python {script}` to train it (minutes on a CPU)")
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        model = build(saved)
+        model.load_state_dict(saved["state_dict"])
+    except Exception as exc:  # a damaged file is reported, not raised raw
+        raise WeightsUnavailable(f"{path} could not be read as {what}: {exc}") from exc
+    return model.eval()

@@ -22,17 +22,6 @@ from cvcore import segmentation, shapes  # noqa: E402
 EVAL_SEEDS = range(2_000_000, 2_000_300)
 
 
-def evaluate(model: segmentation.TinyFCN, seeds) -> torch.Tensor:
-    total = torch.zeros(len(segmentation.CLASS_NAMES), len(segmentation.CLASS_NAMES), dtype=torch.long)
-    seeds = list(seeds)
-    for start in range(0, len(seeds), 50):
-        x, scenes = shapes.scenes(seeds[start:start + 50])
-        with torch.inference_mode():
-            pred = model(x).argmax(1)
-        total += segmentation.confusion(pred, torch.stack([s.semantic for s in scenes]), len(segmentation.CLASS_NAMES))
-    return total
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=2000)
@@ -56,7 +45,7 @@ def main() -> None:
         if step % 200 == 0 or step == args.steps - 1:
             print(f"step {step:5d}  loss {loss.item():.4f}  {time.time() - start:6.0f} s", flush=True)
     model.eval()
-    iou = segmentation.iou_per_class(evaluate(model, EVAL_SEEDS))
+    iou = segmentation.iou_per_class(segmentation.evaluate(model, EVAL_SEEDS))
     print("held-out IoU " + ", ".join(f"{n} {v:.3f}" for n, v in zip(segmentation.CLASS_NAMES, iou.tolist())) +
           f"; mean IoU {float(iou.nanmean()):.3f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)

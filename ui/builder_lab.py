@@ -3,13 +3,13 @@
 import hashlib
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 from cvcore import builder, datasets, training
 from cvcore.errors import CvcoreError
 from cvcore.viz import grid_heatmap
+from cvcore.viz.training import curves_figure
 from ui import state, trained_models
 from ui.code import code_expander
 
@@ -102,17 +102,6 @@ def _options() -> dict:
             "batch_size": int(state.get(NS, "batch")), "seed": int(state.get(NS, "seed"))}
 
 
-def _curves(histories: "dict[str, list[dict]]", metric: str, title: str) -> go.Figure:
-    fig = go.Figure()
-    for label, history in histories.items():
-        for split, dash in (("train", "dot"), ("val", "solid")):
-            fig.add_trace(go.Scatter(x=[h["epoch"] for h in history], y=[h[f"{split}_{metric}"] for h in history],
-                                     name=f"{label} {split}", line={"dash": dash}))
-    fig.update_layout(title=title, xaxis_title="epoch", yaxis_title=metric, height=300,
-                      margin={"t": 40, "b": 40, "l": 50, "r": 10})
-    return fig
-
-
 def _run(specs, label: str, bar, chart) -> "tuple[torch.nn.Module, list[dict]]":
     opts = _options()
     model = builder.build_network(specs, INPUT, seed=opts["seed"])
@@ -121,7 +110,7 @@ def _run(specs, label: str, bar, chart) -> "tuple[torch.nn.Module, list[dict]]":
         history.append(record.__dict__.copy())
         bar.progress(min(record.epoch / opts["epochs"], 1.0),
                      text=f"{label}: epoch {record.epoch:.2f} of {opts['epochs']}, validation accuracy {record.val_acc:.1%}")
-        chart.plotly_chart(_curves({label: history}, "acc", "Accuracy"), config=_CHART, key=f"build_live_{label}_{len(history)}")
+        chart.plotly_chart(curves_figure({label: history}, "acc", "Accuracy"), config=_CHART, key=f"build_live_{label}_{len(history)}")
         yield model, history
 
 
@@ -157,8 +146,8 @@ def results() -> None:
         st.page_link("pages/inside_cnn.py", label="Look inside your trained network: feature maps, filters, heatmaps",
                      icon=":material/visibility:")
     left, right = st.columns(2)
-    left.plotly_chart(_curves({"": run["history"]}, "loss", "Loss"), config=_CHART, key="build_loss")
-    right.plotly_chart(_curves({"": run["history"]}, "acc", "Accuracy"), config=_CHART, key="build_acc")
+    left.plotly_chart(curves_figure({"": run["history"]}, "loss", "Loss"), config=_CHART, key="build_loss")
+    right.plotly_chart(curves_figure({"": run["history"]}, "acc", "Accuracy"), config=_CHART, key="build_acc")
     if run["confusion"] is not None:
         st.plotly_chart(grid_heatmap(torch.tensor(run["confusion"], dtype=torch.float64),
                                      title="Confusion matrix on the validation digits (row: true, column: predicted)",
@@ -191,6 +180,6 @@ def compare(specs: "list[builder.LayerSpec]", run_now: bool) -> None:
             chart.empty()
     histories = st.session_state.get(_COMPARE)
     if histories:
-        st.plotly_chart(_curves(histories, "acc", "Same network, same seed, one change"), config=_CHART,
+        st.plotly_chart(curves_figure(histories, "acc", "Same network, same seed, one change"), config=_CHART,
                         key="build_compare")
         st.caption(" · ".join(f"{label}: {h[-1]['val_acc']:.1%} validation accuracy" for label, h in histories.items()))

@@ -11,7 +11,6 @@ import numpy as np
 import streamlit as st
 import torch
 from PIL import Image
-from torchvision.transforms import functional as TF
 
 from cvcore import attribution, features, images, units, zoo
 from cvcore.errors import CvcoreError
@@ -116,8 +115,7 @@ def _digest(image: Image.Image) -> str:
 
 
 def _crop(image: Image.Image, entry: zoo.ModelEntry) -> np.ndarray:
-    rgb = TF.center_crop(TF.resize(image.convert("RGB"), entry.resize), entry.crop)
-    return np.asarray(rgb)
+    return np.asarray(features.crop(image, entry).convert("RGB"))
 
 
 def subject() -> "Subject | None":

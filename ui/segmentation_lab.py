@@ -137,13 +137,7 @@ def _u_figure(rows: "list[segmentation.LayerShape]") -> go.Figure:
 
 @st.cache_data(show_spinner="Scoring the network on 100 held-out scenes ...")
 def _held_out() -> "list[float]":
-    total = torch.zeros(4, 4, dtype=torch.long)
-    for start in range(2_000_000, 2_000_100, 50):
-        x, scenes = shapes.scenes(range(start, start + 50))
-        with torch.inference_mode():
-            pred = _fcn()(x).argmax(1)
-        total += segmentation.confusion(pred, torch.stack([s.semantic for s in scenes]), 4)
-    return segmentation.iou_per_class(total).tolist()
+    return segmentation.iou_per_class(segmentation.evaluate(_fcn(), range(2_000_000, 2_000_100))).tolist()
 
 
 def segment_view() -> None:

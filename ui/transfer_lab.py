@@ -6,7 +6,6 @@ import uuid
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 
@@ -14,6 +13,7 @@ from cvcore import attribution, images, transfer, zoo
 from cvcore.errors import CvcoreError
 from cvcore.training import confusion_matrix, train_classifier
 from cvcore.viz import grid_heatmap
+from cvcore.viz.training import curves_figure
 from cvcore.viz.maps import overlay
 from ui import state
 from ui.models import get_model
@@ -139,16 +139,6 @@ def plans(n: int) -> str:
     return case
 
 
-def _curves(histories: "dict[str, list[dict]]", metric: str, title: str) -> go.Figure:
-    fig = go.Figure()
-    for label, history in histories.items():
-        for split, dash in (("train", "dot"), ("val", "solid")):
-            fig.add_trace(go.Scatter(x=[h["epoch"] for h in history], y=[h[f"{split}_{metric}"] for h in history],
-                                     name=f"{label} {split}", line={"dash": dash}))
-    fig.update_layout(title=title, xaxis_title="epoch", yaxis_title=metric, height=300, margin={"t": 40, "b": 40, "l": 50, "r": 10})
-    return fig
-
-
 def _run(net, plan_case: str, data, epochs: int, label: str, key: str):
     bar, chart = st.progress(0.0, text=f"{label}: starting ..."), st.empty()
     st.button("Stop", key=f"transfer_stop_{key}", help="Stops after the current step; what was learnt so far is kept.")
@@ -163,7 +153,7 @@ def _run(net, plan_case: str, data, epochs: int, label: str, key: str):
         yield history
         bar.progress(min(record.epoch / epochs, 1.0), text=f"{label}: epoch {record.epoch:.0f} of {epochs}, "
                                                            f"validation accuracy {record.val_acc:.0%}")
-        chart.plotly_chart(_curves({label: history}, "acc", "Accuracy"), config=_CHART, key=f"transfer_live_{key}_{len(history)}")
+        chart.plotly_chart(curves_figure({label: history}, "acc", "Accuracy"), config=_CHART, key=f"transfer_live_{key}_{len(history)}")
     bar.empty()
     chart.empty()
 
@@ -195,8 +185,8 @@ def results() -> None:
     b.metric("Epochs", f"{last['epoch']:.0f}")
     c.metric("Training speed", f"{last['images_per_s']:,.0f} images/s")
     left, right = st.columns(2)
-    left.plotly_chart(_curves({run["case"]: run["history"]}, "loss", "Loss"), config=_CHART, key="transfer_loss")
-    right.plotly_chart(_curves({run["case"]: run["history"]}, "acc", "Accuracy"), config=_CHART, key="transfer_acc")
+    left.plotly_chart(curves_figure({run["case"]: run["history"]}, "loss", "Loss"), config=_CHART, key="transfer_loss")
+    right.plotly_chart(curves_figure({run["case"]: run["history"]}, "acc", "Accuracy"), config=_CHART, key="transfer_acc")
     kept = _kept().get(run["token"]) if run["token"] else None
     if kept is None:
         st.warning("Training was stopped, or the trained network is no longer in memory: train again to see its "
@@ -235,7 +225,7 @@ def compare(run_now: bool) -> None:
             st.session_state[_SCRATCH] = {"history": history}
     scratch = st.session_state.get(_SCRATCH)
     if run and scratch and scratch["history"]:
-        st.plotly_chart(_curves({f"pretrained ({run['case']})": run["history"], "from scratch": scratch["history"]}, "acc",
+        st.plotly_chart(curves_figure({f"pretrained ({run['case']})": run["history"], "from scratch": scratch["history"]}, "acc",
                                 "What pretraining buys: same images, same epochs"), config=_CHART, key="transfer_compare")
         st.caption(f"Validation accuracy: pretrained {run['history'][-1]['val_acc']:.0%}, from random weights "
                    f"{scratch['history'][-1]['val_acc']:.0%}.")
