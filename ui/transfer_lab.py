@@ -235,6 +235,7 @@ def export() -> None:
     run = st.session_state.get(_RUN)
     kept = _kept().get(run["token"]) if run and run.get("token") else None
     if kept is None:
+        st.caption("Train a network first: its weights and its classes can then be downloaded here.")
         return
     net, data = kept
     weights, meta = transfer.export(net, data.classes, zoo.registry()["mobilenet_v2"])

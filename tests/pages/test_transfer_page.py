@@ -25,6 +25,7 @@ def test_own_classes_need_images(open_page):
     at = open_page("transfer", source="own", n_classes="2")
     at.button(key="transfer_go").click().run()
     assert errors(at) == ["at least 2 classes with images are needed, got 0"]
+    assert "Train a network first" in texts(at)
 
 
 def test_the_inside_lab_asks_for_the_exported_files(open_page):
