@@ -1,7 +1,7 @@
 """CNN Lab's engine: pure Python and PyTorch, usable from a notebook; it never imports streamlit."""
 
 from cvcore import (attribution, conv, course, device, errors, features, grids, images, kernels, maximize, model_snippets,
-                    pooling, snippets, units, zoo)
+                    pooling, snippets, style, style_images, style_inspect, style_nets, units, zoo)
 from cvcore.conv import ConvStep, ConvTrace, apply_kernel, conv_trace, output_size, same_padding
 from cvcore.device import default_device
 from cvcore.errors import CvcoreError, ImageError, InvalidParameter, WeightsUnavailable
@@ -23,6 +23,10 @@ __all__ = [
     "kernels",
     "pooling",
     "snippets",
+    "style",
+    "style_images",
+    "style_inspect",
+    "style_nets",
     "zoo",
     "ConvStep",
     "ConvTrace",

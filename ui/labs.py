@@ -45,7 +45,8 @@ LABS = (
         "pages/segmentation.py", ":material/texture:"),
     Lab("Applications", "Transfer learning", "Reuse a pretrained network for your own classes: what to freeze.",
         "pages/transfer.py", ":material/school:"),
-    Lab("Applications", "Neural style transfer", "Content and style costs, Gram matrices, an image that evolves.", None),
+    Lab("Applications", "Neural style transfer", "Content and style costs, Gram matrices, an image that evolves.",
+        "pages/style_transfer.py", ":material/brush:"),
     Lab("Applications", "Face verification", "Siamese embeddings, triplet loss, and choosing the threshold.", None),
 )
 
