@@ -197,7 +197,7 @@ def _start() -> None:
     run = st.session_state.get(RUN)
     if run and run.get("active"):
         run["active"] = False
-        run["message"] = f"Stopped at step {run['step']} of {run['steps']} by a second Start."
+        run["stopped_by"] = " by a second Start."
         st.session_state[_NOTICE] = (f"A run was already going in this session (step {run['step']} of {run['steps']}); "
                                      "one run at a time, so it has been stopped with its image so far. Press Start "
                                      "again to begin a new run.")
@@ -209,7 +209,7 @@ def _stop() -> None:
     run = st.session_state.get(RUN)
     if run and run.get("active"):
         run["active"] = False
-        run["message"] = f"Stopped at step {run['step']} of {run['steps']}; the image so far is kept."
+        run["stopped_by"] = "; the image so far is kept."
     else:
         st.session_state[_NOTICE] = "Nothing is running: press Start."
 
@@ -277,7 +277,9 @@ def results() -> None:
     record = st.session_state.get(RUN)
     if record and record.get("active"):  # the page was rerun by another widget in the middle of a run
         record["active"] = False
-        record["message"] = f"Stopped at step {record['step']} of {record['steps']}: a setting changed during the run."
+        record["stopped_by"] = ": a setting changed during the run."
+    if record and record.get("stopped_by"):  # the step is read now: the interrupted loop may have kept one more
+        record["message"] = f"Stopped at step {record['step']} of {record['steps']}{record.pop('stopped_by')}"
     if not record or record["image"] is None:
         st.info("Press **Start**: the generated image G starts from the content image and takes on the style step by "
                 "step. Each step is one forward and one backward pass through the backbone.")
