@@ -273,14 +273,14 @@ class _Objective:
         return total, j_content, j_style, j_tv, per_layer
 
 
-def transfer(content, style, *, backbone: str = "mobilenet_v2", model: "torch.nn.Module | None" = None,
+def transfer(content, style, *, backbone: "str | None" = None, model: "torch.nn.Module | None" = None,
              settings: "StyleSettings | None" = None, device=None, stop: "Callable[[], bool] | None" = None,
              **overrides) -> Iterator[StyleProgress]:
     """Optimise an image with the content of ``content`` and the style of ``style``, step by step.
 
     Args:
         content, style: PIL images, or Tensor[3, H, W] / [1, H, W] in [0, 1] (grayscale becomes RGB)
-        backbone: "vgg19" or "mobilenet_v2"; ``model`` is that torchvision network (its ImageNet weights are
+        backbone: "vgg19" or "mobilenet_v2" (default: that of ``settings``, else MobileNetV2); ``model`` is that torchvision network (its ImageNet weights are
             loaded from ``cvcore.zoo`` when None; pass an untrained one to test the mechanics)
         settings: a ``StyleSettings``; keyword ``overrides`` replace its fields (``steps=50, size=128``)
         stop: called between steps; when it returns True the run ends with a ``stopped`` record
@@ -288,9 +288,11 @@ def transfer(content, style, *, backbone: str = "mobilenet_v2", model: "torch.nn
         ``StyleProgress``: step 0 (the initial image), then steps 1 .. ``steps``; the last record is ``done``.
         A cost that becomes NaN or infinite ends the run with a ``diverged`` record holding the last finite image.
     Raises:
-        InvalidParameter: a bad setting or image. WeightsUnavailable: ``model`` is None and the weights are missing.
+        (at the first ``next``) InvalidParameter: a bad setting, image or device. WeightsUnavailable: ``model`` is
+        None and the weights are missing.
     """
-    settings = settings or StyleSettings(backbone=backbone)
+    settings = settings or StyleSettings()
+    backbone = backbone or settings.backbone
     fields = set(StyleSettings.__dataclass_fields__)
     unknown = sorted(set(overrides) - fields)
     if unknown:
@@ -308,7 +310,9 @@ def _run(content, style, settings: StyleSettings, model, device, stop) -> Iterat
         from cvcore import zoo  # the weights are only needed here
 
         model = zoo.load(spec.name, device=dev)
-    model = model.to(dev)
+    on = next(model.parameters()).device
+    if on.type != dev.type or (dev.index is not None and on.index != dev.index):  # moving it would change a model other sessions may share
+        raise InvalidParameter(f"the model must be on the run's device {dev}, got one on {on}")
     net = extractor(model, spec, (content_layer, *style_layers), avg_pool=settings.avg_pool)
     full = tuple(c_full.shape[1:])
     if settings.multiscale and settings.steps >= 2 and min(full) >= 64:

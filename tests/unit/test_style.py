@@ -148,6 +148,14 @@ def test_both_optimisers_lower_the_cost_and_leave_the_model_alone(optimizer, bac
     assert all(p.grad is None and torch.equal(p, b) for p, b in zip(model.parameters(), before))
 
 
+def test_the_backbone_comes_from_the_settings_unless_named(vgg, pair):
+    run = style.transfer(*pair, model=vgg, device="cpu", settings=style.StyleSettings(backbone="vgg19", size=48, steps=1))
+    assert set(next(run).style_costs) == set(style_nets.backbone("vgg19").style_layers)
+    with pytest.raises(InvalidParameter, match="must be one of mobilenet_v2's layers"):
+        next(style.transfer(*pair, backbone="mobilenet_v2", model=vgg, device="cpu",
+                            settings=style.StyleSettings(backbone="vgg19", style_layers=("features.1",))))
+
+
 def test_lbfgs_step_is_torchs_lbfgs_on_the_same_objective(mobilenet, pair):
     """Three engine steps equal three steps of torch.optim.LBFGS run by hand on the textbook objective."""
     records = _run(*pair, mobilenet, steps=3, tv_weight=0.0, init="content")
