@@ -63,7 +63,8 @@ def gram_view(content, stylish, spec: style_nets.Backbone, model) -> None:
     i, j = view.pair
     st.markdown(f"**How correlated are the channels?** In the style image, channels **{i}** and **{j}** are the most "
                 f"correlated pair shown (correlation {view.correlation:.2f} over positions): they light up in the same "
-                f"places, so G[{i}, {j}] = {float(view.gram_style[i, j]):.4g} is large.")
+                f"places, so G[{i}, {j}] = {float(view.gram_style[i, j]):.4g} is high for their strength (G[{i}, {i}] = "
+                f"{float(view.gram_style[i, i]):.4g}, G[{j}, {j}] = {float(view.gram_style[j, j]):.4g}).")
     cols = st.columns(3)
     cols[0].image(np.asarray(images.fit_within(stylish, 256)[0].convert("RGB")), caption="Style image", width="stretch")
     for col, channel, fmap in zip(cols[1:], (i, j), view.maps):
