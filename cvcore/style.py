@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageOps
+from PIL import Image
 
 from cvcore.device import resolve_device
 from cvcore.errors import InvalidParameter

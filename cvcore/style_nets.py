@@ -14,7 +14,6 @@ import threading
 import weakref
 from dataclasses import dataclass
 
-import torch
 from torch import nn
 from torchvision.models.feature_extraction import create_feature_extractor
 
