@@ -125,7 +125,7 @@ def train_siamese_head(a, b, same, *, steps: int = 200, lr: float = 0.1, weight_
             loss = torch.nn.functional.binary_cross_entropy_with_logits(x @ w + bias, y) + weight_decay * (w ** 2).sum() / 2
             loss.backward()
             optimiser.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
     return SiameseHead(w.detach(), float(bias.detach()), tuple(losses))
 
 
