@@ -46,7 +46,8 @@ LABS = (
     Lab("Applications", "Transfer learning", "Reuse a pretrained network for your own classes: what to freeze.",
         "pages/transfer.py", ":material/school:"),
     Lab("Applications", "Neural style transfer", "Content and style costs, Gram matrices, an image that evolves.", None),
-    Lab("Applications", "Face verification", "Siamese embeddings, triplet loss, and choosing the threshold.", None),
+    Lab("Applications", "Face verification", "Siamese embeddings, triplet loss, and choosing the threshold.",
+        "pages/faces.py", ":material/face:"),
 )
 
 

@@ -8,7 +8,8 @@ siamese head. Faces are processed in memory only: nothing here writes or logs an
 """
 
 from cvcore.faces.align import ALIGNED_SIZE, TEMPLATE, align_face, apply_transform, resize_face, similarity_transform
-from cvcore.faces.data import (CROP_DETECTION, FOLDER_ENV, FaceSet, face_folder_from_env, labelled_pairs,
+from cvcore.faces.data import (CROP_DETECTION, FOLDER_ENV, LABELLED_SAMPLES, SAMPLE_PEOPLE, FaceSet, face_folder_from_env,
+                               labelled_pairs, load_sample_embeddings,
                                load_face_folder, sample_faces)
 from cvcore.faces.detect import LANDMARK_NAMES, Face, detect_faces, largest_face
 from cvcore.faces.embed import EMBEDDING_SIZE, MobileFaceNet, embed_crops, load_mobilefacenet
@@ -21,7 +22,7 @@ from cvcore.faces.verify import (DEFAULT_THRESHOLDS, METRICS, FaceCrop, NoFaceFo
 
 __all__ = [
     "ALIGNED_SIZE", "TEMPLATE", "align_face", "apply_transform", "resize_face", "similarity_transform",
-    "CROP_DETECTION", "FOLDER_ENV", "FaceSet", "face_folder_from_env", "labelled_pairs", "load_face_folder",
+    "CROP_DETECTION", "FOLDER_ENV", "LABELLED_SAMPLES", "SAMPLE_PEOPLE", "load_sample_embeddings", "FaceSet", "face_folder_from_env", "labelled_pairs", "load_face_folder",
     "sample_faces", "LANDMARK_NAMES", "Face", "detect_faces", "largest_face", "EMBEDDING_SIZE", "MobileFaceNet",
     "embed_crops", "load_mobilefacenet", "SiameseHead", "TripletCounts", "pca_2d", "train_siamese_head",
     "triplet_kinds", "triplet_loss", "Roc", "ThresholdSummary", "rates_at", "roc", "threshold_summary", "Mtcnn",

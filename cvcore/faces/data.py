@@ -16,12 +16,13 @@ from cvcore import images
 from cvcore.errors import InvalidParameter
 
 __all__ = ["FaceSet", "FOLDER_ENV", "CROP_DETECTION", "load_face_folder", "face_folder_from_env", "labelled_pairs",
-           "sample_faces", "SAMPLE_PEOPLE"]
+           "sample_faces", "SAMPLE_PEOPLE", "LABELLED_SAMPLES", "SAMPLES_ASSET", "load_sample_embeddings"]
 
 FOLDER_ENV = "CVCORE_FACES_DIR"
 # Detector settings for photos that are already tight face crops (the ORL set): a black border so the
 # detector sees the whole head, and no search for faces smaller than 40 pixels.
 CROP_DETECTION = {"pad": 0.2, "min_size": 40.0}
+SAMPLES_ASSET = Path(__file__).resolve().parents[2] / "assets" / "face_samples.pt"
 _SUFFIXES = {".pgm", ".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".tif", ".tiff", ".webp"}
 
 
@@ -98,7 +99,9 @@ def labelled_pairs(labels, *, seed: int = 0, different: "int | None" = None) -> 
 # Offline samples: one person seen in several ways, another person, two faces in one photo, no face.
 SAMPLE_PEOPLE = {"astronaut": "Eileen Collins", "astronaut_mirrored": "Eileen Collins",
                  "astronaut_turned": "Eileen Collins", "astronaut_dark": "Eileen Collins",
-                 "cameraman": "the cameraman", "two_faces": "both", "coffee": "nobody"}
+                 "cameraman": "the cameraman", "cameraman_mirrored": "the cameraman", "cameraman_bright": "the cameraman",
+                 "two_faces": "both", "coffee": "nobody"}
+LABELLED_SAMPLES = tuple(name for name, person in SAMPLE_PEOPLE.items() if person not in ("both", "nobody"))
 
 
 def sample_faces() -> "dict[str, tuple[str, Image.Image]]":
@@ -114,6 +117,8 @@ def sample_faces() -> "dict[str, tuple[str, Image.Image]]":
         "astronaut_turned": ("Eileen Collins, turned 20 degrees", astronaut.rotate(20, resample=Image.Resampling.BILINEAR)),
         "astronaut_dark": ("Eileen Collins, darker", ImageEnhance.Brightness(astronaut).enhance(0.45)),
         "cameraman": ("The cameraman (another person, grayscale)", images.sample_image("camera")),
+        "cameraman_mirrored": ("The cameraman, mirrored", images.sample_image("camera").transpose(Image.Transpose.FLIP_LEFT_RIGHT)),
+        "cameraman_bright": ("The cameraman, brighter", ImageEnhance.Brightness(images.sample_image("camera")).enhance(1.4)),
         "two_faces": ("Two faces in one photo", both),
         "coffee": ("A cup of coffee (no face)", images.sample_image("coffee")),
     }
@@ -122,3 +127,20 @@ def sample_faces() -> "dict[str, tuple[str, Image.Image]]":
 def as_uint8(image: Image.Image) -> np.ndarray:
     """An image as uint8 [H, W, 3]."""
     return np.asarray(image.convert("RGB"), dtype=np.uint8)
+
+
+def load_sample_embeddings(path: "str | Path" = SAMPLES_ASSET) -> dict:
+    """The stored MobileFaceNet embeddings of the labelled samples (``scripts/face_samples.py`` makes them):
+    {"names": [sample names], "people": [person of each], "embeddings": Tensor[N, 128], "crops": uint8 [N, 112, 112, 3]}.
+
+    Raises:
+        InvalidParameter: the file is missing or unreadable.
+    """
+    path = Path(path)
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        return {"names": list(saved["names"]), "people": list(saved["people"]), "embeddings": saved["embeddings"].float(),
+                "crops": saved["crops"].numpy()}
+    except Exception as exc:  # a missing or damaged file is reported, not raised raw
+        raise InvalidParameter(f"expected the stored sample embeddings in {path}, got an unreadable file ({exc}); run "
+                               "`python scripts/face_samples.py` to make it") from exc
