@@ -68,20 +68,24 @@ def engine() -> "tuple[faces.Mtcnn, torch.nn.Module] | None":
         return None
 
 
+def _png(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, "PNG")
+    return buf.getvalue()
+
+
 def _preview(image: Image.Image, found, chosen: int) -> bytes:
     small, _ = images.fit_within(image, 360)
     ratio = small.size[0] / image.size[0]
     scaled = [faces.Face(tuple(v * ratio for v in f.box), f.score, tuple((x * ratio, y * ratio) for x, y in f.landmarks))
               for f in found]
-    buf = io.BytesIO()
-    Image.fromarray(annotate_faces(small, scaled, chosen)).save(buf, "PNG")
-    return buf.getvalue()
+    return _png(annotate_faces(small, scaled, chosen))
 
 
 def analyse(key: str, image: Image.Image, pick: int = 0) -> dict:
     """Detect, align and embed face ``pick`` of ``image``, once per (photo, pick) in this session.
 
-    Returns {"crop": uint8 [112, 112, 3], "embedding": list of 128 floats, "found": faces found, "rotation",
+    Returns {"crop": uint8 [112, 112, 3], "crop_png": its PNG bytes (shown without re-encoding), "embedding": list of 128 floats, "found": faces found, "rotation",
     "preview": PNG bytes}. Raises CvcoreError (e.g. ``faces.NoFaceFound``).
     """
     cache = st.session_state.setdefault(_CACHE, {})
@@ -93,7 +97,7 @@ def analyse(key: str, image: Image.Image, pick: int = 0) -> dict:
         shown = image.rotate(crop.rotation, expand=True) if crop.rotation else image
         if len(cache) >= _MAX_CACHED:
             cache.pop(next(iter(cache)))
-        cache[(key, pick)] = {"crop": crop.crop, "embedding": embedding.tolist(), "found": len(found),
+        cache[(key, pick)] = {"crop": crop.crop, "crop_png": _png(crop.crop), "embedding": embedding.tolist(), "found": len(found),
                               "rotation": crop.rotation, "preview": _preview(shown, found, pick)}
     return cache[(key, pick)]
 
@@ -143,7 +147,7 @@ def face_input(slot: str, label: str, *, show: bool = True) -> "dict | None":
         left, right = st.columns([3, 2])
         left.image(result["preview"], caption=f"Detected: box and five landmarks (face {pick + 1} of {result['found']})"
                    + (f", after turning the photo {result['rotation']} degrees" if result["rotation"] else ""))
-        right.image(result["crop"], caption="Aligned to the 112x112 template", width=150)
+        right.image(result["crop_png"], caption="Aligned to the 112x112 template", width=150)
     return result
 
 

@@ -6,6 +6,7 @@ Photos are read into memory only; nothing is written anywhere.
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -104,8 +105,9 @@ SAMPLE_PEOPLE = {"astronaut": "Eileen Collins", "astronaut_mirrored": "Eileen Co
 LABELLED_SAMPLES = tuple(name for name, person in SAMPLE_PEOPLE.items() if person not in ("both", "nobody"))
 
 
+@lru_cache(maxsize=1)
 def sample_faces() -> "dict[str, tuple[str, Image.Image]]":
-    """Sample photos that work offline: name -> (caption, RGB or L image)."""
+    """Sample photos that work offline: name -> (caption, RGB or L image). Built once; treat them as read-only."""
     astronaut = images.sample_image("astronaut")
     camera = images.sample_image("camera").convert("RGB")
     both = Image.new("RGB", (1024, 512), (40, 40, 40))
