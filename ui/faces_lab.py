@@ -263,7 +263,9 @@ def verify_view() -> None:
                "them for your gallery or a faces folder, with the error rates at every tau.")
 
 
-def _add(person: str, label: str, result: dict) -> None:
+def _add(person: str, label: str, result: "dict | None") -> None:
+    if result is None or not person:
+        return
     st.session_state.setdefault(_GALLERY, []).append(
         {"person": person, "label": label, "crop": result["crop"], "embedding": result["embedding"]})
 
@@ -285,9 +287,8 @@ def recognise_view() -> None:
         name = st.text_input("Name", key="faces_g_name", max_chars=40)
         result = face_input("g", "Their photo", show=False)
         a, b, c = st.columns(3)
-        if a.button("Add to the gallery", disabled=result is None or not name.strip(), key="faces_add"):
-            _add(name.strip(), f"{name.strip()} #{sum(g['person'] == name.strip() for g in gallery) + 1}", result)
-            st.rerun()
+        a.button("Add to the gallery", disabled=result is None or not name.strip(), key="faces_add", on_click=_add,
+                 args=(name.strip(), f"{name.strip()} #{sum(g['person'] == name.strip() for g in gallery) + 1}", result))
         b.button("Add the sample people", on_click=_add_samples, key="faces_add_samples")
         c.button("Empty the gallery", on_click=lambda: st.session_state.pop(_GALLERY, None), key="faces_clear")
     if not gallery:

@@ -15,6 +15,7 @@ from ui import state
 __all__ = ["threshold_view", "triplet_view", "space_view", "siamese_view"]
 
 _CHART = {"displayModeBar": False}
+_TRAINED = "faces.siamese_trained"
 
 
 def _best_tau(value: float) -> None:
@@ -122,7 +123,8 @@ def siamese_view() -> None:
         st.info("Too few pairs to split into training and test halves with both kinds: add photos.")
         return
     e = s["embeddings"]
-    if not st.button("Train the siamese head", key="faces_train"):
+    st.button("Train the siamese head", key="faces_train", on_click=st.session_state.update, args=({_TRAINED: True},))
+    if not st.session_state.get(_TRAINED):
         st.info(f"{len(train)} training pairs, {len(test)} test pairs. Click to train (a second or two).")
         return
     head = faces.train_siamese_head(e[i[train]], e[j[train]], same[train], steps=300, lr=0.05)
