@@ -19,6 +19,8 @@ from cvcore import faces, images
 from cvcore.errors import CvcoreError
 from cvcore.viz.faces import annotate_faces, distance_histogram
 from ui import state
+from ui.code import code_expander
+from ui.lazy import lazy_expander
 
 __all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "VIEWS", "PRIVACY", "k", "engine", "labelled_set", "set_picker",
            "verify_view", "recognise_view", "tau_slider"]
@@ -94,10 +96,13 @@ def analyse(key: str, image: Image.Image, pick: int = 0) -> dict:
         crop = faces.crop_face(image, detector, pick=pick, rotations=_ROTATIONS)
         found = faces.detect_faces(image.rotate(crop.rotation, expand=True) if crop.rotation else image, detector)
         embedding = faces.embed_crops(model, [crop.crop])[0]
+        _, matrix = faces.align_face(image.rotate(crop.rotation, expand=True) if crop.rotation else image,
+                                     crop.face.landmarks)
         shown = image.rotate(crop.rotation, expand=True) if crop.rotation else image
         if len(cache) >= _MAX_CACHED:
             cache.pop(next(iter(cache)))
         cache[(key, pick)] = {"crop": crop.crop, "crop_png": _png(crop.crop), "embedding": embedding.tolist(), "found": len(found),
+                              "matrix": matrix.tolist(),
                               "rotation": crop.rotation, "preview": _preview(shown, found, pick)}
     return cache[(key, pick)]
 
@@ -261,6 +266,45 @@ def verify_view() -> None:
     _verdict(a["embedding"], b["embedding"], metric, reference)
     st.caption("The histogram shows the sample photos' same-person and different-person pairs; *Choosing tau* shows "
                "them for your gallery or a faces folder, with the error rates at every tau.")
+    with lazy_expander("How it is computed", "faces.open_how") as is_open:
+        if is_open:
+            _how(a["embedding"], b["embedding"], a["matrix"], metric)
+    code_expander(lambda: _snippet(metric), filename="face_verification.py")
+
+
+def _how(a: "list[float]", b: "list[float]", matrix: "list[list[float]]", metric: str) -> None:
+    ea, eb = torch.tensor(a), torch.tensor(b)
+    dot = float(ea @ eb)
+    first = ", ".join(f"{x:.3f}" for x in a[:4])
+    second = ", ".join(f"{x:.3f}" for x in b[:4])
+    (m00, m01, m02), (m10, m11, m12) = matrix
+    st.markdown(f"1. **Alignment** of photo 1: the similarity transform [[{m00:.3f}, {m01:.3f}, {m02:.1f}], [{m10:.3f}, "
+                f"{m11:.3f}, {m12:.1f}]] (rotation and scale {float(np.hypot(m00, m10)):.3f}, then a shift) carries its "
+                "five landmarks onto the template with the least squared error.\n"
+                f"2. **Embeddings** f(img1) = ({first}, ...) and f(img2) = ({second}, ...): 128 numbers each, "
+                f"scaled to length 1 (here {float(ea.norm()):.4f} and {float(eb.norm()):.4f}).\n"
+                f"3. **Distance**: f(img1) . f(img2) = {dot:.4f}, so cosine d = 1 - {dot:.4f} = **{1 - dot:.4f}** and "
+                f"Euclidean d = sqrt(2 - 2 x {dot:.4f}) = **{float(np.sqrt(max(0.0, 2 - 2 * dot))):.4f}**; "
+                f"this page uses the {metric} one.")
+
+
+def _snippet(metric: str) -> str:
+    distance = ("1 - F.cosine_similarity(e[0], e[1], dim=0)" if metric == "cosine" else "(e[0] - e[1]).norm()")
+    return f"""import torch.nn.functional as F
+from PIL import Image
+
+from cvcore import faces
+
+detector = faces.load_mtcnn()          # P-Net, R-Net, O-Net
+model = faces.load_mobilefacenet()     # reads $CVCORE_WEIGHTS_DIR, the hub cache, or downloads (sha256-checked)
+photo1, photo2 = Image.open("photo1.jpg"), Image.open("photo2.jpg")
+crops = [faces.crop_face(p, detector) for p in (photo1, photo2)]   # detect, then align to 112x112
+print("landmarks of photo 1:", crops[0].face.landmarks)
+e = faces.embed_crops(model, [c.crop for c in crops])               # [2, 128], each of length 1
+d = float({distance})
+tau = {float(state.get(NS, "tau")):.2f}
+print(f"d = {{d:.4f}}:", "same person" if d <= tau else "different people")
+"""
 
 
 def _add(person: str, label: str, result: "dict | None") -> None:

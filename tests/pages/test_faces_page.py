@@ -34,6 +34,7 @@ def test_verification_of_the_samples_and_the_threshold(faces_page):
     assert "same person" in at.success[0].value
     assert sum("Aligned to the 112x112 template" in c for c in image_captions(at)) == 2
     assert "Privacy" in texts(at) and len(at.get("plotly_chart")) == 1
+    assert "cosine d = 1 - " in texts(at) and "faces.embed_crops" in texts(at)
     at.slider(key="faces.tau").set_value(0.01).run()
     assert "different people" in at.warning[0].value and at.query_params["tau"] == "0.01"
     at.selectbox(key="faces.b_sample").set_value("cameraman").run()
