@@ -54,9 +54,15 @@ def _model() -> torch.nn.Module:
     return faces.load_mobilefacenet()
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def _samples() -> dict:
+    """The stored sample embeddings, loaded once per server (read-only, not user data)."""
     return faces.load_sample_embeddings()
+
+
+@st.cache_resource(show_spinner=False)
+def _reference(metric: str) -> "tuple[np.ndarray, np.ndarray]":
+    return pair_distances(_samples(), metric)
 
 
 def engine() -> "tuple[faces.Mtcnn, torch.nn.Module] | None":
@@ -260,7 +266,7 @@ def verify_view() -> None:
     if a is None or b is None:
         return
     try:
-        reference = pair_distances(_samples(), metric)
+        reference = _reference(metric)
     except CvcoreError:
         reference = None
     _verdict(a["embedding"], b["embedding"], metric, reference)

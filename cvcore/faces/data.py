@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import torch
 from PIL import Image, ImageEnhance
 
@@ -124,11 +123,6 @@ def sample_faces() -> "dict[str, tuple[str, Image.Image]]":
         "two_faces": ("Two faces in one photo", both),
         "coffee": ("A cup of coffee (no face)", images.sample_image("coffee")),
     }
-
-
-def as_uint8(image: Image.Image) -> np.ndarray:
-    """An image as uint8 [H, W, 3]."""
-    return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
 
 def load_sample_embeddings(path: "str | Path" = SAMPLES_ASSET) -> dict:

@@ -6,6 +6,7 @@ a new person needs one photo, no retraining).
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -15,8 +16,8 @@ from PIL import Image
 from cvcore.errors import CvcoreError, ImageError, InvalidParameter
 from cvcore.faces.align import align_face, resize_face, to_array
 from cvcore.faces.detect import Face, detect_faces
-from cvcore.faces.embed import embed_crops
-from cvcore.faces.mtcnn import Mtcnn
+from cvcore.faces.embed import embed_crops, load_mobilefacenet
+from cvcore.faces.mtcnn import Mtcnn, load_mtcnn
 
 __all__ = ["NoFaceFound", "FaceCrop", "Verification", "Recognition", "METRICS", "DEFAULT_THRESHOLDS", "crop_face",
            "embed", "distance_matrix", "pair_distances", "verify", "recognise"]
@@ -63,6 +64,19 @@ class Recognition:
     name: "str | None"
 
 
+@lru_cache(maxsize=1)
+def _default_networks() -> "tuple[Mtcnn, torch.nn.Module]":
+    """MTCNN and MobileFaceNet loaded once (read-only) for calls that do not pass their own."""
+    return load_mtcnn(), load_mobilefacenet()
+
+
+def _networks(detector, model):
+    if detector is None or model is None:
+        default_detector, default_model = _default_networks()
+        return detector or default_detector, model or default_model
+    return detector, model
+
+
 def _check_metric(metric: str) -> None:
     if metric not in METRICS:
         raise InvalidParameter(f"metric must be one of {list(METRICS)}, got {metric!r}")
@@ -99,9 +113,17 @@ def crop_face(image: Image.Image, detector: Mtcnn, *, pick: int = 0, fallback: b
     return FaceCrop(to_array(crop), faces[pick], len(faces), "aligned", int(rotation) % 360)
 
 
-def embed(images, detector: Mtcnn, model: torch.nn.Module, *, fallback: bool = False, flip: bool = True,
-          **detect_kw) -> torch.Tensor:
-    """Whole photos (PIL images) -> L2-normalised embeddings Tensor[N, 128], each of its largest face."""
+def embed(images, *, detector: "Mtcnn | None" = None, model: "torch.nn.Module | None" = None, fallback: bool = False,
+          flip: bool = True, **detect_kw) -> torch.Tensor:
+    """Whole photos (PIL images) -> L2-normalised embeddings Tensor[N, 128], each of its largest face.
+
+    Without ``detector`` and ``model`` the engine loads MTCNN and MobileFaceNet once (``cvcore.zoo`` resolution).
+
+    Raises:
+        NoFaceFound: a photo has no face (and ``fallback`` is off).
+        WeightsUnavailable: the networks' weights cannot be found.
+    """
+    detector, model = _networks(detector, model)
     images = list(images)
     if not images:
         raise InvalidParameter("expected at least one photo, got none")
@@ -144,14 +166,17 @@ def _threshold(threshold: float) -> float:
     return threshold
 
 
-def verify(img1: Image.Image, img2: Image.Image, threshold: float, *, detector: Mtcnn, model: torch.nn.Module,
-           metric: str = "cosine", fallback: bool = False, flip: bool = True) -> Verification:
+def verify(img1: Image.Image, img2: Image.Image, threshold: float, *, detector: "Mtcnn | None" = None,
+           model: "torch.nn.Module | None" = None, metric: str = "cosine", fallback: bool = False,
+           flip: bool = True) -> Verification:
     """Is the largest face of ``img1`` the same person as that of ``img2``? ``same`` is d <= ``threshold``.
 
     Raises:
         NoFaceFound: a photo has no face (and ``fallback`` is off).
+        WeightsUnavailable: the networks' weights cannot be found.
     """
     _check_metric(metric)
+    detector, model = _networks(detector, model)
     threshold = _threshold(threshold)
     crops = (crop_face(img1, detector, fallback=fallback), crop_face(img2, detector, fallback=fallback))
     e = embed_crops(model, [c.crop for c in crops], flip=flip)

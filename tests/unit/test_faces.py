@@ -140,7 +140,7 @@ def test_alignment_puts_the_landmarks_on_the_template(detector, astronaut):
 def test_embeddings_are_unit_vectors_and_tell_people_apart(detector, model):
     samples = faces.sample_faces()
     photos = [samples[n][1] for n in ("astronaut", "astronaut_mirrored", "astronaut_dark", "cameraman")]
-    e = faces.embed(photos, detector, model)
+    e = faces.embed(photos, detector=detector, model=model)
     assert e.shape == (4, faces.EMBEDDING_SIZE)
     torch.testing.assert_close(e.norm(dim=1), torch.ones(4), rtol=0, atol=1e-5)
     d = faces.distance_matrix(e, e, "cosine")
@@ -148,6 +148,8 @@ def test_embeddings_are_unit_vectors_and_tell_people_apart(detector, model):
     euclid = faces.distance_matrix(e, e, "euclidean")
     torch.testing.assert_close(euclid, torch.sqrt(2 * d).clamp_min(0), rtol=0, atol=2e-3)
     torch.testing.assert_close(faces.pair_distances(e, [0, 0], [1, 3]), d[0, [1, 3]], rtol=0, atol=1e-6)
+    with pytest.raises(faces.NoFaceFound):
+        faces.embed([photos[0], images.sample_image("coffee")], detector=detector, model=model)
     same = faces.verify(photos[0], photos[2], 0.6, detector=detector, model=model)
     other = faces.verify(photos[0], photos[3], 0.6, detector=detector, model=model, metric="euclidean")
     assert same.same and not other.same and other.distance > 1.0 and same.crops[0].crop.shape == (112, 112, 3)
