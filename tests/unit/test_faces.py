@@ -303,3 +303,12 @@ def test_the_engine_does_not_import_streamlit():
 
     code = "import sys, cvcore.faces; assert 'streamlit' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True).returncode == 0
+
+
+def test_the_stored_sample_embeddings_are_what_the_pipeline_computes(detector, model):
+    stored = faces.load_sample_embeddings()
+    assert stored["names"] == list(faces.LABELLED_SAMPLES) and stored["crops"].shape == (7, 112, 112, 3)
+    photos = faces.sample_faces()
+    fresh = faces.embed([photos[n][1] for n in stored["names"]], detector=detector, model=model)
+    torch.testing.assert_close(stored["embeddings"], fresh, rtol=0, atol=2e-3)  # stored as float16
+    assert stored["people"].count("Eileen Collins") == 4 and stored["people"].count("the cameraman") == 3
