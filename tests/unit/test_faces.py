@@ -5,7 +5,6 @@ scikit-learn, the siamese head and PCA, the weights' resolution and download (se
 import functools
 import http.server
 import shutil
-import sys
 import threading
 
 import numpy as np
@@ -294,15 +293,6 @@ def test_mtcnn_weights_come_from_the_carrier_package_verified(isolated, monkeypa
     for spec in MTCNN_WEIGHTS.values():
         location = zoo.resolve_weights(spec)
         assert location.source == "carrier package" and zoo.sha256_of(location.path) == spec.sha256
-
-
-def test_the_engine_does_not_import_streamlit():
-    import subprocess
-
-    from tests.conftest import ROOT
-
-    code = "import sys, cvcore.faces; assert 'streamlit' not in sys.modules"
-    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True).returncode == 0
 
 
 def test_the_stored_sample_embeddings_are_what_the_pipeline_computes(detector, model):
