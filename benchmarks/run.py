@@ -16,6 +16,8 @@
    textures, FCN inference (see ``benchmarks/transfer.py``).
 9. Neural style transfer: seconds per step at 256 and 384 px for each backbone and optimiser against a textbook
    Gatys loop, the "fast preview" preset end to end, its peak memory (see ``benchmarks/style.py``).
+10. Face verification: detect + align + embed at 640x480, embedding throughput, ROC for 10,000 pairs, the page's
+   rerun after tau moves, and the ORL quality figures (see ``benchmarks/faces.py``).
 6. Inside a trained CNN: feature extraction, every heatmap method, activation maximization and the
    top-9 patches against a forward (and backward) pass (see ``benchmarks/inside.py``), and the page's
    rerun after the layer changes.
@@ -37,7 +39,7 @@ import torch.nn.functional as F  # noqa: E402
 from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from benchmarks import detection, inside, style, transfer  # noqa: E402
+from benchmarks import detection, faces, inside, style, transfer  # noqa: E402
 from benchmarks.timing import median_ms as _median_ms  # noqa: E402
 from cvcore import architectures, builder, datasets, images, kernels, training  # noqa: E402
 from cvcore.conv import conv_trace  # noqa: E402
@@ -202,6 +204,11 @@ def main() -> None:
         print(f"{name:36} {ms:10.1f} {ref:>16} {ref_ms:8.1f} {ms / ref_ms:7.2f}x")
     print("\nNeural style transfer (1 thread; VGG-19 with random weights):")
     for line in style.rows():
+        print(line)
+    print("\nFace verification (1 thread; weights and ORL faces from ../shared):")
+    if not os.environ.get("CVCORE_WEIGHTS_DIR"):
+        os.environ["CVCORE_WEIGHTS_DIR"] = str(faces.SHARED / "weights")
+    for line in faces.rows(AppTest, trivial_ms):
         print(line)
     trace_ms = bench_trace()[0][1]
     print(f"\ntargets: conv_trace < 20 ms -> {trace_ms:.2f} ms ({'met' if trace_ms < 20 else 'MISSED'}); page reruns < 3x "

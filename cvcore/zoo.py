@@ -45,6 +45,7 @@ __all__ = [
     "load",
     "load_asset",
     "sha256_of",
+    "FILES",
 ]
 
 Progress = Callable[[int, "int | None"], None]  # (bytes done, bytes total or None)
@@ -146,6 +147,13 @@ def _build_registry() -> "dict[str, ModelEntry]":
 
 
 _REGISTRY = _build_registry()
+# Weights of networks that cvcore builds itself (not torchvision constructors), resolved in the same order.
+FILES = {
+    "mobilefacenet": WeightsSpec(
+        "mobilefacenet.pt", "90a00ba1d8b0b688af3deb731ed53dca582e6106805d1bc3cfdef55f570493f4",
+        "https://github.com/foamliu/MobileFaceNet/raw/a6cc9032a659b615f477833e1a70b5e7931bcccc/weights/mobilefacenet.pt",
+        4.14),
+}
 _DIGESTS: "dict[tuple[str, int, float], str]" = {}
 
 
@@ -173,9 +181,11 @@ def registry() -> "dict[str, ModelEntry]":
 
 
 def weights_spec(name: str) -> WeightsSpec:
-    """The weights file of a registered model."""
+    """The weights file of a registered model (or of a network in ``FILES``)."""
+    if name in FILES:
+        return FILES[name]
     if name not in _REGISTRY:
-        raise WeightsUnavailable(f"model must be one of {sorted(_REGISTRY)}, got {name!r}")
+        raise WeightsUnavailable(f"model must be one of {sorted(_REGISTRY) + sorted(FILES)}, got {name!r}")
     return _REGISTRY[name].weights
 
 

@@ -47,7 +47,8 @@ LABS = (
         "pages/transfer.py", ":material/school:"),
     Lab("Applications", "Neural style transfer", "Content and style costs, Gram matrices, an image that evolves.",
         "pages/style_transfer.py", ":material/brush:"),
-    Lab("Applications", "Face verification", "Siamese embeddings, triplet loss, and choosing the threshold.", None),
+    Lab("Applications", "Face verification", "Siamese embeddings, triplet loss, and choosing the threshold.",
+        "pages/faces.py", ":material/face:"),
 )
 
 

@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 
 
 def test_importing_the_engine_does_not_import_streamlit():
-    code = "import sys, cvcore, cvcore.viz; assert 'streamlit' not in sys.modules, 'streamlit was imported'"
+    code = "import sys, cvcore, cvcore.viz, cvcore.faces, cvcore.viz.faces; assert 'streamlit' not in sys.modules, 'streamlit was imported'"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
