@@ -103,7 +103,7 @@ def transfer_questions(s: dict, variant: int = 0) -> "list[Question]":
     ]
 
 
-register(LabLessons("det", (
+register(LabLessons("det", "Localization and detection", (
     Step("Classification with localization", {"view": "target", "form": "squared"},
          "The target vector y = (p_c, b_x, b_y, b_h, b_w, c_1, c_2, c_3): when there is no object only p_c counts."),
     Step("Sliding windows", {"view": "sliding", "window": 224, "stride": 0},
@@ -117,7 +117,7 @@ register(LabLessons("det", (
          "Each grid cell predicts boxes for objects whose centre falls inside it, one vector per anchor."),
 ), detection_questions))
 
-register(LabLessons("seg", (
+register(LabLessons("seg", "Segmentation", (
     Step("Three tasks", {"view": "tasks"},
          "Classification says what, detection where (boxes), segmentation which pixels: one label per pixel."),
     Step("A label for every pixel", {"view": "segment", "source": "scene"},
@@ -128,7 +128,7 @@ register(LabLessons("seg", (
          "Semantic segmentation gives classes; connected regions split them into separate objects."),
 ), segmentation_questions))
 
-register(LabLessons("transfer", (
+register(LabLessons("transfer", "Transfer learning", (
     Step("Small data: freeze everything", {"case": "small", "n_classes": 3, "per_class": 20},
          "Only the new head trains: 3,843 parameters, a few seconds on a CPU."),
     Step("Medium: fine-tune the top half", {"case": "medium", "epochs": 10},

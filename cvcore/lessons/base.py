@@ -14,7 +14,7 @@ from typing import Callable
 
 from cvcore.errors import InvalidParameter
 
-__all__ = ["Step", "Question", "LabLessons", "Picker", "register", "registry", "lessons_for", "questions_for",
+__all__ = ["Step", "Question", "LabLessons", "Picker", "register", "registry", "lessons_for", "lessons_of_lab", "questions_for",
            "check_answer"]
 
 
@@ -44,9 +44,13 @@ class Question:
 
 @dataclass(frozen=True)
 class LabLessons:
-    """A lab's lesson steps (3 to 6) and its question generator ``questions(settings, variant)``."""
+    """A lab's lesson steps (3 to 6) and its question generator ``questions(settings, variant)``.
+
+    ``ns`` is the lab's settings namespace, ``lab`` its title in the course map (``ui.labs.LABS``).
+    """
 
     ns: str
+    lab: str
     steps: "tuple[Step, ...]"
     questions: "Callable[[dict, int], list[Question]]" = field(repr=False)
 
@@ -68,6 +72,11 @@ def registry() -> "dict[str, LabLessons]":
 
 def lessons_for(ns: str) -> "LabLessons | None":
     return _REGISTRY.get(ns)
+
+
+def lessons_of_lab(title: str) -> "LabLessons | None":
+    """The lessons of the lab titled ``title``, if it has any."""
+    return next((entry for entry in _REGISTRY.values() if entry.lab == title), None)
 
 
 def questions_for(ns: str, settings: dict, variant: int = 0) -> "list[Question]":

@@ -223,7 +223,7 @@ def learn_questions(s: dict, variant: int = 0) -> "list[Question]":
     ]
 
 
-register(LabLessons("conv", (
+register(LabLessons("conv", "Convolution", (
     Step("The course's edge example", {"src": "edge_6x6", "kernel": "vertical_edge", "ksize": 3, "step": 1},
          "The first output cell is 3×1 + 1×1 + 2×1 + ... = -5: element-wise products, added up. 6x6 with 3x3 gives 4x4."),
     Step("Where the edge is", {"src": "bright_dark", "kernel": "vertical_edge", "ksize": 3, "step": 1},
@@ -239,7 +239,7 @@ register(LabLessons("conv", (
          "Dilation 2 spreads the 9 weights over a 5x5 window: 9 - 5 + 1 = 5, so the 9x9 input gives 5x5."),
 ), conv_questions))
 
-register(LabLessons("pool", (
+register(LabLessons("pool", "Pooling", (
     Step("Max pooling", {"src": "max_4x4", "kind": "max", "size": 2, "stride": 2, "step": 1},
          "Each 2x2 window keeps its largest value: 9 2 / 6 3. A 4x4 map becomes 2x2."),
     Step("Average pooling", {"src": "avg_4x4", "kind": "avg", "size": 2, "stride": 2, "step": 1},
@@ -250,7 +250,7 @@ register(LabLessons("pool", (
          "Three channels in, three channels out: pooling never mixes channels and has no weights to learn."),
 ), pool_questions))
 
-register(LabLessons("vol", (
+register(LabLessons("vol", "Convolution over volumes", (
     Step("An RGB input, two filters", {"src": "random", "n": 5, "channels": 3, "k": 2, "f": 3},
          "Each filter is 3x3x3: it spans all the input's channels, and gives one 3x3 map. Two filters: 3x3x2."),
     Step("Colour edges", {"src": "random", "bank": "colour_edges", "k": 2},
@@ -261,7 +261,7 @@ register(LabLessons("vol", (
          "With one input channel each filter has 3·3·1 + 1 = 10 parameters; four filters have 40."),
 ), volume_questions))
 
-register(LabLessons("sep", (
+register(LabLessons("sep", "1x1, depthwise and separable", (
     Step("A 1x1 convolution", {"op": "pointwise", "c": 4, "k": 2},
          "A 1x1 convolution mixes channels at each pixel: 4 channels in, 2 out, 4 x 2 = 8 weights; the size stays."),
     Step("Depthwise", {"op": "depthwise", "c": 4, "f": 3},
@@ -274,7 +274,7 @@ register(LabLessons("sep", (
          "A 1x1 bottleneck to 16 channels before the 5x5 convolution cuts the cost about tenfold."),
 ), separable_questions))
 
-register(LabLessons("tconv", (
+register(LabLessons("tconv", "Transposed convolution", (
     Step("A 2x2 input grows", {"src": "two_by_two", "kernel": "ones3", "stride": 2, "padding": 0, "view": "stuffed"},
          "Zeros go between the cells (stride 2), then a 3x3 kernel slides: (2 - 1)·2 + 3 = 5, a 5x5 output."),
     Step("Stamping kernels", {"src": "two_by_two", "kernel": "ones3", "stride": 2, "view": "scatter"},
@@ -285,7 +285,7 @@ register(LabLessons("tconv", (
          "A 4x4 bilinear kernel with s = 2, p = 1 doubles the size exactly: 3x3 becomes 6x6, without a checkerboard."),
 ), transposed_questions))
 
-register(LabLessons("dims", (
+register(LabLessons("dims", "Dilated, 1-D and 3-D", (
     Step("Holes in the kernel", {"part": "dilation", "f": 3, "d": 2, "layers": 3},
          "9 weights spread 2 apart see a 5x5 window; three such layers see 13 cells per side."),
     Step("Growing the dilation", {"part": "dilation", "f": 3, "d": 4, "layers": 4},
@@ -296,7 +296,7 @@ register(LabLessons("dims", (
          "A 5x5x5 filter slides in depth too: 14x14x14 gives 10x10x10, then 6x6x6 after the second layer."),
 ), dims_questions))
 
-register(LabLessons("learn", (
+register(LabLessons("learn", "Learning a filter", (
     Step("Learn Sobel x", {"target": "sobel_x", "opt": "sgd", "lr": 0.1, "steps": 300},
          "Press Train: from random numbers, plain gradient descent finds 1 0 -1 / 2 0 -2 / 1 0 -1 by itself."),
     Step("Too large a step", {"target": "sobel_x", "opt": "sgd", "lr": 2.0, "steps": 100},

@@ -104,7 +104,7 @@ def inside_questions(s: dict, variant: int = 0) -> "list[Question]":
     ]
 
 
-register(LabLessons("arch", (
+register(LabLessons("arch", "Architectures", (
     Step("LeNet-5 as in the course", {"net": "lenet5_course"},
          "32x32x1 -> 28x28x6 -> 14x14x6 -> 10x10x16 -> 5x5x16 -> 120 -> 84 -> 10: sizes shrink, channels grow."),
     Step("AlexNet", {"net": "alexnet"},
@@ -117,7 +117,7 @@ register(LabLessons("arch", (
          "Depthwise-separable convolutions: about 3.5 million parameters, the offline model of the other labs."),
 ), architecture_questions))
 
-register(LabLessons("build", (
+register(LabLessons("build", "Build your own CNN", (
     Step("The default network", {"layers": "conv-32-3-1-0_relu_maxpool-0-2-2-0_conv-64-3-1-0_relu_maxpool-0-2-2-0_conv-128-3-1-0_relu_flatten_linear-64-3-1-0_relu_linear-10-3-1-0"},
          "Read the shape table: every 3x3 convolution takes 2 cells off, every pooling halves."),
     Step("A tiny network", {"layers": "conv-8-3-1-1_relu_maxpool-0-2-2-0_flatten_linear-10-3-1-0", "epochs": 3},
@@ -128,7 +128,7 @@ register(LabLessons("build", (
          "Train, then compare: with batch normalisation the same network often learns faster."),
 ), build_questions))
 
-register(LabLessons("inside", (
+register(LabLessons("inside", "Inside a trained CNN", (
     Step("Feature maps", {"view": "maps", "pic_sample": "chelsea"},
          "Each tile is one channel of a mid-level layer: bright where that filter responds on the cat."),
     Step("An early layer's filters", {"view": "filters"},
