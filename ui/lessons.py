@@ -20,14 +20,12 @@ LESSON_PARAM = "lesson"
 PRESENTER_PARAM = "presenter"
 _PRESENTER = "_presenter"
 
-# Large type, the page's full width, and columns stacked so the key figure gets the whole width.
+# Large type, the page's full width, and any row holding a chart stacked so the chart gets the whole width.
 _PRESENTER_CSS = """<style>
 html { font-size: 21px; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
-[data-testid="stMainBlockContainer"] > div > [data-testid="stVerticalBlock"] > [data-testid="stHorizontalBlock"] {
-  flex-wrap: wrap; }
-[data-testid="stMainBlockContainer"] > div > [data-testid="stVerticalBlock"] > [data-testid="stHorizontalBlock"]
-  > [data-testid="stColumn"] { min-width: 100%; }
+[data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) { flex-wrap: wrap; }
+[data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) > [data-testid="stColumn"] { min-width: 100%; }
 </style>"""
 
 

@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from ui import lessons, state
+from ui import a11y, lessons, state
 
 __all__ = ["setup", "start_lab"]
 
@@ -20,6 +20,7 @@ def setup() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+    a11y.style()
 
 
 def start_lab(lab, title: str, intro: str) -> str:
