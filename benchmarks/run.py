@@ -14,6 +14,7 @@
    tiny YOLO (see ``benchmarks/detection.py``), and the page's rerun after an IoU box moves.
 8. Transfer learning and segmentation: head-only and full fine-tuning throughput, the three cases on 5 x 20
    textures, FCN inference (see ``benchmarks/transfer.py``).
+9. Classroom: generating each lab's questions, and the glossary page's rerun (see ``benchmarks/classroom.py``).
 6. Inside a trained CNN: feature extraction, every heatmap method, activation maximization and the
    top-9 patches against a forward (and backward) pass (see ``benchmarks/inside.py``), and the page's
    rerun after the layer changes.
@@ -35,7 +36,7 @@ import torch.nn.functional as F  # noqa: E402
 from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from benchmarks import detection, inside, transfer  # noqa: E402
+from benchmarks import classroom, detection, inside, transfer  # noqa: E402
 from benchmarks.timing import median_ms as _median_ms  # noqa: E402
 from cvcore import architectures, builder, datasets, images, kernels, training  # noqa: E402
 from cvcore.conv import conv_trace  # noqa: E402
@@ -198,6 +199,9 @@ def main() -> None:
     print("\nInside a trained CNN (MobileNetV2, 224 px, 1 thread as the app runs):")
     for name, ms, ref, ref_ms in inside.rows():
         print(f"{name:36} {ms:10.1f} {ref:>16} {ref_ms:8.1f} {ms / ref_ms:7.2f}x")
+    print("\nClassroom: lesson and question panels (added to every lab's rerun):")
+    for name, ms, ref_ms in classroom.rows(trivial_ms):
+        print(f"{name:36} {ms:10.2f} {'1-slider page':>16} {ref_ms:8.1f} {ms / ref_ms:7.2f}x")
     trace_ms = bench_trace()[0][1]
     print(f"\ntargets: conv_trace < 20 ms -> {trace_ms:.2f} ms ({'met' if trace_ms < 20 else 'MISSED'}); page reruns < 3x "
           "trivial -> " + ", ".join(f"{p} {r:.1f}x" for p, r in ratios.items()))

@@ -43,24 +43,31 @@ def step_values(defaults: dict, step: "lessons.Step") -> dict:
     return {name: step.settings.get(name, default) for name, default in defaults.items()}
 
 
+def _handled_key(ns: str) -> str:
+    return f"_lesson.{ns}.handled"  # the lesson step whose settings this session has applied for the link
+
+
 def seed_from_link(lab) -> None:
-    """On a lab's first run in this session, a ``lesson=k`` link seeds step k's settings; a setting the link names
-    explicitly wins over the step's, so a copied link reopens exactly what it showed."""
+    """A ``lesson=k`` link not yet applied in this session (a first visit, or "Start lesson" from the home page)
+    seeds step k's settings; a setting the link names explicitly wins over the step's, so a copied link reopens
+    exactly what it showed."""
     entry = lessons.lessons_for(lab.NS)
-    if entry is None or any(state.key(lab.NS, name) in st.session_state for name in lab.DEFAULTS):
+    number = None if entry is None else _step_number(entry)
+    if number is None or st.session_state.get(_handled_key(lab.NS)) == number:
         return
-    number = _step_number(entry)
-    if number is None:
-        return
-    for name, value in entry.steps[number - 1].settings.items():
+    fresh = not any(state.key(lab.NS, name) in st.session_state for name in lab.DEFAULTS)
+    values = entry.steps[number - 1].settings if fresh else step_values(lab.DEFAULTS, entry.steps[number - 1])
+    for name, value in values.items():
         if name in lab.DEFAULTS and name not in st.query_params:
             state.put(lab.NS, name, value)
+    st.session_state[_handled_key(lab.NS)] = number
 
 
 def _apply(ns: str, defaults: dict, step: "lessons.Step", number: int) -> None:
     for name, value in step_values(defaults, step).items():
         state.put(ns, name, value)
     st.query_params[LESSON_PARAM] = str(number)
+    st.session_state[_handled_key(ns)] = number
 
 
 def lesson_panel(lab) -> None:
@@ -73,6 +80,7 @@ def lesson_panel(lab) -> None:
         wanted = entry.steps[number - 1].settings
         if any(name in lab.DEFAULTS and state.get(lab.NS, name) != value for name, value in wanted.items()):
             del st.query_params[LESSON_PARAM]  # the settings moved on: the link no longer shows that step
+            st.session_state[_handled_key(lab.NS)] = None
             number = None
     with st.expander(f"Lesson: {len(entry.steps)} steps" + (f" (step {number})" if number else ""),
                      expanded=number is not None, icon=":material/school:"):
