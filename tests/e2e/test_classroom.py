@@ -176,3 +176,17 @@ def test_a_copied_lesson_state_reopens_the_same_numbers_in_a_fresh_browser(app_s
     _settled(other)
     assert _eventually_shows(other, shown) == shown
     fresh.close()
+
+
+def test_the_step_through_controls_work_from_the_keyboard(app_server, page):  # noqa: F811
+    page.goto(f"{app_server}/pooling")
+    page.get_by_text("max(1, 3, 2, 9) = 9").first.wait_for()
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")  # not in a text field
+    page.keyboard.press("n")  # the "next step" shortcut
+    page.get_by_text("max(2, 1, 1, 1) = 2").first.wait_for()
+    page.get_by_role("slider").first.focus()
+    page.keyboard.press("ArrowRight")  # the focused slider moves one step
+    page.wait_for_function("() => window.location.search.includes('step=3')")
+    page.keyboard.press("Shift+Tab")  # back to the "previous" button, then Enter
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => window.location.search.includes('step=2')")
