@@ -2,8 +2,8 @@
 
 Three things fall below WCAG AA contrast (4.5:1): captions (3.9:1 on white) and the labels of disabled widgets
 (2.3:1), drawn in a faded grey, and the selected segment of a segmented control, in the primary colour on its own
-tint (4.47:1); in the dark theme also a slider's value above its thumb. Deriving them from the text colour (with an opacity for captions) keeps them readable in both the
-light and the dark theme.
+tint (4.47:1); in the dark theme also a slider's value above its thumb. Deriving them from the text colour
+(with an opacity for captions) keeps them readable in both the light and the dark theme.
 
 ``st.image`` draws its caption beside an ``<img>`` without ``alt``: a small, constant script gives every image
 its caption as ``alt`` (or marks it decorative with ``alt=""`` when it has none), also for images drawn later.

@@ -14,8 +14,8 @@ from typing import Callable
 
 from cvcore.errors import InvalidParameter
 
-__all__ = ["Step", "Question", "LabLessons", "Picker", "register", "registry", "lessons_for", "lessons_of_lab", "questions_for",
-           "check_answer"]
+__all__ = ["Step", "Question", "LabLessons", "Picker", "register", "registry", "lessons_for", "lessons_of_lab",
+           "questions_for", "check_answer"]
 
 
 @dataclass(frozen=True)
