@@ -7,7 +7,7 @@ PORT   ?= 8501
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run test bench setup dev-setup chromium screenshot clean
+.PHONY: run test bench setup dev-setup chromium axe screenshot clean
 
 setup: $(VENV)/.installed
 dev-setup: $(VENV)/.dev-installed
@@ -31,10 +31,16 @@ chromium:
 		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	fi
 
+# axe-core from the npm registry, injected into the pages by the accessibility browser tests.
+AXE_VERSION := 4.14.1
+axe: .tools/axe/node_modules/axe-core/axe.min.js
+.tools/axe/node_modules/axe-core/axe.min.js:
+	npm install --prefix .tools/axe --no-audit --no-fund axe-core@$(AXE_VERSION)
+
 run: setup
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
-test: dev-setup chromium
+test: dev-setup chromium axe
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
 bench: dev-setup
@@ -45,4 +51,4 @@ screenshot: dev-setup chromium
 	CHROMIUM=$(CHROMIUM) $(PY) scripts/screenshot.py docs/screenshot.png
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache test-artifacts .tools

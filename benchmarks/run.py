@@ -18,6 +18,7 @@
    Gatys loop, the "fast preview" preset end to end, its peak memory (see ``benchmarks/style.py``).
 10. Face verification: detect + align + embed at 640x480, embedding throughput, ROC for 10,000 pairs, the page's
    rerun after tau moves, and the ORL quality figures (see ``benchmarks/faces.py``).
+11. Classroom: generating each lab's questions, and the glossary page's rerun (see ``benchmarks/classroom.py``).
 6. Inside a trained CNN: feature extraction, every heatmap method, activation maximization and the
    top-9 patches against a forward (and backward) pass (see ``benchmarks/inside.py``), and the page's
    rerun after the layer changes.
@@ -39,7 +40,7 @@ import torch.nn.functional as F  # noqa: E402
 from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from benchmarks import detection, faces, inside, style, transfer  # noqa: E402
+from benchmarks import classroom, detection, faces, inside, style, transfer  # noqa: E402
 from benchmarks.timing import median_ms as _median_ms  # noqa: E402
 from cvcore import architectures, builder, datasets, images, kernels, training  # noqa: E402
 from cvcore.conv import conv_trace  # noqa: E402
@@ -210,6 +211,9 @@ def main() -> None:
         os.environ["CVCORE_WEIGHTS_DIR"] = str(faces.SHARED / "weights")
     for line in faces.rows(AppTest, trivial_ms):
         print(line)
+    print("\nClassroom: lesson and question panels (added to every lab's rerun):")
+    for name, ms, ref_ms in classroom.rows(trivial_ms):
+        print(f"{name:36} {ms:10.2f} {'1-slider page':>16} {ref_ms:8.1f} {ms / ref_ms:7.2f}x")
     trace_ms = bench_trace()[0][1]
     print(f"\ntargets: conv_trace < 20 ms -> {trace_ms:.2f} ms ({'met' if trace_ms < 20 else 'MISSED'}); page reruns < 3x "
           "trivial -> " + ", ".join(f"{p} {r:.1f}x" for p, r in ratios.items()))

@@ -7,6 +7,7 @@ from cvcore import architectures as arch
 from cvcore.conv import bottleneck_cost, conv_cost
 from cvcore.errors import CvcoreError
 from cvcore.viz.architectures import breakdown_figure, shape_figure
+from ui.figures import show_chart
 from ui import state
 from ui.lazy import lazy_expander
 
@@ -65,9 +66,9 @@ def network() -> None:
     if name == "lenet5_course":
         course_table(rows)
     shapes, breakdown = _figures(name, shape)  # plotly subplots are slow to build: made once per network and size
-    st.plotly_chart(shapes, config=_CHART, key="arch_shapes")
+    show_chart(st, shapes, config=_CHART, key="arch_shapes")
     st.dataframe(_frame(rows), hide_index=True, height=min(420, 38 + 35 * len(rows)))
-    st.plotly_chart(breakdown, config=_CHART, key="arch_breakdown")
+    show_chart(st, breakdown, config=_CHART, key="arch_breakdown")
 
 
 @st.cache_data(show_spinner=False)

@@ -10,6 +10,7 @@ from cvcore import builder, datasets, training
 from cvcore.errors import CvcoreError
 from cvcore.viz import grid_heatmap
 from cvcore.viz.training import curves_figure
+from ui.figures import show_chart
 from ui import state, trained_models
 from ui.code import code_expander
 
@@ -146,10 +147,10 @@ def results() -> None:
         st.page_link("pages/inside_cnn.py", label="Look inside your trained network: feature maps, filters, heatmaps",
                      icon=":material/visibility:")
     left, right = st.columns(2)
-    left.plotly_chart(curves_figure({"": run["history"]}, "loss", "Loss"), config=_CHART, key="build_loss")
-    right.plotly_chart(curves_figure({"": run["history"]}, "acc", "Accuracy"), config=_CHART, key="build_acc")
+    show_chart(left, curves_figure({"": run["history"]}, "loss", "Loss"), config=_CHART, key="build_loss")
+    show_chart(right, curves_figure({"": run["history"]}, "acc", "Accuracy"), config=_CHART, key="build_acc")
     if run["confusion"] is not None:
-        st.plotly_chart(grid_heatmap(torch.tensor(run["confusion"], dtype=torch.float64),
+        show_chart(st, grid_heatmap(torch.tensor(run["confusion"], dtype=torch.float64),
                                      title="Confusion matrix on the validation digits (row: true, column: predicted)",
                                      colors="gray"), config=_CHART, key="build_confusion", width="content")
     else:
@@ -180,6 +181,6 @@ def compare(specs: "list[builder.LayerSpec]", run_now: bool) -> None:
             chart.empty()
     histories = st.session_state.get(_COMPARE)
     if histories:
-        st.plotly_chart(curves_figure(histories, "acc", "Same network, same seed, one change"), config=_CHART,
+        show_chart(st, curves_figure(histories, "acc", "Same network, same seed, one change"), config=_CHART,
                         key="build_compare")
         st.caption(" · ".join(f"{label}: {h[-1]['val_acc']:.1%} validation accuracy" for label, h in histories.items()))

@@ -10,6 +10,7 @@ from cvcore import conv, grids, images
 from cvcore.conv import ConvTrace
 from cvcore.errors import CvcoreError
 from cvcore.viz import conv_figures
+from ui.figures import show_chart
 from ui.check import check_expander as show_check
 from ui.lazy import lazy_expander
 from ui.image_input import image_input, selected_sample
@@ -56,9 +57,9 @@ def step_panel(trace: ConvTrace, index: int) -> None:
     else:  # a big grid gets the full width, kernel and output go below it
         left = st.container()
         middle, right = st.columns([1, 3])
-    left.plotly_chart(fig_in, config=_CHART, key="conv_fig_in", width="content")
-    middle.plotly_chart(fig_k, config=_CHART, key="conv_fig_k", width="content")
-    right.plotly_chart(fig_out, config=_CHART, key="conv_fig_out", width="content")
+    show_chart(left, fig_in, config=_CHART, key="conv_fig_in", width="content")
+    show_chart(middle, fig_k, config=_CHART, key="conv_fig_k", width="content")
+    show_chart(right, fig_out, config=_CHART, key="conv_fig_out", width="content")
     top, left_pad = trace.padding[0], trace.padding[2]  # axes count from the image's corner; padding is negative
     st.markdown(f"**Output cell (row {step.row}, column {step.col})**: the window covers rows "
                 f"{step.rows[0] - top}..{step.rows[-1] - top} and columns {step.cols[0] - left_pad}..{step.cols[-1] - left_pad}"

@@ -10,6 +10,7 @@ from cvcore import boxes as box_ops
 from cvcore import coco, features, images, localization, model_snippets, shapes, sliding, yolo, zoo
 from cvcore.errors import CvcoreError
 from cvcore.viz.boxes import COLORS, BoxStyle, boxes_figure, iou_figure
+from ui.figures import show_chart
 from ui import state
 from ui.code import code_expander
 from ui.models import get_model
@@ -122,7 +123,7 @@ def target_view() -> None:
     left, right = st.columns([1, 1.3])
     styles = [BoxStyle(COLORS["picked"] if i == obj else COLORS["below"], 3 if i == obj else 1,
                        label=shapes.CLASSES[int(s.labels[i])]) for i in range(count)]
-    left.plotly_chart(boxes_figure(picture(s), s.boxes.tolist(), styles, title=f"Scene {seed}: the object and its box",
+    show_chart(left, boxes_figure(picture(s), s.boxes.tolist(), styles, title=f"Scene {seed}: the object and its box",
                                    height=360), config=_CHART, key="det_target_fig")
     names = ["p_c", "b_x", "b_y", "b_h", "b_w"] + [f"c_{i + 1} ({n})" for i, n in enumerate(shapes.CLASSES)]
     names += list(target.names[len(names):])
@@ -164,7 +165,7 @@ def iou_view() -> None:
             right.error(f"Box {name} needs x1 < x2 and y1 < y2, got {box}.")
             return
     parts = box_ops.iou_parts(a, b)
-    right.plotly_chart(iou_figure(a, b, parts, size=10, title=f"IoU = {parts.iou:.3f}"), config=_CHART, key="det_iou_fig")
+    show_chart(right, iou_figure(a, b, parts, size=10, title=f"IoU = {parts.iou:.3f}"), config=_CHART, key="det_iou_fig")
     st.latex(r"\text{IoU} = \frac{\text{intersection}}{\text{union}} = \frac{%g}{%g + %g - %g} = \frac{%g}{%g} = %.4f"
              % (parts.intersection_area, parts.area_a, parts.area_b, parts.intersection_area, parts.intersection_area,
                 parts.union_area, parts.iou))
@@ -206,11 +207,11 @@ def sliding_view() -> None:
     styles = [BoxStyle(COLORS["kept"] if i in best else COLORS["below"], 3 if i in best else 1,
                        label=f"{float(one.scores[i]):.2f}" if i in best else "", opacity=1.0 if i in best else 0.35)
               for i in range(len(one.boxes))]
-    st.plotly_chart(boxes_figure(rgb, one.boxes.tolist(), styles, title=f"All windows; the five most '{entry.categories[klass]}'",
+    show_chart(st, boxes_figure(rgb, one.boxes.tolist(), styles, title=f"All windows; the five most '{entry.categories[klass]}'",
                                  height=360), config=_CHART, key="det_windows_fig")
     left, right = st.columns(2)
     for column, result, name in ((left, one, "window by window"), (right, conv, "one convolutional pass")):
-        column.plotly_chart(_score_map(result.grid, f"{name}: {result.passes} forward pass(es), {result.seconds * 1000:.0f} ms"),
+        show_chart(column, _score_map(result.grid, f"{name}: {result.passes} forward pass(es), {result.seconds * 1000:.0f} ms"),
                             config=_CHART, key=f"det_map_{name[:3]}")
     same = conv.grid.shape == one.grid.shape and not stride
     if not same:
@@ -245,7 +246,7 @@ def _scales(pic: str, window: int, klass: int, entry) -> None:
         found.append(result.boxes[i].tolist())
         styles.append(BoxStyle(COLORS["kept"], 3, label=f"{size} px: {float(result.scores[i]):.2f}"))
     if found:
-        st.plotly_chart(boxes_figure(np.asarray(image.convert("RGB")), found, styles, height=320,
+        show_chart(st, boxes_figure(np.asarray(image.convert("RGB")), found, styles, height=320,
                                      title=f"The best window of each size for '{entry.categories[klass]}'"),
                         config=_CHART, key="det_scales_fig")
 

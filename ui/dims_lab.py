@@ -11,6 +11,7 @@ from cvcore.conv import conv1d_trace, conv3d, format_number, shape_chain
 from cvcore.conv.nd import SIGNALS, synth_signal, synth_volume
 from cvcore.errors import CvcoreError
 from cvcore.viz import grid_heatmap
+from ui.figures import show_chart
 from ui import state
 from ui.code import code_expander
 
@@ -49,7 +50,7 @@ def dilation_part() -> None:
     taps[::d, ::d] = 1
     text = [["w" if v else "·" for v in row] for row in taps.tolist()]
     left, right = st.columns([1, 1.4])
-    left.plotly_chart(grid_heatmap(taps, title=f"A {f}x{f} kernel with dilation {d}: {span}x{span} wide", text=text,
+    show_chart(left, grid_heatmap(taps, title=f"A {f}x{f} kernel with dilation {d}: {span}x{span} wide", text=text,
                                    zrange=(-0.6, 1.0)), config=_CHART, key="dims_taps", width="content")
     with right:
         st.markdown(f"The kernel still has **{f * f} weights**, but they are spread {d} cells apart: one layer sees a "
@@ -92,7 +93,7 @@ def one_d_part() -> None:
                      go.Scatter(y=out.tolist(), name="output", line={"color": "#e4572e"})])
     fig.update_layout(title=f"{kind}: 200 samples, kernel {' '.join(format_number(t) for t in taps.tolist())}", height=320,
                       xaxis_title="sample", yaxis_title="value", margin={"t": 40, "b": 40, "l": 40, "r": 10})
-    st.plotly_chart(fig, config=_CHART, key="dims_1d")
+    show_chart(st, fig, config=_CHART, key="dims_1d")
     pos = min(int(st.slider("Output position", 0, out.numel() - 1, key=_k("pos"))), out.numel() - 1)
     st.code(trace.step(pos).channel_expression(0), language=None, wrap_lines=True)
     code_expander("\n".join([
@@ -137,9 +138,9 @@ def three_d_part() -> None:
     offset = (w_shape[2] - 1) // 2
     out_depth = min(max(depth - offset, 0), out.shape[0] - 1)
     a, b = st.columns(2)
-    a.plotly_chart(grid_heatmap(vol[depth], title=f"Input slice {depth} of 14 (14x14x14)", text=[[""] * 14] * 14),
+    show_chart(a, grid_heatmap(vol[depth], title=f"Input slice {depth} of 14 (14x14x14)", text=[[""] * 14] * 14),
                    config=_CHART, key="dims_3d_in", width="content")
-    b.plotly_chart(grid_heatmap(out[out_depth], title=f"Output slice {out_depth} of {out.shape[0]} "
+    show_chart(b, grid_heatmap(out[out_depth], title=f"Output slice {out_depth} of {out.shape[0]} "
                                 f"({'x'.join(map(str, out.shape))})", colors="signed", zmid=0.0,
                                 text=[[""] * out.shape[2]] * out.shape[1]),
                    config=_CHART, key="dims_3d_out", width="content")

@@ -9,6 +9,7 @@ import torch
 from cvcore import attribution
 from cvcore.errors import CvcoreError
 from cvcore.viz import maps as viz
+from ui.figures import show_chart
 from ui import inside_lab as lab
 from ui import state
 from ui.inside_lab import NS, Subject, k
@@ -150,10 +151,10 @@ def checks(s: Subject, choice: Choice) -> None:
                "region-level maps. Compare a method with the random baseline of its own kind.")
     first = next(iter(results.values()))
     left, right = st.columns(2)
-    left.plotly_chart(viz.curves_figure(first.fractions, {label[m]: r.deletion for m, r in results.items()},
+    show_chart(left, viz.curves_figure(first.fractions, {label[m]: r.deletion for m, r in results.items()},
                                         title="Deletion (lower is better)", xaxis="pixels removed"),
                       config=_CHART, key="inside_deletion")
-    right.plotly_chart(viz.curves_figure(first.fractions, {label[m]: r.insertion for m, r in results.items()},
+    show_chart(right, viz.curves_figure(first.fractions, {label[m]: r.insertion for m, r in results.items()},
                                          title="Insertion (higher is better)", xaxis="pixels revealed"),
                        config=_CHART, key="inside_insertion")
     st.dataframe(pd.DataFrame([{"method": label[m], "deletion area": round(r.deletion_auc, 4),

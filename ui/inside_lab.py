@@ -15,6 +15,7 @@ from PIL import Image
 from cvcore import attribution, features, images, units, zoo
 from cvcore.errors import CvcoreError
 from cvcore.viz.maps import COLORMAPS, top5_figure
+from ui.figures import show_chart
 from ui import state, trained_models
 from ui.image_input import IMAGE_SOURCES, image_input, selected_sample
 from ui.models import get_model
@@ -154,7 +155,7 @@ def prediction(s: Subject) -> "list[features.Prediction]":
     what = "centre crop" if s.entry.channels == 3 else "grayscale"
     who = s.entry.label.split(" (")[0] if s.entry.weights is not None else "your CNN"
     left.image(s.picture, caption=f"What {who} sees: {s.entry.crop}x{s.entry.crop} {what}", width="stretch")
-    right.plotly_chart(top5_figure(top), config={"displayModeBar": False}, key="inside_top5")
+    show_chart(right, top5_figure(top), config={"displayModeBar": False}, key="inside_top5")
     right.caption("Top-5: " + ", ".join(f"{p.label} {p.probability:.1%}" for p in top))
     return top
 

@@ -12,6 +12,7 @@ from PIL import Image
 from cvcore import features, images, maximize, units
 from cvcore.errors import CvcoreError
 from cvcore.viz import maps as viz
+from ui.figures import show_chart
 from ui import inside_lab as lab
 from ui import state
 from ui.inside_lab import NS, Subject, k
@@ -72,7 +73,7 @@ def feature_maps(s: Subject) -> None:
     figure = viz.mosaic_figure(act[shown], shown, cols=min(16, len(shown)), shared=shared, colormap=colormap, tile=48,
                                title=f"{layer.name}: channels {'sorted by ' + sort if sort != 'index' else 'in order'} "
                                      f"({len(shown)} of {count}, each {act.shape[1]}x{act.shape[2]})")
-    st.plotly_chart(figure, config=_CHART, key="inside_mosaic", on_select=_on_tile_click, selection_mode="points")
+    show_chart(st, figure, config=_CHART, key="inside_mosaic", on_select=_on_tile_click, selection_mode="points")
     channel = _channel_input(count)
     one = act[channel]
     rank = int((features.rank_channels(act, "mean") == channel).nonzero()[0, 0]) + 1
@@ -232,7 +233,7 @@ def _show_result(result: dict) -> None:
     left, right = st.columns([1, 1.5])
     left.image(result["image"], width="stretch",
                caption=f"Synthesised: mean activation {result['values'][0]:.2f} at step 1, {result['values'][-1]:.2f} at the end")
-    right.plotly_chart(viz.objective_figure(result["values"]), config=_CHART, key="inside_objective")
+    show_chart(right, viz.objective_figure(result["values"]), config=_CHART, key="inside_objective")
     buffer = io.BytesIO()
     Image.fromarray(np.asarray(result["image"])).save(buffer, format="PNG")
     right.download_button("Download PNG", buffer.getvalue(), file_name="unit.png", mime="image/png", key="inside_dl_unit")

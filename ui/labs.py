@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-__all__ = ["Lab", "LABS", "PAGE_CONFIG", "navigation_pages"]
+__all__ = ["Lab", "LABS", "PAGE_CONFIG", "navigation_pages", "glossary_page", "lab_page"]
 
 PAGE_CONFIG = {"page_title": "CNN Lab", "page_icon": ":material/grid_on:", "layout": "wide"}
 
@@ -52,9 +52,19 @@ LABS = (
 )
 
 
+def glossary_page() -> st.Page:
+    return st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:")
+
+
+def lab_page(title: str) -> "str | None":
+    """The page file of the lab titled ``title``, or None while it is being written (or no lab has that title)."""
+    return next((lab.page for lab in LABS if lab.title == title), None)
+
+
 def navigation_pages() -> "dict[str, list[st.Page]]":
-    """The pages for ``st.navigation``: the home page, then the finished labs by section."""
-    sections: "dict[str, list[st.Page]]" = {"": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)]}
+    """The pages for ``st.navigation``: the home page and the glossary, then the finished labs by section."""
+    sections: "dict[str, list[st.Page]]" = {"": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+                                                 glossary_page()]}
     for lab in LABS:
         if lab.page is not None:
             sections.setdefault(lab.section, []).append(st.Page(lab.page, title=lab.title, icon=lab.icon or None))

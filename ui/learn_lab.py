@@ -11,6 +11,7 @@ from cvcore.conv import format_number
 from cvcore.errors import CvcoreError
 from cvcore.learn import learn_kernel
 from cvcore.viz import grid_heatmap
+from ui.figures import show_chart
 from ui import state
 from ui.code import code_expander
 
@@ -119,11 +120,11 @@ def result() -> None:
     elif steps_done < run["steps"]:
         st.warning(f"Stopped after {steps_done} of {run['steps']} steps.")
     learned, target = torch.tensor(run["kernel"], dtype=torch.float64), torch.tensor(run["target"], dtype=torch.float64)
-    st.plotly_chart(_loss_figure(run["losses"]), config=_CHART, key="learn_loss")
+    show_chart(st, _loss_figure(run["losses"]), config=_CHART, key="learn_loss")
     a, b, c = st.columns([1, 1, 1.4])
-    a.plotly_chart(grid_heatmap(learned, title="Learned", colors="signed", zmid=0.0), config=_CHART, key="learn_learned",
+    show_chart(a, grid_heatmap(learned, title="Learned", colors="signed", zmid=0.0), config=_CHART, key="learn_learned",
                    width="content")
-    b.plotly_chart(grid_heatmap(target, title="Target", colors="signed", zmid=0.0), config=_CHART, key="learn_target",
+    show_chart(b, grid_heatmap(target, title="Target", colors="signed", zmid=0.0), config=_CHART, key="learn_target",
                    width="content")
     with c:
         gap = float((learned - target).abs().max())

@@ -10,6 +10,7 @@ from cvcore import boxes as box_ops
 from cvcore import coco, detection, images, model_snippets, shapes, yolo, zoo
 from cvcore.errors import CvcoreError
 from cvcore.viz.boxes import COLORS, BoxStyle, boxes_figure
+from ui.figures import show_chart
 from ui import detection_lab as lab
 from ui import state
 from ui.code import code_expander
@@ -122,7 +123,7 @@ def nms_view() -> None:
         done = {j for st_ in result.steps[:i] for j in st_.removed}
         styles = _styles(len(b), names, labels, s, kept=kept, picked=step.picked, removed=step.removed,
                          ious=step.ious, below=below, done=done)
-        st.plotly_chart(boxes_figure(picture, b.tolist(), styles, height=420,
+        show_chart(st, boxes_figure(picture, b.tolist(), styles, height=420,
                                      title=f"Step {i + 1}: output the highest-scoring box left, discard its overlaps"),
                         config=_CHART, key="det_nms_fig")
         gone = ", ".join(f"box {j} (IoU {v:.2f})" for j, v in zip(step.removed, step.ious)) or "none"
@@ -151,7 +152,7 @@ def _soft(picture, b, s, labels, names, settings, per) -> None:
     kept = set(keep.tolist())
     styles = [BoxStyle(COLORS["kept"], 3, label=f"{names[int(labels[i])]} {float(s[i]):.2f} -> {float(new[i]):.2f}")
               if i in kept else BoxStyle(COLORS["below"], 1, "dot", opacity=0.0) for i in range(len(b))]
-    st.plotly_chart(boxes_figure(picture, b.tolist(), styles, height=420, title="Soft-NMS: overlapping boxes lose score "
+    show_chart(st, boxes_figure(picture, b.tolist(), styles, height=420, title="Soft-NMS: overlapping boxes lose score "
                                  "instead of disappearing"), config=_CHART, key="det_soft_fig")
     st.markdown(f"Each pick multiplies the scores of the boxes it overlaps by exp(-IoU^2 / {settings['sigma']:g}); a box "
                 f"is kept while its score stays above {settings['score']:g}. **{len(kept)} kept.**")
@@ -191,7 +192,7 @@ def yolo_view() -> None:
     anchors = [BoxStyle(COLORS["picked"], 2, "dash", label=f"anchor {j + 1}") for j in range(nb)]
     cell_box = [(col * cell, row * cell, (col + 1) * cell, (row + 1) * cell)]
     left, right = st.columns([1, 1.2])
-    left.plotly_chart(boxes_figure(lab.picture(s), s.boxes.tolist() + anchor_boxes + cell_box,
+    show_chart(left, boxes_figure(lab.picture(s), s.boxes.tolist() + anchor_boxes + cell_box,
                                    truth + anchors + [BoxStyle(COLORS["kept"], 3)], grid=cfg.grid, height=380,
                                    title=f"Scene {seed}: the grid, the objects, the anchors of cell ({row}, {col})"),
                       config=_CHART, key="det_yolo_grid")
@@ -220,7 +221,7 @@ def yolo_view() -> None:
     keep = box_ops.nms(boxes_, scores, iou_threshold=iou, score_threshold=score, labels=labels)
     final = [BoxStyle(COLORS["kept"], 3, label=f"{shapes.CLASSES[int(labels[i])]} {float(scores[i]):.2f}") for i in keep]
     left, right = st.columns([1, 1.2])
-    left.plotly_chart(boxes_figure(lab.picture(s), boxes_[keep].tolist(), final, height=380,
+    show_chart(left, boxes_figure(lab.picture(s), boxes_[keep].tolist(), final, height=380,
                                    title=f"Decoded, scores > {score:g}, then per-class NMS (IoU > {iou:g}): {len(keep)} detections"),
                       config=_CHART, key="det_yolo_final")
     evaluation = _evaluation(score)

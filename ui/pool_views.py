@@ -7,6 +7,7 @@ from cvcore import conv, features, grids, images, kernels, pooling, zoo
 from cvcore.errors import CvcoreError, WeightsUnavailable
 from cvcore.pooling import PoolTrace
 from cvcore.viz import pool_figures
+from ui.figures import show_chart
 from ui.check import check_expander as show_check
 from ui.lazy import lazy_expander
 from ui.image_input import image_input, selected_sample
@@ -36,8 +37,8 @@ def step_panel(trace: PoolTrace, index: int) -> None:
     step = trace.step(index)
     fig_in, fig_out = pool_figures(trace, index)
     left, right = st.columns([3, 2])
-    left.plotly_chart(fig_in, config=_CHART, key="pool_fig_in", width="content")
-    right.plotly_chart(fig_out, config=_CHART, key="pool_fig_out", width="content")
+    show_chart(left, fig_in, config=_CHART, key="pool_fig_in", width="content")
+    show_chart(right, fig_out, config=_CHART, key="pool_fig_out", width="content")
     where = f"channel {step.channel}, " if trace.channels > 1 else ""
     st.markdown(f"**Output cell ({where}row {step.row}, column {step.col})**" +
                 (" — the winning value is in [brackets]:" if step.kind == "max" else ":"))

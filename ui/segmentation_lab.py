@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from cvcore import detection, images, segmentation, shapes, yolo
 from cvcore.errors import CvcoreError
 from cvcore.viz.boxes import COLORS, BoxStyle, boxes_figure
+from ui.figures import show_chart
 from ui import state
 
 __all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "VIEWS", "k", "tasks_view", "segment_view", "instances_view"]
@@ -107,9 +108,9 @@ def tasks_view() -> None:
     ids, found_instances = segmentation.instances(semantic)
     cols = st.columns(5)
     cols[0].image(picture, width="stretch", caption=f"1. Classification: \"{name}\" (the largest object)")
-    cols[1].plotly_chart(boxes_figure(picture, [s.boxes[main].tolist()], [BoxStyle(COLORS["kept"], 3, label=name)],
+    show_chart(cols[1], boxes_figure(picture, [s.boxes[main].tolist()], [BoxStyle(COLORS["kept"], 3, label=name)],
                                       title="2. + localization", height=200), config=_CHART, key="seg_task_loc")
-    cols[2].plotly_chart(boxes_figure(picture, found[0].tolist(),
+    show_chart(cols[2], boxes_figure(picture, found[0].tolist(),
                                       [BoxStyle(COLORS["kept"], 2, label=shapes.CLASSES[int(c)]) for c in found[2]],
                                       title=f"3. Detection: {len(found[0])} boxes", height=200), config=_CHART,
                          key="seg_task_det")
@@ -162,7 +163,7 @@ def segment_view() -> None:
         st.markdown("**This image**: IoU per class " + ", ".join(
             f"{n} {v:.2f}" for n, v in zip(segmentation.CLASS_NAMES, iou) if v == v) + ".")
     st.caption("Colours: " + _legend() + ".")
-    st.plotly_chart(_u_figure(segmentation.u_shape(fcn)), config=_CHART, key="seg_u")
+    show_chart(st, _u_figure(segmentation.u_shape(fcn)), config=_CHART, key="seg_u")
     saved = torch.load(segmentation.ASSET, weights_only=True)
     now = _held_out()
     st.dataframe(pd.DataFrame({"class": segmentation.CLASS_NAMES, "IoU, 300 held-out scenes (training script)":
@@ -187,7 +188,7 @@ def instances_view() -> None:
     styles = [BoxStyle(COLORS["kept"], 2, label=f"{i + 1}: {segmentation.CLASS_NAMES[f.label]}") for i, f in enumerate(found)]
     left, right = st.columns(2)
     left.image(_paint(picture, pred, 0.7), width="stretch", caption="Semantic: which class each pixel is")
-    right.plotly_chart(boxes_figure(picture, [f.box for f in found], styles, height=320,
+    show_chart(right, boxes_figure(picture, [f.box for f in found], styles, height=320,
                                     title=f"Instances: {len(found)} connected regions"), config=_CHART, key="seg_inst")
     truth = f" The scene really has {len(s.labels)} objects." if s is not None else ""
     st.markdown("A semantic map says *what* each pixel is, not *which object*. Splitting each class into connected "

@@ -9,6 +9,7 @@ from cvcore.conv import bottleneck_cost, conv_cost, format_number, volume_conv_t
 from cvcore.errors import CvcoreError
 from cvcore.viz import grid_heatmap
 from cvcore.viz.costs import connectivity_figure, cost_figure
+from ui.figures import show_chart
 from ui import state
 from ui.lazy import lazy_expander
 
@@ -75,7 +76,7 @@ def layer_view(s: dict) -> None:
         st.error(f"No output for these settings: {exc}")
         return
     for col, (i, fig) in zip(st.columns(max(2, len(figures))), enumerate(figures)):
-        col.plotly_chart(fig, config=_CHART, key=f"sep_conn_{i}", width="content")
+        show_chart(col, fig, config=_CHART, key=f"sep_conn_{i}", width="content")
     st.dataframe(pd.DataFrame(rows), hide_index=True)
     st.markdown(f"**{s['n']}x{s['n']}x{s['c']} → {'x'.join(map(str, (out.shape[1], out.shape[2], out.shape[0])))}** · "
                 f"parameters {sum(r['parameters'] for r in rows)} · multiplications {sum(r['multiplications'] for r in rows):,}"
@@ -84,7 +85,7 @@ def layer_view(s: dict) -> None:
     if out.shape[0] > shown:
         st.caption(f"Output channels 0 to {shown - 1} of {out.shape[0]}:")
     for i, col in enumerate(st.columns(shown)):
-        col.plotly_chart(grid_heatmap(out[i], title=f"Output channel {i}", colors="signed", zmid=0.0), config=_CHART,
+        show_chart(col, grid_heatmap(out[i], title=f"Output channel {i}", colors="signed", zmid=0.0), config=_CHART,
                          key=f"sep_out_{i}", width="content")
     diff = float((ref - out).abs().max())
     (st.success if diff <= 1e-9 else st.error)(f"Check: `F.conv2d(..., groups=g)` agrees, largest difference {format_number(diff)}")
@@ -117,8 +118,8 @@ def course_1x1() -> None:
     """The course's 6x6x1 example (a 1x1 filter on one channel only multiplies, here by 2), then 6x6x32."""
     fig_in, fig_out, header, sums = _course_1x1_parts()
     a, b = st.columns(2)
-    a.plotly_chart(fig_in, config=_CHART, key="sep_1x1_in", width="content")
-    b.plotly_chart(fig_out, config=_CHART, key="sep_1x1_out", width="content")
+    show_chart(a, fig_in, config=_CHART, key="sep_1x1_in", width="content")
+    show_chart(b, fig_out, config=_CHART, key="sep_1x1_out", width="content")
     st.caption("On one channel a 1x1 filter just scales. On 6x6x32 each 1x1x32 filter takes a weighted sum of the 32 "
                "numbers at every position (then ReLU): a small fully connected layer applied to each pixel, the "
                "'network in network'. With n_C' filters it changes the depth from 32 to n_C'.")
@@ -146,7 +147,7 @@ def calculator() -> None:
               "parameters": f"{c.parameters:,}",
               "steps": " + ".join(f"{p.multiplications:,}" for p in c.parts) if c.parts else ""} for name, c in designs.items()]
     st.dataframe(pd.DataFrame(table), hide_index=True)
-    st.plotly_chart(_cost_figure(tuple(v.items())), config=_CHART, key="sep_cost_fig")
+    show_chart(st, _cost_figure(tuple(v.items())), config=_CHART, key="sep_cost_fig")
     base = designs["standard"].multiplications
     st.caption(" · ".join(f"{name}: {base / c.multiplications:.1f}x fewer multiplications" for name, c in designs.items()
                           if name != "standard"))

@@ -22,7 +22,9 @@ def step_view(step_key: str, n_steps: int, render: Callable[[int], None], *, on_
     """Controls for ``step_key`` (1-based, in session state) and ``render(step_index_0_based)``.
 
     Runs as a fragment: stepping reruns only this part of the page. While "Play" is on the
-    fragment advances one step every 0.8 s and stops at the last step.
+    fragment advances one step every 0.8 s and stops at the last step. Keyboard: Tab reaches every
+    control, the arrow keys move the focused slider, and P / N step back and forward from anywhere
+    on the page (outside text fields).
     """
     play_key = f"{step_key}_play"
     st.session_state[step_key] = min(max(1, int(st.session_state.get(step_key, 1))), n_steps)
@@ -37,9 +39,11 @@ def step_view(step_key: str, n_steps: int, render: Callable[[int], None], *, on_
             elif playing:
                 st.session_state[step_key] += 1
         prev_col, slider_col, next_col, play_col = st.columns([1, 6, 1, 1.3], vertical_alignment="bottom")
-        prev_col.button("◀", key=f"{step_key}_prev", help="Previous step", on_click=_move, args=(step_key, -1, n_steps),
+        prev_col.button("◀", key=f"{step_key}_prev", help="Previous step (key P)", on_click=_move,
+                        args=(step_key, -1, n_steps), shortcut="P",
                         disabled=st.session_state[step_key] <= 1, width="stretch")
-        next_col.button("▶", key=f"{step_key}_next", help="Next step", on_click=_move, args=(step_key, 1, n_steps),
+        next_col.button("▶", key=f"{step_key}_next", help="Next step (key N)", on_click=_move,
+                        args=(step_key, 1, n_steps), shortcut="N",
                         disabled=st.session_state[step_key] >= n_steps, width="stretch")
         if n_steps > 1:
             slider_col.slider(f"Step (of {n_steps})", 1, n_steps, key=step_key)

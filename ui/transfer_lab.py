@@ -15,6 +15,7 @@ from cvcore.training import confusion_matrix, train_classifier
 from cvcore.viz import grid_heatmap
 from cvcore.viz.training import curves_figure
 from cvcore.viz.maps import overlay
+from ui.figures import show_chart
 from ui import state
 from ui.models import get_model
 
@@ -185,8 +186,8 @@ def results() -> None:
     b.metric("Epochs", f"{last['epoch']:.0f}")
     c.metric("Training speed", f"{last['images_per_s']:,.0f} images/s")
     left, right = st.columns(2)
-    left.plotly_chart(curves_figure({run["case"]: run["history"]}, "loss", "Loss"), config=_CHART, key="transfer_loss")
-    right.plotly_chart(curves_figure({run["case"]: run["history"]}, "acc", "Accuracy"), config=_CHART, key="transfer_acc")
+    show_chart(left, curves_figure({run["case"]: run["history"]}, "loss", "Loss"), config=_CHART, key="transfer_loss")
+    show_chart(right, curves_figure({run["case"]: run["history"]}, "acc", "Accuracy"), config=_CHART, key="transfer_acc")
     kept = _kept().get(run["token"]) if run["token"] else None
     if kept is None:
         st.warning("Training was stopped, or the trained network is no longer in memory: train again to see its "
@@ -196,7 +197,7 @@ def results() -> None:
     matrix = confusion_matrix(net, data.val_x, data.val_y, len(data.classes))
     per_class = (matrix.diag().double() / matrix.sum(1).clamp(min=1)).tolist()
     left, right = st.columns([1.2, 1])
-    left.plotly_chart(grid_heatmap(matrix.double(), title="Confusion matrix (row: true, column: predicted)", colors="gray"),
+    show_chart(left, grid_heatmap(matrix.double(), title="Confusion matrix (row: true, column: predicted)", colors="gray"),
                       config=_CHART, key="transfer_confusion", width="content")
     right.dataframe(pd.DataFrame({"class": data.classes, "accuracy": [f"{v:.0%}" for v in per_class]}), hide_index=True)
     right.caption("Rows and columns in the order: " + ", ".join(data.classes))
@@ -225,7 +226,7 @@ def compare(run_now: bool) -> None:
             st.session_state[_SCRATCH] = {"history": history}
     scratch = st.session_state.get(_SCRATCH)
     if run and scratch and scratch["history"]:
-        st.plotly_chart(curves_figure({f"pretrained ({run['case']})": run["history"], "from scratch": scratch["history"]}, "acc",
+        show_chart(st, curves_figure({f"pretrained ({run['case']})": run["history"], "from scratch": scratch["history"]}, "acc",
                                 "What pretraining buys: same images, same epochs"), config=_CHART, key="transfer_compare")
         st.caption(f"Validation accuracy: pretrained {run['history'][-1]['val_acc']:.0%}, from random weights "
                    f"{scratch['history'][-1]['val_acc']:.0%}.")

@@ -8,6 +8,7 @@ from cvcore.conv import TransposeTrace, conv_transpose_trace, format_number
 from cvcore.conv.transposed import reference_output as transpose_reference
 from cvcore.errors import CvcoreError
 from cvcore.viz import conv_figures, scatter_figures, stuffed_text
+from ui.figures import show_chart
 from ui import state
 from ui.check import check_expander
 from ui.lazy import lazy_expander
@@ -86,7 +87,7 @@ def stuffed_panel(trace: TransposeTrace, index: int) -> None:
     fig_in, fig_k, fig_out = conv_figures(trace, index, input_text=stuffed_text(trace), input_title=title)
     left, mid, right = st.columns([3, 1.3, 2.2])
     for col, fig, key in ((left, fig_in, "in"), (mid, fig_k, "k"), (right, fig_out, "out")):
-        col.plotly_chart(fig, config={"displayModeBar": False}, key=f"tconv_{key}", width="content")
+        show_chart(col, fig, config={"displayModeBar": False}, key=f"tconv_{key}", width="content")
     st.code(trace.step(index).expression(), language=None, wrap_lines=True)
 
 
@@ -94,7 +95,7 @@ def scatter_panel(trace: TransposeTrace, index: int) -> None:
     fig_in, fig_stamp, fig_out = scatter_figures(trace, index)
     left, mid, right = st.columns([1.5, 1.5, 2.5])
     for col, fig, key in ((left, fig_in, "in"), (mid, fig_stamp, "stamp"), (right, fig_out, "out")):
-        col.plotly_chart(fig, config={"displayModeBar": False}, key=f"tconv_s_{key}", width="content")
+        show_chart(col, fig, config={"displayModeBar": False}, key=f"tconv_s_{key}", width="content")
     i, j = divmod(index, trace.source.shape[1])
     st.markdown(f"Input cell ({i}, {j}) = {format_number(trace.source[i, j])} stamps the kernel times "
                 f"{format_number(trace.source[i, j])} at row {i * trace.up_stride[0] - trace.up_padding[0]}, column "

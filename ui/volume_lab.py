@@ -9,6 +9,7 @@ from cvcore.conv.volume import reference_output as volume_reference
 from cvcore.errors import CvcoreError
 from cvcore.viz import volume_figures
 from cvcore.viz.volume import channel_name
+from ui.figures import show_chart
 from ui import state
 from ui.check import check_expander
 from ui.grid_input import photo_input
@@ -90,7 +91,7 @@ def step_panel(trace: VolumeTrace, index: int) -> None:
                              ("Output: one map per filter", outputs, "out")):
         st.markdown(f"**{label}**")
         for col, (i, fig) in zip(st.columns(max(len(figs), 3)), enumerate(figs)):
-            col.plotly_chart(fig, config=_CHART, key=f"vol_{key}_{i}", width="content")
+            show_chart(col, fig, config=_CHART, key=f"vol_{key}_{i}", width="content")
     c_total = trace.input.shape[0]
     lines = [f"{channel_name(c, c_total)}: {step.channel_expression(i)}" for i, c in enumerate(step.channels)]
     st.code("\n".join(lines + [step.total_expression()]), language=None, wrap_lines=True)

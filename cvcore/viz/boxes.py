@@ -8,7 +8,8 @@ from cvcore.viz.maps import data_uri
 __all__ = ["BoxStyle", "boxes_figure", "iou_figure", "COLORS"]
 
 _NO_TEMPLATE = {"layout": {}}
-COLORS = {"kept": "#1a9850", "removed": "#d73027", "picked": "#ffd700", "candidate": "#4575b4", "below": "#999999",
+# Okabe-Ito colours, told apart with every common colour-vision deficiency (removed boxes are also dashed).
+COLORS = {"kept": "#009e73", "removed": "#d55e00", "picked": "#f0e442", "candidate": "#0072b2", "below": "#999999",
           "truth": "#ffffff"}
 
 
@@ -47,18 +48,18 @@ def boxes_figure(image: np.ndarray, boxes, styles: "list[BoxStyle]", *, title: s
 
 def iou_figure(a, b, parts, *, size: float, title: str) -> go.Figure:
     """Two boxes on a size x size canvas, the intersection filled, with axes in the boxes' units."""
-    shapes = [{"type": "rect", "x0": a[0], "y0": a[1], "x1": a[2], "y1": a[3], "line": {"color": "#4575b4", "width": 3},
-               "fillcolor": "rgba(69,117,180,0.15)"},
-              {"type": "rect", "x0": b[0], "y0": b[1], "x1": b[2], "y1": b[3], "line": {"color": "#d73027", "width": 3},
-               "fillcolor": "rgba(215,48,39,0.15)"}]
+    shapes = [{"type": "rect", "x0": a[0], "y0": a[1], "x1": a[2], "y1": a[3], "line": {"color": "#0072b2", "width": 3},
+               "fillcolor": "rgba(0,114,178,0.15)"},
+              {"type": "rect", "x0": b[0], "y0": b[1], "x1": b[2], "y1": b[3], "line": {"color": "#d55e00", "width": 3},
+               "fillcolor": "rgba(213,94,0,0.15)"}]
     if parts.intersection is not None:
         x1, y1, x2, y2 = parts.intersection
         shapes.append({"type": "rect", "x0": x1, "y0": y1, "x1": x2, "y1": y2, "line": {"width": 0},
                        "fillcolor": "rgba(120,60,160,0.55)"})
     notes = [{"x": a[0], "y": a[1], "text": "A", "showarrow": False, "xanchor": "left", "yanchor": "top",
-              "font": {"color": "#4575b4", "size": 16}},
+              "font": {"color": "#0072b2", "size": 16}},
              {"x": b[0], "y": b[1], "text": "B", "showarrow": False, "xanchor": "left", "yanchor": "top",
-              "font": {"color": "#d73027", "size": 16}}]
+              "font": {"color": "#d55e00", "size": 16}}]
     return go.Figure(
         data=[go.Scatter(x=[0, size], y=[0, size], mode="markers", marker={"opacity": 0}, hoverinfo="skip")],
         layout={"template": _NO_TEMPLATE, "title": {"text": title}, "height": 460, "width": 460, "shapes": shapes,

@@ -139,8 +139,8 @@ def test_photo_crop_input_and_real_photo_panel(open_page):
 def test_closed_sections_are_not_computed(open_page):
     at = open_page("convolution", sections_open=False)
     assert "F.conv2d" not in texts(at) and "largest difference" not in texts(at)
-    assert [e.label for e in at.expander] == ["How it is computed", "PyTorch code", "Check against PyTorch",
-                                              "Apply the kernel to a real photo"]
+    assert [e.label for e in at.expander] == ["Lesson: 5 steps", "Predict, then reveal", "How it is computed",
+                                              "PyTorch code", "Check against PyTorch", "Apply the kernel to a real photo"]
     assert at.get("image") == [] or len(at.get("image")) == 0
     at.session_state["conv.open_check"] = True
     at.run()

@@ -1,0 +1,140 @@
+"""Lessons and questions of the network labs: architectures, building a CNN, and inside a trained CNN."""
+
+import functools
+import re
+
+import torch
+
+from cvcore import architectures, builder
+from cvcore.conv import layer_parameters, output_size
+from cvcore.errors import CvcoreError
+from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
+
+__all__ = ["BUILD_INPUT", "architecture_questions", "build_questions", "inside_questions", "mobilenet_block_shape"]
+
+BUILD_INPUT = (1, 28, 28)  # the digits the Build lab trains on, as (C, H, W)
+
+
+def architecture_questions(s: dict, variant: int = 0) -> "list[Question]":
+    pick = Picker(s, variant)
+    n, c = pick.int("n", 5, 64), pick.int("c", 1, 64)
+    f, k = pick.int("f", 1, 7), pick.int("k", 1, 64)
+    n = max(n, f)
+    params = layer_parameters(f, c, k)
+    out = output_size(n, f)
+    return [
+        Question(f"A convolutional layer has {k} filters of {f}x{f} on a {c}-channel input, with a bias each. How many "
+                 "learnable parameters?", params, f"(f·f·n_C + 1)·filters = ({f}·{f}·{c} + 1)·{k} = {params}."),
+        Question(f"That layer takes an {n}x{n}x{c} input, stride 1, no padding. How many cells wide is its output?", out,
+                 f"n - f + 1 = {n} - {f} + 1 = {out}: the output is {out}x{out}x{k}."),
+        Question(f"The layer's output is flattened into a fully connected layer of 10 units. How many weights and "
+                 "biases has that layer?", (out * out * k + 1) * 10,
+                 f"({out}·{out}·{k} inputs + 1 bias) x 10 units = {(out * out * k + 1) * 10}: fully connected layers "
+                 "hold most of a small CNN's parameters."),
+    ]
+
+
+def _first_conv(s: dict) -> "tuple[list[builder.LayerSpec], int] | None":
+    try:
+        specs = builder.parse_specs(str(s.get("layers", "")))
+    except CvcoreError:
+        return None
+    for i, spec in enumerate(specs):
+        if spec.kind == "conv":
+            return specs, i
+    return None
+
+
+def build_questions(s: dict, variant: int = 0) -> "list[Question]":
+    pick = Picker(s, variant)
+    found = _first_conv(s) if variant == 0 else None
+    if found is None:
+        spec = builder.LayerSpec("conv", pick.rng.choice([8, 16, 32]), pick.rng.choice([3, 5]),
+                                 pick.rng.choice([1, 2]), pick.rng.choice([0, 1]))
+        specs, index = [spec, builder.LayerSpec("relu"), builder.LayerSpec("maxpool", 0, 2, 2, 0)], 0
+    else:
+        specs, index = found
+    spec = specs[index]
+    checks = builder.check_network(specs[:index + 1], BUILD_INPUT)
+    shape_in = BUILD_INPUT if index == 0 else checks[index - 1].output_shape
+    layer = checks[index]
+    if layer.error or shape_in is None:
+        return []
+    c_in, side_in = shape_in[0], shape_in[1]
+    side = layer.output_shape[1]
+    return [
+        Question(f"The first convolution ({spec.size} filters of {spec.kernel}x{spec.kernel}, stride {spec.stride}, "
+                 f"padding {spec.padding}) sees a {c_in}x{side_in}x{side_in} input. How many parameters has it?",
+                 layer.params, f"({spec.kernel}·{spec.kernel}·{c_in} + 1)·{spec.size} = {layer.params}."),
+        Question("How many cells wide is its output map?", side,
+                 f"floor(({side_in} + 2·{spec.padding} - {spec.kernel}) / {spec.stride}) + 1 = {side}; the shape is "
+                 f"{spec.size}x{side}x{side}."),
+    ]
+
+
+@functools.lru_cache(maxsize=64)
+def mobilenet_block_shape(block: int, size: int) -> "tuple[int, int, int]":
+    """(C, H, W) after ``features.<block>`` of MobileNetV2 for a size x size RGB input, computed on the meta device."""
+    model = architectures.build("mobilenet_v2", device="meta")
+    x = torch.zeros(1, 3, size, size, device="meta")
+    with torch.no_grad():
+        for layer in list(model.features)[:block + 1]:
+            x = layer(x)
+    return tuple(x.shape[1:])
+
+
+def inside_questions(s: dict, variant: int = 0) -> "list[Question]":
+    pick = Picker(s, variant)
+    match = re.fullmatch(r"features\.(\d+)", str(s.get("layer", "")))
+    block = int(match.group(1)) if match and variant == 0 and int(match.group(1)) <= 18 else \
+        6 if variant == 0 else pick.rng.randint(1, 18)
+    size = 224 if variant == 0 else pick.rng.choice([160, 192, 224, 256])
+    c, h, _ = mobilenet_block_shape(block, size)
+    last_c, last_h, _ = mobilenet_block_shape(18, size)
+    return [
+        Question(f"MobileNetV2 gets a {size}x{size} photo. How many cells wide is each feature map of features.{block}?", h,
+                 f"The convolutions with stride 2 before it halve the size {size // h}-fold in all: {size} / {size // h} "
+                 f"= {h}."),
+        Question(f"How many feature maps (channels) does features.{block} output?", c,
+                 f"features.{block} ends with {c} filters, so it outputs {c} maps of {h}x{h}."),
+        Question(f"Grad-CAM uses the last feature maps (features.18). For a {size}x{size} photo, how many cells wide is "
+                 "the heatmap before it is stretched over the photo?", last_h,
+                 f"features.18 is {last_c}x{last_h}x{last_h}: the network has shrunk the photo 32-fold, which is why "
+                 "class-activation maps look blocky."),
+    ]
+
+
+register(LabLessons("arch", "Architectures", (
+    Step("LeNet-5 as in the course", {"net": "lenet5_course"},
+         "32x32x1 -> 28x28x6 -> 14x14x6 -> 10x10x16 -> 5x5x16 -> 120 -> 84 -> 10: sizes shrink, channels grow."),
+    Step("AlexNet", {"net": "alexnet"},
+         "About 61 million parameters, most of them in the fully connected layers at the end."),
+    Step("VGG-16", {"net": "vgg16"},
+         "Only 3x3 convolutions and 2x2 pooling, doubling the channels: simple and about 138 million parameters."),
+    Step("ResNet-50", {"net": "resnet50"},
+         "Residual blocks with 1x1 bottlenecks: deeper than VGG, with far fewer parameters (about 25.6 million)."),
+    Step("MobileNetV2", {"net": "mobilenet_v2"},
+         "Depthwise-separable convolutions: about 3.5 million parameters, the offline model of the other labs."),
+), architecture_questions))
+
+register(LabLessons("build", "Build your own CNN", (
+    Step("The default network", {"layers": "conv-32-3-1-0_relu_maxpool-0-2-2-0_conv-64-3-1-0_relu_maxpool-0-2-2-0_conv-128-3-1-0_relu_flatten_linear-64-3-1-0_relu_linear-10-3-1-0"},
+         "Read the shape table: every 3x3 convolution takes 2 cells off, every pooling halves."),
+    Step("A tiny network", {"layers": "conv-8-3-1-1_relu_maxpool-0-2-2-0_flatten_linear-10-3-1-0", "epochs": 3},
+         "One convolution with 'same' padding, one pooling, one linear layer: 15,770 parameters."),
+    Step("A layer that does not fit", {"layers": "conv-8-5-1-0_maxpool-0-2-2-0_conv-8-5-1-0_maxpool-0-2-2-0_conv-8-5-1-0_flatten_linear-10-3-1-0"},
+         "The shapes shrink to nothing: the table names the layer whose input is too small."),
+    Step("Compare with batch norm", {"compare": "batchnorm", "epochs": 5},
+         "Train, then compare: with batch normalisation the same network often learns faster."),
+), build_questions))
+
+register(LabLessons("inside", "Inside a trained CNN", (
+    Step("Feature maps", {"view": "maps", "pic_sample": "chelsea"},
+         "Each tile is one channel of a mid-level layer: bright where that filter responds on the cat."),
+    Step("An early layer's filters", {"view": "filters"},
+         "The first layer's filters look like edges and colour blobs, as the course shows for AlexNet."),
+    Step("Grad-CAM heatmaps", {"view": "heatmaps", "pic_sample": "coffee", "methods": "grad_cam,layer_cam"},
+         "Where the network looked for its top class: Grad-CAM is coarse (7x7), LayerCAM sharper."),
+    Step("What a unit likes", {"view": "units", "channel": 5},
+         "The nine image patches that excite one channel most: often a texture or a part of an object."),
+), inside_questions))

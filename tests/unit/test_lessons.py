@@ -1,0 +1,287 @@
+"""Lessons and predict-then-reveal questions: every step is a valid state of its lab, and every answer agrees
+with PyTorch (shapes, parameter counts) or torchvision (IoU, NMS)."""
+
+import importlib
+import random
+import re
+
+import pytest
+import torch
+import torch.nn.functional as F
+import torchvision
+from torch import nn
+
+from cvcore import lessons
+from cvcore.lessons import applications, convolutions, networks
+from tests.conftest import ROOT
+from ui.labs import LABS
+
+
+def _lab_modules() -> "dict[str, object]":
+    """page -> the ui module it passes to ``start_lab`` (read from the page's source)."""
+    found = {}
+    for lab in LABS:
+        if lab.page is None:
+            continue
+        source = (ROOT / lab.page).read_text()
+        aliases = dict((alias, name) for name, alias in re.findall(r"from ui import (\w+) as (\w+)", source))
+        arg = re.search(r"start_lab\(\s*(\w+)", source).group(1)
+        found[lab.page] = importlib.import_module(f"ui.{aliases.get(arg, arg)}")
+    return found
+
+
+MODULES = _lab_modules()
+
+
+def test_every_lab_page_has_a_lesson_of_three_to_six_steps():
+    assert len(MODULES) >= 13
+    for page, module in MODULES.items():
+        entry = lessons.lessons_for(module.NS)
+        assert entry is not None, page
+        assert 3 <= len(entry.steps) <= 6 and all(step.notice and step.title for step in entry.steps)
+
+
+@pytest.mark.parametrize("page", sorted(MODULES))
+def test_every_step_sets_valid_settings_of_its_lab(page):
+    module = MODULES[page]
+    choices, limits = getattr(module, "CHOICES", {}), getattr(module, "LIMITS", {})
+    for step in lessons.lessons_for(module.NS).steps:
+        assert step.settings, step.title
+        for name, value in step.settings.items():
+            assert name in module.DEFAULTS, (step.title, name)
+            default = module.DEFAULTS[name]
+            assert type(value) is type(default) or (isinstance(default, float) and type(value) is int), (name, value)
+            if name in choices:
+                assert value in choices[name], (step.title, name, value)
+            if name in limits:
+                assert limits[name][0] <= value <= limits[name][1], (step.title, name, value)
+
+
+@pytest.mark.parametrize("page", sorted(MODULES))
+def test_every_lab_asks_at_least_two_answerable_questions_in_every_variant(page):
+    module = MODULES[page]
+    for variant in range(6):
+        questions = lessons.questions_for(module.NS, dict(module.DEFAULTS), variant)
+        assert len(questions) >= 2
+        for q in questions:
+            assert lessons.check_answer(q, q.answer) and q.explanation
+            if q.choices:
+                assert q.answer in q.choices
+                assert not lessons.check_answer(q, next(c for c in q.choices if c != q.answer))
+            else:
+                assert not lessons.check_answer(q, float(q.answer) + q.tolerance + 1)
+    steps = lessons.lessons_for(module.NS).steps
+    for step in steps:  # every prepared state asks questions too
+        assert len(lessons.questions_for(module.NS, {**module.DEFAULTS, **step.settings})) >= 2
+
+
+def test_check_answer_reads_numbers_and_refuses_junk():
+    q = lessons.Question("?", 4, "")
+    assert lessons.check_answer(q, "4") and lessons.check_answer(q, 4.0)
+    assert not lessons.check_answer(q, None) and not lessons.check_answer(q, "four") and not lessons.check_answer(q, "nan")
+
+
+def _side(x: torch.Tensor) -> int:
+    return int(x.shape[-1])
+
+
+def test_convolution_questions_agree_with_conv2d():
+    rng = random.Random(0)
+    for _ in range(40):
+        n, f, s, d = rng.randint(9, 12), rng.choice([1, 3, 5]), rng.randint(1, 3), rng.randint(1, 2)
+        pad = rng.choice(["valid", "same", "number"])
+        p = {"valid": 0, "same": d * (f - 1) // 2, "number": rng.randint(0, 2)}[pad]
+        settings = {"src": "random", "n": n, "ksize": f, "kernel": "box_blur", "stride": s, "dilation": d, "pad": pad, "p": p}
+        size, mults, same = convolutions.conv_questions(settings)
+        out = F.conv2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, f, f), stride=s, padding=p, dilation=d)
+        assert size.answer == _side(out) and mults.answer == out.numel() * f * f
+        g = f if f % 2 else f + 1
+        assert _side(F.conv2d(torch.zeros(1, 1, 9, 9), torch.zeros(1, 1, g, g), padding=same.answer, dilation=d)) == 9
+    size = convolutions.conv_questions({"src": "edge_6x6", "ksize": 3, "stride": 1, "dilation": 1, "pad": "valid"})[0]
+    assert size.answer == 4 and "6x6" in size.prompt  # the course's example
+
+
+def test_pooling_questions_agree_with_max_pool2d():
+    rng = random.Random(1)
+    for _ in range(30):
+        n, f, s, c = rng.randint(4, 16), rng.randint(1, 4), rng.randint(1, 4), rng.randint(1, 4)
+        p = rng.randint(0, f // 2)
+        size, count, params = convolutions.pool_questions({"src": "random", "n": n, "size": f, "stride": s,
+                                                            "padding": p, "channels": c})
+        out = F.max_pool2d(torch.zeros(1, c, n, n), f, s, p)
+        assert size.answer == _side(out) and count.answer == out.numel()
+        assert params.answer == sum(t.numel() for t in nn.MaxPool2d(f, s, p).parameters()) == 0
+    assert convolutions.pool_questions({"src": "max_4x4", "size": 2, "stride": 2, "padding": 0})[0].answer == 2
+
+
+def test_volume_and_architecture_questions_agree_with_conv2d_modules():
+    rng = random.Random(2)
+    for _ in range(20):
+        n, c, f, k, s, p = rng.randint(5, 12), rng.randint(1, 4), rng.randint(1, 5), rng.randint(1, 4), \
+            rng.randint(1, 3), rng.randint(0, 2)
+        layer = nn.Conv2d(c, k, f, stride=s, padding=p)
+        side, params = convolutions.volume_questions({"n": n, "channels": c, "f": f, "k": k, "stride": s, "padding": p})
+        assert side.answer == _side(layer(torch.zeros(1, c, n, n)))
+        assert params.answer == sum(t.numel() for t in layer.parameters())
+        a_params, a_side, a_dense = networks.architecture_questions({"n": n + 5, "c": c, "f": f, "k": k})
+        out = nn.Conv2d(c, k, f)(torch.zeros(1, c, n + 5, n + 5))
+        assert a_params.answer == sum(t.numel() for t in nn.Conv2d(c, k, f).parameters())
+        assert a_side.answer == _side(out)
+        assert a_dense.answer == sum(t.numel() for t in nn.Linear(out.numel(), 10).parameters())
+
+
+def test_separable_questions_agree_with_grouped_conv2d():
+    for op, c, k, g, f in [("pointwise", 4, 2, 1, 3), ("depthwise", 4, 4, 1, 3), ("separable", 4, 2, 1, 3),
+                           ("grouped", 6, 4, 2, 3), ("grouped", 6, 4, 4, 5)]:
+        weights, mults = convolutions.separable_questions({"op": op, "c": c, "k": k, "g": g, "f": f, "n": 6,
+                                                           "h": 12, "cin": 3, "cout": 256, "kf": 5})
+        if op == "pointwise":
+            layers = [nn.Conv2d(c, k, 1, bias=False)]
+        elif op == "depthwise":
+            layers = [nn.Conv2d(c, c, f, groups=c, bias=False)]
+        elif op == "separable":
+            layers = [nn.Conv2d(c, c, f, groups=c, bias=False), nn.Conv2d(c, k, 1, bias=False)]
+        else:
+            groups = 2  # the largest that divides both 6 and 4 (a requested 4 does not)
+            layers = [nn.Conv2d(c, k, f, groups=groups, bias=False)]
+        assert weights.answer == sum(t.numel() for m in layers for t in m.parameters()), op
+        # 12x12x3, 5x5: depthwise 8·8·25·3 plus pointwise 8·8·3·256 (the course's 53,952)
+        depthwise = nn.Conv2d(3, 3, 5, groups=3)(torch.zeros(1, 3, 12, 12))
+        assert mults.answer == depthwise.numel() * 25 + _side(depthwise) ** 2 * 3 * 256 == 53952
+
+
+def test_transposed_questions_agree_with_conv_transpose2d():
+    rng = random.Random(3)
+    for _ in range(30):
+        n, s, d, p = rng.randint(1, 6), rng.randint(1, 3), rng.randint(1, 2), rng.randint(0, 2)
+        kernel = rng.choice(["ones2", "ones3", "bilinear", "vertical_edge"])
+        f = {"ones2": 2, "ones3": 3, "bilinear": 4, "vertical_edge": 3}[kernel]
+        op = rng.randint(0, max(s, d) - 1)
+        size, stuffed = convolutions.transposed_questions({"src": "random", "n": n, "kernel": kernel, "stride": s,
+                                                           "padding": p, "out_pad": op, "dilation": d})
+        p_used = int(re.search(r"padding (\d+)", size.prompt).group(1))
+        layer = nn.ConvTranspose2d(1, 1, f, stride=s, padding=p_used, output_padding=op, dilation=d)
+        assert size.answer == _side(layer(torch.zeros(1, 1, n, n)))
+        grid = torch.zeros(stuffed.answer)
+        grid[::s] = 1
+        assert int(grid.sum()) == n and grid[-1] == 1  # n cells with s - 1 zeros between them
+    assert convolutions.transposed_questions({"src": "two_by_two", "kernel": "ones3", "stride": 2})[0].answer == 5
+
+
+def _receptive_field(layers: int, f: int, d: int) -> int:
+    net = nn.Sequential(*[nn.Conv2d(1, 1, f, dilation=d, bias=False) for _ in range(layers)])
+    for m in net:
+        nn.init.ones_(m.weight)
+    x = torch.zeros(1, 1, 64, 64, requires_grad=True)
+    y = net(x)
+    y[0, 0, y.shape[2] // 2, y.shape[3] // 2].backward()
+    touched = torch.nonzero(x.grad[0, 0].abs().sum(0)).flatten()
+    return int(touched[-1] - touched[0] + 1)
+
+
+def test_dimension_questions_agree_with_gradients_and_conv3d():
+    for f, d, layers in [(3, 1, 1), (3, 2, 3), (5, 3, 2), (2, 4, 4)]:
+        span, seen, volume = convolutions.dims_questions({"f": f, "d": d, "layers": layers})
+        assert span.answer == _receptive_field(1, f, d) and seen.answer == _receptive_field(layers, f, d)
+        assert volume.answer == _side(nn.Conv3d(1, 1, 5)(torch.zeros(1, 1, 14, 14, 14))) == 10
+
+
+def test_learning_questions_agree_with_conv2d():
+    for target, tgrid in [("sobel_x", ""), ("laplacian", ""), ("sharpen", ""), ("custom", "1,2,3/0,0,0/0,0,1")]:
+        flat, side, count = convolutions.learn_questions({"target": target, "tgrid": tgrid, "size": 64})
+        kernel = convolutions._target_kernel(target, tgrid)
+        value = F.conv2d(torch.ones(1, 1, 5, 5, dtype=torch.float64), kernel[None, None])[0, 0, 1, 1]
+        torch.testing.assert_close(torch.tensor(float(flat.answer)), value.float(), rtol=0, atol=1e-4)
+        assert side.answer == _side(F.conv2d(torch.zeros(1, 1, 64, 64), kernel[None, None].float()))
+        assert count.answer == kernel.numel() == 9
+    assert convolutions.learn_questions({"target": "sobel_x"})[0].answer == 0
+
+
+def test_build_questions_agree_with_the_built_network():
+    text = "conv-32-3-1-0_relu_maxpool-0-2-2-0_conv-64-3-1-0_relu_flatten_linear-10-3-1-0"
+    params, side = networks.build_questions({"layers": text})
+    layer = nn.Conv2d(1, 32, 3)
+    assert params.answer == sum(t.numel() for t in layer.parameters()) == 320
+    assert side.answer == _side(layer(torch.zeros(1, *networks.BUILD_INPUT))) == 26
+    assert len(networks.build_questions({"layers": "relu_flatten_linear-10-3-1-0"}, 0)) == 2  # no conv: a made-up one
+    from ui.builder_lab import INPUT
+
+    assert networks.BUILD_INPUT == INPUT
+
+
+def test_inside_questions_agree_with_torchvision_mobilenet():
+    model = torchvision.models.mobilenet_v2(weights=None).eval()
+    with torch.no_grad():
+        x = model.features[:7](torch.zeros(1, 3, 224, 224))
+    side, channels, cam = networks.inside_questions({"layer": "features.6"})
+    assert (channels.answer, side.answer, side.answer) == tuple(x.shape[1:]) == (32, 28, 28)
+    assert cam.answer == 7
+    assert networks.inside_questions({"layer": "features.3"})[1].answer == 24
+
+
+def test_detection_questions_agree_with_torchvision_ops():
+    rng = random.Random(4)
+    for variant in range(25):
+        settings = {"ax1": 1.0, "ay1": 1.0, "ax2": 5.0, "ay2": 4.0, "bx1": 3.0, "by1": 2.0, "bx2": 7.0, "by2": 6.0,
+                    "iou": round(rng.uniform(0.05, 0.6), 2)}
+        iou_q, nms_q = applications.detection_questions(settings, variant)
+        a, b = (torch.tensor([[float(v) for v in re.findall(r"[\d.]+", m)]]) for m in
+                re.findall(r"= \(([^)]*)\)", iou_q.prompt))
+        reference = float(torchvision.ops.box_iou(a, b)[0, 0])
+        assert abs(iou_q.answer - reference) <= 0.005 + 1e-6  # rounded to two decimals
+        threshold = float(re.search(r"threshold ([\d.]+)", nms_q.prompt).group(1))
+        keep = torchvision.ops.nms(torch.cat([a, b]), torch.tensor([0.9, 0.8]), threshold)
+        assert nms_q.answer == ("kept" if 1 in keep.tolist() else "removed")
+    iou_q, _ = applications.detection_questions({"ax1": 1.0, "ay1": 1.0, "ax2": 5.0, "ay2": 4.0,
+                                                 "bx1": 3.0, "by1": 2.0, "bx2": 7.0, "by2": 6.0, "iou": 0.5})
+    assert iou_q.answer == 0.17  # 4 / (12 + 16 - 4), by hand
+
+
+def test_segmentation_questions_agree_with_the_network_and_the_iou_formula():
+    from cvcore.segmentation import TinyFCN
+
+    model = TinyFCN().eval()
+    with torch.no_grad():
+        x = torch.zeros(1, 3, 128, 128)
+        for down in model.down:
+            x = down(x)
+    for seed in (0, 7, 2000011):
+        bottleneck, up, iou = applications.segmentation_questions({"seed": seed})
+        assert bottleneck.answer == x.shape[-1] == 8
+        assert up.answer == _side(nn.ConvTranspose2d(1, 1, 4, stride=2, padding=1)(torch.zeros(1, 1, 8, 8))) == 16
+        both, pred_only, true_only = map(int, re.findall(r"(\d+) (?:pixels|more|are true)", iou.prompt))
+        assert abs(iou.answer - both / (both + pred_only + true_only)) <= 0.005 + 1e-6
+
+
+def test_transfer_questions_agree_with_the_network_and_the_split(entry):
+    from cvcore import transfer
+
+    features = sum(t.numel() for t in torchvision.models.mobilenet_v2(weights=None).features.parameters())
+    for classes, case in [(3, "small"), (5, "large"), (2, "medium")]:
+        head, trainable, images = applications.transfer_questions({"n_classes": classes, "case": case, "per_class": 8})
+        assert head.answer == sum(t.numel() for t in nn.Linear(1280, classes).parameters())
+        if case == "small":
+            assert trainable.answer == head.answer
+        if case == "large":
+            assert trainable.answer == features + head.answer
+    data = transfer.image_set(dict(list(transfer.texture_set(per_class=8).items())[:3]), entry)
+    _, _, images = applications.transfer_questions({"n_classes": 3, "per_class": 8})
+    assert images.answer == len(data.train_y) == 18
+
+
+def test_the_glossary_covers_the_course_and_names_real_labs():
+    titles = {lab.title for lab in LABS}
+    names = {t.name for t in lessons.TERMS}
+    assert len(lessons.TERMS) >= 25 and len(names) == len(lessons.TERMS)
+    assert all(t.lab in titles and t.definition for t in lessons.TERMS)
+    for wanted in ("Padding", "Stride", "Receptive field", "Anchor box", "Gram matrix", "Triplet loss"):
+        assert wanted in names
+    assert any(t.name.startswith("IoU") for t in lessons.TERMS)
+
+
+def test_the_lessons_engine_never_imports_streamlit():
+    import subprocess
+    import sys
+
+    code = "import sys, cvcore.lessons; assert 'streamlit' not in sys.modules, 'streamlit was imported'"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)

@@ -1,0 +1,41 @@
+"""Page-wide accessibility fixes that Streamlit's default theme needs (found by axe-core in the browser tests).
+
+Three things fall below WCAG AA contrast (4.5:1): captions (3.9:1 on white) and the labels of disabled widgets
+(2.3:1), drawn in a faded grey, and the selected segment of a segmented control, in the primary colour on its own
+tint (4.47:1); in the dark theme also a slider's value above its thumb. Deriving them from the text colour
+(with an opacity for captions) keeps them readable in both the light and the dark theme.
+
+``st.image`` draws its caption beside an ``<img>`` without ``alt``: a small, constant script gives every image
+its caption as ``alt`` (or marks it decorative with ``alt=""`` when it has none), also for images drawn later.
+"""
+
+import streamlit as st
+
+__all__ = ["CSS", "ALT_SCRIPT", "style"]
+
+CSS = """<style>
+[data-testid="stCaptionContainer"] { color: inherit !important; opacity: 0.8; }
+[data-testid="stCaptionContainer"] p { color: inherit !important; }
+[data-testid="stWidgetLabel"], [data-testid="stWidgetLabel"] p { color: inherit !important; }
+button[data-selected="true"], button[data-selected="true"] p { color: inherit !important; font-weight: 600; }
+[data-testid="stSliderThumbValue"], [data-testid="stSliderThumbValue"] p { color: inherit !important; }
+</style>"""
+
+
+ALT_SCRIPT = """<script>
+(() => {
+  if (window.cnnLabAltText) return;
+  window.cnnLabAltText = true;
+  const fix = () => document.querySelectorAll('[data-testid="stImageContainer"] img:not([alt])').forEach(img => {
+    const caption = img.parentElement.querySelector('[data-testid="stImageCaption"]');
+    img.setAttribute("alt", caption ? caption.innerText.trim() : "");
+  });
+  new MutationObserver(fix).observe(document.body, {childList: true, subtree: true});
+  fix();
+})();
+</script>"""
+
+
+def style() -> None:
+    st.html(CSS)
+    st.html(ALT_SCRIPT, unsafe_allow_javascript=True)

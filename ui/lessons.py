@@ -1,0 +1,183 @@
+"""The classroom panels every lab gets from ``ui.page.start_lab``: the lesson, the questions, presenter mode.
+
+A lesson step writes its settings into the lab's session state (the same keys as the widgets) and its number
+into the link (``lesson=3``), so a link to a step reopens it; the step number leaves the link as soon as a
+setting moves away from it. Presenter mode is ``presenter=1`` in the link.
+"""
+
+import zlib
+
+import streamlit as st
+
+from cvcore import lessons
+from cvcore.errors import CvcoreError
+from ui import state
+
+__all__ = ["LESSON_PARAM", "PRESENTER_PARAM", "seed_from_link", "step_values", "lesson_panel", "question_panel",
+           "presenter_toggle", "presenter_style", "is_presenting"]
+
+LESSON_PARAM = "lesson"
+PRESENTER_PARAM = "presenter"
+_PRESENTER = "_presenter"
+
+# Large type, the page's full width, and any row holding a chart stacked so the chart gets the whole width.
+_PRESENTER_CSS = """<style>
+html { font-size: 21px; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
+[data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) { flex-wrap: wrap; }
+[data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) > [data-testid="stColumn"] { min-width: 100%; }
+</style>"""
+
+
+def _step_number(entry: "lessons.LabLessons") -> "int | None":
+    raw = st.query_params.get(LESSON_PARAM)
+    try:
+        number = int(raw) if raw is not None else None
+    except ValueError:
+        return None
+    return number if number is not None and 1 <= number <= len(entry.steps) else None
+
+
+def step_values(defaults: dict, step: "lessons.Step") -> dict:
+    """The lab's whole state at ``step``: its defaults, overridden by the step's settings."""
+    return {name: step.settings.get(name, default) for name, default in defaults.items()}
+
+
+def _handled_key(ns: str) -> str:
+    return f"_lesson.{ns}.handled"  # the lesson step whose settings this session has applied for the link
+
+
+def seed_from_link(lab) -> None:
+    """A ``lesson=k`` link not yet applied in this session (a first visit, or "Start lesson" from the home page)
+    seeds step k's settings; a setting the link names explicitly wins over the step's, so a copied link reopens
+    exactly what it showed."""
+    entry = lessons.lessons_for(lab.NS)
+    number = None if entry is None else _step_number(entry)
+    if number is None or st.session_state.get(_handled_key(lab.NS)) == number:
+        return
+    fresh = not any(state.key(lab.NS, name) in st.session_state for name in lab.DEFAULTS)
+    values = entry.steps[number - 1].settings if fresh else step_values(lab.DEFAULTS, entry.steps[number - 1])
+    for name, value in values.items():
+        if name in lab.DEFAULTS and name not in st.query_params:
+            state.put(lab.NS, name, value)
+    st.session_state[_handled_key(lab.NS)] = number
+
+
+def _apply(ns: str, defaults: dict, step: "lessons.Step", number: int) -> None:
+    for name, value in step_values(defaults, step).items():
+        state.put(ns, name, value)
+    st.query_params[LESSON_PARAM] = str(number)
+    st.session_state[_handled_key(ns)] = number
+
+
+def lesson_panel(lab) -> None:
+    """The "Lesson" expander: one button per step, and what to notice at the current one."""
+    entry = lessons.lessons_for(lab.NS)
+    if entry is None:
+        return
+    number = _step_number(entry)
+    if number is not None:
+        wanted = entry.steps[number - 1].settings
+        if any(name in lab.DEFAULTS and state.get(lab.NS, name) != value for name, value in wanted.items()):
+            del st.query_params[LESSON_PARAM]  # the settings moved on: the link no longer shows that step
+            st.session_state[_handled_key(lab.NS)] = None
+            number = None
+    with st.expander(f"Lesson: {len(entry.steps)} steps" + (f" (step {number})" if number else ""),
+                     expanded=number is not None, icon=":material/school:"):
+        for i, step in enumerate(entry.steps, start=1):
+            st.button(f"{i}. {step.title}", key=f"_lesson.{lab.NS}.{i}", on_click=_apply,
+                      args=(lab.NS, lab.DEFAULTS, step, i), type="primary" if i == number else "secondary",
+                      help="Set the controls for this step", width="stretch")
+            if i == number:
+                st.info(f"**What to notice.** {step.notice}")
+        if number is None:
+            st.caption("Each step sets the controls to a prepared state and says what to notice.")
+
+
+def _record(store: str, prompt: str, answer_key: str) -> None:
+    st.session_state[store] = (prompt, st.session_state.get(answer_key))
+
+
+def _new_variant(variant_key: str, delta: int) -> None:
+    st.session_state[variant_key] = 0 if delta == 0 else st.session_state.get(variant_key, 0) + delta
+
+
+def question_panel(lab) -> None:
+    """The "Predict, then reveal" expander: questions about the current settings, each checked and explained."""
+    if lessons.lessons_for(lab.NS) is None:
+        return
+    variant_key = f"_q.{lab.NS}.variant"
+    variant = int(st.session_state.get(variant_key, 0))
+    settings = {name: st.session_state.get(state.key(lab.NS, name), default) for name, default in lab.DEFAULTS.items()}
+    try:
+        questions = lessons.questions_for(lab.NS, settings, variant)
+    except (CvcoreError, ValueError, TypeError) as exc:
+        questions, problem = [], str(exc)
+    else:
+        problem = ""
+    with st.expander("Predict, then reveal", icon=":material/quiz:"):
+        if variant == 0:
+            st.caption("About the settings on screen: predict, then check.")
+        else:
+            st.caption(f"Practice set {variant}: other settings, same ideas.")
+        if not questions:
+            st.caption(f"No questions for these settings{': ' + problem if problem else ''}.")
+        for i, q in enumerate(questions, start=1):
+            tag = f"{lab.NS}.{i}.{variant}.{zlib.crc32(q.prompt.encode())}"
+            answer_key, store = f"_q.{tag}.given", f"_q.{tag}.checked"
+            st.markdown(f"**{i}.** {q.prompt}")
+            left, right = st.columns([3, 1], vertical_alignment="bottom")
+            with left:
+                if q.choices:
+                    st.radio("Your answer", list(q.choices), index=None, key=answer_key, horizontal=True)
+                else:
+                    is_int = isinstance(q.answer, int)
+                    st.number_input("Your answer", value=None, step=1 if is_int else 0.01, key=answer_key,
+                                    format="%d" if is_int else "%.2f")
+            right.button("Check", key=f"_q.{tag}.check", on_click=_record, args=(store, q.prompt, answer_key),
+                         width="stretch")
+            checked = st.session_state.get(store)
+            if checked is not None and checked[0] == q.prompt:
+                shown = f"{q.answer:,}" if isinstance(q.answer, int) else f"{q.answer}"
+                if checked[1] is None:
+                    st.warning(f"No answer given. The answer is **{shown}**: {q.explanation}")
+                elif lessons.check_answer(q, checked[1]):
+                    st.success(f"Right: **{shown}**. {q.explanation}")
+                else:
+                    st.warning(f"Not quite: the answer is **{shown}**. {q.explanation}")
+        a, b = st.columns(2)
+        a.button("New questions", key=f"_q.{lab.NS}.more", on_click=_new_variant, args=(variant_key, 1),
+                 help="Questions about other settings", width="stretch")
+        b.button("Ask about the screen", key=f"_q.{lab.NS}.back", on_click=_new_variant, args=(variant_key, 0),
+                 disabled=variant == 0, width="stretch")
+
+
+def is_presenting() -> bool:
+    if _PRESENTER not in st.session_state:
+        st.session_state[_PRESENTER] = st.query_params.get(PRESENTER_PARAM) in ("1", "true")
+    return bool(st.session_state[_PRESENTER])
+
+
+def _on_presenter() -> None:
+    st.session_state[_PRESENTER] = bool(st.session_state.get("presenter_toggle"))
+
+
+def presenter_toggle() -> bool:
+    """The "Presenter mode" toggle, kept across labs and mirrored into the link; returns whether it is on."""
+    on = is_presenting()
+    st.session_state["presenter_toggle"] = on
+    st.toggle("Presenter mode", key="presenter_toggle", on_change=_on_presenter,
+              help="Large type, the sidebar folded away and figures full-width, for a projector. "
+                   "Copy the link to open it in presenter mode.")
+    if on:
+        st.query_params[PRESENTER_PARAM] = "1"
+    elif PRESENTER_PARAM in st.query_params:
+        del st.query_params[PRESENTER_PARAM]
+    return on
+
+
+def presenter_style(on: bool) -> None:
+    """Collapse the sidebar and enlarge the page while presenting."""
+    st.set_page_config(initial_sidebar_state="collapsed" if on else "auto")
+    if on:
+        st.html(_PRESENTER_CSS)
