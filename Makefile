@@ -7,7 +7,7 @@ PORT   ?= 8501
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run test bench setup dev-setup chromium screenshot clean
+.PHONY: run test bench memory load setup dev-setup chromium nginx screenshot clean
 
 setup: $(VENV)/.installed
 dev-setup: $(VENV)/.dev-installed
@@ -38,6 +38,10 @@ test: dev-setup chromium
 
 bench: dev-setup
 	$(PY) benchmarks/run.py
+
+# Resident memory while every long job runs 20 times in one process (target: < 10 % growth after the first run).
+memory: dev-setup
+	$(PY) benchmarks/memory.py 20
 
 # Regenerates the README's screenshot.
 screenshot: dev-setup chromium
