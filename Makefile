@@ -30,11 +30,18 @@ chromium:
 		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	fi
 
+# Debian's nginx for the multi-replica test (deploy/nginx.conf); the test starts its own instance on 127.0.0.1.
+NGINX ?= /usr/sbin/nginx
+nginx:
+	@if [ ! -x $(NGINX) ]; then \
+		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx; \
+	fi
+
 run: setup
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
-test: dev-setup chromium
-	CHROMIUM=$(CHROMIUM) $(PY) -m pytest
+test: dev-setup chromium nginx
+	CHROMIUM=$(CHROMIUM) NGINX=$(NGINX) $(PY) -m pytest
 
 bench: dev-setup
 	$(PY) benchmarks/run.py
