@@ -50,6 +50,12 @@ bench: dev-setup
 memory: dev-setup
 	$(PY) benchmarks/memory.py 20
 
+# Many sessions at once in headless Chromium (not part of `make test`): SESSIONS="10 20", MINUTES=2.
+SESSIONS ?= 10 20
+MINUTES ?= 2
+load: dev-setup chromium
+	CHROMIUM=$(CHROMIUM) $(PY) benchmarks/load.py --sessions $(SESSIONS) --minutes $(MINUTES)
+
 # Regenerates the README's screenshot.
 screenshot: dev-setup chromium
 	CHROMIUM=$(CHROMIUM) $(PY) scripts/screenshot.py docs/screenshot.png
