@@ -2,8 +2,8 @@
 
 The controls are found by exploring each page (``tests/pages/explore.py``), so a lab added to
 ``ui.labs.LABS`` is swept without changing this file. On each view of a page every number input
-and slider goes to its minimum at once, then to its maximum, twice over (a control whose bounds
-depend on another one is set again within its new bounds); then every text box gets each odd text.
+and slider goes to its minimum at once, then to its maximum (set again when that moved a bound of
+another control, or revealed one); then every text box gets each odd text.
 """
 
 import pytest
@@ -24,6 +24,10 @@ def _extreme(w, end: str):
     if w.type == "slider" and isinstance(w.value, (tuple, list)):
         return (w.min, w.max) if end == "max" else (w.min, w.min)
     return value
+
+
+def _bounds(controls) -> "list[tuple]":
+    return sorted((w.type, str(w.key or w.label), str(w.min), str(w.max)) for w in controls)
 
 
 def _text_boxes(at: AppTest):
@@ -49,18 +53,21 @@ def test_numbers_at_their_extremes_and_odd_text(open_page, page):
     for path in _views(found):
         at = open_page(page)
         assert replay(at, path), f"{page} {path}: {at.exception}"
-        for end in ("min", "max", "min"):
+        for end in ("min", "max"):
             for _ in range(2):
                 controls = _numeric(at)
+                if not controls:
+                    break
+                bounds = _bounds(controls)
                 for w in controls:
                     if w.min is None or w.max is None:  # an unbounded number input: a huge value instead
                         w.set_value(-1e12 if end == "min" else 1e12)
                     else:
                         w.set_value(_extreme(w, end))
-                if not controls:
-                    break
                 at.run()
                 _traceback_free(at, f"{page} {path} numbers at {end}")
+                if _bounds(_numeric(at)) == bounds:
+                    break  # no bound moved and no control appeared: nothing new to set
         if _text_boxes(at):
             for text in ODD_TEXTS:
                 for w in _text_boxes(at):
