@@ -7,7 +7,7 @@ PORT   ?= 8501
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run test bench setup dev-setup chromium axe screenshot clean
+.PHONY: run test bench memory load setup dev-setup chromium axe nginx screenshot clean
 
 setup: $(VENV)/.installed
 dev-setup: $(VENV)/.dev-installed
@@ -37,14 +37,39 @@ axe: .tools/axe/node_modules/axe-core/axe.min.js
 .tools/axe/node_modules/axe-core/axe.min.js:
 	npm install --prefix .tools/axe --no-audit --no-fund axe-core@$(AXE_VERSION)
 
+# Debian's nginx for the multi-replica test (deploy/nginx.conf); the test starts its own instance on 127.0.0.1.
+NGINX ?= /usr/sbin/nginx
+# The package would start a system-wide nginx on port 80: a policy-rc.d that forbids starting services is
+# in place while it installs (unless the machine already has one).
+nginx:
+	@if [ ! -x $(NGINX) ]; then \
+		created=; \
+		if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee /usr/sbin/policy-rc.d >/dev/null && $(SUDO) chmod +x /usr/sbin/policy-rc.d && created=1; \
+		fi; \
+		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx; status=$$?; \
+		if [ -n "$$created" ]; then $(SUDO) rm -f /usr/sbin/policy-rc.d; fi; \
+		exit $$status; \
+	fi
+
 run: setup
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
-test: dev-setup chromium axe
-	CHROMIUM=$(CHROMIUM) $(PY) -m pytest
+test: dev-setup chromium axe nginx
+	CHROMIUM=$(CHROMIUM) NGINX=$(NGINX) $(PY) -m pytest
 
 bench: dev-setup
 	$(PY) benchmarks/run.py
+
+# Resident memory while every long job runs 20 times in one process (target: < 10 % growth after the first run).
+memory: dev-setup
+	$(PY) benchmarks/memory.py 20
+
+# Many sessions at once in headless Chromium (not part of `make test`): SESSIONS="10 20", MINUTES=2.
+SESSIONS ?= 10 20
+MINUTES ?= 2
+load: dev-setup chromium
+	CHROMIUM=$(CHROMIUM) $(PY) benchmarks/load.py --sessions $(SESSIONS) --minutes $(MINUTES)
 
 # Regenerates the README's screenshot.
 screenshot: dev-setup chromium

@@ -11,7 +11,7 @@ from cvcore.errors import CvcoreError
 from cvcore.viz import grid_heatmap
 from cvcore.viz.training import curves_figure
 from ui.figures import show_chart
-from ui import state, trained_models
+from ui import jobs, state, trained_models
 from ui.code import code_expander
 
 __all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "INPUT", "editor", "shape_table", "request", "requested", "train", "results",
@@ -107,7 +107,7 @@ def _run(specs, label: str, bar, chart) -> "tuple[torch.nn.Module, list[dict]]":
     opts = _options()
     model = builder.build_network(specs, INPUT, seed=opts["seed"])
     history: "list[dict]" = []
-    for record in training.train_classifier(model, _data(), **opts):
+    for record in jobs.limited(training.train_classifier(model, _data(), **opts), f"Training {label}"):
         history.append(record.__dict__.copy())
         bar.progress(min(record.epoch / opts["epochs"], 1.0),
                      text=f"{label}: epoch {record.epoch:.2f} of {opts['epochs']}, validation accuracy {record.val_acc:.1%}")

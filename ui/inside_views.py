@@ -14,7 +14,7 @@ from cvcore.errors import CvcoreError
 from cvcore.viz import maps as viz
 from ui.figures import show_chart
 from ui import inside_lab as lab
-from ui import state
+from ui import jobs, state
 from ui.inside_lab import NS, Subject, k
 from ui.lazy import lazy_expander
 
@@ -219,12 +219,16 @@ def _synthesise(s, layer, channel, param, steps, size, wanted) -> None:
     bar = st.progress(0.0, text="Starting ...")
     preview = st.empty()
     values = []
-    for record in run:  # a click on Stop (or any widget) reruns the page, which ends this loop between two steps
-        values.append(record.objective)
-        if record.image is not None:
-            st.session_state[_RESULT] = {"for": wanted, "image": record.image, "values": list(values)}
-            preview.image(record.image, width=256, caption=f"step {record.step}: mean activation {record.objective:.2f}")
-        bar.progress(record.step / record.steps, text=f"Step {record.step} of {record.steps}")
+    try:
+        # a click on Stop (or any widget) reruns the page, which ends this loop between two steps
+        for record in jobs.limited(run, "Synthesising an image"):
+            values.append(record.objective)
+            if record.image is not None:
+                st.session_state[_RESULT] = {"for": wanted, "image": record.image, "values": list(values)}
+                preview.image(record.image, width=256, caption=f"step {record.step}: mean activation {record.objective:.2f}")
+            bar.progress(record.step / record.steps, text=f"Step {record.step} of {record.steps}")
+    except CvcoreError as exc:
+        st.error(f"Cannot synthesise: {exc}")
     bar.empty()
     preview.empty()
 

@@ -12,7 +12,7 @@ from cvcore.errors import CvcoreError
 from cvcore.learn import learn_kernel
 from cvcore.viz import grid_heatmap
 from ui.figures import show_chart
-from ui import state
+from ui import jobs, state
 from ui.code import code_expander
 
 __all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "settings", "request_training", "training_requested", "train", "result"]
@@ -88,7 +88,7 @@ def train(image: torch.Tensor, target: torch.Tensor, opts: dict) -> None:
     losses: "list[float]" = []
     start, last_draw = time.perf_counter(), 0.0
     try:
-        for record in learn_kernel(image, target, **opts):
+        for record in jobs.limited(learn_kernel(image, target, **opts), "Learning a filter"):
             losses.append(record.loss)
             st.session_state[_RESULT] = {"losses": losses, "kernel": record.kernel.tolist(), "target": target.tolist(),
                                          "seconds": time.perf_counter() - start, "diverged": record.diverged,

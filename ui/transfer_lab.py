@@ -16,7 +16,7 @@ from cvcore.viz import grid_heatmap
 from cvcore.viz.training import curves_figure
 from cvcore.viz.maps import overlay
 from ui.figures import show_chart
-from ui import state
+from ui import jobs, state
 from ui.models import get_model
 
 __all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "k", "classes", "plans", "train", "results", "compare", "export"]
@@ -149,7 +149,7 @@ def _run(net, plan_case: str, data, epochs: int, label: str, key: str):
     else:
         records = train_classifier(net, data, epochs=epochs, lr=transfer.CASES[plan_case].lr if label != "from scratch" else 1e-3,
                                    batch_size=16, reports_per_epoch=1)
-    for record in records:  # a click on Stop reruns the page, which ends this loop between two steps
+    for record in jobs.limited(records, f"Training ({label})"):  # a click on Stop reruns the page, ending this loop
         history.append(record.__dict__.copy())
         yield history
         bar.progress(min(record.epoch / epochs, 1.0), text=f"{label}: epoch {record.epoch:.0f} of {epochs}, "
@@ -169,9 +169,13 @@ def train(groups: dict, case: str) -> None:
         st.error(str(exc))
         return
     epochs = int(state.get(NS, "epochs"))
-    for history in _run(net, case, data, epochs, case, "main"):
-        st.session_state[_RUN] = {"history": history, "classes": list(data.classes), "case": case,
-                                  "token": None, "n_val": len(data.val_y)}
+    try:
+        for history in _run(net, case, data, epochs, case, "main"):
+            st.session_state[_RUN] = {"history": history, "classes": list(data.classes), "case": case,
+                                      "token": None, "n_val": len(data.val_y)}
+    except CvcoreError as exc:
+        st.error(str(exc))
+        return
     st.session_state[_RUN]["token"] = _keep((net.eval(), data))
 
 
@@ -222,8 +226,11 @@ def compare(run_now: bool) -> None:
         _, data = _kept()[run["token"]]
         net, _ = transfer.random_network(len(data.classes))
         epochs = int(state.get(NS, "epochs"))
-        for history in _run(net, "large", data, epochs, "from scratch", "scratch"):
-            st.session_state[_SCRATCH] = {"history": history}
+        try:
+            for history in _run(net, "large", data, epochs, "from scratch", "scratch"):
+                st.session_state[_SCRATCH] = {"history": history}
+        except CvcoreError as exc:
+            st.error(str(exc))
     scratch = st.session_state.get(_SCRATCH)
     if run and scratch and scratch["history"]:
         show_chart(st, curves_figure({f"pretrained ({run['case']})": run["history"], "from scratch": scratch["history"]}, "acc",

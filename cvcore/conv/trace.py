@@ -5,6 +5,7 @@ products, so a page can step through the cells in order and a test can compare t
 with ``torch.nn.functional.conv2d``.
 """
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -92,10 +93,14 @@ def resolve_padding(padding, kernel_shape: "tuple[int, int]", stride, dilation) 
 def format_number(value: float) -> str:
     """Whole numbers without decimals, others with up to 4 significant digits.
 
-    >>> format_number(-5.0), format_number(3.75), format_number(1 / 9)
-    ('-5', '3.75', '0.1111')
+    Infinities (max pooling pads with -inf) and NaN are written out rather than rounded.
+
+    >>> format_number(-5.0), format_number(3.75), format_number(1 / 9), format_number(float("-inf"))
+    ('-5', '3.75', '0.1111', '-inf')
     """
     value = float(value)
+    if not math.isfinite(value):
+        return str(value)
     if abs(value - round(value)) < 1e-9:
         return str(int(round(value)))
     return f"{value:.4g}"

@@ -89,3 +89,11 @@ def test_pool_image_matches_torch():
     torch.testing.assert_close(pool_image(maps, kind="avg", size=3, stride=2), F.avg_pool2d(maps[None], 3, 2)[0])
     with pytest.raises(InvalidParameter):
         pool_image(maps, size=40)
+
+
+def test_max_pooling_over_padding_writes_the_padded_cells_as_minus_infinity():
+    # PyTorch pads max pooling with -inf; the step shows those cells instead of failing to round them.
+    trace = pool_trace([[1, 2], [3, 4]], kind="max", size=2, stride=2, padding=1)
+    assert trace.steps[0].expression() == "max(-inf, -inf, -inf, 1) = 1"
+    assert trace.output.tolist() == torch.nn.functional.max_pool2d(
+        torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), 2, 2, padding=1).tolist()[0]

@@ -1,0 +1,97 @@
+"""The README's security review, checked in the code: what is claimed there is tested here."""
+
+import ast
+import tomllib
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+# The application's own code (tests and doctests may exec the snippets they check).
+SOURCES = sorted(p for folder in ("cvcore", "ui", "pages", "scripts", "benchmarks")
+                 for p in (ROOT / folder).rglob("*.py")) + [ROOT / "app.py"]
+
+
+def _calls(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+            owner = (f.value.id if isinstance(f.value, ast.Name) else "?") if isinstance(f, ast.Attribute) else ""
+            yield node, owner, name
+
+
+def test_the_sources_were_found():
+    assert len(SOURCES) > 40 and ROOT / "ui" / "image_input.py" in SOURCES
+
+
+def test_no_eval_exec_or_pickle_anywhere_in_the_app():
+    found = []
+    for path in SOURCES:
+        for node, owner, name in _calls(ast.parse(path.read_text(), str(path))):
+            if (owner, name) in (("", "eval"), ("", "exec"), ("", "compile"), ("", "__import__"), ("pickle", "load"),
+                                 ("pickle", "loads"), ("marshal", "loads"), ("yaml", "load")):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {owner}.{name}".replace(" .", " "))
+    assert found == []
+
+
+def test_every_torch_load_has_weights_only_true():
+    loads = []
+    for path in SOURCES:
+        for node, owner, name in _calls(ast.parse(path.read_text(), str(path))):
+            if owner == "torch" and name == "load":
+                flag = [k for k in node.keywords if k.arg == "weights_only"]
+                ok = len(flag) == 1 and isinstance(flag[0].value, ast.Constant) and flag[0].value.value is True
+                loads.append((f"{path.relative_to(ROOT)}:{node.lineno}", ok))
+    assert loads, "expected some torch.load calls"
+    assert [where for where, ok in loads if not ok] == []
+
+
+def test_no_html_from_the_app_is_unescaped():
+    # st.markdown(..., unsafe_allow_html=True) and st.html would render user text as HTML.
+    offenders = [f"{p.relative_to(ROOT)}:{i + 1}" for p in SOURCES for i, line in enumerate(p.read_text().splitlines())
+                 if "unsafe_allow_html" in line or "st.html(" in line or "components.html(" in line]
+    assert offenders == []
+
+
+def test_uploads_are_decoded_in_memory_never_written():
+    offenders = []
+    # cvcore/zoo.py is left out: it downloads official weights into torch's cache through a temporary file.
+    for path in (p for p in SOURCES if p.parts[-2] in ("ui", "pages", "cvcore") and p.name != "zoo.py"):
+        text = path.read_text()
+        for word in ("tempfile", "NamedTemporaryFile", ".write_bytes(", "open(upload", "mkstemp"):
+            if word in text:
+                offenders.append(f"{path.relative_to(ROOT)}: {word}")
+    assert offenders == []
+
+
+def test_server_settings_keep_xsrf_and_cors_protection_and_cap_uploads():
+    from cvcore import images
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    server = config["server"]
+    assert server.get("enableXsrfProtection", True) is True
+    assert server.get("enableCORS", True) is True
+    assert server["maxUploadSize"] * 2**20 == images.MAX_UPLOAD_BYTES
+    assert config["browser"]["gatherUsageStats"] is False
+    assert images.MAX_PIXELS <= 50_000_000
+
+
+def test_weights_files_are_plain_names_inside_their_folder():
+    # A weights file is found by its registry name inside CVCORE_WEIGHTS_DIR or the hub cache: no path of the user's.
+    from cvcore import zoo
+
+    names = [entry.weights.filename for entry in zoo.registry().values() if entry.weights is not None]
+    assert names and all(Path(n).name == n and ".." not in n and "/" not in n and "\\" not in n for n in names)
+
+
+def test_weights_dir_lookups_stay_in_the_folder(monkeypatch, tmp_path):
+    from cvcore import zoo
+
+    monkeypatch.setenv("CVCORE_WEIGHTS_DIR", str(tmp_path))
+    spec = zoo.registry()["mobilenet_v2"].weights
+    in_dir = [path for source, path in zoo._candidates(spec) if source == "CVCORE_WEIGHTS_DIR"]
+    assert len(in_dir) == 1 and in_dir[0].resolve().parent == tmp_path.resolve()
+    # A file there with the right name but other bytes is never loaded.
+    in_dir[0].write_bytes(b"not the weights")
+    location, _ = zoo.find_local_weights(spec)
+    assert location is None or location.source != "CVCORE_WEIGHTS_DIR"

@@ -1,0 +1,155 @@
+"""A server-wide limit on heavy jobs (training, learning a filter, synthesising an image, style transfer).
+
+Every session of the server shares one ``JobLimiter``: at most ``job_slots()`` long jobs compute at
+once, the others wait in arrival order and see their place in the queue, and a session runs one
+long job at a time. A lab adopts it with one line around its engine generator::
+
+    from ui import jobs
+
+    for record in jobs.limited(learn_kernel(image, target, **opts), "Learning a filter"):
+        ...  # draw the progress as before
+
+The slot is taken before the first step and given back when the loop ends, when the job raises,
+and when Streamlit stops the run (a click on Stop or any widget reruns the page, which closes the
+generator). ``CVCORE_JOBS`` sets the number of slots; by default one per GPU when the engine runs
+on CUDA, else one per CPU core the process may use.
+"""
+
+import itertools
+import os
+import threading
+import time
+from collections import deque
+from contextlib import contextmanager
+
+import streamlit as st
+
+from cvcore.errors import CvcoreError
+
+__all__ = ["JobLimiter", "JobRefused", "job_slots", "limiter", "limited"]
+
+
+class JobRefused(CvcoreError):
+    """A session asked for a second long job while its first one still runs."""
+
+
+def job_slots() -> int:
+    """How many heavy jobs may compute at once: ``$CVCORE_JOBS``, else GPUs in use, else usable CPU cores."""
+    raw = os.environ.get("CVCORE_JOBS", "").strip()
+    if raw:
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise JobRefused(f"CVCORE_JOBS must be a whole number >= 1, got {raw!r}")
+        return value
+    from cvcore.device import default_device
+
+    device = default_device()
+    if device.type == "cuda":
+        import torch
+
+        return max(1, torch.cuda.device_count())
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class JobLimiter:
+    """At most ``slots`` jobs at once, first come first served, one per owner (a session)."""
+
+    def __init__(self, slots: int):
+        if slots < 1:
+            raise JobRefused(f"expected at least 1 job slot, got {slots}")
+        self.slots = slots
+        self._cond = threading.Condition()
+        self._queue: "deque[int]" = deque()  # waiting tickets, oldest first
+        self._running: "dict[int, str]" = {}  # ticket -> owner
+        self._owners: "set[str]" = set()  # owners with a job waiting or running
+        self._tickets = itertools.count()
+
+    def running(self) -> int:
+        with self._cond:
+            return len(self._running)
+
+    def waiting(self) -> int:
+        with self._cond:
+            return len(self._queue)
+
+    @contextmanager
+    def slot(self, owner: str, *, on_wait=None, poll: float = 0.5):
+        """Hold a slot for the ``with`` block; while waiting, ``on_wait(position)`` is called every ``poll`` s.
+
+        ``position`` is 1 for the next job to start. Raises ``JobRefused`` if ``owner`` already has a job.
+        An exception raised by ``on_wait`` (Streamlit stopping the run) leaves the queue.
+        """
+        with self._cond:
+            if owner in self._owners:
+                raise JobRefused("this session already runs a long job; expected one at a time, got a second: "
+                                 "stop the first one (or wait for it to end) and start again")
+            ticket = next(self._tickets)
+            self._owners.add(owner)
+            self._queue.append(ticket)
+        try:
+            while True:
+                with self._cond:
+                    position = self._queue.index(ticket) + 1
+                    if position <= self.slots - len(self._running):
+                        self._queue.remove(ticket)
+                        self._running[ticket] = owner
+                        break
+                    ahead = position - (self.slots - len(self._running))
+                if on_wait is not None:
+                    on_wait(ahead)
+                with self._cond:
+                    self._cond.wait(poll)
+            yield
+        finally:
+            with self._cond:
+                if ticket in self._queue:
+                    self._queue.remove(ticket)
+                self._running.pop(ticket, None)
+                self._owners.discard(owner)
+                self._cond.notify_all()
+
+
+_LIMITER: "JobLimiter | None" = None
+_LOCK = threading.Lock()
+
+
+def limiter() -> JobLimiter:
+    """The server's limiter, created on first use with ``job_slots()`` slots."""
+    global _LIMITER
+    with _LOCK:
+        if _LIMITER is None:
+            _LIMITER = JobLimiter(job_slots())
+        return _LIMITER
+
+
+def _owner() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else f"thread-{threading.get_ident()}"
+
+
+def limited(records, label: str, *, shared: "JobLimiter | None" = None):
+    """Yield ``records`` (an engine generator) while holding a job slot; show the queue position meanwhile."""
+    notice = st.empty()
+    started = time.monotonic()
+
+    def waiting(ahead: int) -> None:
+        jobs_word = "job" if ahead == 1 else "jobs"
+        notice.info(f"{label}: waiting for the server, {ahead} {jobs_word} ahead of yours in the queue "
+                    f"({time.monotonic() - started:.0f} s so far). It starts by itself.", icon=":material/hourglass_top:")
+
+    try:
+        with (shared or limiter()).slot(_owner(), on_wait=waiting):
+            notice.empty()
+            yield from records
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
