@@ -18,6 +18,7 @@ from PIL import Image
 from cvcore import faces, images
 from cvcore.errors import CvcoreError
 from cvcore.viz.faces import annotate_faces, distance_histogram
+from ui.figures import show_chart
 from ui import state
 from ui.code import code_expander
 from ui.lazy import lazy_expander
@@ -247,7 +248,7 @@ def _verdict(a: "list[float]", b: "list[float]", metric: str, reference: "tuple[
                                          f"**{'same person' if same else 'different people'}**")
     if reference is not None:
         dist, labels = reference
-        st.plotly_chart(distance_histogram(dist[labels], dist[~labels], tau, metric=metric, marker=d, height=300),
+        show_chart(st, distance_histogram(dist[labels], dist[~labels], tau, metric=metric, marker=d, height=300),
                         key="faces_verify_hist", config={"displayModeBar": False})
     state.sync(NS, DEFAULTS)
 

@@ -9,6 +9,7 @@ import torch
 from cvcore import faces
 from cvcore.errors import InvalidParameter
 from cvcore.viz.faces import distance_histogram, embedding_figure, rates_figure, roc_figure
+from ui.figures import show_chart
 from ui import faces_lab as lab
 from ui import state
 
@@ -47,13 +48,13 @@ def threshold_view() -> None:
                 f"{int(same.sum())} same and {int((~same).sum())} different pairs. Equal-error rate **{summary.eer:.3f}** "
                 f"at tau = {summary.eer_threshold:.3f}; best accuracy **{summary.best_accuracy:.3f}** at tau = "
                 f"{summary.best_threshold:.3f}; ROC AUC **{r.auc:.4f}**.")
-    st.plotly_chart(distance_histogram(d[same], d[~same], tau, metric=metric), key="faces_thr_hist", config=_CHART)
+    show_chart(st, distance_histogram(d[same], d[~same], tau, metric=metric), key="faces_thr_hist", config=_CHART)
     left, right = st.columns(2)
-    left.plotly_chart(roc_figure(r.far.numpy(), r.tar.numpy(), r.auc, (far, 1 - frr)), key="faces_roc", config=_CHART)
+    show_chart(left, roc_figure(r.far.numpy(), r.tar.numpy(), r.auc, (far, 1 - frr)), key="faces_roc", config=_CHART)
     taus = np.concatenate([[0.0], r.thresholds[1:].numpy(), [2.0]])
     far_curve = np.concatenate([[0.0], r.far[1:].numpy(), [1.0]])
     frr_curve = np.concatenate([[1.0], r.frr[1:].numpy(), [0.0]])
-    right.plotly_chart(rates_figure(taus, far_curve, frr_curve, tau, summary.eer_threshold, metric=metric),
+    show_chart(right, rates_figure(taus, far_curve, frr_curve, tau, summary.eer_threshold, metric=metric),
                        key="faces_rates", config=_CHART)
     st.caption("A bank's door wants a tiny FAR (move tau left); a photo app that groups your friends tolerates some "
                "false accepts to miss fewer of them (move tau right).")
@@ -100,7 +101,7 @@ def space_view() -> None:
     if s is None:
         return
     points, ratio = faces.pca_2d(s["embeddings"])
-    st.plotly_chart(embedding_figure(points.numpy(), s["people"], s["labels"], ratio.tolist()), key="faces_pca",
+    show_chart(st, embedding_figure(points.numpy(), s["people"], s["labels"], ratio.tolist()), key="faces_pca",
                     config=_CHART)
 
 

@@ -18,7 +18,8 @@ from cvcore import images, style, style_images, style_nets, zoo
 from cvcore.device import describe_device
 from cvcore.errors import CvcoreError
 from cvcore.viz.style import costs_figure
-from ui import state
+from ui.figures import show_chart
+from ui import jobs, state
 from ui.image_input import IMAGE_SOURCES, image_input
 from ui.models import get_model
 
@@ -231,7 +232,7 @@ def run(content, stylish, model, settings: style.StyleSettings) -> None:
     try:
         steps = style.transfer(content, stylish, backbone=settings.backbone, model=model, settings=settings,
                                device=next(model.parameters()).device, stop=lambda: not record["active"])
-        for progress in steps:
+        for progress in jobs.limited(steps, "Style transfer"):  # one slot of the server's heavy-job limit
             _keep(record, progress, every)
             record["seconds"] = time.perf_counter() - start
             bar.progress(min(progress.step / max(settings.steps, 1), 1.0),
@@ -298,7 +299,7 @@ def results() -> None:
                            mime="image/png", key="style_dl")
         done = max(record["step"], 1)
         st.caption(f"{record['seconds']:.1f} s on {record['device']} ({record['seconds'] / done:.3f} s per step).")
-    right.plotly_chart(costs_figure(history, record["labels"]), config=_CHART, key="style_costs")
+    show_chart(right, costs_figure(history, record["labels"]), config=_CHART, key="style_costs")
     if history["style"] and history["style"][0]:
         first, last = history["style"][0], next((v for v in reversed(history["style"]) if v is not None), None)
         if last:

@@ -13,6 +13,7 @@ from cvcore import images, style, style_inspect, style_nets
 from cvcore.errors import CvcoreError
 from cvcore.images import to_uint8
 from cvcore.viz.style import gram_figure
+from ui.figures import show_chart
 from ui import state
 from ui.check import check_expander
 from ui.code import code_expander
@@ -55,7 +56,7 @@ def gram_view(content, stylish, spec: style_nets.Backbone, model) -> None:
     except CvcoreError as exc:
         st.error(str(exc))
         return
-    st.plotly_chart(gram_figure(view.gram_style, view.gram_generated, layer=spec.label_of(layer)), config=_CHART,
+    show_chart(st, gram_figure(view.gram_style, view.gram_generated, layer=spec.label_of(layer)), config=_CHART,
                     key="style_gram")
     diff = float(((view.gram_style - view.gram_generated) ** 2).sum())
     st.caption(f"The first {view.channels} channels of {spec.label_of(layer)} ({view.map_size[0]}x{view.map_size[1]} "

@@ -12,7 +12,8 @@ import torchvision
 from torch import nn
 
 from cvcore import lessons
-from cvcore.lessons import applications, convolutions, networks
+from cvcore import style_nets
+from cvcore.lessons import applications, convolutions, faces as face_lessons, networks, style as style_lessons
 from tests.conftest import ROOT
 from ui.labs import LABS
 
@@ -267,6 +268,49 @@ def test_transfer_questions_agree_with_the_network_and_the_split(entry):
     data = transfer.image_set(dict(list(transfer.texture_set(per_class=8).items())[:3]), entry)
     _, _, images = applications.transfer_questions({"n_classes": 3, "per_class": 8})
     assert images.answer == len(data.train_y) == 18
+
+
+def test_style_questions_agree_with_torchvision_activations_and_a_hand_sum():
+    from torchvision.models.feature_extraction import create_feature_extractor
+
+    nets = {"mobilenet_v2": torchvision.models.mobilenet_v2(weights=None).eval(),
+            "vgg19": torchvision.models.vgg19(weights=None).eval()}
+    cases = [({"backbone": "mobilenet_v2", "size": 256}, v) for v in range(4)] + [({"backbone": "vgg19", "size": 128}, 0),
+                                                                                 ({"backbone": "vgg19"}, 1)]
+    for settings, variant in cases:
+        gram_q, norm_q, entry_q = style_lessons.style_questions(settings, variant)
+        spec = next(b for b in map(style_nets.backbone, style_nets.BACKBONES) if gram_q.prompt.startswith(b.label.split(" (")[0]))
+        label = re.search(r"style layer '([^']*)'", gram_q.prompt).group(1)
+        node = next(n for n, text in spec.layers.items() if text == label)
+        h, w, c, size = map(int, re.search(r"gives a (\d+)x(\d+)x(\d+) activation for a (\d+) px", gram_q.prompt).groups())
+        if size > 256 and spec.name == "vgg19":
+            continue
+        with torch.no_grad():
+            a = create_feature_extractor(nets[spec.name], {node: "a"})(torch.zeros(1, 3, size, size))["a"]
+        assert tuple(a.shape[1:]) == (c, h, w)
+        assert gram_q.answer == torch.einsum("bchw,bdhw->bcd", a, a)[0].numel() == c * c
+        assert norm_q.answer == 2 * h * w * c
+        one, two = (list(map(int, m)) for m in re.findall(r"\[(\d+), (\d+), (\d+), (\d+)\]", entry_q.prompt))
+        assert entry_q.answer == sum(x * y for x, y in zip(one, two))  # by hand
+
+
+def test_face_questions_agree_with_torch_triplet_margin_loss_and_the_cosine():
+    for variant in range(8):
+        settings = {"margin": 0.2, "tau": 0.6}
+        triplet_q, cosine_q, verdict_q = face_lessons.faces_questions(settings, variant)
+        d_ap, d_an, margin = map(float, re.search(r"d\(A, P\) = ([\d.]+), d\(A, N\) = ([\d.]+), margin alpha = (\d+(?:\.\d+)?)",
+                                                  triplet_q.prompt).groups())
+        a, p, n = torch.zeros(1, 2), torch.tensor([[d_ap, 0.0]]), torch.tensor([[0.0, d_an]])
+        reference = float(F.triplet_margin_loss(a, p, n, margin=margin, p=2, eps=0.0))
+        assert abs(triplet_q.answer - reference) <= 0.005 + 1e-6
+        angle = float(re.search(r"are (\d+) degrees apart", cosine_q.prompt).group(1))
+        u = torch.tensor([[1.0, 0.0]])
+        v = torch.tensor([[torch.cos(torch.deg2rad(torch.tensor(angle))), torch.sin(torch.deg2rad(torch.tensor(angle)))]])
+        distance = 1 - float(F.cosine_similarity(u, v))
+        assert abs(cosine_q.answer - distance) <= 0.005 + 1e-6
+        tau = float(re.search(r"tau = ([\d.]+)", verdict_q.prompt).group(1))
+        assert verdict_q.answer == ("same" if distance <= tau else "different")
+    assert face_lessons.faces_questions({"margin": 0.2, "tau": 0.6})[2].prompt.endswith("same person or different?")
 
 
 def test_the_glossary_covers_the_course_and_names_real_labs():
