@@ -39,3 +39,24 @@ def test_heavy_calls_from_eight_threads_equal_the_serial_results(mobilenet, entr
     assert all(torch.equal(p, q) for p, q in zip(before, mobilenet.parameters()))
     assert all(p.grad is None for p in mobilenet.parameters())
     assert all(not m._forward_hooks and not m._backward_hooks for m in mobilenet.modules())
+
+
+def test_face_embedding_from_eight_threads_equals_the_serial_result():
+    from cvcore import faces
+    from tests.shared_data import shared_path
+
+    detector = faces.load_mtcnn()
+    model = faces.load_mobilefacenet(shared_path("weights", "mobilefacenet.pt"))
+    photos = [photo for _, photo in faces.sample_faces().values()][:4]
+    before = [p.clone() for p in model.parameters()]
+
+    def job(i: int) -> torch.Tensor:
+        return faces.embed([photos[i % 4]], detector=detector, model=model)
+
+    serial = [job(i) for i in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        parallel = list(pool.map(job, range(8)))
+    for a, b in zip(serial, parallel):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert all(torch.equal(p, q) for p, q in zip(before, model.parameters()))
+    assert all(p.grad is None for p in model.parameters())
