@@ -5,9 +5,10 @@
 
 Each session (its own browser context, so its own Streamlit session) repeats a walk until the time is up:
 open the Convolution lab and change the stride; open Inside a trained CNN (MobileNetV2 on a photo, top-5)
-and switch to its heatmaps; open Learning a filter, press Train and Stop two seconds later; open Pooling.
+and switch to its heatmaps; open Learning a filter, press Train and Stop two seconds later; open Neural style transfer, press Start
+and Stop two seconds later; open Pooling.
 An interaction's latency runs from the click (or the navigation) until the page is drawn and Streamlit's
-"running" indicator is gone (the two seconds of training before Stop are not counted). Recorded: p50/p95 latency, errors (timeouts, tracebacks, failed steps),
+"running" indicator is gone (the two seconds of training before each Stop are not counted). Recorded: p50/p95 latency, errors (timeouts, tracebacks, failed steps),
 the server's peak RSS and its CPU use. Not part of `make test`.
 """
 
@@ -109,13 +110,24 @@ async def _session(browser, url: str, until: float, latencies, errors, walks):
         await _idle(page)
         return 2.0
 
+    async def style_start_stop():
+        await page.goto(f"{url}/style_transfer?size=128&steps=2000")
+        await page.get_by_role("button", name="Start").wait_for()
+        await _idle(page)
+        await page.get_by_role("button", name="Start").click()
+        await page.wait_for_timeout(2000)
+        await page.get_by_role("button", name="Stop").click()
+        await _idle(page)
+        return 2.0
+
     async def pool_open():
         await page.goto(f"{url}/pooling")
         await page.get_by_role("heading", name="Pooling").first.wait_for()
         await _idle(page)
 
     steps = [("open Convolution", conv_open), ("change the stride", conv_stride), ("open Inside a trained CNN", inside_open),
-             ("show heatmaps", inside_heatmaps), ("train and stop a filter", learn_train_stop), ("open Pooling", pool_open)]
+             ("show heatmaps", inside_heatmaps), ("train and stop a filter", learn_train_stop),
+             ("start and stop a style transfer", style_start_stop), ("open Pooling", pool_open)]
     try:
         while time.monotonic() < until:
             for name, action in steps:
