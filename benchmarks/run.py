@@ -17,7 +17,8 @@
 9. Neural style transfer: seconds per step at 256 and 384 px for each backbone and optimiser against a textbook
    Gatys loop, the "fast preview" preset end to end, its peak memory (see ``benchmarks/style.py``).
 10. Face verification: detect + align + embed at 640x480, embedding throughput, ROC for 10,000 pairs, the page's
-   rerun after tau moves, and the ORL quality figures (see ``benchmarks/faces.py``).
+   rerun after tau moves (in AppTest, and in Chromium against the real server, where only the threshold's
+   fragment reruns), and the ORL quality figures (see ``benchmarks/faces.py`` and ``benchmarks/faces_browser.py``).
 11. Classroom: generating each lab's questions, and the glossary page's rerun (see ``benchmarks/classroom.py``).
 6. Inside a trained CNN: feature extraction, every heatmap method, activation maximization and the
    top-9 patches against a forward (and backward) pass (see ``benchmarks/inside.py``), and the page's
@@ -40,7 +41,7 @@ import torch.nn.functional as F  # noqa: E402
 from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from benchmarks import classroom, detection, faces, inside, style, transfer  # noqa: E402
+from benchmarks import classroom, detection, faces, faces_browser, inside, style, transfer  # noqa: E402
 from benchmarks.timing import median_ms as _median_ms  # noqa: E402
 from cvcore import architectures, builder, datasets, images, kernels, training  # noqa: E402
 from cvcore.conv import conv_trace  # noqa: E402
@@ -210,6 +211,8 @@ def main() -> None:
     if not os.environ.get("CVCORE_WEIGHTS_DIR"):
         os.environ["CVCORE_WEIGHTS_DIR"] = str(faces.SHARED / "weights")
     for line in faces.rows(AppTest, trivial_ms):
+        print(line)
+    for line in faces_browser.rows():
         print(line)
     print("\nClassroom: lesson and question panels (added to every lab's rerun):")
     for name, ms, ref_ms in classroom.rows(trivial_ms):
