@@ -20,6 +20,7 @@ from cvcore.errors import CvcoreError
 from cvcore.viz.faces import annotate_faces, distance_histogram
 from ui.figures import show_chart
 from ui import state
+from ui.check import check_expander
 from ui.code import code_expander
 from ui.lazy import lazy_expander
 
@@ -277,6 +278,18 @@ def verify_view() -> None:
         if is_open:
             _how(a["embedding"], b["embedding"], a["matrix"], metric)
     code_expander(lambda: _snippet(metric), filename="face_verification.py")
+    check_expander("faces.open_check", lambda: _check(a["embedding"], b["embedding"], metric), tolerance=1e-6)
+
+
+def _check(a: "list[float]", b: "list[float]", metric: str) -> "tuple[str, tuple[int, ...], dict[str, float]]":
+    """The lab's distance for this pair against PyTorch's own cosine similarity and pairwise distance (float32)."""
+    ea, eb = torch.tensor([a]), torch.tensor([b])
+    ours = faces.distance_matrix(ea, eb, metric)[0]  # [1]
+    if metric == "cosine":
+        function, reference = "1 - F.cosine_similarity", 1 - torch.nn.functional.cosine_similarity(ea, eb)
+    else:
+        function, reference = "torch.cdist", torch.cdist(ea, eb)[0]
+    return function, tuple(reference.shape), {f"the lab's {metric} distance": float((ours - reference).abs().max())}
 
 
 def _how(a: "list[float]", b: "list[float]", matrix: "list[list[float]]", metric: str) -> None:

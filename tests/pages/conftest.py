@@ -11,7 +11,7 @@ SECTIONS = ("conv.open_how", "conv.open_check", "conv.open_photo", "pool.open_ho
             "open_code_transposed_convolution.py", "inside.open_how", "inside.open_check", "inside.open_compare",
             "inside.open_journey", "inside.open_sanity", "open_code_heatmaps.py", "open_code_feature_maps.py",
             "open_code_iou.py", "open_code_nms.py",
-            "faces.open_how", "open_code_face_verification.py")
+            "faces.open_how", "faces.open_check", "open_code_face_verification.py")
 
 
 @pytest.fixture

@@ -39,9 +39,12 @@ def test_verification_of_the_samples_and_the_threshold(faces_page):
     assert "different people" in at.warning[0].value and at.query_params["tau"] == "0.01"
     at.selectbox(key="faces.b_sample").set_value("cameraman").run()
     at.slider(key="faces.tau").set_value(0.6).run()
-    assert not at.success and "different people" in at.warning[0].value
+    assert not any("same person" in s.value for s in at.success) and "different people" in at.warning[0].value
+    # Check against PyTorch: the lab's distance is torch's own, for either metric
+    assert "`1 - F.cosine_similarity` gives shape (1,)" in texts(at) and at.success[-1].value == "Match"
     at.radio(key="faces.metric").set_value("euclidean").run()
     assert at.slider(key="faces.tau").value == pytest.approx(1.1) and "different people" in at.warning[0].value
+    assert "`torch.cdist` gives shape (1,)" in texts(at) and at.success[-1].value == "Match"
 
 
 def test_two_faces_let_the_learner_pick_and_no_face_says_so(faces_page):
