@@ -59,6 +59,11 @@ def jobs(*, small: bool = False) -> "dict[str, callable]":
         return transfer.train_head(net, textures, epochs=5)
 
     out["transfer learning, head only (5 epochs)"] = fine_tune
+    from cvcore import style, style_images
+
+    content, stylish = images.sample_image("chelsea"), style_images.style_image("mosaic", 128)
+    out["style transfer (MobileNetV2, 128 px, 30 steps)"] = lambda: style.transfer(
+        content, stylish, backbone="mobilenet_v2", model=model, size=128, steps=30, preview_every=10)
     return out
 
 
