@@ -23,7 +23,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run", "--disable-quic"]
 
 sys.path.insert(0, str(ROOT))
-from tests.conftest import free_port  # noqa: E402
+from tests.conftest import free_port, stop  # noqa: E402
 
 
 def _serve(script: Path, env: dict) -> "tuple[subprocess.Popen, str]":
@@ -77,8 +77,7 @@ def rows(repeat: int = 20) -> "list[str]":
             browser.close()
     finally:
         for proc in (app, echo):
-            proc.terminate()
-            proc.wait(timeout=15)
+            stop(proc)
     ours, theirs = statistics.median(tau), statistics.median(ref)
     return [f"{'browser: tau moved until the verdict':40} {ours:10.1f} {'1-slider echo':>16} {theirs:8.1f} "
             f"{ours / theirs:7.2f}x (real server: only the fragment reruns)"]

@@ -45,34 +45,45 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
-def app_server():
-    """The app served by `streamlit run` on 127.0.0.1; yields its base URL."""
+def start_app(log_name: str, *extra_args: str) -> "tuple[subprocess.Popen, str]":
+    """``streamlit run app.py`` on a free port of 127.0.0.1 (offline, CPU), logging to ``test-artifacts/<log_name>``;
+    returns the process and its base URL once it answers its health check (fails the test after 90 s)."""
     port = free_port()
     env = dict(os.environ, CVCORE_OFFLINE="1", CVCORE_DEVICE="cpu")
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "streamlit-server.log", "w")
+    log = open(ARTIFACTS / log_name, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
+         "--server.address", "127.0.0.1", "--server.headless", "true", *extra_args],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
+    log.close()  # the child keeps its own handle
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
                 if response.status == 200:
-                    break
+                    return proc, url
         except OSError:
             time.sleep(0.5)
-    else:
-        proc.terminate()
-        pytest.fail("the Streamlit server did not start within 90 s (see test-artifacts/streamlit-server.log)")
-    yield url
+    stop(proc)
+    pytest.fail(f"the Streamlit server did not start within 90 s (see test-artifacts/{log_name})")
+
+
+def stop(proc: subprocess.Popen, timeout: float = 15) -> None:
+    """Ask a server to stop; kill it if it is still there after ``timeout`` seconds."""
     proc.terminate()
     try:
-        proc.wait(timeout=15)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
-    log.close()
+        proc.wait(timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """The app served by `streamlit run` on 127.0.0.1; yields its base URL."""
+    proc, url = start_app("streamlit-server.log")
+    yield url
+    stop(proc)

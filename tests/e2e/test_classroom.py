@@ -2,16 +2,12 @@
 and axe-core (injected into each page) over every page in the light and the dark theme."""
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ARTIFACTS, ROOT, free_port
-from tests.e2e.test_browser import ARGS, CHROMIUM, browser, page  # noqa: F401 (fixtures)
+from tests.conftest import ROOT, start_app, stop
+from tests.e2e.test_browser import browser, page  # noqa: F401 (fixtures)
 from ui.labs import LABS
 
 pytestmark = pytest.mark.e2e
@@ -72,28 +68,9 @@ def test_every_page_passes_axe_in_the_light_theme(app_server, page):  # noqa: F8
 @pytest.fixture(scope="module")
 def dark_server():
     """A second server of the app in Streamlit's dark theme."""
-    port = free_port()
-    env = dict(os.environ, CVCORE_OFFLINE="1", CVCORE_DEVICE="cpu")
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "streamlit-dark-server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true", "--theme.base", "dark"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.terminate()
-        pytest.fail("the dark-theme Streamlit server did not start within 90 s")
+    proc, url = start_app("streamlit-dark-server.log", "--theme.base", "dark")
     yield url
-    proc.terminate()
-    proc.wait(timeout=15)
-    log.close()
+    stop(proc)
 
 
 def test_the_dark_theme_is_readable_too(dark_server, page, artifacts_dir):  # noqa: F811

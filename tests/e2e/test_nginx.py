@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ARTIFACTS, ROOT, free_port
+from tests.conftest import ARTIFACTS, ROOT, free_port, stop
 from tests.e2e.test_browser import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.e2e
@@ -101,12 +101,7 @@ http {{
         yield f"http://127.0.0.1:{listen}", access, {f"127.0.0.1:{p}" for p in ports}
     finally:
         for p in [nginx, *procs]:
-            p.terminate()
-        for p in [nginx, *procs]:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+            stop(p)
         for log in logs:
             log.close()
         for name in ("error.log", "access.log"):
