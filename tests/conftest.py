@@ -39,6 +39,15 @@ def entry():
     return zoo.registry()["mobilenet_v2"]
 
 
+@pytest.fixture
+def isolated(monkeypatch, tmp_path):
+    """No weights folder, an empty torch hub cache, online unless a test says otherwise."""
+    monkeypatch.delenv("CVCORE_WEIGHTS_DIR", raising=False)
+    monkeypatch.delenv("CVCORE_OFFLINE", raising=False)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
+    return tmp_path
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

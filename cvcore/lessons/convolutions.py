@@ -15,8 +15,8 @@ def _rows(grid_text: str) -> int:
     return max(1, len([r for r in str(grid_text).split("/") if r.strip()]))
 
 
-def _conv_input_side(s: dict) -> int:
-    examples = course.conv_examples()
+def _input_side(s: dict, examples: dict) -> int:
+    """The side of the lab's input: a course example's, a custom grid's rows, or the random grid's ``n``."""
     src = s.get("src")
     if src in examples:
         return len(examples[src].image)
@@ -27,7 +27,7 @@ def _conv_input_side(s: dict) -> int:
 
 def conv_questions(s: dict, variant: int = 0) -> "list[Question]":
     pick = Picker(s, variant)
-    n = _conv_input_side(s) if variant == 0 else pick.rng.randint(5, 12)
+    n = _input_side(s, course.conv_examples()) if variant == 0 else pick.rng.randint(5, 12)
     f = (_rows(s.get("kgrid", "")) if s.get("kernel") == "custom" else int(s.get("ksize", 3))) if variant == 0 \
         else pick.rng.choice([1, 3, 5])
     stride, dilation = pick.int("stride", 1, 3), pick.int("dilation", 1, 2)
@@ -53,19 +53,9 @@ def conv_questions(s: dict, variant: int = 0) -> "list[Question]":
     ]
 
 
-def _pool_input_side(s: dict) -> int:
-    examples = course.pool_examples()
-    src = s.get("src")
-    if src in examples:
-        return len(examples[src].image)
-    if src == "custom":
-        return _rows(s.get("grid", ""))
-    return int(s.get("n", 6))
-
-
 def pool_questions(s: dict, variant: int = 0) -> "list[Question]":
     pick = Picker(s, variant)
-    n = _pool_input_side(s) if variant == 0 else pick.rng.randint(4, 16)
+    n = _input_side(s, course.pool_examples()) if variant == 0 else pick.rng.randint(4, 16)
     f, stride = pick.int("size", 1, 4), pick.int("stride", 1, 4)
     p = min(pick.int("padding", 0, 2), f // 2)  # PyTorch allows padding up to half the window
     n = max(n, f)

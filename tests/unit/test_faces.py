@@ -246,14 +246,6 @@ def test_pca_matches_scikit_learn_up_to_sign():
     torch.testing.assert_close(ratio, torch.from_numpy(reference.explained_variance_ratio_).float(), rtol=1e-4, atol=1e-5)
 
 
-@pytest.fixture
-def isolated(monkeypatch, tmp_path):
-    monkeypatch.delenv("CVCORE_WEIGHTS_DIR", raising=False)
-    monkeypatch.delenv("CVCORE_OFFLINE", raising=False)
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
-    return tmp_path
-
-
 def test_mobilefacenet_weights_resolve_offline_from_the_folder_and_download_from_127_0_0_1(isolated, monkeypatch):
     weights = shared_path("weights", "mobilefacenet.pt")
     monkeypatch.setenv("CVCORE_OFFLINE", "1")

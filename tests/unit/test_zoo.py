@@ -18,15 +18,6 @@ CARRIER_SHA256 = "b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee98
 
 
 @pytest.fixture
-def isolated(monkeypatch, tmp_path):
-    """No weights folder, an empty torch hub cache, online unless a test says otherwise."""
-    monkeypatch.delenv("CVCORE_WEIGHTS_DIR", raising=False)
-    monkeypatch.delenv("CVCORE_OFFLINE", raising=False)
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
-    return tmp_path
-
-
-@pytest.fixture
 def file_server(tmp_path):
     """An HTTP server on 127.0.0.1 serving a folder; yields (folder, base URL)."""
     folder = tmp_path / "served"
