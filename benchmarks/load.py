@@ -100,25 +100,22 @@ async def _session(browser, url: str, until: float, latencies, errors, walks):
         await page.get_by_text("Heatmaps", exact=True).first.click()
         await _idle(page, 120_000)
 
-    async def learn_train_stop():
-        await page.goto(f"{url}/learn_filter")
-        await page.get_by_role("button", name="Train").wait_for()
+    async def run_then_stop(path: str, start: str) -> float:
+        """Open a lab with a long job, start it, stop it 2 s later; returns the 2 s waited on purpose."""
+        await page.goto(f"{url}{path}")
+        await page.get_by_role("button", name=start).wait_for()
         await _idle(page)
-        await page.get_by_role("button", name="Train").click()
+        await page.get_by_role("button", name=start).click()
         await page.wait_for_timeout(2000)
         await page.get_by_role("button", name="Stop").click()
         await _idle(page)
         return 2.0
 
+    async def learn_train_stop():
+        return await run_then_stop("/learn_filter", "Train")
+
     async def style_start_stop():
-        await page.goto(f"{url}/style_transfer?size=128&steps=2000")
-        await page.get_by_role("button", name="Start").wait_for()
-        await _idle(page)
-        await page.get_by_role("button", name="Start").click()
-        await page.wait_for_timeout(2000)
-        await page.get_by_role("button", name="Stop").click()
-        await _idle(page)
-        return 2.0
+        return await run_then_stop("/style_transfer?size=128&steps=2000", "Start")
 
     async def pool_open():
         await page.goto(f"{url}/pooling")
