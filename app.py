@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.labs import PAGE_CONFIG, navigation_pages
+from labs import PAGE_CONFIG, navigation_pages
 
 st.set_page_config(**PAGE_CONFIG)
 st.navigation(navigation_pages()).run()

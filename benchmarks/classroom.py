@@ -11,6 +11,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from benchmarks.timing import median_ms
+from tests.apptest import open_lab
 from cvcore import lessons
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +35,7 @@ def rows(trivial_ms: float) -> "list[tuple[str, float, float]]":
         ms = median_ms(lambda: lessons.questions_for(ns, defaults), repeat=20)
         out.append((f"questions of {ns}", ms, trivial_ms))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.switch_page("pages/glossary.py")
+    open_lab(at, "glossary")
     at.run()
     words = ["stride", "iou", "gram", ""]
     state = {"i": 0}

@@ -1,7 +1,7 @@
 """Speed figures for the Localization-and-detection lab, each against a reference measured in the same run:
 
 1. ``nms_steps`` (the step-by-step trace) on 1,000 boxes.                               Target: < 30 ms.
-2. The fast path ``cvcore.boxes.nms`` (per class) on 10,000 and 100,000 boxes vs
+2. The fast path ``cvcore.detect.boxes.nms`` (per class) on 10,000 and 100,000 boxes vs
    ``torchvision.ops.batched_nms`` on the same boxes.                                    Target: 1.0 to 1.1x.
 3. Sliding windows with MobileNetV2: window by window vs one convolutional pass (speed-up).
 4. Tiny-YOLO inference on one 128x128 image vs decoding and NMS of its output.
@@ -13,7 +13,9 @@ import torch
 from torchvision import ops
 
 from benchmarks.timing import median_ms
-from cvcore import boxes, images, shapes, sliding, yolo, zoo
+from cvcore.detect import boxes, sliding, yolo
+from cvcore import images, zoo
+from cvcore.data import shapes
 
 
 def _boxes(n: int, seed: int = 0):

@@ -21,6 +21,7 @@ from PIL import Image
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from benchmarks.timing import median_ms
+from tests.apptest import open_lab
 from cvcore import faces, images
 from cvcore.errors import WeightsUnavailable
 
@@ -61,7 +62,7 @@ def speed_rows(detector, model) -> "list[tuple[str, float, str, float]]":
 def tau_rerun_ms(app_test_cls, repeat: int = 30) -> float:
     """The verification view's rerun after the threshold moves (the embeddings are computed before timing)."""
     at = app_test_cls.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.switch_page("pages/faces.py")
+    open_lab(at, "faces")
     at.run()
     times = []
     for i in range(repeat + 2):

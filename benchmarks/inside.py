@@ -16,7 +16,8 @@ from functools import partial
 import torch
 
 from benchmarks.timing import median_ms
-from cvcore import attribution, features, images, maximize, units, zoo
+from cvcore import attribution, images, zoo
+from cvcore.inside import features, maximize, units
 
 
 _median_ms = partial(median_ms, warmup=2)

@@ -37,8 +37,12 @@ def rss_mb() -> float:
 
 def jobs(*, small: bool = False) -> "dict[str, callable]":
     """Each long job of the labs as a function that returns a fresh generator (``small``: fewer steps)."""
-    from cvcore import builder, datasets, images, kernels, maximize, training, transfer, zoo
-    from cvcore.learn import learn_kernel
+    from cvcore.networks import builder, training, transfer
+    from cvcore.data import digits as datasets
+    from cvcore import images, zoo
+    from cvcore.conv import kernels
+    from cvcore.inside import maximize
+    from cvcore.conv.learn import learn_kernel
 
     photo = images.to_tensor(images.gray_crop(images.sample_image("chelsea"), 96))[0]  # [96, 96]
     sobel = kernels.make_kernel("sobel_x")
@@ -59,7 +63,7 @@ def jobs(*, small: bool = False) -> "dict[str, callable]":
         return transfer.train_head(net, textures, epochs=5)
 
     out["transfer learning, head only (5 epochs)"] = fine_tune
-    from cvcore import style, style_images
+    from cvcore.style import gatys as style, images as style_images
 
     content, stylish = images.sample_image("chelsea"), style_images.style_image("mosaic", 128)
     out["style transfer (MobileNetV2, 128 px, 30 steps)"] = lambda: style.transfer(

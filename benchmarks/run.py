@@ -38,32 +38,19 @@ os.environ.setdefault("CVCORE_DEVICE", "cpu")
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from benchmarks import classroom, detection, faces, faces_browser, inside, style, transfer  # noqa: E402
 from benchmarks.timing import median_ms as _median_ms  # noqa: E402
-from cvcore import architectures, builder, datasets, images, kernels, training  # noqa: E402
+from tests.apptest import open_lab  # noqa: E402
+from cvcore.networks import architectures, builder, training  # noqa: E402
+from cvcore.data import digits as datasets  # noqa: E402
+from cvcore import images  # noqa: E402
+from cvcore.conv import kernels  # noqa: E402
 from cvcore.conv import conv_trace  # noqa: E402
-from cvcore.learn import learn_kernel  # noqa: E402
-from cvcore.grids import random_grid  # noqa: E402
-from cvcore.pooling import pool_trace  # noqa: E402
-
-
-def _like_a_running_server() -> None:
-    """Make AppTest rerun pages the way a running server does.
-
-    A server runs a deep link through Streamlit's older pages-folder mode only once, on the first
-    request after it starts (``ui.page.setup`` then switches that mode off). AppTest resets the
-    mode before every run, which would add a second, aborted pass to each timed rerun.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
+from cvcore.conv.learn import learn_kernel  # noqa: E402
+from cvcore.teach.grids import random_grid  # noqa: E402
+from cvcore.conv.pooling import pool_trace  # noqa: E402
 
 
 def bench_trace() -> "list[tuple[str, float, float, str]]":
@@ -113,7 +100,7 @@ SELECT_PAGES = [
 def bench_layer_edit(repeat: int = 20) -> float:
     """The Build page after a layer is edited (the editor's layers alternate between two networks)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.switch_page("pages/build_cnn.py")
+    open_lab(at, "build_cnn")
     at.run()
     course = builder.specs_text(builder.course_example())
     edited = course.replace("conv-64-3-1-0", "conv-48-3-1-0")
@@ -150,7 +137,7 @@ def bench_page(page: str, key: str, values: tuple, repeat: int = 30, widget: str
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     if view:
         at.query_params["view"] = view
-    at.switch_page(f"pages/{page}.py")
+    open_lab(at, page)
     at.run()
     getattr(at, widget)(key=key).set_value(values[0])
     at.run()  # warm the caches of both settings
@@ -174,7 +161,6 @@ def main() -> None:
     print(f"{'measurement':34} {'median ms':>10} {'reference':>14} {'ref ms':>8} {'ratio':>7}")
     for name, ms, ref_ms, ref in bench_trace():
         print(f"{name:34} {ms:10.3f} {ref:>14} {ref_ms:8.3f} {ms / ref_ms:6.1f}x")
-    _like_a_running_server()
     trivial_ms = bench_trivial()
     ratios = {}
     for page, key, values, label in PAGES:

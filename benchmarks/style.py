@@ -1,7 +1,7 @@
 """Speed figures for the Neural-style-transfer lab (CPU, 1 thread as the app runs):
 
 1. Seconds per optimisation step at 256 and 384 px for each backbone and optimiser, the lab's generator
-   (``cvcore.style.transfer``) against a plain textbook Gatys loop written here with the same backbone and layers
+   (``cvcore.style.gatys.transfer``) against a plain textbook Gatys loop written here with the same backbone and layers
    (forward, costs, backward, step, clamp) on a frozen copy of the network. The two are stepped alternately so a
    busy machine slows both alike; the fastest step of each is reported. Target: ratio <= 1.05. VGG-19 runs with random weights (its ImageNet weights are
    not needed for timing).
@@ -23,7 +23,8 @@ import torch
 import torchvision
 from torchvision.models.feature_extraction import create_feature_extractor
 
-from cvcore import style, style_images, style_nets, zoo
+from cvcore.style import gatys as style, images as style_images, nets as style_nets
+from cvcore import zoo
 from cvcore.images import sample_image
 
 ROOT = Path(__file__).resolve().parents[1]

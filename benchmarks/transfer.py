@@ -13,8 +13,10 @@ import time
 import torch
 
 from benchmarks.timing import median_ms
-from cvcore import segmentation, transfer, zoo
-from cvcore.training import train_classifier
+from cvcore.detect import segmentation
+from cvcore.networks import transfer
+from cvcore import zoo
+from cvcore.networks.training import train_classifier
 
 
 def rows() -> "list[str]":

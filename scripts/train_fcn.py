@@ -17,7 +17,8 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cvcore import segmentation, shapes  # noqa: E402
+from cvcore.detect import segmentation  # noqa: E402
+from cvcore.data import shapes  # noqa: E402
 
 EVAL_SEEDS = range(2_000_000, 2_000_300)
 

@@ -17,7 +17,8 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cvcore import detection, shapes, yolo  # noqa: E402
+from cvcore.detect import metrics as detection, yolo  # noqa: E402
+from cvcore.data import shapes  # noqa: E402
 
 EVAL_SEEDS = range(1_000_000, 1_000_500)
 

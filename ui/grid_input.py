@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from cvcore import grids, images
+from cvcore.teach import grids
+from cvcore import images
 from cvcore.conv import format_number
 from cvcore.errors import CvcoreError
 

@@ -1,7 +1,6 @@
 """What every lab page does first."""
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from ui import a11y, lessons, state
 
@@ -9,17 +8,7 @@ __all__ = ["setup", "start_lab"]
 
 
 def setup() -> None:
-    """Make sure the page runs inside the app's own navigation and layout.
-
-    Until ``app.py`` has called ``st.navigation`` once in the server process, Streamlit runs a
-    deep link such as ``/convolution`` straight from the ``pages/`` folder (its older
-    multipage mode), without the app's layout and menu, and with widget identities that the
-    next run would not recognise. The first such run switches that mode off and starts over
-    through ``app.py`` before drawing anything.
-    """
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    """What every page, lab or not, does first: the app's own style sheet and alt-text script."""
     a11y.style()
 
 

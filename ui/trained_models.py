@@ -13,7 +13,10 @@ import streamlit as st
 import torch
 from PIL import Image, ImageOps
 
-from cvcore import builder, datasets, features, images, zoo
+from cvcore.networks import builder
+from cvcore.data import digits as datasets
+from cvcore.inside import features
+from cvcore import images, zoo
 from cvcore.errors import CvcoreError
 
 __all__ = ["NAME", "EXPORTED", "exported_choice", "exported_head", "INPUT", "remember", "record", "entry_and_model", "digit_input", "probe", "snippet_head", "weights_file"]
@@ -120,7 +123,7 @@ def weights_file(trained: dict) -> bytes:
 
 @st.cache_resource(show_spinner="Rebuilding the exported network ...", max_entries=8)
 def _exported(digest: str, _weights: bytes, meta: str):
-    from cvcore import transfer
+    from cvcore.networks import transfer
 
     return transfer.load_exported(_weights, meta)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from cvcore import features
+from cvcore.inside import features
 from cvcore.errors import InvalidParameter
 
 __all__ = ["CamMethod", "CAM_METHODS", "LayerGradients", "layer_gradients", "class_activation_maps", "grad_cam",

@@ -5,10 +5,11 @@ import random
 
 import torch
 
-from cvcore import architectures, boxes, transfer
+from cvcore.networks import architectures, transfer
+from cvcore.detect import boxes
 from cvcore.conv import transpose_output_size
 from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
-from cvcore.segmentation import TinyFCN, confusion, iou_per_class, u_shape
+from cvcore.detect.segmentation import TinyFCN, confusion, iou_per_class, u_shape
 
 __all__ = ["detection_questions", "segmentation_questions", "transfer_questions", "transfer_trainable",
            "validation_images"]

@@ -46,7 +46,7 @@ class Question:
 class LabLessons:
     """A lab's lesson steps (3 to 6) and its question generator ``questions(settings, variant)``.
 
-    ``ns`` is the lab's settings namespace, ``lab`` its title in the course map (``ui.labs.LABS``).
+    ``ns`` is the lab's settings namespace, ``lab`` its title in the course map (``labs.LABS``).
     """
 
     ns: str

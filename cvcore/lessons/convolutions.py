@@ -3,7 +3,8 @@ transposed, dilated/1-D/3-D, and learning a filter."""
 
 import torch
 
-from cvcore import course, kernels
+from cvcore.teach import course
+from cvcore.conv import kernels
 from cvcore.conv import conv_cost, layer_parameters, output_size, same_padding, transpose_output_size
 from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
 

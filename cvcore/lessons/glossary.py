@@ -9,7 +9,7 @@ __all__ = ["Term", "TERMS"]
 class Term:
     name: str
     definition: str
-    lab: str  # the title of the lab in ``ui.labs.LABS`` that shows it
+    lab: str  # the title of the lab in ``labs.LABS`` that shows it
 
 
 TERMS = tuple(sorted((

@@ -5,7 +5,7 @@ import re
 
 import torch
 
-from cvcore import architectures, builder
+from cvcore.networks import architectures, builder
 from cvcore.conv import layer_parameters, output_size
 from cvcore.errors import CvcoreError
 from cvcore.lessons.base import LabLessons, Picker, Question, Step, register

@@ -5,7 +5,8 @@ import functools
 import torch
 from torchvision.models.feature_extraction import create_feature_extractor
 
-from cvcore import architectures, style, style_nets
+from cvcore.networks import architectures
+from cvcore.style import gatys as style, nets as style_nets
 from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
 
 __all__ = ["layer_shape", "style_questions"]

@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cvcore.architectures import LayerRow
+from cvcore.networks.architectures import LayerRow
 
 __all__ = ["shape_figure", "breakdown_figure"]
 

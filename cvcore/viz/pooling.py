@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import torch
 
 from cvcore.conv import format_number
-from cvcore.pooling import PoolTrace
+from cvcore.conv.pooling import PoolTrace
 from cvcore.viz.conv import WINDOW_COLOR
 from cvcore.viz.grids import grid_heatmap, outline_cells
 

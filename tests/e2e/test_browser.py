@@ -224,7 +224,7 @@ def test_segmentation_in_the_browser(app_server, page, artifacts_dir):
 
 
 def test_an_exported_transfer_network_reopens_in_the_inside_lab(app_server, page, mobilenet, entry):
-    from cvcore import transfer
+    from cvcore.networks import transfer
 
     net, _ = transfer.make_network(mobilenet, 3, "small")
     weights, meta = transfer.export(net.eval(), ["apples", "bananas", "cherries"], entry)

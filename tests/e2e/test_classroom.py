@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import ROOT, start_app, stop
 from tests.e2e.test_browser import browser, page  # noqa: F401 (fixtures)
-from ui.labs import LABS
+from labs import LABS
 
 pytestmark = pytest.mark.e2e
 

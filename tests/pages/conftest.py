@@ -1,7 +1,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.apptest import new_app, open_lab
 
 
 # The pages' collapsible sections, which compute their content only while open.
@@ -22,13 +22,12 @@ def open_page(monkeypatch):
     monkeypatch.setenv("CVCORE_DEVICE", "cpu")
 
     def _open(page: str, *, sections_open: bool = True, **query) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at = new_app()
         for key, value in query.items():
             at.query_params[key] = value
         for key in SECTIONS if sections_open else ():
             at.session_state[key] = True
-        at.switch_page(f"pages/{page}.py")
-        at.run()
+        open_lab(at, page).run()
         assert not at.exception, at.exception
         return at
 

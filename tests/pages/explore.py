@@ -1,6 +1,6 @@
 """Finding every page's controls in AppTest, for the sweeps that must cover labs added later.
 
-``lab_pages()`` lists the page of every finished lab in ``ui.labs.LABS``. ``explore(open_page, page)``
+``lab_pages()`` lists the page of every finished lab in ``labs.LABS``. ``explore(open_page, page)``
 opens a page and then every option of its radios and short selectboxes (one level deep, and one
 more for the controls that only an option reveals), and returns the ``Path``s that reach each control
 of the page: a path is a list of choices to replay on a freshly opened page.
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Radio, Selectbox
 
-from ui.labs import LABS
+from labs import LABS
 
 __all__ = ["Choice", "Found", "lab_pages", "explore", "explored", "replay", "widget_id", "find", "pick"]
 
@@ -38,8 +38,8 @@ class Found:
 
 
 def lab_pages() -> "list[str]":
-    """The page names (``pages/<name>.py``) of every lab that has one, home included."""
-    return ["home"] + [lab.page.removeprefix("pages/").removesuffix(".py") for lab in LABS if lab.page]
+    """The folder of every lab under ``labs/``, home included."""
+    return ["home"] + [lab.slug for lab in LABS]
 
 
 def widget_id(w) -> str:

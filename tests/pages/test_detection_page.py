@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from cvcore import boxes, shapes, yolo
+from cvcore.detect import boxes, yolo
+from cvcore.data import shapes
 from tests.pages.conftest import errors, texts
 
 

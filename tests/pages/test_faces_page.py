@@ -124,7 +124,7 @@ def test_the_gallery_as_labelled_set_and_a_faces_folder(faces_page, monkeypatch,
 
 
 def test_missing_weights_give_a_clear_message_and_the_triplet_view_still_works(open_page, monkeypatch):
-    from ui import faces_lab
+    from labs.faces import verification as faces_lab
 
     monkeypatch.delenv("CVCORE_WEIGHTS_DIR", raising=False)
     monkeypatch.setenv("TORCH_HOME", "/nonexistent-torch-home")

@@ -1,7 +1,7 @@
 """Every image uploader of every lab against the hostile corpus: a clear message for each bad file, never a traceback.
 
 The uploaders are found by exploring each page (``tests/pages/explore.py``), so a lab added to
-``ui.labs.LABS`` is covered without changing this file.
+``labs.LABS`` is covered without changing this file.
 """
 
 import time

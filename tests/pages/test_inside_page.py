@@ -125,12 +125,12 @@ def test_upload_without_a_file_waits_for_one(open_page):
 def test_the_network_trained_in_build_your_own_cnn_can_be_opened_inside(open_page):
     at = open_page("inside_cnn", sections_open=False, model="my_cnn")
     assert errors(at) == [] and "Train a network in the **Build your own CNN** lab first" in texts(at)
-    at.switch_page("pages/build_cnn.py")
+    at.switch_page("labs/build_cnn/page.py")
     at.session_state["build.epochs"] = 1
     at.run()
     at.button(key="build.train").click().run()
     assert errors(at) == [] and at.session_state["build._trained"]["weights"]
-    at.switch_page("pages/inside_cnn.py")
+    at.switch_page("labs/inside_cnn/page.py")
     at.run()
     assert errors(at) == [] and not at.exception
     captions = image_captions(at)
@@ -156,7 +156,11 @@ def test_the_code_for_a_trained_network_runs_on_its_downloaded_weights(tmp_path)
     import torch
     from PIL import Image
 
-    from cvcore import attribution, builder, datasets, features, model_snippets
+    from cvcore import attribution
+    from cvcore.networks import builder
+    from cvcore.data import digits as datasets
+    from cvcore.inside import features
+    from cvcore.teach import model_snippets
     from ui import trained_models
 
     specs = builder.course_example()

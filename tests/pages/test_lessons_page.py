@@ -4,7 +4,8 @@ a ``lesson=k`` link reopens the step, answers are checked, and presenter mode tr
 import torch
 import torch.nn.functional as F
 
-from cvcore import course, lessons
+from cvcore.teach import course
+from cvcore import lessons
 from tests.pages.conftest import texts
 
 
@@ -32,10 +33,10 @@ def test_a_lesson_link_opens_its_step_and_explicit_settings_win(open_page):
     x = torch.tensor(course.pool_examples()["max_5x5_f3"].image)
     window = x[:3, :3].flatten().tolist()
     assert f"max({', '.join(f'{v:g}' for v in window)}) = {max(window):g}" in texts(at)
-    at.switch_page("pages/home.py").run()  # "Start lesson" later in the same session applies the step again
+    at.switch_page("labs/home/page.py").run()  # "Start lesson" later in the same session applies the step again
     at.query_params.clear()  # a page link carries only its own parameters
     at.query_params["lesson"] = "2"
-    at.switch_page("pages/pooling.py").run()
+    at.switch_page("labs/pooling/page.py").run()
     assert not at.exception and at.session_state["pool.kind"] == "avg" and at.session_state["pool.size"] == 2
     assert _step_slider(at) == "Step (of 4)" and at.query_params["lesson"] == "2"
     at = open_page("pooling", sections_open=False, lesson="3", stride="2")

@@ -3,7 +3,7 @@ its weights, a diverging run, the Gram-matrix and reconstruction views, and the 
 
 import pytest
 
-from ui import style_views
+from labs.style_transfer import explain as style_views
 from tests.pages.conftest import errors, image_captions, texts
 
 _OPEN = ("style.open_how", "style.open_check", "open_code_style_transfer.py")

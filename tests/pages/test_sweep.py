@@ -1,7 +1,7 @@
 """Every numeric control of every lab at its extremes and every text box with odd text: no traceback anywhere.
 
 The controls are found by exploring each page (``tests/pages/explore.py``), so a lab added to
-``ui.labs.LABS`` is swept without changing this file. On each view of a page every number input
+``labs.LABS`` is swept without changing this file. On each view of a page every number input
 and slider goes to its minimum at once, then to its maximum (set again when that moved a bound of
 another control, or revealed one); then every text box gets each odd text.
 """

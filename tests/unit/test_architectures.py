@@ -1,10 +1,10 @@
-"""cvcore.architectures: published parameter counts, the course's LeNet-5 table, MACs against a FLOP counter."""
+"""cvcore.networks.architectures: published parameter counts, the course's LeNet-5 table, MACs against a FLOP counter."""
 
 import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from cvcore import architectures as arch
+from cvcore.networks import architectures as arch
 from cvcore.errors import InvalidParameter
 
 PUBLISHED = {"alexnet": 61_100_840, "vgg16": 138_357_544, "resnet18": 11_689_512, "resnet50": 25_557_032,

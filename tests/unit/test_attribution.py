@@ -7,7 +7,8 @@ import torch.nn.functional as F
 from captum.attr import GuidedGradCam, LayerAttribution, LayerGradCam
 from PIL import Image
 
-from cvcore import attribution, features, images, zoo
+from cvcore import attribution, images, zoo
+from cvcore.inside import features
 from cvcore.attribution import cams
 from cvcore.errors import InvalidParameter
 

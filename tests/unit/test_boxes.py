@@ -1,4 +1,4 @@
-"""cvcore.boxes against torchvision.ops over many random box sets, thresholds and seeds, and by hand."""
+"""cvcore.detect.boxes against torchvision.ops over many random box sets, thresholds and seeds, and by hand."""
 
 import math
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 from torchvision import ops
 
-from cvcore import boxes
+from cvcore.detect import boxes
 from cvcore.errors import InvalidParameter
 
 

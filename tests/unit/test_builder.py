@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from cvcore import builder, datasets, training
+from cvcore.networks import builder, training
+from cvcore.data import digits as datasets
 from cvcore.errors import InvalidParameter
 
 

@@ -5,7 +5,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
-from cvcore import attribution, detection, features, images, shapes, yolo
+from cvcore import attribution, images
+from cvcore.detect import metrics as detection, yolo
+from cvcore.inside import features
+from cvcore.data import shapes
 
 METHODS = ["cam", "grad_cam", "grad_cam_pp", "layer_cam", "saliency", "guided_grad_cam", "integrated_gradients",
            "occlusion"]

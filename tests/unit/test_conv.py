@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cvcore import course
+from cvcore.teach import course
 from cvcore.conv import apply_kernel, conv_trace, output_size, reference_output, same_padding
 from cvcore.errors import CvcoreError, InvalidParameter
 

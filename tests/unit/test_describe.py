@@ -5,7 +5,7 @@ import torch
 from cvcore.viz import conv_figures, grid_heatmap
 from cvcore.viz.describe import describe
 from cvcore.conv import conv_trace
-from cvcore import course
+from cvcore.teach import course
 
 
 def test_a_grid_is_described_by_its_size_and_value_range():

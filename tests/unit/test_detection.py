@@ -6,7 +6,8 @@ import math
 import pytest
 import torch
 
-from cvcore import detection, shapes, yolo
+from cvcore.detect import metrics as detection, yolo
+from cvcore.data import shapes
 from cvcore.errors import InvalidParameter, WeightsUnavailable
 
 
@@ -122,7 +123,8 @@ def test_the_shipped_detector_finds_the_shapes_on_held_out_scenes():
 def test_convolutional_sliding_windows_equal_window_by_window_on_a_network_without_padding():
     from PIL import Image
 
-    from cvcore import sliding, zoo
+    from cvcore.detect import sliding
+    from cvcore import zoo
 
     torch.manual_seed(0)
     # Patches of 32 px -> global average pooling -> linear: no padding, so both ways see exactly the same pixels.
@@ -139,7 +141,8 @@ def test_convolutional_sliding_windows_equal_window_by_window_on_a_network_witho
 
 
 def test_sliding_windows_on_mobilenet_agree_in_pattern(mobilenet, entry):
-    from cvcore import images, sliding
+    from cvcore import images
+    from cvcore.detect import sliding
 
     image = images.sample_image("chelsea").convert("RGB")
     conv = sliding.windows_convolutional(mobilenet, entry, image, 285, window=160)
@@ -154,7 +157,7 @@ def test_sliding_windows_on_mobilenet_agree_in_pattern(mobilenet, entry):
 
 
 def test_coco_detectors_come_back_with_nms_off_and_explain_missing_weights(monkeypatch, tmp_path):
-    from cvcore import boxes, coco
+    from cvcore.detect import boxes, coco
 
     monkeypatch.setenv("CVCORE_OFFLINE", "1")
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))

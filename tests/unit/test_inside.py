@@ -11,7 +11,9 @@ import pytest
 import torch
 import torchvision
 
-from cvcore import features, images, maximize, model_snippets, units, zoo
+from cvcore.inside import features, maximize, units
+from cvcore import images, zoo
+from cvcore.teach import model_snippets
 from cvcore.errors import InvalidParameter
 from cvcore.viz import maps as viz
 from tests.conftest import ROOT
@@ -244,7 +246,8 @@ def test_pictures_have_the_expected_sizes_and_colours():
 
 
 def test_grayscale_networks_work_too():
-    from cvcore import builder, datasets
+    from cvcore.networks import builder
+    from cvcore.data import digits as datasets
 
     net = builder.build_network(builder.course_example(), (1, 28, 28), seed=1).eval()
     entry = zoo.custom_entry("digits", "digits", datasets.digits(28).classes, size=28, channels=1, cam_layer="6")

@@ -3,9 +3,10 @@
 import pytest
 import torch
 
-from cvcore import images, kernels
+from cvcore import images
+from cvcore.conv import kernels
 from cvcore.errors import InvalidParameter
-from cvcore.learn import learn_kernel
+from cvcore.conv.learn import learn_kernel
 
 
 @pytest.mark.parametrize("target", ["sobel_x", "scharr_y", "vertical_edge"])

@@ -12,22 +12,24 @@ import torchvision
 from torch import nn
 
 from cvcore import lessons
-from cvcore import style_nets
+from cvcore.style import nets as style_nets
 from cvcore.lessons import applications, convolutions, faces as face_lessons, networks, style as style_lessons
 from tests.conftest import ROOT
-from ui.labs import LABS
+from labs import LABS
 
 
 def _lab_modules() -> "dict[str, object]":
-    """page -> the ui module it passes to ``start_lab`` (read from the page's source)."""
+    """page -> the module it passes to ``start_lab`` (read from the page's source)."""
     found = {}
     for lab in LABS:
-        if lab.page is None:
-            continue
         source = (ROOT / lab.page).read_text()
-        aliases = dict((alias, name) for name, alias in re.findall(r"from ui import (\w+) as (\w+)", source))
+        modules = {}
+        for package, names in re.findall(r"from (labs\.\w+) import ([\w, ]+)", source):
+            for name in names.split(","):
+                name, _, alias = name.strip().partition(" as ")
+                modules[alias or name] = f"{package}.{name}"
         arg = re.search(r"start_lab\(\s*(\w+)", source).group(1)
-        found[lab.page] = importlib.import_module(f"ui.{aliases.get(arg, arg)}")
+        found[lab.page] = importlib.import_module(modules[arg])
     return found
 
 
@@ -205,7 +207,7 @@ def test_build_questions_agree_with_the_built_network():
     assert params.answer == sum(t.numel() for t in layer.parameters()) == 320
     assert side.answer == _side(layer(torch.zeros(1, *networks.BUILD_INPUT))) == 26
     assert len(networks.build_questions({"layers": "relu_flatten_linear-10-3-1-0"}, 0)) == 2  # no conv: a made-up one
-    from ui.builder_lab import INPUT
+    from labs.build_cnn.views import INPUT
 
     assert networks.BUILD_INPUT == INPUT
 
@@ -239,7 +241,7 @@ def test_detection_questions_agree_with_torchvision_ops():
 
 
 def test_segmentation_questions_agree_with_the_network_and_the_iou_formula():
-    from cvcore.segmentation import TinyFCN
+    from cvcore.detect.segmentation import TinyFCN
 
     model = TinyFCN().eval()
     with torch.no_grad():
@@ -255,7 +257,7 @@ def test_segmentation_questions_agree_with_the_network_and_the_iou_formula():
 
 
 def test_transfer_questions_agree_with_the_network_and_the_split(entry):
-    from cvcore import transfer
+    from cvcore.networks import transfer
 
     features = sum(t.numel() for t in torchvision.models.mobilenet_v2(weights=None).features.parameters())
     for classes, case in [(3, "small"), (5, "large"), (2, "medium")]:

@@ -1,4 +1,4 @@
-"""cvcore.pooling against the course's examples and torch's max_pool2d / avg_pool2d."""
+"""cvcore.conv.pooling against the course's examples and torch's max_pool2d / avg_pool2d."""
 
 import random
 
@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cvcore import course
+from cvcore.teach import course
 from cvcore.errors import InvalidParameter
-from cvcore.pooling import pool_image, pool_trace, reference_output
+from cvcore.conv.pooling import pool_image, pool_trace, reference_output
 
 
 def test_course_max_pooling():

@@ -4,7 +4,8 @@ held-out scenes."""
 import pytest
 import torch
 
-from cvcore import segmentation, shapes
+from cvcore.detect import segmentation
+from cvcore.data import shapes
 from cvcore.errors import InvalidParameter, WeightsUnavailable
 
 

@@ -8,10 +8,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cvcore import device, grids, kernels, snippets
+from cvcore import device
+from cvcore.teach import grids, snippets
+from cvcore.conv import kernels
 from cvcore.conv import conv_trace
 from cvcore.errors import InvalidParameter
-from cvcore.pooling import pool_trace
+from cvcore.conv.pooling import pool_trace
 from tests.conftest import ROOT
 
 

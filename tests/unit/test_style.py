@@ -10,7 +10,7 @@ import torch
 import torchvision
 from PIL import Image
 
-from cvcore import style, style_images, style_nets
+from cvcore.style import gatys as style, images as style_images, nets as style_nets
 from cvcore.errors import InvalidParameter
 from cvcore.images import sample_image, to_tensor
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-from cvcore import style, style_images
+from cvcore.style import gatys as style, images as style_images
 from cvcore.images import sample_image
 
 _SIZE, _STEPS = 160, 100

@@ -4,9 +4,9 @@ frozen statistics kept, head training on cached features, and export round trips
 import pytest
 import torch
 
-from cvcore import transfer
+from cvcore.networks import transfer
 from cvcore.errors import InvalidParameter
-from cvcore.training import train_classifier
+from cvcore.networks.training import train_classifier
 
 
 @pytest.fixture(scope="module")

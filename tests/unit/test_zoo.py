@@ -10,7 +10,8 @@ import threading
 import pytest
 import torch
 
-from cvcore import features, images, zoo
+from cvcore.inside import features
+from cvcore import images, zoo
 from cvcore.errors import WeightsUnavailable
 
 CARRIER_FILE = "mobilenet_v2-b0353104.pth"

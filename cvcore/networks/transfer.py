@@ -1,0 +1,204 @@
+"""Transfer learning on MobileNetV2: the course's three cases, on a copy of the pretrained network.
+
+- "small" data set: freeze the whole backbone and train a new softmax head. The backbone's output
+  never changes, so it is computed once per image and the head trains on those cached features.
+- "medium": freeze the first half of the backbone's blocks and fine-tune the rest with the head.
+- "large": fine-tune everything, with a smaller learning rate.
+Frozen blocks also keep their batch-norm statistics (they stay in eval mode while the rest trains).
+"""
+
+import copy
+import io
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import nn
+
+from cvcore.data import digits as datasets
+from cvcore import zoo
+from cvcore.errors import InvalidParameter
+from cvcore.inside.features import preprocess
+from cvcore.networks.training import train_classifier
+
+__all__ = ["CASES", "Case", "TransferNet", "Plan", "make_network", "random_network", "image_set", "texture_set",
+           "head_features", "train_head", "export", "load_exported"]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    label: str
+    frozen_fraction: float  # of the backbone's blocks, from the input side
+    lr: float
+
+
+CASES = {c.name: c for c in (
+    Case("small", "Small data set: freeze the backbone, train a new head", 1.0, 1e-2),
+    Case("medium", "Medium: freeze the first half, fine-tune the rest", 0.5, 1e-3),
+    Case("large", "Large: fine-tune everything with a small learning rate", 0.0, 1e-4),
+)}
+
+
+class TransferNet(nn.Module):
+    """A backbone (MobileNetV2's ``features``), global average pooling and a new linear head."""
+
+    def __init__(self, features: nn.Sequential, classes: int, frozen: int):
+        super().__init__()
+        self.features = features
+        self.head = nn.Linear(features[-1].out_channels if hasattr(features[-1], "out_channels") else 1280, classes)
+        self.frozen = frozen
+        for block in list(self.features)[:frozen]:
+            block.requires_grad_(False)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return F.adaptive_avg_pool2d(self.features(x), 1).flatten(1)  # [N, 1280]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.embed(x))
+
+    def train(self, mode: bool = True) -> "TransferNet":
+        super().train(mode)
+        for block in list(self.features)[:self.frozen]:
+            block.eval()  # frozen blocks keep their ImageNet batch-norm statistics
+        return self
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which blocks are frozen and how many parameters train, for one case."""
+
+    case: Case
+    frozen_blocks: "tuple[str, ...]"
+    trainable_blocks: "tuple[str, ...]"
+    trainable: int
+    total: int
+
+
+def _plan(net: TransferNet, case: Case) -> Plan:
+    names = [f"features.{i}" for i in range(len(net.features))]
+    trainable = sum(p.numel() for p in net.parameters() if p.requires_grad)
+    return Plan(case, tuple(names[:net.frozen]), tuple(names[net.frozen:]) + ("head",), trainable,
+                sum(p.numel() for p in net.parameters()))
+
+
+def make_network(pretrained: nn.Module, classes: int, case: str, *, seed: int = 0) -> "tuple[TransferNet, Plan]":
+    """A copy of ``pretrained`` (a MobileNetV2, never changed) with a new head for ``classes`` classes, frozen per ``case``."""
+    if case not in CASES:
+        raise InvalidParameter(f"case must be one of {list(CASES)}, got {case!r}")
+    if not 2 <= classes <= 20:
+        raise InvalidParameter(f"classes must be between 2 and 20, got {classes}")
+    features = copy.deepcopy(pretrained.features)
+    frozen = round(len(features) * CASES[case].frozen_fraction)
+    torch.manual_seed(seed)
+    net = TransferNet(features, classes, frozen)
+    return net, _plan(net, CASES[case])
+
+
+def random_network(classes: int, *, seed: int = 0) -> "tuple[TransferNet, Plan]":
+    """The same architecture from random initialisation, everything trainable: what pretraining is compared with."""
+    import torchvision
+
+    torch.manual_seed(seed)
+    net = TransferNet(torchvision.models.mobilenet_v2(weights=None).features, classes, 0)
+    return net, _plan(net, CASES["large"])
+
+
+def image_set(groups: "dict[str, list[Image.Image]]", entry: zoo.ModelEntry, *, val_fraction: float = 0.25,
+              seed: int = 0) -> datasets.Dataset:
+    """Learner's classes (name -> images) as a preprocessed data set, split per class into training and validation.
+
+    Raises:
+        InvalidParameter: fewer than 2 classes, or a class with fewer than 2 images (one must go to validation).
+    """
+    named = {k: v for k, v in groups.items() if v}
+    if len(named) < 2:
+        raise InvalidParameter(f"at least 2 classes with images are needed, got {len(named)}")
+    small = [k for k, v in named.items() if len(v) < 2]
+    if small:
+        raise InvalidParameter(f"every class needs at least 2 images (one is kept for validation), got 1 in {small}")
+    generator = torch.Generator().manual_seed(seed)
+    train_x, train_y, val_x, val_y = [], [], [], []
+    for label, pictures in enumerate(named.values()):
+        x = torch.cat([preprocess(p, entry) for p in pictures])
+        order = torch.randperm(len(x), generator=generator)
+        n_val = max(1, round(len(x) * val_fraction))
+        val_x.append(x[order[:n_val]])
+        train_x.append(x[order[n_val:]])
+        val_y += [label] * n_val
+        train_y += [label] * (len(x) - n_val)
+    return datasets.Dataset(torch.cat(train_x), torch.tensor(train_y), torch.cat(val_x), torch.tensor(val_y),
+                            tuple(named))
+
+
+_TEXTURES = ("brick", "grass", "gravel", "moon", "coins")
+
+
+def texture_set(per_class: int = 20, *, seed: int = 0) -> "dict[str, list[Image.Image]]":
+    """The built-in offline set: random crops of five scikit-image pictures (brick, grass, gravel, moon, coins).
+
+    >>> s = texture_set(3); list(s), len(s["brick"]), s["brick"][0].size
+    (['brick', 'grass', 'gravel', 'moon', 'coins'], 3, (128, 128))
+    """
+    from skimage import data  # imported lazily: scikit-image is slow to import
+
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name in _TEXTURES:
+        picture = Image.fromarray(getattr(data, name)()).convert("RGB")
+        w, h = picture.size
+        crops = []
+        for _ in range(per_class):
+            side = int(rng.integers(min(w, h) // 4, min(w, h) // 2))
+            x, y = int(rng.integers(0, w - side)), int(rng.integers(0, h - side))
+            crops.append(picture.crop((x, y, x + side, y + side)).resize((128, 128)))
+        out[name] = crops
+    return out
+
+
+def head_features(net: TransferNet, x: torch.Tensor, *, batch: int = 32) -> torch.Tensor:
+    """The frozen backbone's pooled output for every image, computed once: Tensor[N, 1280]."""
+    net.eval()
+    with torch.inference_mode():
+        return torch.cat([net.embed(x[i:i + batch]) for i in range(0, len(x), batch)])
+
+
+def train_head(net: TransferNet, data: datasets.Dataset, *, epochs: int = 30, lr: float = 1e-2, seed: int = 0):
+    """Train only the head on cached backbone features ("small" case); yields ``training.EpochRecord``s."""
+    if net.frozen != len(net.features):
+        raise InvalidParameter("train_head needs the whole backbone frozen (the 'small' case)")
+    cached = datasets.Dataset(head_features(net, data.train_x), data.train_y, head_features(net, data.val_x),
+                              data.val_y, data.classes)
+    yield from train_classifier(net.head, cached, epochs=epochs, lr=lr, batch_size=32, seed=seed, reports_per_epoch=1)
+
+
+def export(net: TransferNet, classes, entry: zoo.ModelEntry) -> "tuple[bytes, str]":
+    """(state_dict file, JSON of class names and preprocessing), to reload with ``load_exported``."""
+    buffer = io.BytesIO()
+    torch.save({k: v.detach().cpu() for k, v in net.state_dict().items()}, buffer)
+    meta = {"architecture": "mobilenet_v2 features + linear head", "classes": list(classes), "resize": entry.resize,
+            "crop": entry.crop, "mean": list(entry.mean), "std": list(entry.std), "cam_layer": "features.18"}
+    return buffer.getvalue(), json.dumps(meta, indent=2)
+
+
+def load_exported(weights: bytes, meta_json: str) -> "tuple[zoo.ModelEntry, TransferNet]":
+    """Rebuild an exported network and its registry-like entry (for the Inside-a-CNN lab).
+
+    Raises:
+        InvalidParameter: the files do not describe a network exported here.
+    """
+    import torchvision
+
+    try:
+        meta = json.loads(meta_json)
+        classes = [str(c) for c in meta["classes"]]
+        net = TransferNet(torchvision.models.mobilenet_v2(weights=None).features, len(classes), 0)
+        net.load_state_dict(torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True))
+    except Exception as exc:  # any malformed file is reported the same way
+        raise InvalidParameter(f"these files are not a network exported by the Transfer-learning lab: {exc}") from exc
+    entry = zoo.custom_entry("exported", "Your transfer-learned MobileNetV2", classes, size=int(meta["crop"]), channels=3,
+                             cam_layer=str(meta.get("cam_layer", "features.18")), mean=meta["mean"], std=meta["std"])
+    return entry, net.eval()

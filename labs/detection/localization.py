@@ -1,0 +1,266 @@
+"""The Localization-and-detection lab: settings, cached engine calls, and the target-vector, IoU and
+sliding-window views (NMS and YOLO are in ``labs.detection.nms``)."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+
+from cvcore.detect import boxes as box_ops
+from cvcore.detect import coco, localization, sliding, yolo
+from cvcore.inside import features
+from cvcore import images, zoo
+from cvcore.teach import model_snippets
+from cvcore.data import shapes
+from cvcore.errors import CvcoreError
+from cvcore.viz.boxes import COLORS, BoxStyle, boxes_figure, iou_figure
+from ui.figures import show_chart
+from ui import state
+from ui.code import code_expander
+from ui.models import get_model
+
+__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "VIEWS", "k", "scene", "picture", "tiny_yolo", "raw_yolo",
+           "window_scores", "target_view", "iou_view", "sliding_view"]
+
+NS = "det"
+VIEWS = {"target": "Target vector", "sliding": "Sliding windows", "iou": "IoU", "nms": "Non-max suppression",
+         "yolo": "YOLO grid and anchors"}
+DEFAULTS = {
+    "view": "target", "seed": 7, "object": 0, "form": "squared", "landmarks": False,
+    "pic": "coffee", "window": 224, "stride": 0, "scales": "1", "klass": -1,
+    "ax1": 1.0, "ay1": 1.0, "ax2": 5.0, "ay2": 4.0, "bx1": 3.0, "by1": 2.0, "bx2": 7.0, "by2": 6.0,
+    "source": "yolo", "nms_seed": 1_000_299, "score": 0.6, "iou": 0.5, "per_class": True, "method": "greedy",
+    "sigma": 0.5, "nms_step": 1, "row": 1, "col": 1,
+}
+CHOICES = {"view": list(VIEWS), "form": list(localization.FORMS), "pic": list(images.sample_names()),
+           "source": ["yolo", "windows", *coco.DETECTORS], "method": ["greedy", "soft"]}
+LIMITS = {"seed": (0, 10**9), "object": (-1, 19), "window": (32, 300), "stride": (0, 300), "klass": (-1, 999), "score": (0.0, 1.0),
+          "iou": (0.0, 1.0), "sigma": (0.05, 2.0), "nms_step": (1, 5000), "row": (0, 15), "col": (0, 15),
+          "nms_seed": (0, 10**9), **{f"{b}{c}": (0.0, 10.0) for b in "ab" for c in ("x1", "y1", "x2", "y2")}}
+_CHART = {"displayModeBar": False}
+
+
+def k(name: str) -> str:
+    return state.key(NS, name)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def scene(seed: int) -> shapes.Scene:
+    return shapes.scene(seed)
+
+
+def picture(s: shapes.Scene) -> np.ndarray:
+    return np.asarray(s.picture())
+
+
+@st.cache_resource(show_spinner="Loading the tiny YOLO ...")
+def _tiny_yolo() -> yolo.TinyYolo:
+    return yolo.load_tiny_yolo()
+
+
+def tiny_yolo() -> "yolo.TinyYolo | None":
+    try:
+        return _tiny_yolo()
+    except CvcoreError as exc:
+        st.error(f"The tiny YOLO is unavailable: {exc}")
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def raw_yolo(seed: int) -> "tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]":
+    """(boxes, scores, labels, decoded volume Tensor[S, S, B, 5 + C]) for a scene: every cell and anchor, before NMS."""
+    model = _tiny_yolo()
+    with torch.inference_mode():
+        vectors = yolo.decode(model(scene(seed).image[None]), model.config)[0]
+    b, s, lab = yolo.detections(vectors, model.config)
+    return b, s, lab, vectors
+
+
+@st.cache_data(show_spinner="Running the classifier over the windows ...", max_entries=32)
+def window_scores(pic: str, window: int, klass: int, convolutional: bool, stride: float = 0.0) -> sliding.WindowScores:
+    """Scores of every window; ``stride`` 0 means the convolutional version's stride, so the two align."""
+    model, entry = get_model("mobilenet_v2"), zoo.registry()["mobilenet_v2"]
+    image = images.sample_image(pic).convert("RGB")
+    if convolutional:
+        return sliding.windows_convolutional(model, entry, image, klass, window=window)
+    return sliding.windows_one_by_one(model, entry, image, klass, window=window,
+                                      stride=stride or window * sliding.NETWORK_STRIDE / entry.crop, max_windows=400)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _top_class(pic: str) -> "list[features.Prediction]":
+    entry = zoo.registry()["mobilenet_v2"]
+    model = get_model("mobilenet_v2")
+    return features.predict(model, features.preprocess(images.sample_image(pic), entry), entry.categories)
+
+
+def _extremes(mask: torch.Tensor) -> "list[tuple[float, float]]":
+    """The top-most, right-most, bottom-most and left-most pixels of a mask: four landmarks on the object."""
+    rows, cols = mask.nonzero().unbind(1)
+    picks = [int(rows.argmin()), int(cols.argmax()), int(rows.argmax()), int(cols.argmin())]
+    return [(float(cols[i]) + 0.5, float(rows[i]) + 0.5) for i in picks]
+
+
+def target_view() -> None:
+    """Pick an object (or none) in a shapes-world image and see y, then a prediction's loss."""
+    a, b, c, d = st.columns([1, 1, 1.2, 1])
+    seed = int(a.number_input("Scene", 0, 10**9, key=k("seed"), help="Every number is a different generated image."))
+    s = scene(seed)
+    count = len(s.labels)
+    if state.get(NS, "object") >= count:
+        state.put(NS, "object", 0)
+    obj = b.selectbox("Object", list(range(-1, count)), key=k("object"),
+                      format_func=lambda i: "none (p_c = 0)" if i < 0 else f"{i + 1}: {shapes.CLASSES[int(s.labels[i])]}")
+    form = c.radio("Loss", list(localization.FORMS), key=k("form"), horizontal=True,
+                   format_func={"squared": "squared error", "practical": "logistic + CE + squared"}.get)
+    marks = d.toggle("Landmarks", key=k("landmarks"), help="Add four points on the object: its top, right, bottom "
+                     "and left extremes, as (l_x, l_y) pairs.")
+    size = s.image.shape[-1]
+    landmarks = _extremes(s.instances == obj + 1) if obj >= 0 and marks and bool((s.instances == obj + 1).any()) else []
+    box = s.boxes[obj].tolist() if obj >= 0 else None
+    try:
+        target = localization.target_vector(box, int(s.labels[obj]) if obj >= 0 else None, size, size,
+                                            landmarks=landmarks if obj >= 0 else [])
+    except CvcoreError as exc:
+        st.error(str(exc))
+        return
+    left, right = st.columns([1, 1.3])
+    styles = [BoxStyle(COLORS["picked"] if i == obj else COLORS["below"], 3 if i == obj else 1,
+                       label=shapes.CLASSES[int(s.labels[i])]) for i in range(count)]
+    show_chart(left, boxes_figure(picture(s), s.boxes.tolist(), styles, title=f"Scene {seed}: the object and its box",
+                                   height=360), config=_CHART, key="det_target_fig")
+    names = ["p_c", "b_x", "b_y", "b_h", "b_w"] + [f"c_{i + 1} ({n})" for i, n in enumerate(shapes.CLASSES)]
+    names += list(target.names[len(names):])
+    shown = ["?" if v is None else f"{v:.3f}".rstrip("0").rstrip(".") for v in target.values]
+    right.markdown("**The target y** (midpoint, height and width as fractions of the image; \"?\" = don't care):")
+    right.dataframe(pd.DataFrame({"entry": names, "y": shown}), hide_index=True, height=38 + 35 * min(len(names), 12))
+    guess = [v if v is not None else 0.5 for v in target.values]
+    generator = torch.Generator().manual_seed(seed)
+    noise = (torch.rand(len(guess), generator=generator) - 0.5) * 0.2
+    default = [float(min(max(g + n, 0.01), 0.99)) for g, n in zip(guess, noise.tolist())]
+    st.markdown("**A prediction y-hat** (edit the numbers) **and its loss:**")
+    edited = st.data_editor(pd.DataFrame([default], columns=names), key=f"det_pred_{seed}_{obj}_{marks}", hide_index=True)
+    try:
+        terms = localization.localization_loss(edited.iloc[0].astype(float).tolist(), target, form=form)
+    except (CvcoreError, ValueError) as exc:
+        st.error(f"The prediction must be numbers: {exc}")
+        return
+    st.dataframe(pd.DataFrame([{"entries": t.name, "loss": t.kind, "computed": t.formula, "value": round(t.value, 5)}
+                               for t in terms]), hide_index=True)
+    st.metric("Total loss", f"{sum(t.value for t in terms):.5f}")
+    if obj < 0:
+        st.caption("No object: only p_c is compared; the box and the classes are \"don't care\".")
+
+
+def _box_inputs(prefix: str, column) -> "tuple[float, float, float, float]":
+    with column:
+        st.markdown(f"**Box {prefix.upper()}**")
+        return tuple(float(st.slider(n.replace(prefix, ""), 0.0, 10.0, key=k(n), step=0.5))
+                     for n in (f"{prefix}x1", f"{prefix}y1", f"{prefix}x2", f"{prefix}y2"))
+
+
+def iou_view() -> None:
+    """Two boxes on a 10 x 10 canvas: intersection, union and IoU with the numbers."""
+    left, middle, right = st.columns([1, 1, 2])
+    a = _box_inputs("a", left)
+    b = _box_inputs("b", middle)
+    for name, box in (("A", a), ("B", b)):
+        if box[2] <= box[0] or box[3] <= box[1]:
+            right.error(f"Box {name} needs x1 < x2 and y1 < y2, got {box}.")
+            return
+    parts = box_ops.iou_parts(a, b)
+    show_chart(right, iou_figure(a, b, parts, size=10, title=f"IoU = {parts.iou:.3f}"), config=_CHART, key="det_iou_fig")
+    st.latex(r"\text{IoU} = \frac{\text{intersection}}{\text{union}} = \frac{%g}{%g + %g - %g} = \frac{%g}{%g} = %.4f"
+             % (parts.intersection_area, parts.area_a, parts.area_b, parts.intersection_area, parts.intersection_area,
+                parts.union_area, parts.iou))
+    verdict = "correct" if parts.iou >= 0.5 else "not correct"
+    (st.success if parts.iou >= 0.5 else st.warning)(
+        f"If A were the true box and B the prediction, the course's rule (IoU >= 0.5) calls it **{verdict}**.")
+    torch_iou = float(box_ops.box_iou([a], [b])[0, 0])
+    st.caption(f"`torchvision.ops.box_iou` gives {torch_iou:.4f}.")
+    code_expander(lambda: model_snippets.iou_snippet(a, b), filename="iou.py")
+
+
+def sliding_view() -> None:
+    """MobileNetV2 over a photo, window by window and in one convolutional pass, with the score maps."""
+    a, b, b2, c = st.columns([1, 0.8, 0.8, 1.6])
+    samples = images.sample_names()
+    pic = a.selectbox("Photo", list(samples), key=k("pic"), format_func=samples.get)
+    image = images.sample_image(pic)
+    window = int(b.number_input("Window (px)", 32, min(300, min(image.size)), key=k("window"), step=8))
+    stride = float(b2.number_input("Stride (px, 0 = aligned)", 0, 300, key=k("stride"), step=4,
+                                   help="Window by window only; 0 uses the one-pass version's stride, so both align."))
+    top = _top_class(pic)
+    entry = zoo.registry()["mobilenet_v2"]
+    klass = c.selectbox("Class to find", [-1] + list(range(len(entry.categories))), key=k("klass"),
+                        format_func=lambda i: f"the photo's top class ({top[0].label})" if i < 0
+                        else f"{i}: {entry.categories[i]}")
+    klass = top[0].index if klass < 0 else klass
+    try:
+        conv = window_scores(pic, window, klass, True)
+        one = window_scores(pic, window, klass, False, stride)
+    except CvcoreError as exc:
+        st.error(f"No windows for these settings: {exc}")
+        return
+    step = stride or window * sliding.NETWORK_STRIDE / entry.crop
+    st.markdown(f"Windows of **{window}x{window}** pixels every **{step:.1f}** pixels" +
+                ("" if stride else f" (the network's stride of 32 at the scale where a window is {entry.crop} pixels)") +
+                f": **{one.passes}** windows.")
+    rgb = np.asarray(image.convert("RGB"))
+    best = torch.argsort(one.scores, descending=True)[:5].tolist()
+    styles = [BoxStyle(COLORS["kept"] if i in best else COLORS["below"], 3 if i in best else 1,
+                       label=f"{float(one.scores[i]):.2f}" if i in best else "", opacity=1.0 if i in best else 0.35)
+              for i in range(len(one.boxes))]
+    show_chart(st, boxes_figure(rgb, one.boxes.tolist(), styles, title=f"All windows; the five most '{entry.categories[klass]}'",
+                                 height=360), config=_CHART, key="det_windows_fig")
+    left, right = st.columns(2)
+    for column, result, name in ((left, one, "window by window"), (right, conv, "one convolutional pass")):
+        show_chart(column, _score_map(result.grid, f"{name}: {result.passes} forward pass(es), {result.seconds * 1000:.0f} ms"),
+                            config=_CHART, key=f"det_map_{name[:3]}")
+    same = conv.grid.shape == one.grid.shape and not stride
+    if not same:
+        st.caption("With this stride the windows of the two versions do not line up, so their maps are not compared.")
+    _scales(pic, window, klass, entry)
+    if same and conv.grid.numel() > 1:
+        r = float(torch.corrcoef(torch.stack([conv.grid.flatten(), one.grid.flatten()]))[0, 1])
+        diff = float((conv.grid - one.grid).abs().max())
+        st.info(f"One pass is **{one.seconds / max(conv.seconds, 1e-9):.1f}x faster** here. The two maps agree in pattern "
+                f"(correlation {r:.2f}) but not exactly (largest difference {diff:.2f}): a window cut out of the photo is "
+                "padded with zeros at its borders, while in the one-pass version the same units see the neighbouring "
+                "pixels. With a network without padding they are identical (the tests check this).")
+
+
+def _scales(pic: str, window: int, klass: int, entry) -> None:
+    """Several window sizes, each in one convolutional pass: the best window of each size over the photo."""
+    image = images.sample_image(pic)
+    options = [0.5, 0.75, 1.0, 1.5, 2.0]
+    chosen = [float(v) for v in state.get(NS, "scales").split(",") if v.strip()] or [1.0]
+    st.session_state.setdefault("det._scales", [v for v in chosen if v in options] or [1.0])
+    scales = st.multiselect("Window sizes (scales of the window above), each in one pass", options, key="det._scales",
+                            on_change=lambda: state.put(NS, "scales", ",".join(f"{v:g}" for v in st.session_state["det._scales"])),
+                            format_func=lambda v: f"x{v:g} ({round(window * v)} px)")
+    found, styles = [], []
+    for v in scales:
+        size = round(window * v)
+        if not 32 <= size <= min(image.size):
+            st.caption(f"x{v:g} ({size} px) does not fit this photo; left out.")
+            continue
+        result = window_scores(pic, size, klass, True)
+        i = int(result.scores.argmax())
+        found.append(result.boxes[i].tolist())
+        styles.append(BoxStyle(COLORS["kept"], 3, label=f"{size} px: {float(result.scores[i]):.2f}"))
+    if found:
+        show_chart(st, boxes_figure(np.asarray(image.convert("RGB")), found, styles, height=320,
+                                     title=f"The best window of each size for '{entry.categories[klass]}'"),
+                        config=_CHART, key="det_scales_fig")
+
+
+def _score_map(grid: torch.Tensor, title: str):
+    import plotly.graph_objects as go
+
+    return go.Figure(data=[go.Heatmap(z=grid.tolist(), colorscale="Viridis", zmin=0, zmax=1,
+                                      colorbar={"title": {"text": "p"}})],
+                     layout={"template": {"layout": {}}, "title": {"text": title}, "height": 300,
+                             "margin": {"l": 40, "r": 10, "t": 50, "b": 40},
+                             "xaxis": {"title": {"text": "window column"}},
+                             "yaxis": {"title": {"text": "window row"}, "autorange": "reversed"}})

@@ -1,0 +1,239 @@
+"""The Localization-and-detection lab's NMS and YOLO views: raw detections, thresholds, NMS step by step,
+the grid, the output volume, anchors and the detector's accuracy."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+
+from cvcore.detect import boxes as box_ops
+from cvcore.detect import coco, metrics as detection, yolo
+from cvcore import images, zoo
+from cvcore.teach import model_snippets
+from cvcore.data import shapes
+from cvcore.errors import CvcoreError
+from cvcore.viz.boxes import COLORS, BoxStyle, boxes_figure
+from ui.figures import show_chart
+from labs.detection import localization as lab
+from ui import state
+from ui.code import code_expander
+from labs.detection.localization import NS, k
+from ui.stepper import step_view
+
+__all__ = ["nms_controls", "nms_view", "yolo_view"]
+
+_CHART = {"displayModeBar": False}
+
+
+@st.cache_resource(show_spinner="Loading the COCO detector ...", max_entries=2)
+def _coco_model(name: str):
+    return coco.build(name)
+
+
+@st.cache_data(show_spinner="Running the detector with its NMS turned off ...", max_entries=16)
+def _coco_raw(name: str, pic: str):
+    return coco.raw_detections(_coco_model(name), images.sample_image(pic))
+
+
+def _raw(source: str):
+    """(picture, boxes, scores, labels, class names, title) of the chosen source's pre-NMS detections, or None."""
+    if source in coco.DETECTORS:
+        ready, why = coco.status(source)
+        if not ready and "offline" in why:
+            st.info(f"**{coco.DETECTORS[source].label} is unavailable here:** {why}. The tiny YOLO and the sliding "
+                    "windows work offline.")
+            return None
+        pic = state.get(NS, "pic")
+        try:
+            b, s, lab_ = _coco_raw(source, pic)
+        except CvcoreError as exc:
+            st.warning(f"{coco.DETECTORS[source].label} is unavailable: {exc}")
+            return None
+        rgb = np.asarray(images.sample_image(pic).convert("RGB"))
+        return rgb, b, s, lab_, coco.DETECTORS[source].categories, f"{coco.DETECTORS[source].label} on the photo, NMS off"
+    if source == "yolo":
+        seed = state.get(NS, "nms_seed")
+        b, s, lab_, _ = lab.raw_yolo(seed)
+        return lab.picture(lab.scene(seed)), b, s, lab_, shapes.CLASSES, f"the tiny YOLO on scene {seed}"
+    pic, window, klass = state.get(NS, "pic"), state.get(NS, "window"), state.get(NS, "klass")
+    entry = zoo.registry()["mobilenet_v2"]
+    klass = lab._top_class(pic)[0].index if klass < 0 else klass
+    result = lab.window_scores(pic, window, klass, False)
+    rgb = np.asarray(images.sample_image(pic).convert("RGB"))
+    return (rgb, result.boxes, result.scores, torch.zeros(len(result.scores), dtype=torch.long), (entry.categories[klass],),
+            f"sliding windows ({window} px) looking for '{entry.categories[klass]}'")
+
+
+def nms_controls() -> dict:
+    a, b, c, d = st.columns([1.4, 1, 1, 1])
+    names = {"yolo": "tiny YOLO (shapes)", "windows": "sliding windows (photo)",
+             **{n: d.label.split(" (")[0] + " (photo)" for n, d in coco.DETECTORS.items()}}
+    source = a.selectbox("Raw detections from", list(names), key=k("source"), format_func=names.get,
+                         help="The photo of the Sliding-windows part; COCO detectors when their weights are here "
+                              "or can be downloaded.")
+    if source == "yolo":
+        b.number_input("Scene", 0, 10**9, key=k("nms_seed"))
+    score = c.slider("Score threshold (discard p_c <=)", 0.0, 1.0, key=k("score"), step=0.05)
+    iou = d.slider("IoU threshold (discard IoU >)", 0.0, 1.0, key=k("iou"), step=0.05)
+    e, f, g = st.columns(3)
+    per_class = e.toggle("Per class", key=k("per_class"), help="On: a box only suppresses boxes of its own class.")
+    method = f.radio("Method", ["greedy", "soft"], key=k("method"), horizontal=True,
+                     format_func={"greedy": "greedy (the course)", "soft": "Soft-NMS"}.get)
+    sigma = g.slider("Soft-NMS sigma", 0.05, 2.0, key=k("sigma"), step=0.05, disabled=method != "soft")
+    return {"source": source, "score": score, "iou": iou, "per_class": per_class, "method": method, "sigma": sigma}
+
+
+def _styles(n: int, names, labels, scores, *, kept=(), picked=None, removed=(), ious=None, below=(), done=()):
+    styles = []
+    removed_iou = dict(zip(removed, ious or ()))
+    for i in range(n):
+        name = f"{names[int(labels[i])]} {float(scores[i]):.2f}"
+        if i == picked:
+            styles.append(BoxStyle(COLORS["picked"], 4, label=f"pick: {name}"))
+        elif i in removed_iou:
+            styles.append(BoxStyle(COLORS["removed"], 2, "dash", label=f"IoU {removed_iou[i]:.2f}"))
+        elif i in kept:
+            styles.append(BoxStyle(COLORS["kept"], 3, label=name))
+        elif i in below or i in done:
+            styles.append(BoxStyle(COLORS["below"], 1, "dot", opacity=0.0))
+        else:
+            styles.append(BoxStyle(COLORS["candidate"], 1, opacity=0.8))
+    return styles
+
+
+def nms_view() -> None:
+    settings = nms_controls()
+    raw = _raw(settings["source"])
+    if raw is None:
+        return
+    picture, b, s, labels, names, what = raw
+    per = labels if settings["per_class"] else None
+    below = set((s <= settings["score"]).nonzero().flatten().tolist())
+    st.markdown(f"**{len(b)} raw boxes** from {what}; **{len(below)}** have a score <= {settings['score']:g} and are "
+                f"discarded first, leaving **{len(b) - len(below)}**. Moving a threshold reruns only NMS, never the network.")
+    if settings["method"] == "soft":
+        _soft(picture, b, s, labels, names, settings, per)
+        return
+    result = box_ops.nms_steps(b, s, iou_threshold=settings["iou"], score_threshold=settings["score"], labels=per)
+    fast = box_ops.nms(b, s, iou_threshold=settings["iou"], score_threshold=settings["score"], labels=per)
+    if not result.steps:
+        st.info("No box is above the score threshold: nothing to keep. Lower the score threshold.")
+        return
+
+    def render(i: int) -> None:
+        step = result.steps[i]
+        kept = set(result.keep[:i].tolist())
+        done = {j for st_ in result.steps[:i] for j in st_.removed}
+        styles = _styles(len(b), names, labels, s, kept=kept, picked=step.picked, removed=step.removed,
+                         ious=step.ious, below=below, done=done)
+        show_chart(st, boxes_figure(picture, b.tolist(), styles, height=420,
+                                     title=f"Step {i + 1}: output the highest-scoring box left, discard its overlaps"),
+                        config=_CHART, key="det_nms_fig")
+        gone = ", ".join(f"box {j} (IoU {v:.2f})" for j, v in zip(step.removed, step.ious)) or "none"
+        st.markdown(f"**Pick** box {step.picked} ({names[int(labels[step.picked])]}, score {step.score:.3f}) and output it. "
+                    f"**Discard** the boxes{' of its class' if per is not None else ''} with IoU > {settings['iou']:g}: "
+                    f"{gone}. Boxes left: {len(b) - len(below) - len(kept) - 1 - len(done) - len(step.removed)}.")
+
+    step_view(k("nms_step"), len(result.steps), render, on_step=lambda: state.sync(NS, {"nms_step": 1}))
+    rows = [{"box": int(i), "class": names[int(labels[i])], "score": round(float(s[i]), 3),
+             "x1, y1, x2, y2": ", ".join(f"{v:.0f}" for v in b[i].tolist())} for i in result.keep]
+    st.markdown(f"**Kept after NMS: {len(rows)} boxes**")
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    if settings["source"] == "yolo":
+        code_expander(lambda: model_snippets.nms_snippet(state.get(NS, "nms_seed"), score_threshold=settings["score"],
+                                                         iou_threshold=settings["iou"], per_class=per is not None),
+                      filename="nms.py")
+    same = torch.equal(fast, result.keep)
+    (st.success if same else st.error)(
+        f"torchvision's {'batched_nms' if per is not None else 'nms'} keeps {'the same' if same else 'different'} boxes "
+        f"in the same order: {fast.tolist()}")
+
+
+def _soft(picture, b, s, labels, names, settings, per) -> None:
+    keep, new = box_ops.soft_nms(b, s, sigma=settings["sigma"], score_threshold=settings["score"], labels=per,
+                                 iou_threshold=settings["iou"])
+    kept = set(keep.tolist())
+    styles = [BoxStyle(COLORS["kept"], 3, label=f"{names[int(labels[i])]} {float(s[i]):.2f} -> {float(new[i]):.2f}")
+              if i in kept else BoxStyle(COLORS["below"], 1, "dot", opacity=0.0) for i in range(len(b))]
+    show_chart(st, boxes_figure(picture, b.tolist(), styles, height=420, title="Soft-NMS: overlapping boxes lose score "
+                                 "instead of disappearing"), config=_CHART, key="det_soft_fig")
+    st.markdown(f"Each pick multiplies the scores of the boxes it overlaps by exp(-IoU^2 / {settings['sigma']:g}); a box "
+                f"is kept while its score stays above {settings['score']:g}. **{len(kept)} kept.**")
+    changed = [{"box": i, "class": names[int(labels[i])], "score before": round(float(s[i]), 3),
+                "after": round(float(new[i]), 3), "kept": i in kept}
+               for i in torch.argsort(s, descending=True).tolist() if float(s[i]) > settings["score"]]
+    st.dataframe(pd.DataFrame(changed), hide_index=True)
+
+
+@st.cache_data(show_spinner="Scoring the detector on 100 held-out scenes ...", max_entries=8)
+def _evaluation(score: float) -> detection.Evaluation:
+    model = lab._tiny_yolo()
+    return detection.evaluate_detector(model, model.config, range(1_000_000, 1_000_100), score_threshold=score)
+
+
+def yolo_view() -> None:
+    model = lab.tiny_yolo()
+    if model is None:
+        return
+    cfg = model.config
+    a, b, c = st.columns(3)
+    seed = int(a.number_input("Scene", 0, 10**9, key=k("nms_seed")))
+    row = int(b.number_input(f"Cell row (0 to {cfg.grid - 1})", 0, cfg.grid - 1, key=k("row")))
+    col = int(c.number_input(f"Cell column (0 to {cfg.grid - 1})", 0, cfg.grid - 1, key=k("col")))
+    s = lab.scene(seed)
+    boxes_, scores, labels, vectors = lab.raw_yolo(seed)
+    nb, nc = len(cfg.anchors), len(cfg.classes)
+    st.markdown(f"The image ({cfg.size}x{cfg.size}) is cut into a **{cfg.grid} x {cfg.grid} grid**; each cell has **{nb} anchor "
+                f"boxes** and predicts, for each, y = [p_c, b_x, b_y, b_h, b_w, c_1..c_{nc}]: the output volume is "
+                f"**{cfg.grid} x {cfg.grid} x {nb} x {5 + nc}** ({cfg.grid * cfg.grid * nb * (5 + nc)} numbers).")
+    cell = cfg.cell
+    anchor_boxes = [((col + 0.5) * cell - w * cell / 2, (row + 0.5) * cell - h * cell / 2,
+                     (col + 0.5) * cell + w * cell / 2, (row + 0.5) * cell + h * cell / 2) for h, w in cfg.anchors]
+    assignments = yolo.assign(s.boxes, s.labels, cfg)
+    truth = [BoxStyle(COLORS["truth"], 2, label=f"{a.index + 1}: {shapes.CLASSES[int(s.labels[a.index])]}")
+             for a in assignments]
+    anchors = [BoxStyle(COLORS["picked"], 2, "dash", label=f"anchor {j + 1}") for j in range(nb)]
+    cell_box = [(col * cell, row * cell, (col + 1) * cell, (row + 1) * cell)]
+    left, right = st.columns([1, 1.2])
+    show_chart(left, boxes_figure(lab.picture(s), s.boxes.tolist() + anchor_boxes + cell_box,
+                                   truth + anchors + [BoxStyle(COLORS["kept"], 3)], grid=cfg.grid, height=380,
+                                   title=f"Scene {seed}: the grid, the objects, the anchors of cell ({row}, {col})"),
+                      config=_CHART, key="det_yolo_grid")
+    target = yolo.encode(s.boxes, s.labels, cfg)
+    columns = ["p_c", "b_x", "b_y", "b_h", "b_w"] + [f"c_{i + 1} ({n})" for i, n in enumerate(cfg.classes)]
+    table = []
+    for j in range(nb):
+        t = target[row, col, j]
+        table.append({"": f"anchor {j + 1}: target", **{n: ("?" if t[0] == 0 and i > 0 else f"{float(t[i]):.2f}")
+                                                        for i, n in enumerate(columns)}})
+        table.append({"": f"anchor {j + 1}: predicted", **{n: f"{float(vectors[row, col, j, i]):.2f}"
+                                                           for i, n in enumerate(columns)}})
+    right.markdown(f"**Cell ({row}, {col}): the target y and the network's output**, anchor by anchor")
+    right.dataframe(pd.DataFrame(table), hide_index=True)
+    right.markdown("**Anchors** (height x width, in cells), chosen by k-means with distance 1 - IoU on the boxes of "
+                   "2,000 training scenes: " + ", ".join(f"{h:.2f} x {w:.2f}" for h, w in cfg.anchors))
+    st.markdown("**How the training label is built**: each object goes to the cell that holds its midpoint, and to the "
+                "anchor whose shape overlaps it most (IoU of the two shapes centred together).")
+    st.dataframe(pd.DataFrame([{"object": f"{a.index + 1}: {shapes.CLASSES[int(s.labels[a.index])]}",
+                                "cell (row, col)": f"({a.row}, {a.col})",
+                                **{f"IoU with anchor {j + 1}": round(v, 3) for j, v in enumerate(a.anchor_ious)},
+                                "anchor": a.anchor + 1,
+                                "note": "slot already taken: dropped" if a.collided else ""} for a in assignments]),
+                 hide_index=True)
+    score, iou = state.get(NS, "score"), state.get(NS, "iou")
+    keep = box_ops.nms(boxes_, scores, iou_threshold=iou, score_threshold=score, labels=labels)
+    final = [BoxStyle(COLORS["kept"], 3, label=f"{shapes.CLASSES[int(labels[i])]} {float(scores[i]):.2f}") for i in keep]
+    left, right = st.columns([1, 1.2])
+    show_chart(left, boxes_figure(lab.picture(s), boxes_[keep].tolist(), final, height=380,
+                                   title=f"Decoded, scores > {score:g}, then per-class NMS (IoU > {iou:g}): {len(keep)} detections"),
+                      config=_CHART, key="det_yolo_final")
+    evaluation = _evaluation(score)
+    saved = torch.load(yolo.ASSET, weights_only=True)
+    right.markdown(f"**How good is it?** On 500 held-out scenes (never seen in training), mAP@0.5 = "
+                   f"**{float(saved['map50']):.3f}**. On the first 100 of them, computed now:")
+    right.dataframe(pd.DataFrame([{"class": c, "AP@0.5": round(ap, 3), f"precision (score > {score:g})": round(p, 3),
+                                   "recall": round(r, 3)} for c, ap, p, r in
+                                  zip(evaluation.classes, evaluation.ap, evaluation.precision, evaluation.recall)]),
+                    hide_index=True)
+    right.caption(f"mAP@0.5 on these 100: {evaluation.map:.3f}. A detection counts as correct when its IoU with an "
+                  "unmatched true box of its class is >= 0.5.")

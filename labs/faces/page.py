@@ -1,0 +1,21 @@
+import streamlit as st
+
+from labs.faces import verification as lab
+from labs.faces import labelled_sets as views
+from ui import state
+from ui.page import start_lab
+
+NS = start_lab(
+    lab,
+    "Face verification and recognition",
+    "A network maps every face to 128 numbers, its **embedding**, so that photos of one person land close together. "
+    "**Verification** (1:1) asks whether d(img1, img2) <= tau; **recognition** (1:K) finds the nearest of a gallery "
+    "with one photo per person (**one-shot learning**). Faces are found by MTCNN (box and five landmarks), aligned to "
+    "a 112x112 template, and embedded by MobileFaceNet.",
+)
+st.caption(lab.PRIVACY + " Start with the samples: Eileen Collins seen four ways, the cameraman, two faces in one "
+           "photo, and a photo with no face.")
+view = st.radio("Part", list(lab.VIEWS), key=lab.k("view"), format_func=lab.VIEWS.get, horizontal=True)
+{"verify": lab.verify_view, "recognise": lab.recognise_view, "threshold": views.threshold_view,
+ "triplet": views.triplet_view, "space": views.space_view, "siamese": views.siamese_view}[view]()
+state.sync(NS, lab.DEFAULTS)

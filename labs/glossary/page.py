@@ -1,0 +1,19 @@
+import streamlit as st
+
+from cvcore.lessons import TERMS
+from labs import lab_page
+from ui.page import setup
+
+setup()
+
+st.title("Glossary")
+st.markdown("The course's terms in a sentence each, with the lab that shows them.")
+
+query = st.text_input("Find a term", key="glossary.find", placeholder="e.g. stride, IoU, Gram")
+shown = [t for t in TERMS if query.strip().lower() in (t.name + " " + t.definition).lower()]
+if not shown:
+    st.info(f"No term matches “{query.strip()}”.")
+for term in shown:
+    with st.container(border=True):
+        st.markdown(f"**{term.name}**: {term.definition}")
+        st.page_link(lab_page(term.lab), label=f"See it in: {term.lab}", icon=":material/arrow_forward:")

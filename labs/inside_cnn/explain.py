@@ -1,0 +1,94 @@
+"""The Inside-a-trained-CNN lab's closing sections: how it is computed, the PyTorch code, and the check."""
+
+import pandas as pd
+import streamlit as st
+import torch
+
+from cvcore import attribution
+from cvcore.inside import features
+from cvcore.teach import model_snippets
+from cvcore.errors import CvcoreError
+from ui import state, trained_models
+from ui.code import code_expander
+from labs.inside_cnn.heatmaps import Choice
+from labs.inside_cnn.subject import NS, Subject, current_layer
+from ui.lazy import lazy_expander
+
+__all__ = ["computation", "code", "check"]
+
+_TOLERANCE = 1e-4
+
+
+def computation(s: Subject, choice: "Choice | None") -> None:
+    """Grad-CAM's numbers for the current image, class and layer: the weights, and the map they make."""
+    if choice is None:
+        return
+    with lazy_expander("How Grad-CAM is computed", "inside.open_how") as is_open:
+        if not is_open:
+            return
+        try:
+            g = attribution.layer_gradients(s.model, s.x, choice.target, choice.layer)
+        except CvcoreError as exc:
+            st.error(f"Cannot compute Grad-CAM here: {exc}")
+            return
+        c, h, w = g.activation.shape
+        st.markdown(
+            f"Layer **{choice.layer}** gives **{c}** feature maps A^k of **{h}x{w}**. One backward pass gives the gradient "
+            f"of the class score y^c (class {choice.target}, logit {float(g.logits[choice.target]):.3f}) with respect to "
+            "every map. Each map's weight is its average gradient, and the heatmap is the positive part of the weighted sum:")
+        st.latex(r"\alpha_k^c = \frac{1}{%d}\sum_{i,j}\frac{\partial y^c}{\partial A^k_{ij}}, \qquad "
+                 r"L^c = \mathrm{ReLU}\Big(\sum_{k=1}^{%d} \alpha_k^c A^k\Big)" % (h * w, c))
+        alpha = g.gradient.mean(dim=(1, 2))
+        contribution = alpha * g.activation.mean(dim=(1, 2))
+        top = torch.argsort(contribution.abs(), descending=True)[:8]
+        st.dataframe(pd.DataFrame([{"map k": int(i), "weight alpha_k": f"{float(alpha[i]):+.5f}",
+                                    "mean of A^k": f"{float(g.activation[i].mean()):.4f}",
+                                    "alpha_k x mean": f"{float(contribution[i]):+.5f}"} for i in top]), hide_index=True)
+        raw = torch.relu((alpha[:, None, None] * g.activation).sum(0))
+        st.markdown(f"The {h}x{w} map L^c ranges from {float(raw.min()):.4f} to {float(raw.max()):.4f}; it is enlarged "
+                    f"bilinearly to {g.input_size[0]}x{g.input_size[1]} and scaled to [0, 1] for the overlay. The eight "
+                    "maps above contribute most to the class score on average.")
+
+
+def code(s: Subject, view: str, choice: "Choice | None") -> None:
+    trained = trained_models.record() if s.entry.name == trained_models.NAME else None
+    head = trained_models.snippet_head(trained) if trained else None
+    if s.entry.name == trained_models.EXPORTED:
+        head = trained_models.exported_head(s.sample)
+    if view in ("heatmaps", "checks") and choice is not None:
+        code_expander(lambda: model_snippets.heatmap_snippet(
+            s.entry.name, s.sample, choice.target, choice.layer, choice.methods, output=features.output_node(s.model),
+            class_name=s.entry.categories[choice.target], steps=state.get(NS, "ig_steps"), window=state.get(NS, "window"),
+            head=head), filename="heatmaps.py")
+    else:
+        code_expander(lambda: model_snippets.feature_snippet(s.entry.name, s.sample, current_layer(s),
+                                                             state.get(NS, "channel"), head=head),
+                      filename="feature_maps.py")
+    if trained:
+        st.download_button("Download your network's weights (my_cnn.pt)", trained_models.weights_file(trained),
+                           file_name="my_cnn.pt", mime="application/octet-stream", key="inside_dl_weights",
+                           help="A PyTorch state_dict, for the code above.")
+
+
+def check(s: Subject, view: str, choice: "Choice | None") -> None:
+    """Heatmap views: Grad-CAM against Captum's LayerGradCam; other views: the feature extractor against a forward hook."""
+    heat = view in ("heatmaps", "checks") and choice is not None
+    with lazy_expander("Check against Captum" if heat else "Check against PyTorch", "inside.open_check") as is_open:
+        if not is_open:
+            return
+        try:
+            if heat:
+                ours = attribution.grad_cam(s.model, s.x, choice.target, choice.layer)
+                theirs = attribution.captum_grad_cam(s.model, s.x, choice.target, choice.layer)
+                what = f"`captum.attr.LayerGradCam` on {choice.layer} (ReLU, bilinear upsampling, scaled to [0, 1])"
+            else:
+                layer = current_layer(s)
+                ours = features.extract(s.model, s.x, [layer])[layer]
+                theirs = features.hooked_activation(s.model, s.x, layer)
+                what = f"a forward hook on {layer} (on a copy of the model)"
+        except CvcoreError as exc:
+            st.error(f"No check for this setting: {exc}")
+            return
+        diff = float((ours.float() - theirs.float()).abs().max())
+        st.markdown(f"{what} gives shape {tuple(theirs.shape)}; the largest difference from the lab's result is **{diff:.2e}**.")
+        (st.success if diff <= _TOLERANCE else st.error)("Match" if diff <= _TOLERANCE else "Mismatch")

@@ -1,0 +1,189 @@
+"""The Inside-a-trained-CNN lab's heatmap views: which pixels made the network decide, and how far to trust that."""
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+import torch
+
+from cvcore import attribution
+from cvcore.errors import CvcoreError
+from cvcore.viz import maps as viz
+from ui.figures import show_chart
+from labs.inside_cnn import subject as lab
+from ui import state
+from labs.inside_cnn.subject import NS, Subject, k
+from ui.lazy import lazy_expander
+
+__all__ = ["Choice", "controls", "heatmaps", "checks"]
+
+_CHART = {"displayModeBar": False}
+_PER_ROW = 4
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the heatmap views explain: a class, a set of methods, a layer."""
+
+    target: int
+    methods: "list[str]"
+    layer: str
+
+
+def _class_label(s: Subject, index: int, top) -> str:
+    if index < 0:
+        return f"the top class ({top[0].label})"
+    star = " ★ top-5" if index in {p.index for p in top} else ""
+    return f"{index}: {s.entry.categories[index]}{star}"
+
+
+def _methods_changed() -> None:
+    state.put(NS, "methods", ",".join(st.session_state["inside._methods"]))
+
+
+def controls(s: Subject, top) -> "Choice | None":
+    """Class, methods and layer, with the options that change how maps are computed and drawn."""
+    a, b = st.columns([1.2, 2])
+    classes = len(s.entry.categories)
+    if state.get(NS, "target") >= classes:
+        state.put(NS, "target", -1)
+    order = [-1] + [p.index for p in top] + [i for i in range(classes) if i not in {p.index for p in top}]
+    target = a.selectbox("Explain the class", order, key=k("target"), format_func=lambda i: _class_label(s, i, top),
+                         help="Any of the top-5, or any ImageNet class by name (type to search).")
+    target = top[0].index if target < 0 else target
+    chosen = [m for m in state.get(NS, "methods").split(",") if m in attribution.METHODS]
+    st.session_state.setdefault("inside._methods", chosen)
+    methods = b.multiselect("Methods", list(attribution.METHODS), key="inside._methods", on_change=_methods_changed,
+                            format_func=lambda m: attribution.METHODS[m].label)
+    if not methods:
+        st.info("Pick at least one method.")
+        return None
+    c, d, e = st.columns([2.2, 1, 1])
+    with c:
+        every = state.get(NS, "every_conv")
+        layer = lab.layer_picker(s, "cam_layer", s.entry.cam_layer, "Layer (for CAM, Grad-CAM, Grad-CAM++, LayerCAM)",
+                                 lab.conv_options(s, outputs=True) if every else None)
+    d.toggle("List every Conv2d", key=k("every_conv"), help="Off: the network's blocks. On: every convolution in it.")
+    e.selectbox("Colours", list(viz.COLORMAPS), key=k("colormap"))
+    with st.expander("Method options"):
+        f, g, h, i = st.columns(4)
+        f.slider("Overlay opacity", 0.0, 1.0, key=k("alpha"), step=0.05)
+        g.number_input("SmoothGrad samples (0 = off)", 0, 16, key=k("smooth"),
+                       help="Captum's NoiseTunnel: average the map over noisy copies of the image (Saliency, Integrated "
+                            "Gradients, Guided Grad-CAM). Each sample costs one more run of the method.")
+        h.number_input("Integrated Gradients steps", 4, 128, key=k("ig_steps"))
+        i.number_input("Occlusion window (px)", 8, 112, key=k("window"), step=8)
+    return Choice(target, methods, layer.name)
+
+
+def _maps(s: Subject, choice: Choice) -> "tuple[dict[str, torch.Tensor], dict[str, str]]":
+    """Each method's map; a method that does not apply (CAM on VGG, say) gives a message instead."""
+    try:
+        return lab.heatmaps(s, choice.target, choice.methods, choice.layer), {}
+    except CvcoreError:
+        maps, problems = {}, {}
+        for method in choice.methods:
+            try:
+                maps.update(lab.heatmaps(s, choice.target, [method], choice.layer))
+            except CvcoreError as exc:
+                problems[method] = str(exc)
+        return maps, problems
+
+
+def _describe(heat: torch.Tensor) -> str:
+    smooth = torch.nn.functional.avg_pool2d(heat[None, None], 15, stride=1, padding=7)[0, 0]
+    row, col = divmod(int(smooth.argmax()), heat.shape[1])  # the centre of the hottest 15x15 area, not one stray pixel
+    return f"peak at row {row}, column {col}; {float((heat >= 0.5).float().mean()):.0%} of the pixels above half"
+
+
+def heatmaps(s: Subject, choice: Choice) -> None:
+    """The chosen methods' maps over the image, side by side."""
+    maps, problems = _maps(s, choice)
+    for method, message in problems.items():
+        st.warning(f"{attribution.METHODS[method].label}: {message}")
+    alpha, colormap = state.get(NS, "alpha"), state.get(NS, "colormap")
+    items = list(maps.items())
+    for start in range(0, len(items), _PER_ROW):
+        columns = st.columns(_PER_ROW)
+        for column, (method, heat) in zip(columns, items[start: start + _PER_ROW]):
+            info = attribution.METHODS[method]
+            column.image(viz.overlay(s.picture, heat, alpha=alpha, colormap=colormap), width="stretch",
+                         caption=f"{info.label}: {_describe(heat)}")
+            column.caption(info.summary + (f" (layer {choice.layer})" if info.uses_layer else ""))
+
+
+@st.cache_data(show_spinner="Deleting and inserting pixels ...", max_entries=64)
+def _curves(name: str, digest: str, target: int, method: str, layer: str, options: tuple, _s: Subject,
+            _heat: torch.Tensor) -> attribution.Faithfulness:
+    return attribution.deletion_insertion(_s.model, _s.x, target, _heat.to(_s.x.device))
+
+
+@st.cache_data(show_spinner="Explaining the randomized network ...", max_entries=16)
+def _randomized_maps(name: str, digest: str, target: int, methods: tuple, layer: str, layers: int, options: tuple,
+                     _s: Subject) -> "dict[str, torch.Tensor]":
+    twin = lab.randomized(name, layers, _s.model)
+    return attribution.heatmaps(twin, _s.x, target, list(methods), layer=layer, smooth=options[0], ig_steps=options[1],
+                                occlusion_window=options[2])
+
+
+_BASELINES = {"random_pixels": "random pixels (baseline)", "random_blobs": "random 7x7 blobs (baseline)"}
+
+
+def _random_maps(size: "tuple[int, int]") -> "dict[str, torch.Tensor]":
+    generator = torch.Generator().manual_seed(0)
+    blobs = torch.nn.functional.interpolate(torch.rand(1, 1, 7, 7, generator=generator), size=size, mode="bilinear",
+                                            align_corners=False)[0, 0]
+    return {"random_pixels": torch.rand(size, generator=generator), "random_blobs": blobs}
+
+
+def checks(s: Subject, choice: Choice) -> None:
+    """Deletion and insertion curves with their areas, and the model-randomization sanity check."""
+    maps, problems = _maps(s, choice)
+    options = (state.get(NS, "smooth"), state.get(NS, "ig_steps"), state.get(NS, "window"))
+    results = {m: _curves(s.name, s.digest, choice.target, m, choice.layer, options, s, heat)
+               for m, heat in dict(maps, **_random_maps(s.picture.shape[:2])).items()}
+    label = {m: attribution.METHODS[m].label if m in attribution.METHODS else _BASELINES[m] for m in results}
+    st.markdown("**Deletion**: grey out the pixels the map ranks highest first; a faithful map makes the class "
+                "probability collapse quickly (small area). **Insertion**: reveal them first on a blurred image; "
+                "a faithful map makes it rise quickly (large area). Two random maps are the baselines to beat.")
+    st.caption("Read with care: scattered grey pixels confuse a network more than one grey region does, so deletion "
+               "favours pixel-level maps (Saliency, Integrated Gradients) and even random pixels; insertion favours "
+               "region-level maps. Compare a method with the random baseline of its own kind.")
+    first = next(iter(results.values()))
+    left, right = st.columns(2)
+    show_chart(left, viz.curves_figure(first.fractions, {label[m]: r.deletion for m, r in results.items()},
+                                        title="Deletion (lower is better)", xaxis="pixels removed"),
+                      config=_CHART, key="inside_deletion")
+    show_chart(right, viz.curves_figure(first.fractions, {label[m]: r.insertion for m, r in results.items()},
+                                         title="Insertion (higher is better)", xaxis="pixels revealed"),
+                       config=_CHART, key="inside_insertion")
+    st.dataframe(pd.DataFrame([{"method": label[m], "deletion area": round(r.deletion_auc, 4),
+                                "insertion area": round(r.insertion_auc, 4)} for m, r in results.items()]),
+                 hide_index=True)
+    with lazy_expander("Sanity check: randomize the top of the network", "inside.open_sanity", expanded=True) as is_open:
+        if is_open:
+            _sanity(s, choice, maps, options)
+
+
+def _sanity(s: Subject, choice: Choice, maps: "dict[str, torch.Tensor]", options: tuple) -> None:
+    weight_layers = sum(isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)) for m in s.model.modules())
+    if state.get(NS, "random_layers") > weight_layers:
+        state.put(NS, "random_layers", 1)
+    layers = int(st.slider("Layers with weights to re-initialise, counted from the output", 1, min(64, weight_layers),
+                           key=k("random_layers")))
+    st.caption("Adebayo et al. (2018): if a method explains the model, its map must change when the model's learnt "
+               "weights are replaced by random ones. A map that stays the same shows the image, not the model.")
+    random_maps = _randomized_maps(s.name, s.digest, choice.target, tuple(maps), choice.layer, layers, options, s)
+    alpha, colormap = state.get(NS, "alpha"), state.get(NS, "colormap")
+    for method, heat in maps.items():
+        other = random_maps[method]
+        rho = attribution.rank_correlation(heat, other)
+        a, b, c = st.columns([1, 1, 1.2])
+        a.image(viz.overlay(s.picture, heat, alpha=alpha, colormap=colormap), width="stretch",
+                caption=f"{attribution.METHODS[method].label}, trained network")
+        b.image(viz.overlay(s.picture, other, alpha=alpha, colormap=colormap), width="stretch",
+                caption=f"top {layers} layer(s) randomized")
+        verdict = ("changed: it depends on the learnt weights" if rho < 0.5 else
+                   "partly changed" if rho < 0.8 else "barely changed: be wary of this method here")
+        c.metric("Rank correlation with the trained map", f"{rho:.2f}")
+        c.caption(f"1 = the same pixel order, 0 = unrelated. The map {verdict}.")

@@ -1,0 +1,244 @@
+"""The Inside-a-trained-CNN lab's views of layers and units: feature maps, filters, and what a unit wants."""
+
+import io
+import math
+
+import numpy as np
+import streamlit as st
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from cvcore.inside import features, maximize, units
+from cvcore import images
+from cvcore.errors import CvcoreError
+from cvcore.viz import maps as viz
+from ui.figures import show_chart
+from labs.inside_cnn import subject as lab
+from ui import jobs, state
+from labs.inside_cnn.subject import NS, Subject, k
+from ui.lazy import lazy_expander
+
+__all__ = ["feature_maps", "filters", "unit_view"]
+
+_PER_PAGE = 64
+_MAX_EXTRA = 24
+_CHART = {"displayModeBar": False}
+_RESULT = "inside._maximized"  # the last synthesised image (uint8, small) and what it was for
+
+
+def _big(values: torch.Tensor, size: int) -> torch.Tensor:
+    up = F.interpolate(values[None, None].float(), size=(size, size), mode="bilinear", align_corners=False)[0, 0]
+    low, high = float(up.min()), float(up.max())
+    return (up - low) / (high - low) if high > low else torch.zeros_like(up)
+
+
+def _on_tile_click() -> None:
+    try:
+        points = st.session_state["inside_mosaic"]["selection"]["points"]
+    except (KeyError, TypeError):
+        return
+    if points:
+        value = points[0].get("customdata")
+        if isinstance(value, (list, tuple)):
+            value = value[0]
+        if value is not None:
+            state.put(NS, "channel", int(value))
+
+
+def _channel_input(count: int) -> int:
+    if state.get(NS, "channel") >= count:
+        state.put(NS, "channel", 0)
+    return int(st.number_input(f"Channel (0 to {count - 1})", 0, count - 1, key=k("channel"),
+                               help="Or click a map in the grid."))
+
+
+def feature_maps(s: Subject) -> None:
+    """A layer's channels as a sortable, paginated grid; one channel large and over the image; the journey."""
+    a, b, c, d = st.columns([2.2, 1, 1, 1])
+    with a:
+        layer = lab.layer_picker(s, "layer", lab.default_layer(s))
+    sort = b.selectbox("Order", ["index", "mean", "max"], key=k("sort"),
+                       format_func={"index": "channel number", "mean": "mean activation", "max": "max activation"}.get)
+    colormap = c.selectbox("Colours", list(viz.COLORMAPS), key=k("colormap"))
+    shared = d.toggle("One scale for all", key=k("shared"), help="Off: each map on its own range (shows its pattern). "
+                      "On: one range for all maps (shows which are strong).")
+    act = lab.activation(s, layer.name)  # [C, h, w]
+    count = act.shape[0]
+    order = torch.arange(count) if sort == "index" else features.rank_channels(act, sort)
+    pages = max(1, math.ceil(count / _PER_PAGE))
+    if state.get(NS, "grid_page") > pages:
+        state.put(NS, "grid_page", 1)
+    page = int(st.number_input(f"Page (1 to {pages}, {_PER_PAGE} maps each)", 1, pages, key=k("grid_page"))) if pages > 1 else 1
+    shown = order[(page - 1) * _PER_PAGE: page * _PER_PAGE].tolist()
+    figure = viz.mosaic_figure(act[shown], shown, cols=min(16, len(shown)), shared=shared, colormap=colormap, tile=48,
+                               title=f"{layer.name}: channels {'sorted by ' + sort if sort != 'index' else 'in order'} "
+                                     f"({len(shown)} of {count}, each {act.shape[1]}x{act.shape[2]})")
+    show_chart(st, figure, config=_CHART, key="inside_mosaic", on_select=_on_tile_click, selection_mode="points")
+    channel = _channel_input(count)
+    one = act[channel]
+    rank = int((features.rank_channels(act, "mean") == channel).nonzero()[0, 0]) + 1
+    big = _big(one, s.picture.shape[0])
+    left, right = st.columns(2)
+    left.image(viz.colorize(big, colormap), width="stretch",
+               caption=f"Channel {channel} of {layer.name} ({one.shape[0]}x{one.shape[1]}, enlarged): min {float(one.min()):.2f}, "
+                       f"mean {float(one.mean()):.2f}, max {float(one.max()):.2f}; #{rank} of {count} by mean")
+    alpha = right.slider("Overlay opacity", 0.0, 1.0, key=k("alpha"), step=0.05)
+    right.image(viz.overlay(s.picture, big, alpha=alpha, colormap=colormap), width="stretch",
+                caption=f"Channel {channel} over the image: bright where it fires")
+    with lazy_expander(f"Channel {channel} on every sample photo", "inside.open_compare") as is_open:
+        if is_open:
+            _compare(s, layer.name, channel, colormap)
+    with lazy_expander("The journey: one map per stage, from edges to parts", "inside.open_journey") as is_open:
+        if is_open:
+            _journey(s, colormap)
+
+
+def _compare(s: Subject, layer: str, channel: int, colormap: str) -> None:
+    x, pictures, names = lab.probe_set(s)
+    act = features.extract(s.model, x, [layer])[layer][:, channel].float().cpu()  # [N, h, w]
+    top = float(act.max()) or 1.0
+    columns = st.columns(len(names))
+    for column, name, picture, one in zip(columns, names, pictures, act):
+        heat = F.interpolate(one[None, None] / top, size=picture.shape[:2], mode="bilinear", align_corners=False)[0, 0]
+        column.image(viz.overlay(picture, heat.clamp(0, 1), alpha=0.6, colormap=colormap), width="stretch",
+                     caption=f"{name}: mean {float(one.mean()):.2f}, max {float(one.max()):.2f}")
+    st.caption("One scale for all photos, so brighter means this channel fires more on that photo.")
+
+
+def _journey(s: Subject, colormap: str) -> None:
+    stages = features.journey(lab.layers(s))
+    columns = st.columns(len(stages))
+    for column, layer in zip(columns, stages):
+        act = lab.activation(s, layer.name)
+        channel = int(features.rank_channels(act, "mean")[0])
+        column.image(viz.overlay(s.picture, _big(act[channel], s.picture.shape[0]), alpha=0.7, colormap=colormap),
+                     width="stretch", caption=f"{layer.name} ({layer.shape[1]}x{layer.shape[2]}): channel {channel}, "
+                                              "the most active")
+    st.caption("Early maps are large and follow edges and colours; deeper ones are small and fire on whole parts.")
+
+
+def filters(s: Subject) -> None:
+    """The first layer's filters as colour patches; any deeper filter as one heatmap per input channel."""
+    first = units.first_layer_filters(s.model)
+    n, c, kh, kw = first.shape
+    if c == 3:
+        st.image(viz.filter_patches(first, cols=16, tile=max(24, 4 * kh)),
+                 caption=f"The {n} filters of the first convolution, each {kh}x{kw}x3, as colour patches "
+                         "(grey is 0; each filter scaled to its largest weight).")
+    else:
+        st.image(viz.signed_mosaic(first[:, 0], cols=16, tile=40),
+                 caption=f"The {n} filters of the first convolution, each {kh}x{kw}x{c}, on one scale (red > 0 > blue).")
+    st.markdown("A deeper filter reads every channel of the layer before it, so it is a stack of 2-D slices, "
+                "one per input channel: red weights add, blue weights subtract.")
+    a, b = st.columns([2, 1])
+    with a:
+        convs = lab.conv_options(s, outputs=False)
+        conv = lab.layer_picker(s, "conv", convs[1].name, "Convolution", convs, weights=True)
+    module = s.model.get_submodule(conv.name)
+    if state.get(NS, "filter") >= module.out_channels:
+        state.put(NS, "filter", 0)
+    index = int(b.number_input(f"Filter (0 to {module.out_channels - 1})", 0, module.out_channels - 1, key=k("filter")))
+    kh, kw = module.kernel_size
+    if module.in_channels // module.groups == 1:  # depthwise: each filter is a single slice, so show them side by side
+        start = (index // _PER_PAGE) * _PER_PAGE
+        stack = module.weight.detach()[start: start + _PER_PAGE, 0].float().cpu()  # [n, kh, kw]
+        st.image(viz.signed_mosaic(stack, cols=16, tile=40), caption=(
+            f"{conv.name} is depthwise: filter i reads only input channel i. Filters {start} to {start + len(stack) - 1}, "
+            f"each {kh}x{kw}, on one scale (red > 0 > blue)."))
+        return
+    weights = units.conv_filter(s.model, conv.name, index)  # [C_in / groups, kh, kw]
+    kind = "1x1: one weight per input channel" if (kh, kw) == (1, 1) else "one slice per input channel"
+    st.image(viz.signed_mosaic(weights[:_PER_PAGE], cols=16, tile=40), caption=(
+        f"{conv.name}, filter {index}: {weights.shape[0]} slices of {kh}x{kw} ({kind}); "
+        f"weights from {float(weights.min()):.3f} to {float(weights.max()):.3f}"
+        + (f"; the first {_PER_PAGE} slices shown" if weights.shape[0] > _PER_PAGE else "")))
+
+
+def unit_view(s: Subject) -> None:
+    """The nine patches that excite a channel most, and the image it would like to see best."""
+    a, b = st.columns([2.2, 1])
+    with a:
+        layer = lab.layer_picker(s, "layer", lab.default_layer(s))
+    with b:
+        channel = _channel_input(layer.shape[0])
+    extras = _more_photos()
+    _, pictures, names = lab.probe_set(s, extras)
+    patches = lab.top_patches(s.name, s.digest, layer.name, channel, tuple(lab.digest(i) for _, i in extras), s, extras)
+    st.markdown(f"**The nine places in the {len(names)} photos where channel {channel} of {layer.name} fires most** "
+                "(each crop is exactly the part of the photo the unit can see, its receptive field):")
+    crops = viz.patch_crops(pictures, patches)
+    columns = st.columns(9)
+    for column, crop, patch in zip(columns, crops, patches):
+        x1, y1, x2, y2 = patch.box
+        column.image(crop, width="stretch", caption=f"{names[patch.image]}: {patch.activation:.2f} ({x2 - x1}x{y2 - y1} px)")
+    st.markdown("**The image this channel would like best**, found by gradient ascent on the image "
+                "(with random shifts and rescaling every step, so that it is not noise):")
+    c1, c2, c3 = st.columns(3)
+    param = c1.selectbox("Parametrization", ["fourier", "pixels"], key=k("param"),
+                         format_func={"fourier": "frequencies (1/f, decorrelated colours)", "pixels": "pixels, blurred"}.get)
+    steps = int(c2.number_input("Steps", 8, 512, key=k("steps"), step=8))
+    if s.entry.channels == 3:
+        size = int(c3.number_input("Size (px)", 64, 224, key=k("size"), step=16))
+    else:
+        size = s.entry.crop
+        c3.metric("Size (px)", size, help="The network's own input size.")
+    wanted = (s.name, layer.name, channel, param, steps, size)
+    st.button("Synthesise", key="inside_go", type="primary", on_click=lambda: st.session_state.update({"inside._go": True}))
+    if st.session_state.pop("inside._go", False):
+        _synthesise(s, layer.name, channel, param, steps, size, wanted)
+    result = st.session_state.get(_RESULT)
+    if result and result["for"] == wanted:
+        _show_result(result)
+
+
+def _more_photos() -> "tuple[tuple[str, Image.Image], ...]":
+    """Photos the learner adds to the search for strong patches (decoded in memory, at most ``_MAX_EXTRA``)."""
+    files = st.file_uploader("Add your own photos to the search (optional)", type=list(images.ACCEPTED_TYPES),
+                             accept_multiple_files=True, key="inside.more_photos",
+                             help=f"Up to {_MAX_EXTRA} photos; they stay in memory for this session only.") or []
+    if len(files) > _MAX_EXTRA:
+        st.warning(f"{len(files)} photos were added; the first {_MAX_EXTRA} are searched.")
+    extras = []
+    for upload in files[:_MAX_EXTRA]:
+        try:
+            extras.append((upload.name[:40], images.load_image(upload.getvalue(), max_side=512)))
+        except CvcoreError as exc:
+            st.warning(f"{upload.name[:40]} is left out: {exc}")
+    return tuple(extras)
+
+
+def _synthesise(s, layer, channel, param, steps, size, wanted) -> None:
+    try:
+        run = maximize.maximize_channel(s.model, layer, channel, size=size, steps=steps, parametrization=param,
+                                        mean=s.entry.mean, std=s.entry.std, preview_every=max(1, steps // 8),
+                                        jitter=min(8, size // 14))
+    except CvcoreError as exc:
+        st.error(f"Cannot synthesise: {exc}")
+        return
+    st.button("Stop", key="inside_stop", help="Stops after the current step and keeps the last preview.")
+    bar = st.progress(0.0, text="Starting ...")
+    preview = st.empty()
+    values = []
+    try:
+        # a click on Stop (or any widget) reruns the page, which ends this loop between two steps
+        for record in jobs.limited(run, "Synthesising an image"):
+            values.append(record.objective)
+            if record.image is not None:
+                st.session_state[_RESULT] = {"for": wanted, "image": record.image, "values": list(values)}
+                preview.image(record.image, width=256, caption=f"step {record.step}: mean activation {record.objective:.2f}")
+            bar.progress(record.step / record.steps, text=f"Step {record.step} of {record.steps}")
+    except CvcoreError as exc:
+        st.error(f"Cannot synthesise: {exc}")
+    bar.empty()
+    preview.empty()
+
+
+def _show_result(result: dict) -> None:
+    left, right = st.columns([1, 1.5])
+    left.image(result["image"], width="stretch",
+               caption=f"Synthesised: mean activation {result['values'][0]:.2f} at step 1, {result['values'][-1]:.2f} at the end")
+    show_chart(right, viz.objective_figure(result["values"]), config=_CHART, key="inside_objective")
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(result["image"])).save(buffer, format="PNG")
+    right.download_button("Download PNG", buffer.getvalue(), file_name="unit.png", mime="image/png", key="inside_dl_unit")

@@ -1,0 +1,166 @@
+"""The 1x1 / depthwise / separable / grouped lab: controls, displays and the cost calculator."""
+
+import pandas as pd
+import streamlit as st
+import torch
+
+from cvcore.teach import grids
+from cvcore.conv import bottleneck_cost, conv_cost, format_number, volume_conv_trace
+from cvcore.errors import CvcoreError
+from cvcore.viz import grid_heatmap
+from cvcore.viz.costs import connectivity_figure, cost_figure
+from ui.figures import show_chart
+from ui import state
+from ui.lazy import lazy_expander
+
+__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "OPERATIONS", "layer_settings", "layer_view", "course_1x1", "calculator"]
+
+NS = "sep"
+OPERATIONS = {"pointwise": "1x1 (pointwise): mix channels", "depthwise": "Depthwise: one filter per channel",
+              "separable": "Depthwise-separable: depthwise, then 1x1", "grouped": "Grouped: channels in g groups"}
+_PRESETS = {"course_separable": ("Course: 12x12x3 -> 8x8x256 with 5x5 kernels", (12, 12, 3, 256, 5, 0, 16, 1)),
+            "course_inception": ("Course: Inception 28x28x192 -> 28x28x32 with 5x5", (28, 28, 192, 32, 5, 2, 16, 1)),
+            "custom": ("My own layer", None)}
+DEFAULTS = {"op": "pointwise", "c": 4, "k": 2, "g": 2, "f": 3, "n": 5, "seed": 0, "preset": "course_separable",
+            "h": 12, "w": 12, "cin": 3, "cout": 256, "kf": 5, "pad": 0, "mid": 16, "cg": 1}
+CHOICES = {"op": list(OPERATIONS), "preset": list(_PRESETS)}
+LIMITS = {"c": (1, 8), "k": (1, 8), "g": (1, 8), "f": (1, 5), "n": (3, 8), "seed": (0, 10_000), "h": (1, 4096),
+          "w": (1, 4096), "cin": (1, 4096), "cout": (1, 4096), "kf": (1, 15), "pad": (0, 7), "mid": (1, 4096), "cg": (1, 4096)}
+_CHART = {"displayModeBar": False}
+
+
+def _k(name: str) -> str:
+    return state.key(NS, name)
+
+
+def layer_settings() -> dict:
+    op = st.radio("Operation", list(OPERATIONS), key=_k("op"), format_func=OPERATIONS.get)
+    a, b, c = st.columns(3)
+    a.number_input("Input channels n_C", 1, 8, key=_k("c"))
+    b.number_input("Size n", 3, 8, key=_k("n"))
+    c.number_input("Seed", 0, 10_000, key=_k("seed"))
+    a, b, c = st.columns(3)
+    a.number_input("Output channels n_C'", 1, 8, key=_k("k"), disabled=op == "depthwise")
+    b.number_input("Groups g", 1, 8, key=_k("g"), disabled=op != "grouped")
+    c.number_input("Filter size f", 1, 5, key=_k("f"), disabled=op == "pointwise")
+    return {name: state.get(NS, name) for name in ("op", "c", "k", "g", "f", "n", "seed")}
+
+
+def _stages(s: dict) -> "list[tuple[str, int, int, int]]":
+    """(name, out channels, groups, f) for each convolution the operation is made of."""
+    c, k, g, f = s["c"], s["k"], s["g"], s["f"]
+    return {"pointwise": [("1x1", k, 1, 1)], "depthwise": [("depthwise", c, c, f)],
+            "separable": [("depthwise", c, c, f), ("pointwise", k, 1, 1)], "grouped": [("grouped", k, g, f)]}[s["op"]]
+
+
+def layer_view(s: dict) -> None:
+    """Connectivity, shapes, costs and output maps of the chosen operation, checked against PyTorch."""
+    gen = torch.Generator().manual_seed(int(s["seed"]))
+    x = torch.stack([grids.random_grid(s["n"], s["n"], seed=int(s["seed"]) + i) for i in range(s["c"])])
+    rows, code = [], ["import torch", "import torch.nn.functional as F", "", f"x = torch.randn(1, {s['c']}, {s['n']}, {s['n']})"]
+    out, ref = x, x
+    figures = []
+    try:
+        for name, k, g, f in _stages(s):
+            w = torch.randint(-1, 2, (k, out.shape[0] // g, f, f), generator=gen).double()
+            trace = volume_conv_trace(out, w, groups=g)
+            ref = torch.nn.functional.conv2d(ref[None], w, groups=g)[0]
+            cost = conv_cost(out.shape[1], out.shape[2], out.shape[0], k, f, groups=g, bias=False)
+            rows.append({"step": name, "weights": f"[{k}, {out.shape[0] // g}, {f}, {f}]", "groups": g,
+                         "output": "x".join(map(str, cost.output_shape)), "parameters": cost.parameters,
+                         "multiplications": cost.multiplications})
+            figures.append(connectivity_figure(k, out.shape[0], g, title=f"{name}: inputs each output reads"))
+            code.append(f"x = F.conv2d(x, torch.randn({k}, {out.shape[0] // g}, {f}, {f}), groups={g})  # {name}")
+            out = trace.output
+    except CvcoreError as exc:
+        st.error(f"No output for these settings: {exc}")
+        return
+    for col, (i, fig) in zip(st.columns(max(2, len(figures))), enumerate(figures)):
+        show_chart(col, fig, config=_CHART, key=f"sep_conn_{i}", width="content")
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.markdown(f"**{s['n']}x{s['n']}x{s['c']} → {'x'.join(map(str, (out.shape[1], out.shape[2], out.shape[0])))}** · "
+                f"parameters {sum(r['parameters'] for r in rows)} · multiplications {sum(r['multiplications'] for r in rows):,}"
+                " (no bias)")
+    shown = min(out.shape[0], 4)
+    if out.shape[0] > shown:
+        st.caption(f"Output channels 0 to {shown - 1} of {out.shape[0]}:")
+    for i, col in enumerate(st.columns(shown)):
+        show_chart(col, grid_heatmap(out[i], title=f"Output channel {i}", colors="signed", zmid=0.0), config=_CHART,
+                         key=f"sep_out_{i}", width="content")
+    diff = float((ref - out).abs().max())
+    (st.success if diff <= 1e-9 else st.error)(f"Check: `F.conv2d(..., groups=g)` agrees, largest difference {format_number(diff)}")
+    with lazy_expander("PyTorch code", "sep.open_code") as is_open:
+        if not is_open:
+            return
+        st.code("\n".join(code + ["print(x.shape)"]) + "\n", language="python")
+
+
+@st.cache_resource(show_spinner=False)  # shared, never copied: the figures are only read
+def _course_1x1_parts():
+    """Figures and texts of the course's 1x1 examples: they never change, so they are made once."""
+    x = torch.tensor([[1, 2, 3, 6, 5, 8], [3, 5, 5, 1, 3, 4], [2, 1, 3, 4, 9, 3], [4, 7, 8, 5, 7, 9], [1, 5, 3, 7, 4, 8],
+                      [5, 4, 9, 8, 3, 5]], dtype=torch.float64)
+    out = volume_conv_trace(x[None], torch.full((1, 1, 1, 1), 2.0)).output[0]
+    deep = torch.stack([grids.random_grid(6, 6, seed=c) for c in range(32)])  # [32, 6, 6]
+    filters = torch.randint(-1, 2, (4, 32, 1, 1), generator=torch.Generator().manual_seed(1)).double()
+    trace = volume_conv_trace(deep, filters, relu=True)
+    step = trace.step(0)
+    header = (f"**6x6x32 * four 1x1x32 filters → {'x'.join(map(str, (6, 6, trace.output.shape[0])))}** "
+              f"({trace.parameters} parameters). The first output number is the 32 numbers at position (0, 0) "
+              "times filter 1's 32 weights, added up, then ReLU:")
+    products = " + ".join(f"{format_number(w)}×{format_number(v)}" for v, w in
+                          zip(step.windows.flatten().tolist(), step.weights.flatten().tolist()))
+    sums = f"{products} = {format_number(step.z)};  ReLU → {format_number(step.value)}"
+    return grid_heatmap(x, title="6x6x1 input"), grid_heatmap(out, title="* one 1x1 filter of 2"), header, sums
+
+
+def course_1x1() -> None:
+    """The course's 6x6x1 example (a 1x1 filter on one channel only multiplies, here by 2), then 6x6x32."""
+    fig_in, fig_out, header, sums = _course_1x1_parts()
+    a, b = st.columns(2)
+    show_chart(a, fig_in, config=_CHART, key="sep_1x1_in", width="content")
+    show_chart(b, fig_out, config=_CHART, key="sep_1x1_out", width="content")
+    st.caption("On one channel a 1x1 filter just scales. On 6x6x32 each 1x1x32 filter takes a weighted sum of the 32 "
+               "numbers at every position (then ReLU): a small fully connected layer applied to each pixel, the "
+               "'network in network'. With n_C' filters it changes the depth from 32 to n_C'.")
+    st.markdown(header)
+    st.code(sums, language=None, wrap_lines=True)
+
+
+def calculator() -> None:
+    """Standard vs depthwise-separable vs bottleneck vs grouped, computed from the settings."""
+    preset = st.selectbox("Example", list(_PRESETS), key=_k("preset"), format_func=lambda p: _PRESETS[p][0])
+    if _PRESETS[preset][1] is not None:  # an example fixes the numbers; "My own layer" starts from them
+        for name, value in zip(("h", "w", "cin", "cout", "kf", "pad", "mid", "cg"), _PRESETS[preset][1]):
+            state.put(NS, name, value)
+    cols = st.columns(8)
+    for col, (name, label) in zip(cols, (("h", "n_H"), ("w", "n_W"), ("cin", "n_C"), ("cout", "n_C'"), ("kf", "f"),
+                                         ("pad", "p"), ("mid", "bottleneck"), ("cg", "groups"))):
+        col.number_input(label, *LIMITS[name], key=_k(name), disabled=preset != "custom")
+    v = {name: int(state.get(NS, name)) for name in ("h", "w", "cin", "cout", "kf", "pad", "mid", "cg")}
+    try:
+        designs = _designs(**v)
+    except CvcoreError as exc:
+        st.error(str(exc))
+        return
+    table = [{"design": name, "output": "x".join(map(str, c.output_shape)), "multiplications": f"{c.multiplications:,}",
+              "parameters": f"{c.parameters:,}",
+              "steps": " + ".join(f"{p.multiplications:,}" for p in c.parts) if c.parts else ""} for name, c in designs.items()]
+    st.dataframe(pd.DataFrame(table), hide_index=True)
+    show_chart(st, _cost_figure(tuple(v.items())), config=_CHART, key="sep_cost_fig")
+    base = designs["standard"].multiplications
+    st.caption(" · ".join(f"{name}: {base / c.multiplications:.1f}x fewer multiplications" for name, c in designs.items()
+                          if name != "standard"))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)  # shared, never copied: the figure is only read
+def _cost_figure(values: tuple):
+    return cost_figure(_designs(**dict(values)))
+
+
+def _designs(h: int, w: int, cin: int, cout: int, kf: int, pad: int, mid: int, cg: int) -> dict:
+    """The four designs' costs for one layer's settings (raises CvcoreError for impossible ones)."""
+    return {"standard": conv_cost(h, w, cin, cout, kf, padding=pad),
+            "depthwise-separable": conv_cost(h, w, cin, cout, kf, padding=pad, kind="depthwise_separable"),
+            f"1x1 bottleneck to {mid}, then {kf}x{kf}": bottleneck_cost(h, w, cin, mid, cout, kf, padding=pad),
+            f"grouped, g = {cg}": conv_cost(h, w, cin, cout, kf, padding=pad, groups=cg)}

@@ -1,0 +1,44 @@
+import streamlit as st
+
+from ui import state
+from labs.style_transfer import controls as lab
+from labs.style_transfer import explain as views
+from ui.page import start_lab
+
+NS = start_lab(
+    lab,
+    "Neural style transfer",
+    "Gatys, Ecker and Bethge's idea: a generated image G that has the **content** of one image C and the **style** "
+    "of another, S, by gradient descent on the pixels of G. The cost is J(G) = alpha J_content(C, G) + beta "
+    "J_style(S, G): the content cost compares one layer's activations, the style cost compares **Gram matrices**, "
+    "how the channels of several layers fire together. Any pretrained ConvNet can judge both; here VGG-19, the "
+    "classic choice, or the offline MobileNetV2.",
+)
+
+pictures = lab.inputs()
+if pictures is None:
+    state.stop(NS, lab.DEFAULTS)
+content, stylish = pictures
+chosen = lab.pick_backbone()
+if chosen is None:
+    state.stop(NS, lab.DEFAULTS)
+name, model = chosen
+spec = lab.style_nets.backbone(name)
+view = st.radio("Part", list(lab.VIEWS), key=lab.k("view"), format_func=lab.VIEWS.get, horizontal=True)
+settings = None
+if view == "run":
+    settings = lab.controls(spec)
+    if settings is not None:
+        if settings.size > 384 and next(model.parameters()).device.type == "cpu":
+            st.caption(f"{settings.size} px on the CPU: expect several seconds per ten steps (a GPU is much faster).")
+        if lab.start_button():
+            lab.run(content, stylish, model, settings)
+    lab.results()
+elif view == "gram":
+    views.gram_view(content, stylish, spec, model)
+else:
+    views.layers_view(content, stylish, spec, model)
+views.how_it_is_computed()
+views.pytorch_code(settings)
+views.check(stylish, spec, model, settings)
+state.sync(NS, lab.DEFAULTS)

@@ -1,0 +1,257 @@
+"""The Transfer-learning lab: classes from the learner's images (or built-in textures), the three freezing cases,
+training live on a copy of MobileNetV2, results, Grad-CAM on validation images, a from-scratch comparison, export."""
+
+import io
+import uuid
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+
+from cvcore import attribution, images, zoo
+from cvcore.networks import transfer
+from cvcore.errors import CvcoreError
+from cvcore.networks.training import confusion_matrix, train_classifier
+from cvcore.viz import grid_heatmap
+from cvcore.viz.training import curves_figure
+from cvcore.viz.maps import overlay
+from ui.figures import show_chart
+from ui import jobs, state
+from ui.models import get_model
+
+__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "k", "classes", "plans", "train", "results", "compare", "export"]
+
+NS = "transfer"
+DEFAULTS = {"source": "textures", "per_class": 20, "n_classes": 3, "case": "small", "epochs": 10}
+CHOICES = {"source": ["textures", "own"], "case": list(transfer.CASES)}
+LIMITS = {"per_class": (4, 60), "n_classes": (2, 5), "epochs": (1, 50)}
+MAX_PER_CLASS = 200
+_RUN, _SCRATCH = "transfer._run", "transfer._scratch"
+_CHART = {"displayModeBar": False}
+
+
+def k(name: str) -> str:
+    return state.key(NS, name)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _kept() -> dict:
+    """Trained networks by a random token held only in their learner's session (bounded: the oldest go first)."""
+    return {}
+
+
+def _keep(net) -> str:
+    store = _kept()
+    token = uuid.uuid4().hex
+    store[token] = net
+    while len(store) > 32:
+        store.pop(next(iter(store)))
+    return token
+
+
+@st.cache_data(show_spinner="Cutting texture patches ...")
+def _textures(per_class: int) -> "dict[str, list]":
+    return transfer.texture_set(per_class)
+
+
+def classes() -> "dict[str, list] | None":
+    """The learner's classes: name -> images (built-in textures, or uploads per class)."""
+    source = st.radio("Images", ["textures", "own"], key=k("source"), horizontal=True,
+                      format_func={"textures": "built-in textures (offline)", "own": "your own classes"}.get)
+    if source == "textures":
+        per = int(st.slider("Images per class", 4, 60, key=k("per_class")))
+        groups = _textures(per)
+        cols = st.columns(len(groups))
+        for col, (name, pics) in zip(cols, groups.items()):
+            col.image(np.asarray(pics[0]), caption=f"{name}: {len(pics)} patches", width="stretch")
+        return groups
+    n = int(st.number_input("Number of classes", 2, 5, key=k("n_classes")))
+    groups, cols = {}, st.columns(n)
+    for i, col in enumerate(cols):
+        with col:
+            name = st.text_input(f"Class {i + 1}", value=f"class {i + 1}", key=f"transfer.name_{i}", max_chars=30).strip()
+            files = st.file_uploader("Images", type=list(images.ACCEPTED_TYPES), accept_multiple_files=True,
+                                     key=f"transfer.files_{i}", help="Photos stay in memory for this session only.") or []
+            if len(files) > MAX_PER_CLASS:
+                st.warning(f"{len(files)} images; the first {MAX_PER_CLASS} are used.")
+            pics, bad = [], []
+            for f in files[:MAX_PER_CLASS]:
+                try:
+                    pics.append(images.load_image(f.getvalue(), max_side=512))
+                except CvcoreError:
+                    bad.append(f.name[:30])
+            if bad:
+                st.warning(f"Left out (not readable images): {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''}")
+            pics += _camera_shots(i)
+            st.caption(f"{len(pics)} images")
+        if name in groups:
+            st.error(f"Two classes are called {name!r}; give each class its own name.")
+            return None
+        groups[name or f"class {i + 1}"] = pics
+    return groups
+
+
+_MAX_SHOTS = 50
+
+
+def _take_shot(i: int) -> None:
+    shot = st.session_state.get(f"transfer.camera_{i}")
+    if shot is None:
+        return
+    try:
+        image = images.load_image(shot.getvalue(), max_side=256)  # kept small: shots live in the session
+    except CvcoreError:
+        return
+    shots = st.session_state.setdefault(f"transfer.shots_{i}", [])
+    if len(shots) < _MAX_SHOTS:
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="JPEG", quality=85)
+        shots.append(buffer.getvalue())
+
+
+def _camera_shots(i: int) -> "list":
+    """Photos taken with the camera for class ``i``, one per click, like Teachable Machine (kept in the session)."""
+    if st.toggle("Camera", key=f"transfer.use_camera_{i}", help=f"Take up to {_MAX_SHOTS} photos for this class"):
+        st.camera_input("Take a photo", key=f"transfer.camera_{i}", on_change=_take_shot, args=(i,),
+                        label_visibility="collapsed")
+    shots = st.session_state.get(f"transfer.shots_{i}", [])
+    if shots and st.button(f"Forget {len(shots)} camera photos", key=f"transfer.forget_{i}"):
+        st.session_state[f"transfer.shots_{i}"] = []
+        shots = []
+    return [images.load_image(data) for data in shots]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _plan_rows(n: int) -> "list[dict]":
+    model = get_model("mobilenet_v2")
+    rows = []
+    for name, case in transfer.CASES.items():
+        _, plan = transfer.make_network(model, n, name)
+        rows.append({"case": case.label, "frozen blocks": f"{len(plan.frozen_blocks)} of 19",
+                     "trainable parameters": f"{plan.trainable:,} of {plan.total:,}", "learning rate": case.lr})
+    return rows
+
+
+def plans(n: int) -> str:
+    st.dataframe(pd.DataFrame(_plan_rows(n)), hide_index=True)
+    case = st.radio("Case", list(transfer.CASES), key=k("case"), format_func=lambda c: transfer.CASES[c].label)
+    st.number_input("Epochs", 1, 50, key=k("epochs"), help="The small case trains only the head, on features computed "
+                    "once, so many epochs cost little.")
+    return case
+
+
+def _run(net, plan_case: str, data, epochs: int, label: str, key: str):
+    bar, chart = st.progress(0.0, text=f"{label}: starting ..."), st.empty()
+    st.button("Stop", key=f"transfer_stop_{key}", help="Stops after the current step; what was learnt so far is kept.")
+    history = []
+    if plan_case == "small" and net.frozen == len(net.features):
+        records = transfer.train_head(net, data, epochs=epochs, lr=transfer.CASES["small"].lr)
+    else:
+        records = train_classifier(net, data, epochs=epochs, lr=transfer.CASES[plan_case].lr if label != "from scratch" else 1e-3,
+                                   batch_size=16, reports_per_epoch=1)
+    for record in jobs.limited(records, f"Training ({label})"):  # a click on Stop reruns the page, ending this loop
+        history.append(record.__dict__.copy())
+        yield history
+        bar.progress(min(record.epoch / epochs, 1.0), text=f"{label}: epoch {record.epoch:.0f} of {epochs}, "
+                                                           f"validation accuracy {record.val_acc:.0%}")
+        chart.plotly_chart(curves_figure({label: history}, "acc", "Accuracy"), config=_CHART, key=f"transfer_live_{key}_{len(history)}")
+    bar.empty()
+    chart.empty()
+
+
+def train(groups: dict, case: str) -> None:
+    """Train a copy of MobileNetV2 for the chosen case, live; results go to the session."""
+    entry = zoo.registry()["mobilenet_v2"]
+    try:
+        data = transfer.image_set(groups, entry)
+        net, plan = transfer.make_network(get_model("mobilenet_v2"), len(data.classes), case)
+    except CvcoreError as exc:
+        st.error(str(exc))
+        return
+    epochs = int(state.get(NS, "epochs"))
+    try:
+        for history in _run(net, case, data, epochs, case, "main"):
+            st.session_state[_RUN] = {"history": history, "classes": list(data.classes), "case": case,
+                                      "token": None, "n_val": len(data.val_y)}
+    except CvcoreError as exc:
+        st.error(str(exc))
+        return
+    st.session_state[_RUN]["token"] = _keep((net.eval(), data))
+
+
+def results() -> None:
+    run = st.session_state.get(_RUN)
+    if not run or not run["history"]:
+        st.info("Press **Train**: a copy of MobileNetV2 learns your classes (the shared network is never changed).")
+        return
+    last = run["history"][-1]
+    a, b, c = st.columns(3)
+    a.metric("Validation accuracy", f"{last['val_acc']:.1%}", help=f"on {run['n_val']} images kept out of training")
+    b.metric("Epochs", f"{last['epoch']:.0f}")
+    c.metric("Training speed", f"{last['images_per_s']:,.0f} images/s")
+    left, right = st.columns(2)
+    show_chart(left, curves_figure({run["case"]: run["history"]}, "loss", "Loss"), config=_CHART, key="transfer_loss")
+    show_chart(right, curves_figure({run["case"]: run["history"]}, "acc", "Accuracy"), config=_CHART, key="transfer_acc")
+    kept = _kept().get(run["token"]) if run["token"] else None
+    if kept is None:
+        st.warning("Training was stopped, or the trained network is no longer in memory: train again to see its "
+                   "confusion matrix, Grad-CAM and export.")
+        return
+    net, data = kept
+    matrix = confusion_matrix(net, data.val_x, data.val_y, len(data.classes))
+    per_class = (matrix.diag().double() / matrix.sum(1).clamp(min=1)).tolist()
+    left, right = st.columns([1.2, 1])
+    show_chart(left, grid_heatmap(matrix.double(), title="Confusion matrix (row: true, column: predicted)", colors="gray"),
+                      config=_CHART, key="transfer_confusion", width="content")
+    right.dataframe(pd.DataFrame({"class": data.classes, "accuracy": [f"{v:.0%}" for v in per_class]}), hide_index=True)
+    right.caption("Rows and columns in the order: " + ", ".join(data.classes))
+    st.markdown("**Validation images, the prediction, and Grad-CAM for it** (which pixels made the network decide):")
+    cols = st.columns(4)
+    entry = zoo.registry()["mobilenet_v2"]
+    mean, std = torch.tensor(entry.mean).view(3, 1, 1), torch.tensor(entry.std).view(3, 1, 1)
+    for col, i in zip(cols, range(min(4, len(data.val_y)))):
+        x = data.val_x[i:i + 1]
+        with torch.no_grad():
+            pred = int(net(x).argmax(1))
+        heat = attribution.grad_cam(net, x, pred, "features.18")
+        picture = ((x[0] * std + mean).clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+        col.image(overlay(picture, heat, alpha=0.5), width="stretch",
+                  caption=f"true {data.classes[int(data.val_y[i])]}, predicted {data.classes[pred]}")
+
+
+def compare(run_now: bool) -> None:
+    """The same architecture trained from random weights on the same images, against the pretrained run."""
+    run = st.session_state.get(_RUN)
+    if run_now and run and run["token"] in _kept():
+        _, data = _kept()[run["token"]]
+        net, _ = transfer.random_network(len(data.classes))
+        epochs = int(state.get(NS, "epochs"))
+        try:
+            for history in _run(net, "large", data, epochs, "from scratch", "scratch"):
+                st.session_state[_SCRATCH] = {"history": history}
+        except CvcoreError as exc:
+            st.error(str(exc))
+    scratch = st.session_state.get(_SCRATCH)
+    if run and scratch and scratch["history"]:
+        show_chart(st, curves_figure({f"pretrained ({run['case']})": run["history"], "from scratch": scratch["history"]}, "acc",
+                                "What pretraining buys: same images, same epochs"), config=_CHART, key="transfer_compare")
+        st.caption(f"Validation accuracy: pretrained {run['history'][-1]['val_acc']:.0%}, from random weights "
+                   f"{scratch['history'][-1]['val_acc']:.0%}.")
+
+
+def export() -> None:
+    run = st.session_state.get(_RUN)
+    kept = _kept().get(run["token"]) if run and run.get("token") else None
+    if kept is None:
+        st.caption("Train a network first: its weights and its classes can then be downloaded here.")
+        return
+    net, data = kept
+    weights, meta = transfer.export(net, data.classes, zoo.registry()["mobilenet_v2"])
+    a, b = st.columns(2)
+    a.download_button("Download the weights (my_transfer.pt)", weights, file_name="my_transfer.pt",
+                      mime="application/octet-stream", key="transfer_dl_pt")
+    b.download_button("Download classes and preprocessing (my_transfer.json)", meta, file_name="my_transfer.json",
+                      mime="application/json", key="transfer_dl_json")
+    st.caption("Open both in the **Inside a trained CNN** lab (model: \"A network exported from Transfer learning\") to "
+               "see its feature maps and heatmaps.")

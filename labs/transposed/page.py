@@ -1,0 +1,34 @@
+
+from cvcore.teach import snippets
+from ui import state
+from labs.transposed import views as lab
+from ui.code import code_expander
+from ui.page import start_lab
+from ui.stepper import step_view
+
+NS = start_lab(
+    lab,
+    "Transposed convolution",
+    "A strided convolution makes a map **smaller**; a **transposed convolution** makes it **larger** (decoders, "
+    "segmentation, generators). Step through it two ways: as zeros inserted between the input cells followed by an "
+    "ordinary convolution, or as each input cell stamping a scaled copy of the kernel into the output.",
+)
+
+x, k, settings = lab.controls()
+if x is None or k is None:
+    state.stop(NS, lab.DEFAULTS)
+lab.size_formula(x, k, settings)
+trace = lab.trace_or_error(x, k, settings)
+if trace is None:
+    state.stop(NS, lab.DEFAULTS)
+
+if state.get(NS, "view") == "stuffed":
+    n_steps, panel = trace.output.numel(), lambda i: lab.stuffed_panel(trace, i)
+else:
+    n_steps, panel = trace.source.numel(), lambda i: lab.scatter_panel(trace, i)
+step_view(state.key(NS, "step"), n_steps, panel, on_step=lambda: state.sync(NS, {"step": 1}))
+
+lab.explain()
+code_expander(lambda: snippets.transpose_snippet(trace), filename="transposed_convolution.py")
+lab.check(trace)
+state.sync(NS, lab.DEFAULTS)

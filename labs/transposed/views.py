@@ -1,0 +1,125 @@
+"""The Transposed-convolution lab: controls, the two views, and the check."""
+
+import streamlit as st
+import torch
+
+from cvcore.conv import kernels
+from cvcore.conv import TransposeTrace, conv_transpose_trace, format_number
+from cvcore.conv.transposed import reference_output as transpose_reference
+from cvcore.errors import CvcoreError
+from cvcore.viz import conv_figures, scatter_figures, stuffed_text
+from ui.figures import show_chart
+from ui import state
+from ui.check import check_expander
+from ui.lazy import lazy_expander
+from ui.grid_input import grid_editor, random_input
+
+__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "VIEWS", "controls", "size_formula", "stuffed_panel", "scatter_panel",
+           "check", "explain"]
+
+NS = "tconv"
+_INPUTS = {"two_by_two": "2x2 grid 1 2 / 3 4", "random": "Random integers", "custom": "My own grid (edit cells)"}
+_BILINEAR = torch.outer(torch.tensor([0.25, 0.75, 0.75, 0.25]), torch.tensor([0.25, 0.75, 0.75, 0.25])).double()
+_KERNELS = {"ones2": ("2x2 of ones: each cell becomes a block", torch.ones(2, 2, dtype=torch.float64)),
+            "ones3": ("3x3 of ones: stamps overlap and add", torch.ones(3, 3, dtype=torch.float64)),
+            "bilinear": ("4x4 bilinear (with s = 2, p = 1: smooth 2x up-sampling)", _BILINEAR),
+            "vertical_edge": ("Vertical edge 3x3", kernels.make_kernel("vertical_edge")),
+            "custom": ("My own kernel (edit cells)", None)}
+VIEWS = {"stuffed": "Insert zeros, pad, convolve", "scatter": "Each input cell stamps the kernel"}
+DEFAULTS = {"src": "two_by_two", "n": 3, "seed": 0, "grid": "1,2/3,4", "kernel": "ones3", "kgrid": "1,1,1/1,1,1/1,1,1",
+            "stride": 2, "padding": 0, "out_pad": 0, "dilation": 1, "view": "stuffed", "step": 1}
+CHOICES = {"src": list(_INPUTS), "kernel": list(_KERNELS), "view": list(VIEWS)}
+LIMITS = {"n": (1, 6), "seed": (0, 10_000), "stride": (1, 4), "padding": (0, 4), "out_pad": (0, 3), "dilation": (1, 3),
+          "step": (1, 64 * 64)}
+
+
+def _k(name: str) -> str:
+    return state.key(NS, name)
+
+
+def controls() -> "tuple[torch.Tensor | None, torch.Tensor | None, dict]":
+    a, b, c = st.columns([1.2, 1.2, 1], gap="medium")
+    with a:
+        src = st.selectbox("Input", list(_INPUTS), key=_k("src"), format_func=_INPUTS.get)
+        if src == "two_by_two":
+            x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64)
+        elif src == "random":
+            x = random_input(_k("n"), _k("seed"))
+            x = x if x.shape[0] <= 6 else x[:6, :6]
+        else:
+            x = grid_editor(_k("grid"), label="input grid", max_side=6, fallback=torch.ones(2, 2, dtype=torch.float64))
+    with b:
+        name = st.selectbox("Kernel", list(_KERNELS), key=_k("kernel"), format_func=lambda n: _KERNELS[n][0])
+        k = _KERNELS[name][1] if name != "custom" else grid_editor(_k("kgrid"), label="kernel", max_side=5)
+    with c:
+        s1, s2 = st.columns(2)
+        s1.number_input("Stride s", 1, 4, key=_k("stride"))
+        s2.number_input("Padding p", 0, 4, key=_k("padding"))
+        s1.number_input("Output padding", 0, 3, key=_k("out_pad"), help="Extra rows and columns at the bottom and right")
+        s2.number_input("Dilation d", 1, 3, key=_k("dilation"))
+        st.radio("View", list(VIEWS), key=_k("view"), format_func=VIEWS.get)
+    settings = {"stride": int(state.get(NS, "stride")), "padding": int(state.get(NS, "padding")),
+                "output_padding": int(state.get(NS, "out_pad")), "dilation": int(state.get(NS, "dilation"))}
+    return x, k, settings
+
+
+def size_formula(x: torch.Tensor, k: torch.Tensor, s: dict) -> None:
+    st.markdown(r"**Output size** $\;n' = (n - 1)\,s - 2p + d\,(f - 1) + \text{output\_padding} + 1$")
+    square = x.shape[0] == x.shape[1] and k.shape[0] == k.shape[1]
+    for axis, name in ((0, "n_H' = n_W'"),) if square else ((0, "n_H'"), (1, "n_W'")):
+        n, f = x.shape[axis], k.shape[axis]
+        value = (n - 1) * s["stride"] - 2 * s["padding"] + s["dilation"] * (f - 1) + s["output_padding"] + 1
+        st.latex(f"{name} = ({n} - 1) \\cdot {s['stride']} - 2 \\cdot {s['padding']} + {s['dilation']} \\cdot ({f} - 1) "
+                 f"+ {s['output_padding']} + 1 = {value}")
+
+
+def trace_or_error(x, k, s) -> "TransposeTrace | None":
+    try:
+        return conv_transpose_trace(x, k, **s)
+    except CvcoreError as exc:
+        st.error(f"No output for these settings: {exc}")
+        return None
+
+
+def stuffed_panel(trace: TransposeTrace, index: int) -> None:
+    h, w = trace.source.shape
+    title = f"{h}x{w} input, {trace.up_stride[0] - 1} zero(s) between cells, padded: {trace.input.shape[0]}x{trace.input.shape[1]}"
+    fig_in, fig_k, fig_out = conv_figures(trace, index, input_text=stuffed_text(trace), input_title=title)
+    left, mid, right = st.columns([3, 1.3, 2.2])
+    for col, fig, key in ((left, fig_in, "in"), (mid, fig_k, "k"), (right, fig_out, "out")):
+        show_chart(col, fig, config={"displayModeBar": False}, key=f"tconv_{key}", width="content")
+    st.code(trace.step(index).expression(), language=None, wrap_lines=True)
+
+
+def scatter_panel(trace: TransposeTrace, index: int) -> None:
+    fig_in, fig_stamp, fig_out = scatter_figures(trace, index)
+    left, mid, right = st.columns([1.5, 1.5, 2.5])
+    for col, fig, key in ((left, fig_in, "in"), (mid, fig_stamp, "stamp"), (right, fig_out, "out")):
+        show_chart(col, fig, config={"displayModeBar": False}, key=f"tconv_s_{key}", width="content")
+    i, j = divmod(index, trace.source.shape[1])
+    st.markdown(f"Input cell ({i}, {j}) = {format_number(trace.source[i, j])} stamps the kernel times "
+                f"{format_number(trace.source[i, j])} at row {i * trace.up_stride[0] - trace.up_padding[0]}, column "
+                f"{j * trace.up_stride[1] - trace.up_padding[1]} of the output; where stamps overlap they add up.")
+
+
+def explain() -> None:
+    with lazy_expander("How it is computed", "tconv.open_how") as is_open:
+        if not is_open:
+            return
+        st.markdown(
+            "A transposed convolution goes the other way from a strided convolution: from a small map to a large one. "
+            "**View 1**: put s - 1 zeros between the input cells, pad every side with d(f - 1) - p zeros (output "
+            "padding adds rows at the bottom and right), and run an ordinary stride-1 convolution with the kernel "
+            "**rotated by 180 degrees**. **View 2**: every input cell places a copy of the kernel, multiplied by its "
+            "value, at s-cell spacing; overlapping copies add; p rows and columns are then cut from each border. "
+            "Both give the same numbers, and so does PyTorch's `conv_transpose2d`. Decoders of segmentation networks "
+            "use it to grow feature maps back to the image size.")
+
+
+def check(trace: TransposeTrace) -> None:
+    def compute():
+        ref = transpose_reference(trace)
+        return "F.conv_transpose2d", ref.shape, {"view 1": float((ref - trace.output).abs().max()),
+                                                 "view 2": float((ref - trace.stamps.sum(0)).abs().max())}
+
+    check_expander("tconv.open_check", compute)
