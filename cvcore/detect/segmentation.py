@@ -19,7 +19,7 @@ from cvcore.errors import InvalidParameter
 __all__ = ["TinyFCN", "LayerShape", "u_shape", "confusion", "iou_per_class", "Instance", "instances", "load_fcn",
            "evaluate", "ASSET", "CLASS_NAMES"]
 
-ASSET = Path(__file__).resolve().parents[2] / "assets" / "tiny_fcn.pt"
+ASSET = zoo.ASSETS / zoo.networks()["tiny_fcn"].asset
 CLASS_NAMES = ("background", "ellipse", "rectangle", "triangle")
 _WIDTHS = (16, 32, 64, 128)
 

@@ -22,7 +22,7 @@ __all__ = ["YoloConfig", "TinyYolo", "Assignment", "VECTOR", "assign", "encode",
            "kmeans_anchors", "anchor_iou", "load_tiny_yolo", "ASSET"]
 
 VECTOR = ("p_c", "b_x", "b_y", "b_h", "b_w")
-ASSET = Path(__file__).resolve().parents[2] / "assets" / "tiny_yolo.pt"
+ASSET = zoo.ASSETS / zoo.networks()["tiny_yolo"].asset
 
 
 @dataclass(frozen=True)

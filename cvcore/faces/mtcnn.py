@@ -20,20 +20,8 @@ from cvcore.errors import WeightsUnavailable
 
 __all__ = ["PNet", "RNet", "ONet", "Mtcnn", "MTCNN_WEIGHTS", "load_mtcnn"]
 
-_CARRIER = "facenet_pytorch"
-_PIP = "pip install --no-deps facenet-pytorch==2.6.0"
-_URL = "https://github.com/timesler/facenet-pytorch/raw/master/data/{}"
-
-
-def _spec(name: str, sha256: str, size_mb: float) -> zoo.WeightsSpec:
-    return zoo.WeightsSpec(name, sha256, _URL.format(name), size_mb, (_CARRIER, f"data/{name}"), _PIP)
-
-
-MTCNN_WEIGHTS = {
-    "pnet": _spec("pnet.pt", "a2a71925e0b9996a42f63e47efc1ca19043e69558b5c523b978d611dfae49c8f", 0.03),
-    "rnet": _spec("rnet.pt", "bbb937de72efc9ef83b186c49f5f558467a1d7e3453a8ece0d71a886633f6a86", 0.4),
-    "onet": _spec("onet.pt", "165bfbe42940416ccfb977545cf0e976d5bf321f67083ae2aaaa5c764280118d", 1.56),
-}
+# The three files, registered with every other weights file in ``cvcore.weights.FILES``.
+MTCNN_WEIGHTS = {name: zoo.FILES[f"mtcnn_{name}"] for name in ("pnet", "rnet", "onet")}
 
 
 def _flatten_caffe(x: torch.Tensor) -> torch.Tensor:

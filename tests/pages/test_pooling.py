@@ -56,9 +56,9 @@ def test_real_feature_map_from_mobilenet(open_page):
 
 
 def test_without_weights_edge_maps_stand_in(open_page, monkeypatch):
-    from cvcore import zoo
+    from cvcore import weights
 
-    monkeypatch.setattr(zoo, "_candidates", lambda spec: [])
+    monkeypatch.setattr(weights, "_candidates", lambda spec: [])
     st.cache_data.clear()
     st.cache_resource.clear()
     at = open_page("pooling")

@@ -145,3 +145,27 @@ def test_mobilenet_v2_recognises_the_cat(isolated, monkeypatch):
     stem = features.layer_activations(model, features.preprocess(images.sample_image("coffee"), entry), ["features.0"])
     assert stem["features.0"].shape == (1, 32, 112, 112) and float(stem["features.0"].min()) >= 0  # after ReLU6
     assert not model._forward_hooks and all(not m._forward_hooks for m in model.modules())
+
+
+def test_every_network_the_labs_load_is_registered_with_its_weights(monkeypatch, tmp_path):
+    from cvcore.detect import coco
+    from cvcore.faces.mtcnn import MTCNN_WEIGHTS
+
+    nets = zoo.networks()
+    assert {"mtcnn", "mobilefacenet", "tiny_yolo", "tiny_fcn"} | set(coco.DETECTORS) <= set(nets)
+    assert nets["mtcnn"].files == tuple(MTCNN_WEIGHTS[n] for n in ("pnet", "rnet", "onet"))
+    assert nets["mobilefacenet"].files == (zoo.FILES["mobilefacenet"],)
+    assert all(coco.DETECTORS[name].weights == nets[name].files[0] for name in coco.DETECTORS)
+    for name in ("tiny_yolo", "tiny_fcn"):  # shipped in assets/, built by the registered loader
+        assert zoo.network_status(name) == (True, f"{nets[name].asset} in assets/")
+        model = zoo.load_network(name)
+        assert isinstance(model, torch.nn.Module) and not model.training
+    monkeypatch.setenv("CVCORE_OFFLINE", "1")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.delenv("CVCORE_WEIGHTS_DIR", raising=False)
+    ready, why = zoo.network_status("retinanet")
+    assert not ready and nets["retinanet"].files[0].filename in why and "CVCORE_WEIGHTS_DIR" in why
+    with pytest.raises(WeightsUnavailable, match="unavailable offline"):
+        zoo.load_network("mobilefacenet")
+    with pytest.raises(ValueError, match="network must be one of"):
+        zoo.load_network("yolo9000")
