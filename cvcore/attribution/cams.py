@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from cvcore.inside import features
 from cvcore.errors import InvalidParameter
+from cvcore.inside import features
 
-__all__ = ["CamMethod", "CAM_METHODS", "LayerGradients", "layer_gradients", "class_activation_maps", "grad_cam",
-           "cam", "grad_cam_plus_plus", "layer_cam", "upsample_normalized", "classifier_weights"]
+__all__ = ["CamMethod", "LayerGradients", "layer_gradients", "grad_cam", "cam", "grad_cam_plus_plus", "layer_cam",
+           "upsample_normalized", "classifier_weights"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class LayerGradients:
     gradient: torch.Tensor
     logits: torch.Tensor
     target: int
-    input_size: "tuple[int, int]"
+    input_size: tuple[int, int]
 
 
 def _check_target(target: int, classes: int) -> int:
@@ -49,7 +49,7 @@ def layer_gradients(model: torch.nn.Module, x: torch.Tensor, target: int, layer:
     return LayerGradients(activation[0].detach(), gradient[0].detach(), logits[0].detach(), target, tuple(x.shape[2:]))
 
 
-def upsample_normalized(cam_map: torch.Tensor, size: "tuple[int, int]") -> torch.Tensor:
+def upsample_normalized(cam_map: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """A coarse map (Tensor[h, w]) bilinearly resized to ``size`` and scaled to [0, 1] (min to 0, max to 1).
 
     >>> upsample_normalized(torch.tensor([[0.0, 2.0], [4.0, 8.0]]), (2, 2)).tolist()
@@ -62,11 +62,15 @@ def upsample_normalized(cam_map: torch.Tensor, size: "tuple[int, int]") -> torch
 
 
 class CamMethod:
-    """A CAM variant: ``weights(g)`` turns one pass's activation and gradient into weights for the maps."""
+    """A CAM variant: ``weights(g)`` turns one pass's activation and gradient into weights for the maps.
 
-    name = ""
-    label = ""
-    paper = ""
+    Its name, label and paper are in the registry (``cvcore.attribution.methods.METHODS``).
+    """
+
+    @classmethod
+    def for_model(cls, model: torch.nn.Module) -> "CamMethod":
+        """The variant ready to explain ``model``."""
+        return cls()
 
     def weights(self, g: LayerGradients) -> torch.Tensor:
         """Tensor[C, 1, 1] (one weight per map) or Tensor[C, h, w] (one per map and position)."""
@@ -84,8 +88,6 @@ class CamMethod:
 class GradCam(CamMethod):
     """Selvaraju et al. 2017, Eq. 1: alpha_k^c = 1/Z sum_ij dy^c/dA^k_ij, the average gradient of each map."""
 
-    name, label, paper = "grad_cam", "Grad-CAM", "Selvaraju et al., ICCV 2017"
-
     def weights(self, g: LayerGradients) -> torch.Tensor:
         return g.gradient.mean(dim=(1, 2), keepdim=True)
 
@@ -93,8 +95,6 @@ class GradCam(CamMethod):
 class GradCamPlusPlus(CamMethod):
     """Chattopadhay et al. 2018, Eq. 19 with the exponential output: pixel-wise alphas
     alpha_ij = g^2 / (2 g^2 + sum_ab A_ab g^3), and w_k = sum_ij alpha_ij ReLU(g_ij)."""
-
-    name, label, paper = "grad_cam_pp", "Grad-CAM++", "Chattopadhay et al., WACV 2018"
 
     def weights(self, g: LayerGradients) -> torch.Tensor:
         g2, g3 = g.gradient ** 2, g.gradient ** 3
@@ -105,8 +105,6 @@ class GradCamPlusPlus(CamMethod):
 
 class LayerCam(CamMethod):
     """Jiang et al. 2021, Eq. 5: every position keeps its own weight, w_ij^k = ReLU(dy^c/dA^k_ij)."""
-
-    name, label, paper = "layer_cam", "LayerCAM", "Jiang et al., IEEE TIP 2021"
 
     def weights(self, g: LayerGradients) -> torch.Tensor:
         return torch.relu(g.gradient)
@@ -120,10 +118,13 @@ class Cam(CamMethod):
     The head is passed in (``classifier_weights``), so this is just a lookup.
     """
 
-    name, label, paper = "cam", "CAM", "Zhou et al., CVPR 2016"
-
-    def __init__(self, head: "torch.Tensor | None" = None):
+    def __init__(self, head: torch.Tensor | None = None):
         self.head = head  # Tensor[K, C]
+
+    @classmethod
+    def for_model(cls, model: torch.nn.Module) -> "Cam":
+        """CAM with ``model``'s last linear layer as its head (see ``classifier_weights``)."""
+        return cls(classifier_weights(model))
 
     def weights(self, g: LayerGradients) -> torch.Tensor:
         if self.head is None:
@@ -133,9 +134,6 @@ class Cam(CamMethod):
                 f"CAM needs the layer that feeds global average pooling and the last linear layer: expected a layer with "
                 f"{self.head.shape[1]} channels, got {g.activation.shape[0]}; use Grad-CAM for other layers")
         return self.head[g.target].to(g.activation)[:, None, None]
-
-
-CAM_METHODS = {cls.name: cls for cls in (Cam, GradCam, GradCamPlusPlus, LayerCam)}
 
 
 def classifier_weights(model: torch.nn.Module) -> torch.Tensor:
@@ -150,21 +148,6 @@ def classifier_weights(model: torch.nn.Module) -> torch.Tensor:
             f"CAM needs a network that ends in global average pooling and one linear layer, got {len(linears)} linear "
             "layers (VGG and AlexNet have three); use Grad-CAM, which generalises CAM to any network")
     return linears[0].weight.detach()
-
-
-def class_activation_maps(model: torch.nn.Module, x: torch.Tensor, target: int, layer: str,
-                          methods=("grad_cam",)) -> "dict[str, torch.Tensor]":
-    """Several CAM-family maps (each Tensor[H, W] in [0, 1]) from a single forward and backward pass.
-
-    Raises:
-        InvalidParameter: unknown method, layer or target; CAM on a network or layer it does not apply to.
-    """
-    unknown = [m for m in methods if m not in CAM_METHODS]
-    if unknown:
-        raise InvalidParameter(f"methods must be among {list(CAM_METHODS)}, got {unknown}")
-    head = classifier_weights(model) if "cam" in methods else None
-    g = layer_gradients(model, x, target, layer)
-    return {m: (Cam(head) if m == "cam" else CAM_METHODS[m]())(g) for m in methods}
 
 
 def grad_cam(model: torch.nn.Module, x: torch.Tensor, target: int, layer: str) -> torch.Tensor:
@@ -193,4 +176,4 @@ def layer_cam(model: torch.nn.Module, x: torch.Tensor, target: int, layer: str) 
 
 def cam(model: torch.nn.Module, x: torch.Tensor, target: int, layer: str) -> torch.Tensor:
     """CAM (Tensor[H, W] in [0, 1]) for a network ending in global average pooling and one linear layer."""
-    return Cam(classifier_weights(model))(layer_gradients(model, x, target, layer))
+    return Cam.for_model(model)(layer_gradients(model, x, target, layer))

@@ -23,9 +23,9 @@ __all__ = ["Faithfulness", "deletion_insertion", "randomized_top", "rank_correla
 class Faithfulness:
     """Probability of the target class after each fraction of the pixels is removed or revealed."""
 
-    fractions: "list[float]"
-    deletion: "list[float]"
-    insertion: "list[float]"
+    fractions: list[float]
+    deletion: list[float]
+    insertion: list[float]
 
     @property
     def deletion_auc(self) -> float:
@@ -36,13 +36,13 @@ class Faithfulness:
         return _area(self.fractions, self.insertion)
 
 
-def _area(xs: "list[float]", ys: "list[float]") -> float:
+def _area(xs: list[float], ys: list[float]) -> float:
     """The area under a curve by the trapezoid rule.
 
     >>> _area([0, 0.5, 1], [1, 1, 0])
     0.75
     """
-    return float(sum((x1 - x0) * (y0 + y1) / 2 for x0, x1, y0, y1 in zip(xs, xs[1:], ys, ys[1:])))
+    return float(sum((x1 - x0) * (y0 + y1) / 2 for x0, x1, y0, y1 in zip(xs, xs[1:], ys, ys[1:], strict=False)))
 
 
 def deletion_insertion(model: torch.nn.Module, x: torch.Tensor, target: int, heatmap: torch.Tensor, *,
@@ -115,5 +115,5 @@ def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> float:
         return r - r.mean()
 
     ra, rb = ranks(a), ranks(b)
-    denominator = float((ra.norm() * rb.norm()))
+    denominator = float(ra.norm() * rb.norm())
     return round(float((ra * rb).sum()) / denominator, 12) if denominator else 0.0

@@ -18,7 +18,7 @@ from cvcore.errors import InvalidParameter
 
 __all__ = ["integrated_gradients", "saliency", "occlusion", "guided_grad_cam", "pixel_heatmap", "captum_grad_cam"]
 
-_COPIES: "weakref.WeakKeyDictionary[torch.nn.Module, tuple[torch.nn.Module, threading.Lock]]" = weakref.WeakKeyDictionary()
+_COPIES: weakref.WeakKeyDictionary[torch.nn.Module, tuple[torch.nn.Module, threading.Lock]] = weakref.WeakKeyDictionary()
 _COPIES_LOCK = threading.Lock()
 # Captum announces every hook it sets; here that is expected, and it happens on a private copy.
 warnings.filterwarnings("ignore", message="Setting backward hooks on ReLU activations", module="captum")
@@ -79,7 +79,7 @@ def pixel_heatmap(attribution: torch.Tensor, *, positive_only: bool = False) -> 
 
 
 def integrated_gradients(model: torch.nn.Module, x: torch.Tensor, target: int, *, steps: int = 32, smooth: int = 0,
-                         baseline: "torch.Tensor | None" = None) -> torch.Tensor:
+                         baseline: torch.Tensor | None = None) -> torch.Tensor:
     """Integrated Gradients (Sundararajan et al. 2017) from ``baseline`` (default: zeros, the mean colour after
     normalisation) to ``x``; returns the attribution Tensor[1, 3, H, W]."""
     _check_one_image(x)
@@ -114,7 +114,7 @@ def occlusion(model: torch.nn.Module, x: torch.Tensor, target: int, *, window: i
             baselines=0.0, target=target, perturbations_per_eval=8)
 
 
-def _private_copy(model: torch.nn.Module) -> "tuple[torch.nn.Module, threading.Lock]":
+def _private_copy(model: torch.nn.Module) -> tuple[torch.nn.Module, threading.Lock]:
     """A private copy whose activations are all plain ``nn.ReLU`` modules (which guided backprop modifies)."""
     with _COPIES_LOCK:
         if model not in _COPIES:
@@ -129,7 +129,7 @@ def _private_copy(model: torch.nn.Module) -> "tuple[torch.nn.Module, threading.L
         return _COPIES[model]
 
 
-def _private_module(model: torch.nn.Module, layer: str) -> "tuple[torch.nn.Module, torch.nn.Module, threading.Lock]":
+def _private_module(model: torch.nn.Module, layer: str) -> tuple[torch.nn.Module, torch.nn.Module, threading.Lock]:
     """The private copy, its module named ``layer`` (for Captum's layer hooks), and the copy's lock."""
     twin, lock = _private_copy(model)
     try:

@@ -2,22 +2,23 @@
 
 import torchvision
 
+from cvcore.attribution import PIXEL, method
 from cvcore.errors import InvalidParameter
 from cvcore.images import sample_names
 from cvcore.zoo import registry
 
 __all__ = ["feature_snippet", "heatmap_snippet", "iou_snippet", "nms_snippet"]
 
-_CAPTUM = {
-    "integrated_gradients": ("IntegratedGradients", "IntegratedGradients(model).attribute(x, target=target, n_steps={steps})"),
-    "saliency": ("Saliency", "Saliency(model).attribute(x, target=target, abs=True)"),
-    "occlusion": ("Occlusion", "Occlusion(model).attribute(x, target=target, sliding_window_shapes=({c}, {window}, {window}), "
-                               "strides=({c}, {stride}, {stride}), baselines=0.0)"),
-    "guided_grad_cam": ("GuidedGradCam", "GuidedGradCam(model, model.get_submodule({layer!r})).attribute(x, target=target)"),
+_CAPTUM_CALLS = {  # how the snippet calls each Captum class that computes a pixel method (``Method.captum``)
+    "IntegratedGradients": "IntegratedGradients(model).attribute(x, target=target, n_steps={steps})",
+    "Saliency": "Saliency(model).attribute(x, target=target, abs=True)",
+    "Occlusion": "Occlusion(model).attribute(x, target=target, sliding_window_shapes=({c}, {window}, {window}), "
+                 "strides=({c}, {stride}, {stride}), baselines=0.0)",
+    "GuidedGradCam": "GuidedGradCam(model, model.get_submodule({layer!r})).attribute(x, target=target)",
 }
 
 
-def _head(model: str, sample: "str | None") -> "list[str]":
+def _head(model: str, sample: str | None) -> list[str]:
     entries = registry()
     if model not in entries:
         raise InvalidParameter(f"model must be one of {sorted(entries)}, got {model!r}")
@@ -44,7 +45,7 @@ def _head(model: str, sample: "str | None") -> "list[str]":
     return lines
 
 
-def feature_snippet(model: str, sample: "str | None", layer: str, channel: int, *, head: "list[str] | None" = None) -> str:
+def feature_snippet(model: str, sample: str | None, layer: str, channel: int, *, head: list[str] | None = None) -> str:
     """Code that prints a layer's output shape and its most active channels, and keeps ``channel``'s map.
 
     ``head`` replaces the lines that build ``model`` and ``x`` (for a network trained in the app).
@@ -65,9 +66,10 @@ def feature_snippet(model: str, sample: "str | None", layer: str, channel: int, 
     return "\n".join(lines) + "\n"
 
 
-def heatmap_snippet(model: str, sample: "str | None", target: int, layer: str, methods, *, output: str,
-                    class_name: str = "", steps: int = 32, window: int = 56, head: "list[str] | None" = None) -> str:
-    """Code that computes Grad-CAM by hand (one pass, ``torch.autograd.grad``) and the chosen Captum methods.
+def heatmap_snippet(model: str, sample: str | None, target: int, layer: str, methods, *, output: str,
+                    class_name: str = "", steps: int = 32, window: int = 56, head: list[str] | None = None) -> str:
+    """Code that computes Grad-CAM by hand (one pass, ``torch.autograd.grad``) and the chosen pixel methods with
+    Captum (``methods`` are names of ``cvcore.attribution.METHODS``).
 
     ``output`` is the node that gives the logits (``features.output_node``); ``head`` replaces the
     lines that build ``model`` and ``x`` (for a network trained in the app).
@@ -92,13 +94,14 @@ def heatmap_snippet(model: str, sample: "str | None", target: int, layer: str, m
         "cam = (cam - cam.min()) / (cam.max() - cam.min())  # [H, W] in [0, 1]",
         "print('Grad-CAM peak at (row, column)', divmod(int(cam.argmax()), cam.shape[1]))",
     ]
-    captum = [m for m in methods if m in _CAPTUM]
+    captum = [m for m in map(method, methods) if m.family == PIXEL]
     if captum:
-        lines += ["", f"from captum.attr import {', '.join(_CAPTUM[m][0] for m in captum)}"]
+        lines += ["", f"from captum.attr import {', '.join(m.captum for m in captum)}"]
         for m in captum:
-            call = _CAPTUM[m][1].format(steps=steps, window=window, stride=max(1, window // 2), layer=layer, c=channels)
-            lines.append(f"{m} = {call}  # [1, {channels}, H, W]")
-            lines.append(f"print({m!r}, tuple({m}.shape))")
+            call = _CAPTUM_CALLS[m.captum].format(steps=steps, window=window, stride=max(1, window // 2), layer=layer,
+                                                  c=channels)
+            lines.append(f"{m.name} = {call}  # [1, {channels}, H, W]")
+            lines.append(f"print({m.name!r}, tuple({m.name}.shape))")
     return "\n".join(lines) + "\n"
 
 
@@ -128,7 +131,8 @@ def nms_snippet(seed: int, *, score_threshold: float, iou_threshold: float, per_
     return "\n".join([
         "import torch",
         f"from torchvision.ops import {'batched_nms' if per_class else 'nms'}",
-        "from cvcore import shapes, yolo  # this project's engine",
+        "from cvcore.data import shapes  # this project's engine",
+        "from cvcore.detect import yolo",
         "",
         "model = yolo.load_tiny_yolo()  # assets/tiny_yolo.pt",
         f"scene = shapes.scene({seed})",

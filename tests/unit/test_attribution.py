@@ -7,10 +7,10 @@ import torch.nn.functional as F
 from captum.attr import GuidedGradCam, LayerAttribution, LayerGradCam
 from PIL import Image
 
-from cvcore import attribution, images, zoo
-from cvcore.inside import features
+from cvcore import attribution, images
 from cvcore.attribution import cams
 from cvcore.errors import InvalidParameter
+from cvcore.inside import features
 
 
 def _x(entry, name="chelsea"):
@@ -127,7 +127,7 @@ def test_randomizing_the_top_changes_grad_cam_and_leaves_the_shared_model_alone(
         twin = attribution.randomized_top(mobilenet, layers)
         changed = attribution.grad_cam(twin, x, 285, "features.18")
         assert attribution.rank_correlation(original, changed) < limit
-    assert all(torch.equal(a, b) for a, b in zip(before, mobilenet.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(before, mobilenet.parameters(), strict=True))
     assert attribution.rank_correlation(original, attribution.grad_cam(mobilenet, x, 285, "features.18")) == 1.0
 
 
