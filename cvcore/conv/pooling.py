@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from cvcore import _validate
 from cvcore.conv import format_number, output_size
+from cvcore.conv._windows import sliding_windows
 from cvcore.errors import InvalidParameter
 
 __all__ = ["POOL_KINDS", "PoolStep", "PoolTrace", "pool_trace", "pool_image", "reference_output"]
@@ -30,12 +31,12 @@ class PoolStep:
     channel: int
     row: int
     col: int
-    rows: "tuple[int, ...]"
-    cols: "tuple[int, ...]"
+    rows: tuple[int, ...]
+    cols: tuple[int, ...]
     window: torch.Tensor
     value: float
     kind: str
-    winner: "tuple[int, int] | None"
+    winner: tuple[int, int] | None
 
     def expression(self) -> str:
         """``max(1, 3, 2, 9) = 9`` or ``(1 + 3 + 2 + 9) / 4 = 3.75``, row by row."""
@@ -62,20 +63,20 @@ class PoolTrace:
     row_index: torch.Tensor
     col_index: torch.Tensor
     kind: str
-    size: "tuple[int, int]"
-    stride: "tuple[int, int]"
-    padding: "tuple[int, int]"
+    size: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
 
     @property
     def channels(self) -> int:
         return self.input.shape[0]
 
     @property
-    def out_hw(self) -> "tuple[int, int]":
+    def out_hw(self) -> tuple[int, int]:
         return self.row_index.shape[0], self.col_index.shape[0]
 
     @cached_property
-    def steps(self) -> "tuple[PoolStep, ...]":
+    def steps(self) -> tuple[PoolStep, ...]:
         """One step per output cell, channel by channel, each channel in row-major order."""
         h, w = self.out_hw
         return tuple(self.step(i) for i in range(self.channels * h * w))
@@ -139,9 +140,7 @@ def pool_trace(x, *, kind: str = "max", size=2, stride=None, padding=0) -> PoolT
     out_w = output_size(volume.shape[2], fw, pw, sw)
     fill = float("-inf") if kind == "max" else 0.0
     padded = F.pad(volume, (pw, pw, ph, ph), value=fill) if (ph or pw) else volume
-    row_index = torch.arange(out_h)[:, None] * sh + torch.arange(fh)[None, :]  # [H', fh]
-    col_index = torch.arange(out_w)[:, None] * sw + torch.arange(fw)[None, :]  # [W', fw]
-    windows = padded[:, row_index[:, None, :, None], col_index[None, :, None, :]]  # [C, H', W', fh, fw]
+    windows, row_index, col_index = sliding_windows(padded, (out_h, out_w), (fh, fw), (sh, sw))  # [C, H', W', fh, fw]
     pooled = windows.amax(dim=(3, 4)) if kind == "max" else windows.mean(dim=(3, 4))
     return PoolTrace(
         input=volume,

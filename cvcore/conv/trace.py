@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from cvcore import _validate
+from cvcore.conv._windows import sliding_windows
 from cvcore.errors import InvalidParameter
 
 __all__ = [
@@ -31,7 +32,7 @@ __all__ = [
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-def output_size(n: int, f: int, p: "int | tuple[int, int]" = 0, s: int = 1, d: int = 1) -> int:
+def output_size(n: int, f: int, p: int | tuple[int, int] = 0, s: int = 1, d: int = 1) -> int:
     """Output length along one axis: ``floor((n + 2p - d(f-1) - 1) / s) + 1``.
 
     ``p`` may be a (before, after) pair for asymmetric padding; then ``2p`` is their sum.
@@ -59,7 +60,7 @@ def output_size(n: int, f: int, p: "int | tuple[int, int]" = 0, s: int = 1, d: i
     return (padded - span) // s + 1
 
 
-def same_padding(f: int, d: int = 1) -> "tuple[int, int]":
+def same_padding(f: int, d: int = 1) -> tuple[int, int]:
     """(before, after) padding that keeps the size at stride 1: ``d(f-1)`` split, extra after.
 
     >>> same_padding(3), same_padding(4), same_padding(3, d=2)
@@ -69,7 +70,7 @@ def same_padding(f: int, d: int = 1) -> "tuple[int, int]":
     return total // 2, total - total // 2
 
 
-def resolve_padding(padding, kernel_shape: "tuple[int, int]", stride, dilation) -> "tuple[int, int, int, int]":
+def resolve_padding(padding, kernel_shape: tuple[int, int], stride, dilation) -> tuple[int, int, int, int]:
     """``padding`` ("valid", "same", an int or an (h, w) pair) as (top, bottom, left, right)."""
     sh, sw = _validate.pair(stride, "stride", minimum=1)
     dh, dw = _validate.pair(dilation, "dilation", minimum=1)
@@ -117,8 +118,8 @@ class ConvStep:
     index: int
     row: int
     col: int
-    rows: "tuple[int, ...]"
-    cols: "tuple[int, ...]"
+    rows: tuple[int, ...]
+    cols: tuple[int, ...]
     window: torch.Tensor
     weights: torch.Tensor
     products: torch.Tensor
@@ -157,19 +158,19 @@ class ConvTrace:
     products: torch.Tensor
     row_index: torch.Tensor
     col_index: torch.Tensor
-    padding: "tuple[int, int, int, int]"
-    stride: "tuple[int, int]"
-    dilation: "tuple[int, int]"
+    padding: tuple[int, int, int, int]
+    stride: tuple[int, int]
+    dilation: tuple[int, int]
     padding_mode: str
     flip: bool
 
     @cached_property
-    def steps(self) -> "tuple[ConvStep, ...]":
+    def steps(self) -> tuple[ConvStep, ...]:
         """One step per output cell, in row-major order."""
         return tuple(self.step(i) for i in range(self.output.numel()))
 
     @cached_property
-    def _indices(self) -> "tuple[list, list, list]":
+    def _indices(self) -> tuple[list, list, list]:
         return self.row_index.tolist(), self.col_index.tolist(), self.output.flatten().tolist()
 
     def step(self, index: int) -> ConvStep:
@@ -192,7 +193,7 @@ class ConvTrace:
         )
 
 
-def _pad(x: torch.Tensor, pads: "tuple[int, int, int, int]", mode: str) -> torch.Tensor:
+def _pad(x: torch.Tensor, pads: tuple[int, int, int, int], mode: str) -> torch.Tensor:
     top, bottom, left, right = pads
     if not any(pads):
         return x
@@ -253,9 +254,8 @@ def conv_trace(
     out_w = output_size(x.shape[1], kw, (pads[2], pads[3]), sw, dw)
     padded = _pad(x, pads, padding_mode)
     weights = torch.flip(k, dims=(0, 1)) if flip else k
-    row_index = torch.arange(out_h)[:, None] * sh + torch.arange(kh)[None, :] * dh  # [H', kh]
-    col_index = torch.arange(out_w)[:, None] * sw + torch.arange(kw)[None, :] * dw  # [W', kw]
-    windows = padded[row_index[:, None, :, None], col_index[None, :, None, :]]  # [H', W', kh, kw]
+    # windows [H', W', kh, kw]; row_index [H', kh], col_index [W', kw]: the padded-input cells each window covers
+    windows, row_index, col_index = sliding_windows(padded, (out_h, out_w), (kh, kw), (sh, sw), (dh, dw))
     products = windows * weights  # [H', W', kh, kw]
     return ConvTrace(
         input=x,

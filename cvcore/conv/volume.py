@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from cvcore import _validate
+from cvcore.conv._windows import sliding_windows
 from cvcore.conv.trace import format_number, output_size
 from cvcore.errors import InvalidParameter
 
@@ -23,7 +24,7 @@ __all__ = ["VolumeStep", "VolumeTrace", "volume_conv_trace", "layer_parameters",
 _MAX_ELEMENTS = 20_000_000
 
 
-def layer_parameters(f: int, n_c: int, n_filters: int, *, groups: int = 1, bias: bool = True, f_w: "int | None" = None) -> int:
+def layer_parameters(f: int, n_c: int, n_filters: int, *, groups: int = 1, bias: bool = True, f_w: int | None = None) -> int:
     """Learnable numbers in a layer: ``(f x f x n_c / groups + 1) x n_filters`` (the course's formula).
 
     >>> layer_parameters(5, 1, 6)     # 6 filters of 5x5x1
@@ -48,9 +49,9 @@ class VolumeStep:
     filter: int
     row: int
     col: int
-    channels: "tuple[int, ...]"
-    rows: "tuple[int, ...]"
-    cols: "tuple[int, ...]"
+    channels: tuple[int, ...]
+    rows: tuple[int, ...]
+    cols: tuple[int, ...]
     windows: torch.Tensor
     weights: torch.Tensor
     channel_sums: torch.Tensor
@@ -62,7 +63,7 @@ class VolumeStep:
     def channel_expression(self, i: int) -> str:
         """Channel ``channels[i]``'s window times its kernel slice, row by row: ``3×1 + 0×0 + ... = 7``."""
         w, k = self.windows[i].flatten().tolist(), self.weights[i].flatten().tolist()
-        terms = [f"{format_number(a)}×{format_number(b) if b >= 0 else f'({format_number(b)})'}" for a, b in zip(w, k)]
+        terms = [f"{format_number(a)}×{format_number(b) if b >= 0 else f'({format_number(b)})'}" for a, b in zip(w, k, strict=True)]
         return " + ".join(terms) + f" = {format_number(self.channel_sums[i])}"
 
     def total_expression(self) -> str:
@@ -91,8 +92,8 @@ class VolumeTrace:
     windows: torch.Tensor  # [C, H', W', kh, kw]
     row_index: torch.Tensor
     col_index: torch.Tensor
-    stride: "tuple[int, int]"
-    padding: "tuple[int, int]"
+    stride: tuple[int, int]
+    padding: tuple[int, int]
     groups: int
     relu: bool
 
@@ -168,9 +169,7 @@ def volume_conv_trace(x, kernels, bias=None, *, stride=1, padding=0, groups: int
         raise InvalidParameter(f"this layer is too big to trace step by step ({c}x{out_h}x{out_w} windows of {kh}x{kw}); "
                                "use a smaller input")
     padded = F.pad(x, (pw, pw, ph, ph)) if (ph or pw) else x
-    row_index = torch.arange(out_h)[:, None] * sh + torch.arange(kh)[None, :]  # [H', kh]
-    col_index = torch.arange(out_w)[:, None] * sw + torch.arange(kw)[None, :]  # [W', kw]
-    windows = padded[:, row_index[:, None, :, None], col_index[None, :, None, :]]  # [C, H', W', kh, kw]
+    windows, row_index, col_index = sliding_windows(padded, (out_h, out_w), (kh, kw), (sh, sw))  # [C, H', W', kh, kw]
     grouped = windows.reshape(groups, c // groups, out_h, out_w, kh, kw)
     filters = w.reshape(groups, k // groups, c // groups, kh, kw)
     pre = torch.einsum("gchwij,gkcij->gkhw", grouped, filters).reshape(k, out_h, out_w) + b[:, None, None]
