@@ -24,13 +24,13 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from cvcore.errors import CvcoreError
-
 __all__ = ["JobLimiter", "JobRefused", "job_slots", "limiter", "limited"]
 
 
-class JobRefused(CvcoreError):
-    """A session asked for a second long job while its first one still runs."""
+class JobRefused(RuntimeError):
+    """The server refused a long job: the session already runs one, or ``CVCORE_JOBS`` is not a valid number.
+
+    A refusal of the web app, not of the engine, so it is not a ``CvcoreError``; ``ui.live_job`` shows it."""
 
 
 def job_slots() -> int:
@@ -65,9 +65,9 @@ class JobLimiter:
             raise JobRefused(f"expected at least 1 job slot, got {slots}")
         self.slots = slots
         self._cond = threading.Condition()
-        self._queue: "deque[int]" = deque()  # waiting tickets, oldest first
-        self._running: "dict[int, str]" = {}  # ticket -> owner
-        self._owners: "set[str]" = set()  # owners with a job waiting or running
+        self._queue: deque[int] = deque()  # waiting tickets, oldest first
+        self._running: dict[int, str] = {}  # ticket -> owner
+        self._owners: set[str] = set()  # owners with a job waiting or running
         self._tickets = itertools.count()
 
     def running(self) -> int:
@@ -79,16 +79,21 @@ class JobLimiter:
             return len(self._queue)
 
     @contextmanager
-    def slot(self, owner: str, *, on_wait=None, poll: float = 0.5):
+    def slot(self, owner: str, *, on_wait=None, poll: float = 0.5, owner_wait: float = 0.0):
         """Hold a slot for the ``with`` block; while waiting, ``on_wait(position)`` is called every ``poll`` s.
 
-        ``position`` is 1 for the next job to start. Raises ``JobRefused`` if ``owner`` already has a job.
+        ``position`` is 1 for the next job to start. Raises ``JobRefused`` if ``owner`` still has a job after
+        ``owner_wait`` seconds (a job that was just stopped gives its slot back at the end of its current step).
         An exception raised by ``on_wait`` (Streamlit stopping the run) leaves the queue.
         """
+        deadline = time.monotonic() + owner_wait
         with self._cond:
-            if owner in self._owners:
-                raise JobRefused("this session already runs a long job; expected one at a time, got a second: "
-                                 "stop the first one (or wait for it to end) and start again")
+            while owner in self._owners:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise JobRefused("this session already runs a long job; expected one at a time, got a second: "
+                                     "stop the first one (or wait for it to end) and start again")
+                self._cond.wait(min(poll, left))
             ticket = next(self._tickets)
             self._owners.add(owner)
             self._queue.append(ticket)
@@ -115,7 +120,8 @@ class JobLimiter:
                 self._cond.notify_all()
 
 
-_LIMITER: "JobLimiter | None" = None
+_LIMITER: JobLimiter | None = None
+_PREVIOUS_RUN_WAIT = 60.0  # seconds: a long epoch of full fine-tuning on a CPU
 _LOCK = threading.Lock()
 
 
@@ -135,7 +141,7 @@ def _owner() -> str:
     return ctx.session_id if ctx is not None else f"thread-{threading.get_ident()}"
 
 
-def limited(records, label: str, *, shared: "JobLimiter | None" = None):
+def limited(records, label: str, *, shared: JobLimiter | None = None):
     """Yield ``records`` (an engine generator) while holding a job slot; show the queue position meanwhile."""
     notice = st.empty()
     started = time.monotonic()
@@ -146,7 +152,8 @@ def limited(records, label: str, *, shared: "JobLimiter | None" = None):
                     f"({time.monotonic() - started:.0f} s so far). It starts by itself.", icon=":material/hourglass_top:")
 
     try:
-        with (shared or limiter()).slot(_owner(), on_wait=waiting):
+        # A run stopped a moment ago may still be finishing its step: wait for it rather than refuse at once.
+        with (shared or limiter()).slot(_owner(), on_wait=waiting, owner_wait=_PREVIOUS_RUN_WAIT):
             notice.empty()
             yield from records
     finally:

@@ -58,7 +58,7 @@ def test_waiting_jobs_see_their_place_and_start_in_arrival_order():
     for name in ("second", "third"):
         waiting.append(threading.Thread(target=job, args=(name,)))
         waiting[-1].start()
-        assert _wait_until(lambda: name in positions)
+        assert _wait_until(lambda name=name: name in positions)
     assert _wait_until(lambda: positions["second"][-1] == 1 and positions["third"][-1] == 2)
     assert limiter.waiting() == 2
     release.set()
@@ -78,6 +78,30 @@ def test_one_long_job_per_session():
             assert limiter.running() == 2
     with limiter.slot("alice"):  # the first job ended: a new one may start
         assert limiter.running() == 1
+
+
+def test_a_second_job_of_a_session_waits_for_the_first_to_finish_its_step():
+    limiter = JobLimiter(1)
+    finishing = threading.Event()
+    order = []
+
+    def stopping_job():  # stopped by its learner: it gives the slot back once its current step ends
+        with limiter.slot("alice"):
+            finishing.wait(5)
+            order.append("first ends")
+
+    first = threading.Thread(target=stopping_job)
+    first.start()
+    assert _wait_until(lambda: limiter.running() == 1)
+    threading.Timer(0.3, finishing.set).start()
+    start = time.monotonic()
+    with limiter.slot("alice", owner_wait=5.0):
+        order.append("second starts")
+    assert order == ["first ends", "second starts"] and 0.2 < time.monotonic() - start < 5
+    first.join(5)
+    with limiter.slot("alice"), pytest.raises(JobRefused, match="one at a time"):  # and never two at once
+        with limiter.slot("alice", owner_wait=0.2):
+            pass
 
 
 def test_the_slot_comes_back_when_the_job_raises():
@@ -111,8 +135,7 @@ def test_a_stopped_wait_leaves_the_queue():
 
 def _steps(n, log):
     try:
-        for i in range(n):
-            yield i
+        yield from range(n)
     finally:
         log.append("engine closed")
 
