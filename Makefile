@@ -7,7 +7,7 @@ PORT   ?= 8501
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run test bench memory load setup dev-setup chromium axe nginx screenshot clean
+.PHONY: run test lint bench memory load setup dev-setup chromium axe nginx screenshot clean
 
 setup: $(VENV)/.installed
 dev-setup: $(VENV)/.dev-installed
@@ -55,7 +55,11 @@ nginx:
 run: setup
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
-test: dev-setup chromium axe nginx
+# ruff (pyflakes, bugbear, pyupgrade, import order; see pyproject.toml) over the whole tree.
+lint: dev-setup
+	$(VENV)/bin/ruff check .
+
+test: lint chromium axe nginx
 	CHROMIUM=$(CHROMIUM) NGINX=$(NGINX) $(PY) -m pytest
 
 bench: dev-setup

@@ -13,9 +13,9 @@ import torch
 from torchvision import ops
 
 from benchmarks.timing import median_ms
-from cvcore.detect import boxes, sliding, yolo
 from cvcore import images, zoo
 from cvcore.data import shapes
+from cvcore.detect import boxes, sliding, yolo
 
 
 def _boxes(n: int, seed: int = 0):
@@ -25,7 +25,7 @@ def _boxes(n: int, seed: int = 0):
     return b, torch.rand(n, generator=g), torch.randint(0, 10, (n,), generator=g)
 
 
-def rows() -> "list[tuple[str, float, str, float]]":
+def rows() -> list[tuple[str, float, str, float]]:
     out = []
     b, s, labels = _boxes(1_000)
     out.append(("nms_steps, 1,000 boxes", median_ms(lambda: boxes.nms_steps(b, s, iou_threshold=0.5, labels=labels), 20),

@@ -21,9 +21,9 @@ from PIL import Image
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from benchmarks.timing import median_ms
-from tests.apptest import open_lab
 from cvcore import faces, images
 from cvcore.errors import WeightsUnavailable
+from tests.apptest import open_lab
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -35,9 +35,9 @@ def _photo_640x480() -> Image.Image:
     return canvas
 
 
-def speed_rows(detector, model) -> "list[tuple[str, float, str, float]]":
+def speed_rows(detector, model) -> list[tuple[str, float, str, float]]:
     photo = _photo_640x480()
-    one = lambda: faces.embed_crops(model, [faces.crop_face(photo, detector).crop], flip=False)  # noqa: E731
+    one = lambda: faces.embed_crops(model, [faces.crop_face(photo, detector).crop], flip=False)
     x = torch.randn(1, 3, 112, 112)
 
     def forward():
@@ -74,7 +74,7 @@ def tau_rerun_ms(app_test_cls, repeat: int = 30) -> float:
     return statistics.median(times[2:])
 
 
-def _scores(e: torch.Tensor, labels: torch.Tensor) -> "dict[str, float]":
+def _scores(e: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
     i, j, same = faces.labelled_pairs(labels.tolist(), seed=0)
     d = faces.pair_distances(e, i, j, "cosine")
     order = torch.randperm(len(d), generator=torch.Generator().manual_seed(1))
@@ -88,7 +88,7 @@ def _scores(e: torch.Tensor, labels: torch.Tensor) -> "dict[str, float]":
             "rank1": float((labels[gallery][nearest] == labels[probes]).float().mean())}
 
 
-def quality_rows(detector, model) -> "list[str]":
+def quality_rows(detector, model) -> list[str]:
     folder = SHARED / "data" / "faces" / "orl"
     if not folder.is_dir():
         return [f"ORL faces not found at {folder}: quality figures skipped"]
@@ -108,7 +108,7 @@ def quality_rows(detector, model) -> "list[str]":
     return out
 
 
-def rows(app_test_cls, trivial_ms: float) -> "list[str]":
+def rows(app_test_cls, trivial_ms: float) -> list[str]:
     try:
         detector = faces.load_mtcnn()
         model = faces.load_mobilefacenet(SHARED / "weights" / "mobilefacenet.pt")

@@ -23,10 +23,10 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run", "--disable-quic"]
 
 sys.path.insert(0, str(ROOT))
-from tests.conftest import free_port, stop  # noqa: E402
+from tests.conftest import free_port, stop
 
 
-def _serve(script: Path, env: dict) -> "tuple[subprocess.Popen, str]":
+def _serve(script: Path, env: dict) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -43,7 +43,7 @@ def _serve(script: Path, env: dict) -> "tuple[subprocess.Popen, str]":
     raise RuntimeError(f"{script.name} did not start within 90 s")
 
 
-def _presses(page, slider, shown, start: float, repeat: int) -> "list[float]":
+def _presses(page, slider, shown, start: float, repeat: int) -> list[float]:
     """Arrow right, then left, alternately; each until ``shown(value)`` is on the page. Returns milliseconds."""
     times, value = [], start
     slider.focus()
@@ -56,7 +56,7 @@ def _presses(page, slider, shown, start: float, repeat: int) -> "list[float]":
     return times[2:]
 
 
-def rows(repeat: int = 20) -> "list[str]":
+def rows(repeat: int = 20) -> list[str]:
     from playwright.sync_api import sync_playwright
 
     weights = os.environ.get("CVCORE_WEIGHTS_DIR") or str(SHARED / "weights")

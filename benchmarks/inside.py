@@ -19,11 +19,10 @@ from benchmarks.timing import median_ms
 from cvcore import attribution, images, zoo
 from cvcore.inside import features, maximize, units
 
-
 _median_ms = partial(median_ms, warmup=2)
 
 
-def _paired_ms(fn, reference, repeat: int) -> "tuple[float, float]":
+def _paired_ms(fn, reference, repeat: int) -> tuple[float, float]:
     """Medians of ``fn`` and ``reference`` timed alternately, so that drifts of a noisy machine hit both alike."""
     for _ in range(3):
         fn()
@@ -37,7 +36,7 @@ def _paired_ms(fn, reference, repeat: int) -> "tuple[float, float]":
     return statistics.median(ours), statistics.median(theirs)
 
 
-def rows(repeat: int = 15) -> "list[tuple[str, float, str, float]]":
+def rows(repeat: int = 15) -> list[tuple[str, float, str, float]]:
     """(measurement, ms, reference, reference ms)"""
     model = zoo.load("mobilenet_v2", device="cpu")
     entry = zoo.registry()["mobilenet_v2"]

@@ -26,13 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import free_port  # noqa: E402
-from tests.e2e.test_browser import ARGS, CHROMIUM  # noqa: E402
+from tests.conftest import free_port
+from tests.e2e.test_browser import ARGS, CHROMIUM
 
 IDLE = '[data-testid="stStatusWidget"]'  # shown while a script run is in progress
 
 
-def _proc_stats(pid: int) -> "tuple[float, float]":
+def _proc_stats(pid: int) -> tuple[float, float]:
     """(RSS in MB, CPU seconds) of a process."""
     with open(f"/proc/{pid}/status") as f:
         rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
@@ -52,7 +52,7 @@ class Monitor(threading.Thread):
         while not self.done.wait(0.5):
             self.peak = max(self.peak, _proc_stats(self.pid)[0])
 
-    def stop(self) -> "tuple[float, float]":
+    def stop(self) -> tuple[float, float]:
         """(peak RSS MB, mean CPU use in cores)."""
         self.done.set()
         self.join()

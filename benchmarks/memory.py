@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("CVCORE_OFFLINE", "1")
 os.environ.setdefault("CVCORE_DEVICE", "cpu")
 
-import torch  # noqa: E402
+import torch
 
 __all__ = ["rss_mb", "jobs", "repeat", "main"]
 
@@ -35,14 +35,14 @@ def rss_mb() -> float:
     raise RuntimeError("VmRSS not found in /proc/self/status")
 
 
-def jobs(*, small: bool = False) -> "dict[str, callable]":
+def jobs(*, small: bool = False) -> dict[str, callable]:
     """Each long job of the labs as a function that returns a fresh generator (``small``: fewer steps)."""
-    from cvcore.networks import builder, training, transfer
-    from cvcore.data import digits as datasets
     from cvcore import images, zoo
     from cvcore.conv import kernels
-    from cvcore.inside import maximize
     from cvcore.conv.learn import learn_kernel
+    from cvcore.data import digits as datasets
+    from cvcore.inside import maximize
+    from cvcore.networks import builder, training, transfer
 
     photo = images.to_tensor(images.gray_crop(images.sample_image("chelsea"), 96))[0]  # [96, 96]
     sobel = kernels.make_kernel("sobel_x")
@@ -63,7 +63,8 @@ def jobs(*, small: bool = False) -> "dict[str, callable]":
         return transfer.train_head(net, textures, epochs=5)
 
     out["transfer learning, head only (5 epochs)"] = fine_tune
-    from cvcore.style import gatys as style, images as style_images
+    from cvcore.style import gatys as style
+    from cvcore.style import images as style_images
 
     content, stylish = images.sample_image("chelsea"), style_images.style_image("mosaic", 128)
     out["style transfer (MobileNetV2, 128 px, 30 steps)"] = lambda: style.transfer(
@@ -71,13 +72,13 @@ def jobs(*, small: bool = False) -> "dict[str, callable]":
     return out
 
 
-def repeat(make, times: int = 20, *, stop_every: int = 2) -> "list[float]":
+def repeat(make, times: int = 20, *, stop_every: int = 2) -> list[float]:
     """Run ``make()``'s generator ``times`` times (every ``stop_every``-th stopped halfway); RSS after each run."""
     sizes, length = [], None
     for i in range(times):
         run = make()
         if i % stop_every == 1 and length:
-            for _ in zip(range(max(1, length // 2)), run):
+            for _ in zip(range(max(1, length // 2)), run, strict=False):
                 pass
             run.close()
         else:
@@ -88,7 +89,7 @@ def repeat(make, times: int = 20, *, stop_every: int = 2) -> "list[float]":
     return sizes
 
 
-def _gpu_mb() -> "float | None":
+def _gpu_mb() -> float | None:
     return torch.cuda.memory_allocated() / 2**20 if torch.cuda.is_available() else None
 
 

@@ -36,24 +36,23 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("CVCORE_OFFLINE", "1")
 os.environ.setdefault("CVCORE_DEVICE", "cpu")
 
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
+import torch
+import torch.nn.functional as F
+from streamlit.testing.v1 import AppTest
 
-from benchmarks import classroom, detection, faces, faces_browser, inside, style, transfer  # noqa: E402
-from benchmarks.timing import median_ms as _median_ms  # noqa: E402
-from tests.apptest import open_lab  # noqa: E402
-from cvcore.networks import architectures, builder, training  # noqa: E402
-from cvcore.data import digits as datasets  # noqa: E402
-from cvcore import images  # noqa: E402
-from cvcore.conv import kernels  # noqa: E402
-from cvcore.conv import conv_trace  # noqa: E402
-from cvcore.conv.learn import learn_kernel  # noqa: E402
-from cvcore.teach.grids import random_grid  # noqa: E402
-from cvcore.conv.pooling import pool_trace  # noqa: E402
+from benchmarks import classroom, detection, faces, faces_browser, inside, style, transfer
+from benchmarks.timing import median_ms as _median_ms
+from cvcore import images
+from cvcore.conv import conv_trace, kernels
+from cvcore.conv.learn import learn_kernel
+from cvcore.conv.pooling import pool_trace
+from cvcore.data import digits as datasets
+from cvcore.networks import architectures, builder, training
+from cvcore.teach.grids import random_grid
+from tests.apptest import open_lab
 
 
-def bench_trace() -> "list[tuple[str, float, float, str]]":
+def bench_trace() -> list[tuple[str, float, float, str]]:
     x = random_grid(32, 32, seed=0)
     k = torch.randn(3, 3, dtype=torch.float64)
     rows = []
@@ -133,7 +132,7 @@ def bench_trivial(repeat: int = 30) -> float:
 
 
 def bench_page(page: str, key: str, values: tuple, repeat: int = 30, widget: str = "number_input",
-               view: "str | None" = None) -> float:
+               view: str | None = None) -> float:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     if view:
         at.query_params["view"] = view

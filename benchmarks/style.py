@@ -23,9 +23,11 @@ import torch
 import torchvision
 from torchvision.models.feature_extraction import create_feature_extractor
 
-from cvcore.style import gatys as style, images as style_images, nets as style_nets
 from cvcore import zoo
 from cvcore.images import sample_image
+from cvcore.style import gatys as style
+from cvcore.style import images as style_images
+from cvcore.style import nets as style_nets
 
 ROOT = Path(__file__).resolve().parents[1]
 _STEPS = {256: 6, 384: 4}
@@ -78,7 +80,7 @@ def _timed(step) -> float:
     return time.perf_counter() - start
 
 
-def step_rows() -> "list[tuple[str, float, float]]":
+def step_rows() -> list[tuple[str, float, float]]:
     """(what, lab s/step, reference s/step) for each backbone, optimiser and size."""
     content, stylish = sample_image("chelsea"), style_images.style_image("mosaic", 384)
     torch.manual_seed(0)
@@ -97,8 +99,8 @@ def step_rows() -> "list[tuple[str, float, float]]":
                 next(lab), next(ref)  # one warm-up step each
                 lab_s, ref_s = [], []
                 for _ in range(steps):
-                    lab_s.append(_timed(lambda: next(lab)))
-                    ref_s.append(_timed(lambda: next(ref)))
+                    lab_s.append(_timed(lambda lab=lab: next(lab)))
+                    ref_s.append(_timed(lambda ref=ref: next(ref)))
                 lab.close()
                 tag = " (random weights)" if name == "vgg19" else ""
                 # The fastest step of each: on a shared machine other jobs only ever add time.
@@ -144,7 +146,7 @@ def fast_preview() -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def rows() -> "list[str]":
+def rows() -> list[str]:
     torch.set_num_threads(1)
     out = [f"{'fastest step (forward+backward+update)':40} {'lab s':>8} {'textbook s':>11} {'ratio':>7}"]
     worst = 0.0

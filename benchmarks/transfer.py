@@ -13,13 +13,13 @@ import time
 import torch
 
 from benchmarks.timing import median_ms
+from cvcore import zoo
 from cvcore.detect import segmentation
 from cvcore.networks import transfer
-from cvcore import zoo
 from cvcore.networks.training import train_classifier
 
 
-def rows() -> "list[str]":
+def rows() -> list[str]:
     model, entry = zoo.load("mobilenet_v2", device="cpu"), zoo.registry()["mobilenet_v2"]
     data = transfer.image_set(transfer.texture_set(20), entry)
     out = []

@@ -7,7 +7,7 @@ import torch
 from cvcore.errors import InvalidParameter
 
 
-def pair(value, name: str, *, minimum: int) -> "tuple[int, int]":
+def pair(value, name: str, *, minimum: int) -> tuple[int, int]:
     """An int or a pair of ints, each >= minimum, as a (height, width) pair."""
     items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if len(items) != 2:

@@ -32,7 +32,7 @@ def default_device() -> torch.device:
     return torch.device("cpu")
 
 
-def resolve_device(device: "str | torch.device | None") -> torch.device:
+def resolve_device(device: str | torch.device | None) -> torch.device:
     """Turn ``None``, a name or a ``torch.device`` into an available ``torch.device``.
 
     >>> resolve_device("cpu")
@@ -53,7 +53,7 @@ def resolve_device(device: "str | torch.device | None") -> torch.device:
     return dev
 
 
-def describe_device(device: "str | torch.device | None" = None) -> str:
+def describe_device(device: str | torch.device | None = None) -> str:
     """A short human-readable name, e.g. ``"CPU"`` or ``"CUDA: NVIDIA H100"``."""
     dev = resolve_device(device)
     if dev.type == "cuda":

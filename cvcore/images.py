@@ -6,7 +6,7 @@ page can show as is, and normalises every accepted image to RGB or L, upright.
 """
 
 import io
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import torch
@@ -45,7 +45,7 @@ _SAMPLES = {
 
 
 def load_image(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: int = MAX_PIXELS,
-               max_side: "int | None" = None) -> Image.Image:
+               max_side: int | None = None) -> Image.Image:
     """Decode image bytes into an upright RGB or L image.
 
     Applies the EXIF orientation, takes the first frame of an animated image, flattens
@@ -136,7 +136,7 @@ def _high_depth_to_uint8(arr: np.ndarray, mode: str) -> np.ndarray:
     return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
 
 
-def fit_within(image: Image.Image, max_side: int) -> "tuple[Image.Image, bool]":
+def fit_within(image: Image.Image, max_side: int) -> tuple[Image.Image, bool]:
     """Downscale so the longer side is at most ``max_side``; returns (image, was_downscaled).
 
     >>> small, changed = fit_within(Image.new("L", (400, 100)), 200); small.size, changed
@@ -152,12 +152,12 @@ def fit_within(image: Image.Image, max_side: int) -> "tuple[Image.Image, bool]":
     return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0), True
 
 
-def sample_names() -> "dict[str, str]":
+def sample_names() -> dict[str, str]:
     """The built-in sample photos (scikit-image's data set, shipped offline): name -> caption."""
     return dict(_SAMPLES)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sample_array(name: str) -> np.ndarray:
     from skimage import data  # imported lazily: scikit-image is slow to import
 
@@ -174,7 +174,7 @@ def sample_image(name: str) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(arr), mode="L" if arr.ndim == 2 else "RGB")
 
 
-def gray_crop(image: Image.Image, n: int, *, zoom: float = 1.0, center: "tuple[float, float]" = (0.5, 0.5),
+def gray_crop(image: Image.Image, n: int, *, zoom: float = 1.0, center: tuple[float, float] = (0.5, 0.5),
               rgb: bool = False) -> torch.Tensor:
     """A square grayscale crop of ``image`` downsampled to ``n x n`` integer intensities 0..255.
 

@@ -28,7 +28,7 @@ from cvcore.errors import WeightsUnavailable
 __all__ = ["WeightsSpec", "WeightsLocation", "FILES", "torchvision_spec", "sha256_of", "find_local_weights",
            "download_weights", "resolve_weights", "is_offline", "how_to_get"]
 
-Progress = Callable[[int, "int | None"], None]  # (bytes done, bytes total or None)
+Progress = Callable[[int, int | None], None]  # (bytes done, bytes total or None)
 _CHUNK = 1 << 20
 
 
@@ -40,7 +40,7 @@ class WeightsSpec:
     sha256: str
     url: str
     size_mb: float
-    carrier: "tuple[str, str] | None" = None  # (importable package, path of the file inside it)
+    carrier: tuple[str, str] | None = None  # (importable package, path of the file inside it)
     carrier_pip: str = ""  # how to install the carrier, for messages
 
 
@@ -79,10 +79,10 @@ FILES = {
     "mtcnn_rnet": _facenet_file("rnet.pt", "bbb937de72efc9ef83b186c49f5f558467a1d7e3453a8ece0d71a886633f6a86", 0.4),
     "mtcnn_onet": _facenet_file("onet.pt", "165bfbe42940416ccfb977545cf0e976d5bf321f67083ae2aaaa5c764280118d", 1.56),
 }
-_DIGESTS: "dict[tuple[str, int, float], str]" = {}
+_DIGESTS: dict[tuple[str, int, float], str] = {}
 
 
-def sha256_of(path: "str | Path") -> str:
+def sha256_of(path: str | Path) -> str:
     """The sha256 of a file, remembered per (path, size, mtime) so repeated loads stay cheap."""
     p = Path(path)
     stat = p.stat()
@@ -109,7 +109,7 @@ def _hub_checkpoints() -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints"
 
 
-def _candidates(spec: WeightsSpec) -> "list[tuple[str, Path]]":
+def _candidates(spec: WeightsSpec) -> list[tuple[str, Path]]:
     found = []
     folder = os.environ.get("CVCORE_WEIGHTS_DIR", "").strip()
     if folder:
@@ -126,7 +126,7 @@ def _candidates(spec: WeightsSpec) -> "list[tuple[str, Path]]":
     return found
 
 
-def find_local_weights(spec: WeightsSpec) -> "tuple[WeightsLocation | None, list[str]]":
+def find_local_weights(spec: WeightsSpec) -> tuple[WeightsLocation | None, list[str]]:
     """Steps 1-3 of the resolution order: a verified local file, and what was tried."""
     tried = []
     for source, path in _candidates(spec):
@@ -136,7 +136,7 @@ def find_local_weights(spec: WeightsSpec) -> "tuple[WeightsLocation | None, list
     return None, tried
 
 
-def download_weights(spec: WeightsSpec, dest_dir: "Path | None" = None, *, progress: "Progress | None" = None,
+def download_weights(spec: WeightsSpec, dest_dir: Path | None = None, *, progress: Progress | None = None,
                      timeout: float = 30.0) -> Path:
     """Step 4: fetch ``spec.url`` into ``dest_dir`` (the hub cache), verify it, then move it in place."""
     dest_dir = Path(dest_dir) if dest_dir is not None else _hub_checkpoints()
@@ -182,7 +182,7 @@ def how_to_get(spec: WeightsSpec) -> str:
     return "; ".join(ways)
 
 
-def resolve_weights(spec: WeightsSpec, *, progress: "Progress | None" = None, offline: "bool | None" = None) -> WeightsLocation:
+def resolve_weights(spec: WeightsSpec, *, progress: Progress | None = None, offline: bool | None = None) -> WeightsLocation:
     """The verified weights file for ``spec``, following the resolution order above."""
     location, tried = find_local_weights(spec)
     if location is not None:

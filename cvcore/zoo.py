@@ -52,6 +52,7 @@ __all__ = [
     "load_asset",
     "sha256_of",
     "FILES",
+    "is_offline",
     "ASSETS",
 ]
 
@@ -65,14 +66,14 @@ class ModelEntry:
     name: str
     label: str
     builder: str  # a torchvision.models constructor name ("" for a network trained in the app)
-    weights: "WeightsSpec | None"  # None for a network trained in the app
-    categories: "tuple[str, ...]" = field(repr=False, default=())
+    weights: WeightsSpec | None  # None for a network trained in the app
+    categories: tuple[str, ...] = field(repr=False, default=())
     resize: int = 256
     crop: int = 224
-    mean: "tuple[float, ...]" = (0.485, 0.456, 0.406)
-    std: "tuple[float, ...]" = (0.229, 0.224, 0.225)
+    mean: tuple[float, ...] = (0.485, 0.456, 0.406)
+    std: tuple[float, ...] = (0.229, 0.224, 0.225)
     cam_layer: str = ""
-    builder_kwargs: "tuple[tuple[str, object], ...]" = ()
+    builder_kwargs: tuple[tuple[str, object], ...] = ()
     channels: int = 3  # 3 for RGB photos, 1 for grayscale inputs such as the digits
 
 
@@ -85,7 +86,7 @@ class NetworkEntry:
     name: str
     label: str
     loader: str
-    files: "tuple[WeightsSpec, ...]" = ()
+    files: tuple[WeightsSpec, ...] = ()
     asset: str = ""  # a file name in ``assets/``
     script: str = ""  # the script that makes the asset again
     args: tuple = ()  # positional arguments of the loader
@@ -112,7 +113,7 @@ def _imagenet_entry(name, label, builder, weights_enum, cam_layer, builder_kwarg
     )
 
 
-def _build_registry() -> "dict[str, ModelEntry]":
+def _build_registry() -> dict[str, ModelEntry]:
     m = torchvision.models
     mobilenet = _imagenet_entry(
         "mobilenet_v2",
@@ -163,7 +164,7 @@ _NETWORKS = {entry.name: entry for entry in (
 
 
 def custom_entry(name: str, label: str, categories, *, size: int, channels: int, cam_layer: str,
-                 mean: "tuple[float, ...] | None" = None, std: "tuple[float, ...] | None" = None) -> ModelEntry:
+                 mean: tuple[float, ...] | None = None, std: tuple[float, ...] | None = None) -> ModelEntry:
     """An entry for a network trained in the app (no weights file): inputs are ``size`` x ``size`` with
     ``channels`` channels, normalised by ``mean`` and ``std`` (default: left in [0, 1]).
 
@@ -180,7 +181,7 @@ def custom_entry(name: str, label: str, categories, *, size: int, channels: int,
                       std=std, cam_layer=cam_layer, channels=channels)
 
 
-def registry() -> "dict[str, ModelEntry]":
+def registry() -> dict[str, ModelEntry]:
     """Every model the engine knows, by name, whether or not its weights are here."""
     return dict(_REGISTRY)
 
@@ -194,7 +195,7 @@ def weights_spec(name: str) -> WeightsSpec:
     return _REGISTRY[name].weights
 
 
-def networks() -> "dict[str, NetworkEntry]":
+def networks() -> dict[str, NetworkEntry]:
     """Every other network the labs load, by name (see ``NetworkEntry``)."""
     return dict(_NETWORKS)
 
@@ -205,7 +206,7 @@ def _network(name: str) -> NetworkEntry:
     return _NETWORKS[name]
 
 
-def network_status(name: str) -> "tuple[bool, str]":
+def network_status(name: str) -> tuple[bool, str]:
     """(whether the network can be loaded now without a download, and if not why and how to get it).
 
     >>> network_status("tiny_yolo")[0]
@@ -220,7 +221,7 @@ def network_status(name: str) -> "tuple[bool, str]":
     if not missing:
         return True, "weights found here"
     if is_offline():
-        return False, "; ".join(f"{spec.filename} is not here ({how_to_get(spec)})" for spec in missing)
+        return False, "offline, and " + "; ".join(f"{spec.filename} is not here ({how_to_get(spec)})" for spec in missing)
     return False, f"downloads {sum(spec.size_mb for spec in missing):.0f} MB on first use"
 
 
@@ -235,7 +236,7 @@ def load_network(name: str, **kwargs) -> torch.nn.Module:
     return getattr(importlib.import_module(module), function)(*entry.args, **kwargs)
 
 
-def available() -> "list[ModelStatus]":
+def available() -> list[ModelStatus]:
     """Every registered model with whether its weights are here now (never downloads)."""
     statuses = []
     for entry in _REGISTRY.values():
@@ -249,7 +250,7 @@ def available() -> "list[ModelStatus]":
     return statuses
 
 
-def load_model(name: str, *, device=None, progress: "Progress | None" = None, offline: "bool | None" = None) -> torch.nn.Module:
+def load_model(name: str, *, device=None, progress: Progress | None = None, offline: bool | None = None) -> torch.nn.Module:
     """A registered model with its pretrained weights, in eval mode, on ``device``.
 
     Raises:
@@ -267,12 +268,12 @@ def load_model(name: str, *, device=None, progress: "Progress | None" = None, of
     return model.eval().to(resolve_device(device))
 
 
-def load(name: str, device=None, *, progress: "Progress | None" = None, offline: "bool | None" = None) -> torch.nn.Module:
+def load(name: str, device=None, *, progress: Progress | None = None, offline: bool | None = None) -> torch.nn.Module:
     """``load_model`` under its short name: ``cvcore.zoo.load("mobilenet_v2")``."""
     return load_model(name, device=device, progress=progress, offline=offline)
 
 
-def load_asset(path: "str | Path", build: Callable[[dict], torch.nn.Module], *, what: str, script: str) -> torch.nn.Module:
+def load_asset(path: str | Path, build: Callable[[dict], torch.nn.Module], *, what: str, script: str) -> torch.nn.Module:
     """A network the project trained itself (a file in ``assets/`` holding ``state_dict`` and its settings), in eval mode.
 
     ``build`` makes the empty network from the file's settings; ``script`` is how to make the file again.

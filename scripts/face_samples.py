@@ -13,8 +13,8 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cvcore import faces  # noqa: E402
-from cvcore.faces.data import SAMPLES_ASSET  # noqa: E402
+from cvcore import faces
+from cvcore.faces.data import SAMPLES_ASSET
 
 
 def main() -> None:

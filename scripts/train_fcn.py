@@ -17,8 +17,8 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cvcore.detect import segmentation  # noqa: E402
-from cvcore.data import shapes  # noqa: E402
+from cvcore.data import shapes
+from cvcore.detect import segmentation
 
 EVAL_SEEDS = range(2_000_000, 2_000_300)
 
@@ -47,7 +47,7 @@ def main() -> None:
             print(f"step {step:5d}  loss {loss.item():.4f}  {time.time() - start:6.0f} s", flush=True)
     model.eval()
     iou = segmentation.iou_per_class(segmentation.evaluate(model, EVAL_SEEDS))
-    print("held-out IoU " + ", ".join(f"{n} {v:.3f}" for n, v in zip(segmentation.CLASS_NAMES, iou.tolist())) +
+    print("held-out IoU " + ", ".join(f"{n} {v:.3f}" for n, v in zip(segmentation.CLASS_NAMES, iou.tolist(), strict=True)) +
           f"; mean IoU {float(iou.nanmean()):.3f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"state_dict": model.state_dict(), "classes": list(segmentation.CLASS_NAMES), "iou": iou.tolist(),

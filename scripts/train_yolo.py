@@ -17,8 +17,9 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cvcore.detect import metrics as detection, yolo  # noqa: E402
-from cvcore.data import shapes  # noqa: E402
+from cvcore.data import shapes
+from cvcore.detect import metrics as detection
+from cvcore.detect import yolo
 
 EVAL_SEEDS = range(1_000_000, 1_000_500)
 
@@ -61,7 +62,7 @@ def main() -> None:
     model.eval()
     result = detection.evaluate_detector(model, config, EVAL_SEEDS)
     print(f"held-out mAP@0.5 {result.map:.3f}; AP per class " +
-          ", ".join(f"{c} {ap:.3f}" for c, ap in zip(config.classes, result.ap)))
+          ", ".join(f"{c} {ap:.3f}" for c, ap in zip(config.classes, result.ap, strict=True)))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"state_dict": model.state_dict(), "size": config.size, "grid": config.grid,
                 "anchors": [list(a) for a in config.anchors], "classes": list(config.classes),

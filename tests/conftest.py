@@ -54,7 +54,7 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
-def start_app(log_name: str, *extra_args: str) -> "tuple[subprocess.Popen, str]":
+def start_app(log_name: str, *extra_args: str) -> tuple[subprocess.Popen, str]:
     """``streamlit run app.py`` on a free port of 127.0.0.1 (offline, CPU), logging to ``test-artifacts/<log_name>``;
     returns the process and its base URL once it answers its health check (fails the test after 90 s)."""
     port = free_port()

@@ -26,8 +26,8 @@ class ConvCost:
     """
 
     label: str
-    input_shape: "tuple[int, int, int]"
-    output_shape: "tuple[int, int, int]"
+    input_shape: tuple[int, int, int]
+    output_shape: tuple[int, int, int]
     multiplications: int
     parameters: int
     parts: "tuple[ConvCost, ...]" = ()
@@ -93,7 +93,7 @@ def conv_cost(n_h: int, n_w: int, c_in: int, c_out: int, f: int, *, stride: int 
     )
 
 
-def bottleneck_cost(n_h: int, n_w: int, c_in: int, c_mid: int, c_out: int, f: int, *, padding: "int | None" = None,
+def bottleneck_cost(n_h: int, n_w: int, c_in: int, c_mid: int, c_out: int, f: int, *, padding: int | None = None,
                     bias: bool = True) -> ConvCost:
     """A 1x1 "bottleneck" to ``c_mid`` channels, then f x f convolution to ``c_out``.
 
@@ -108,7 +108,7 @@ def bottleneck_cost(n_h: int, n_w: int, c_in: int, c_mid: int, c_out: int, f: in
     first = conv_cost(n_h, n_w, c_in, c_mid, 1, bias=bias)
     second = conv_cost(n_h, n_w, c_mid, c_out, f, padding=(f - 1) // 2 if padding is None else padding, bias=bias)
     return ConvCost(
-        label="1x1 bottleneck, then {f}x{f}".format(f=f),
+        label=f"1x1 bottleneck, then {f}x{f}",
         input_shape=first.input_shape,
         output_shape=second.output_shape,
         multiplications=first.multiplications + second.multiplications,

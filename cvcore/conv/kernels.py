@@ -17,7 +17,7 @@ class KernelInfo:
     name: str
     label: str
     description: str
-    sizes: "tuple[int, ...]" = (3,)
+    sizes: tuple[int, ...] = (3,)
 
 
 _FIXED = {
@@ -52,7 +52,7 @@ _CATALOG = (
 )
 
 
-def kernel_catalog() -> "dict[str, KernelInfo]":
+def kernel_catalog() -> dict[str, KernelInfo]:
     """All catalog entries by name, in display order."""
     return {info.name: info for info in _CATALOG}
 

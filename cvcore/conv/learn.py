@@ -6,8 +6,8 @@ target kernel (Sobel, Scharr, or any other): the loss falls, and the nine number
 to the target's.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import torch
 import torch.nn.functional as F

@@ -68,11 +68,11 @@ class ShapeRow:
     """One layer of a chain: what it does, the shape it outputs, and its learnable parameters."""
 
     layer: str
-    output_shape: "tuple[int, ...]"
+    output_shape: tuple[int, ...]
     parameters: int
 
 
-def shape_chain(input_shape: "tuple[int, ...]", layers: "list[tuple[int, int]]", *, stride: int = 1, padding: int = 0) -> "list[ShapeRow]":
+def shape_chain(input_shape: tuple[int, ...], layers: list[tuple[int, int]], *, stride: int = 1, padding: int = 0) -> list[ShapeRow]:
     """Shapes through convolutions of any dimension: ``input_shape`` is (*spatial, n_C), each
     layer is (f, n_filters) with an f x f x ... filter over all channels.
 

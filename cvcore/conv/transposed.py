@@ -60,12 +60,12 @@ class TransposeTrace(ConvTrace):
     source: torch.Tensor = None
     source_mask: torch.Tensor = None
     stamps: torch.Tensor = None
-    up_stride: "tuple[int, int]" = (1, 1)
-    up_padding: "tuple[int, int]" = (0, 0)
-    output_padding: "tuple[int, int]" = (0, 0)
+    up_stride: tuple[int, int] = (1, 1)
+    up_padding: tuple[int, int] = (0, 0)
+    output_padding: tuple[int, int] = (0, 0)
 
 
-def _place(x: torch.Tensor, stride, edge, extra) -> "tuple[torch.Tensor, torch.Tensor]":
+def _place(x: torch.Tensor, stride, edge, extra) -> tuple[torch.Tensor, torch.Tensor]:
     """Zero-stuff ``x`` and pad (or crop, for negative ``edge``) it; returns (grid, mask of x's cells)."""
     h, w = x.shape
     (sh, sw), (eh, ew), (xh, xw) = stride, edge, extra

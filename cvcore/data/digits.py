@@ -18,7 +18,7 @@ class Dataset:
     train_y: torch.Tensor
     val_x: torch.Tensor
     val_y: torch.Tensor
-    classes: "tuple[str, ...]"
+    classes: tuple[str, ...]
 
 
 def digits(size: int = 28, *, val_fraction: float = 0.2, seed: int = 0) -> Dataset:

@@ -57,7 +57,7 @@ def _background(rng: np.random.Generator, size: int) -> Image.Image:
     return Image.fromarray(pixels).filter(ImageFilter.GaussianBlur(0.6))
 
 
-def _polygon(kind: int, x: float, y: float, w: float, h: float, up: bool) -> "list[tuple[float, float]]":
+def _polygon(kind: int, x: float, y: float, w: float, h: float, up: bool) -> list[tuple[float, float]]:
     if kind == 1:  # rectangle, upright
         return [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
     if up:  # isosceles triangle pointing up or down
@@ -110,7 +110,7 @@ def scene(seed: int, *, size: int = 128, max_objects: int = 4, min_side: int = 1
                  torch.from_numpy(np.asarray(semantic, dtype=np.int64)), torch.from_numpy(np.asarray(instances, dtype=np.int64)))
 
 
-def scenes(seeds, **kwargs) -> "tuple[torch.Tensor, list[Scene]]":
+def scenes(seeds, **kwargs) -> tuple[torch.Tensor, list[Scene]]:
     """Several scenes: (images Tensor[N, 3, S, S], the scenes)."""
     made = [scene(int(s), **kwargs) for s in seeds]
     if not made:

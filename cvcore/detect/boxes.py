@@ -28,7 +28,7 @@ MAX_TRACED = 5_000  # boxes a step-by-step trace accepts; the fast path takes an
 class IouParts:
     """IoU of two boxes with its pieces: the intersection box (None if they do not overlap) and the areas."""
 
-    intersection: "tuple[float, float, float, float] | None"
+    intersection: tuple[float, float, float, float] | None
     intersection_area: float
     area_a: float
     area_b: float
@@ -48,8 +48,8 @@ class NmsStep:
 
     picked: int
     score: float
-    removed: "tuple[int, ...]"
-    ious: "tuple[float, ...]"
+    removed: tuple[int, ...]
+    ious: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -58,11 +58,11 @@ class NmsResult:
     ``below_score``: indices discarded by the score threshold before any pick."""
 
     keep: torch.Tensor
-    steps: "list[NmsStep]"
+    steps: list[NmsStep]
     below_score: torch.Tensor
 
 
-def check_boxes(boxes, scores=None, labels=None) -> "tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]":
+def check_boxes(boxes, scores=None, labels=None) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
     """Validate and convert: boxes -> Tensor[N, 4] float, scores -> Tensor[N] float, labels -> Tensor[N] int64.
 
     Raises:
@@ -192,7 +192,7 @@ def nms_steps(boxes, scores, *, iou_threshold: float, score_threshold: float = 0
 
 
 def soft_nms(boxes, scores, *, sigma: float = 0.5, method: str = "gaussian", iou_threshold: float = 0.3,
-             score_threshold: float = 0.001, labels=None) -> "tuple[torch.Tensor, torch.Tensor]":
+             score_threshold: float = 0.001, labels=None) -> tuple[torch.Tensor, torch.Tensor]:
     """Soft-NMS (Bodla et al., ICCV 2017): instead of discarding an overlapping box, lower its score,
     by exp(-IoU^2 / sigma) ("gaussian") or by (1 - IoU) when IoU > ``iou_threshold`` ("linear").
 

@@ -25,8 +25,8 @@ class Detector:
     name: str
     label: str
     builder: str  # a torchvision.models.detection constructor
-    weights: "zoo.WeightsSpec"
-    categories: "tuple[str, ...]"
+    weights: zoo.WeightsSpec
+    categories: tuple[str, ...]
 
 
 def _detector(name: str, builder: str, enum: str) -> Detector:
@@ -42,7 +42,7 @@ DETECTORS = {d.name: d for d in (
 )}
 
 
-def status(name: str) -> "tuple[bool, str]":
+def status(name: str) -> tuple[bool, str]:
     """(ready now without a download, why not and how to get it)."""
     return zoo.network_status(_get(name).name)
 
@@ -63,7 +63,7 @@ def _raw_mode(model: torch.nn.Module) -> torch.nn.Module:
     return model
 
 
-def build(name: str, *, pretrained: bool = True, progress=None, offline: "bool | None" = None) -> torch.nn.Module:
+def build(name: str, *, pretrained: bool = True, progress=None, offline: bool | None = None) -> torch.nn.Module:
     """The detector in eval mode with NMS off; ``pretrained=False`` gives random weights (for tests).
 
     Raises:
@@ -81,7 +81,7 @@ def build(name: str, *, pretrained: bool = True, progress=None, offline: "bool |
     return _raw_mode(model.eval())
 
 
-def raw_detections(model: torch.nn.Module, image: Image.Image) -> "tuple[torch.Tensor, torch.Tensor, torch.Tensor]":
+def raw_detections(model: torch.nn.Module, image: Image.Image) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Every box the detector proposes for ``image`` before NMS: (boxes Tensor[N, 4], scores Tensor[N], labels Tensor[N])."""
     x = to_tensor(image.convert("RGB")).to(next(model.parameters()).device)
     with torch.inference_mode():

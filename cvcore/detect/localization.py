@@ -18,11 +18,11 @@ FORMS = ("squared", "practical")
 
 @dataclass(frozen=True)
 class Target:
-    names: "tuple[str, ...]"
-    values: "tuple[float | None, ...]"  # None: don't care
+    names: tuple[str, ...]
+    values: tuple[float | None, ...]  # None: don't care
 
 
-def target_vector(box, label: "int | None", width: float, height: float, classes: int = 3,
+def target_vector(box, label: int | None, width: float, height: float, classes: int = 3,
                   landmarks=()) -> Target:
     """y for an object in ``box`` (x1, y1, x2, y2 in pixels) of class ``label``, or for no object (``box`` None).
 
@@ -62,7 +62,7 @@ def _logistic(p: float, y: float) -> float:
     return -(y * math.log(p) + (1 - y) * math.log(1 - p))
 
 
-def localization_loss(prediction, target: Target, *, form: str = "squared", classes: int = 3) -> "list[LossTerm]":
+def localization_loss(prediction, target: Target, *, form: str = "squared", classes: int = 3) -> list[LossTerm]:
     """The loss of ``prediction`` (same length as y, class entries as probabilities) against ``target``, term by term.
 
     "squared": the course's first form, the sum of squared differences over all entries if p_c = 1,

@@ -20,11 +20,11 @@ __all__ = ["Evaluation", "average_precision", "evaluate_detector", "detect"]
 class Evaluation:
     """Per class: AP, and precision and recall of the detections scoring above ``score_threshold``."""
 
-    classes: "tuple[str, ...]"
-    ap: "tuple[float, ...]"
-    precision: "tuple[float, ...]"
-    recall: "tuple[float, ...]"
-    curves: "tuple[tuple[list[float], list[float]], ...]"  # (recall, precision) points per class
+    classes: tuple[str, ...]
+    ap: tuple[float, ...]
+    precision: tuple[float, ...]
+    recall: tuple[float, ...]
+    curves: tuple[tuple[list[float], list[float]], ...]  # (recall, precision) points per class
     score_threshold: float
 
     @property
@@ -32,7 +32,7 @@ class Evaluation:
         return sum(self.ap) / len(self.ap) if self.ap else 0.0
 
 
-def _area_under(recall: "list[float]", precision: "list[float]") -> float:
+def _area_under(recall: list[float], precision: list[float]) -> float:
     r = [0.0] + recall + [1.0]
     p = [0.0] + precision + [0.0]
     for i in range(len(p) - 2, -1, -1):
@@ -57,13 +57,13 @@ def average_precision(predictions, ground_truth, classes, *, iou_threshold: floa
     for c in range(len(classes)):
         found = []  # (score, image, box)
         positives = 0
-        for i, ((pb, ps, pl), (gb, gl)) in enumerate(zip(predictions, ground_truth)):
+        for i, ((pb, ps, pl), (_, gl)) in enumerate(zip(predictions, ground_truth, strict=True)):
             positives += int((gl == c).sum())
-            found += [(float(s), i, b) for b, s, lab in zip(pb, ps, pl) if int(lab) == c]
+            found += [(float(s), i, b) for b, s, lab in zip(pb, ps, pl, strict=True) if int(lab) == c]
         found.sort(key=lambda item: -item[0])
         matched = [torch.zeros(int((gl == c).sum()), dtype=torch.bool) for _, gl in ground_truth]
         hits = []
-        for score, i, box in found:
+        for _, i, box in found:
             gb, gl = ground_truth[i]
             own = gb[gl == c]
             hit = False
@@ -81,7 +81,7 @@ def average_precision(predictions, ground_truth, classes, *, iou_threshold: floa
         precision = (tp / count).tolist()
         aps.append(_area_under(recall, precision) if positives else 0.0)
         curves.append((recall, precision))
-        above = [h for (s, _, _), h in zip(found, hits) if s > score_threshold]
+        above = [h for (s, _, _), h in zip(found, hits, strict=True) if s > score_threshold]
         precisions.append(sum(above) / len(above) if above else 0.0)
         recalls.append(sum(above) / positives if positives else 0.0)
     return Evaluation(tuple(classes), tuple(aps), tuple(precisions), tuple(recalls), tuple(curves), score_threshold)

@@ -34,11 +34,11 @@ class TinyFCN(nn.Module):
     def __init__(self, classes: int = len(CLASS_NAMES)):
         super().__init__()
         cins = (3,) + _WIDTHS[:-1]
-        self.down = nn.ModuleList(nn.Sequential(_block(cin, cout, 2), _block(cout, cout, 1)) for cin, cout in zip(cins, _WIDTHS))
+        self.down = nn.ModuleList(nn.Sequential(_block(cin, cout, 2), _block(cout, cout, 1)) for cin, cout in zip(cins, _WIDTHS, strict=True))
         outs = _WIDTHS[-2::-1] + (16,)  # 64, 32, 16, 16
         self.up = nn.ModuleList(nn.Sequential(nn.ConvTranspose2d(cin, cout, 4, stride=2, padding=1, bias=False),
                                               nn.BatchNorm2d(cout), nn.ReLU())
-                                for cin, cout in zip(_WIDTHS[::-1], outs))
+                                for cin, cout in zip(_WIDTHS[::-1], outs, strict=False))
         self.classify = nn.Conv2d(16, classes, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -59,10 +59,10 @@ class TinyFCN(nn.Module):
 class LayerShape:
     name: str
     kind: str  # "input", "encoder", "decoder", "output"
-    shape: "tuple[int, int, int]"  # (C, H, W)
+    shape: tuple[int, int, int]  # (C, H, W)
 
 
-def u_shape(model: TinyFCN, size: int = 128) -> "list[LayerShape]":
+def u_shape(model: TinyFCN, size: int = 128) -> list[LayerShape]:
     """The map size after every stage, for a size x size input: down the encoder, up the decoder.
 
     >>> [s.shape[1] for s in u_shape(TinyFCN(), 128)]
@@ -114,11 +114,11 @@ def iou_per_class(matrix: torch.Tensor) -> torch.Tensor:
 @dataclass(frozen=True)
 class Instance:
     label: int  # class index (1 and up)
-    box: "tuple[int, int, int, int]"  # (x1, y1, x2, y2), x2 and y2 exclusive
+    box: tuple[int, int, int, int]  # (x1, y1, x2, y2), x2 and y2 exclusive
     pixels: int
 
 
-def instances(semantic: torch.Tensor, *, min_pixels: int = 20) -> "tuple[torch.Tensor, list[Instance]]":
+def instances(semantic: torch.Tensor, *, min_pixels: int = 20) -> tuple[torch.Tensor, list[Instance]]:
     """Connected regions of each class (8-connectivity) as instances: (instance map Tensor[H, W], 0 = none; the instances).
 
     Touching objects of one class become one instance: what a semantic map cannot tell apart.
@@ -147,7 +147,7 @@ def instances(semantic: torch.Tensor, *, min_pixels: int = 20) -> "tuple[torch.T
     return torch.from_numpy(ids), found
 
 
-def load_fcn(path: "str | Path | None" = None) -> TinyFCN:
+def load_fcn(path: str | Path | None = None) -> TinyFCN:
     """The network trained by ``scripts/train_fcn.py``, shipped in ``assets/``, in eval mode.
 
     Raises:

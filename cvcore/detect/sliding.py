@@ -16,11 +16,10 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from torchvision.transforms import functional as TF
 
-from cvcore.inside import features
 from cvcore.errors import InvalidParameter
 from cvcore.images import to_tensor
+from cvcore.inside import features
 from cvcore.zoo import ModelEntry
 
 __all__ = ["WindowScores", "window_boxes", "windows_one_by_one", "windows_convolutional", "NETWORK_STRIDE"]
@@ -40,7 +39,7 @@ class WindowScores:
     seconds: float
 
 
-def window_boxes(width: int, height: int, window: int, stride: float) -> "tuple[torch.Tensor, int, int]":
+def window_boxes(width: int, height: int, window: int, stride: float) -> tuple[torch.Tensor, int, int]:
     """Every window x window square at steps of ``stride`` that fits in the photo, row by row:
     (boxes Tensor[rows * cols, 4], rows, cols).
 

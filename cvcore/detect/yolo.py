@@ -29,8 +29,8 @@ ASSET = zoo.ASSETS / zoo.networks()["tiny_yolo"].asset
 class YoloConfig:
     size: int = 128  # input side in pixels
     grid: int = 4  # S
-    anchors: "tuple[tuple[float, float], ...]" = ((1.0, 1.0), (2.0, 2.0))  # (height, width) in cell sizes
-    classes: "tuple[str, ...]" = ("ellipse", "rectangle", "triangle")
+    anchors: tuple[tuple[float, float], ...] = ((1.0, 1.0), (2.0, 2.0))  # (height, width) in cell sizes
+    classes: tuple[str, ...] = ("ellipse", "rectangle", "triangle")
 
     @property
     def cell(self) -> float:
@@ -49,7 +49,7 @@ class TinyYolo(nn.Module):
         self.config = config
         widths = (3, 16, 32, 64, 96, 128)
         layers = []
-        for cin, cout in zip(widths, widths[1:]):
+        for cin, cout in zip(widths, widths[1:], strict=False):
             layers += [nn.Conv2d(cin, cout, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(cout), nn.LeakyReLU(0.1)]
         layers += [nn.Conv2d(128, 128, 3, padding=1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.1)]
         self.features = nn.Sequential(*layers)
@@ -81,18 +81,18 @@ class Assignment:
     row: int
     col: int
     anchor: int
-    anchor_ious: "tuple[float, ...]"
-    vector: "tuple[float, ...]"  # p_c, b_x, b_y, b_h, b_w, one-hot classes
+    anchor_ious: tuple[float, ...]
+    vector: tuple[float, ...]  # p_c, b_x, b_y, b_h, b_w, one-hot classes
     collided: bool  # the slot already held an object (the course's limitation of one object per cell and anchor)
 
 
-def assign(boxes: torch.Tensor, labels: torch.Tensor, config: YoloConfig) -> "list[Assignment]":
+def assign(boxes: torch.Tensor, labels: torch.Tensor, config: YoloConfig) -> list[Assignment]:
     """Assign each object to the cell holding its midpoint and the anchor whose shape overlaps it most (IoU)."""
     if boxes.numel() and (boxes.dim() != 2 or boxes.shape[1] != 4):
         raise InvalidParameter(f"boxes must be Tensor[K, 4], got shape {tuple(boxes.shape)}")
     anchors = torch.tensor(config.anchors, dtype=torch.float32)
     taken, out = set(), []
-    for i, ((x1, y1, x2, y2), label) in enumerate(zip(boxes.tolist(), labels.tolist())):
+    for i, ((x1, y1, x2, y2), label) in enumerate(zip(boxes.tolist(), labels.tolist(), strict=True)):
         if not 0 <= label < len(config.classes):
             raise InvalidParameter(f"labels must be in [0, {len(config.classes) - 1}], got {label}")
         cx, cy = (x1 + x2) / 2 / config.cell, (y1 + y2) / 2 / config.cell
@@ -131,10 +131,10 @@ def decode(raw: torch.Tensor, config: YoloConfig) -> torch.Tensor:
     return torch.cat([p, xy, hw, raw[..., 5:].softmax(-1)], dim=-1)
 
 
-def detections(vectors: torch.Tensor, config: YoloConfig) -> "tuple[torch.Tensor, torch.Tensor, torch.Tensor]":
+def detections(vectors: torch.Tensor, config: YoloConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Every cell and anchor of one image's decoded volume (Tensor[S, S, B, 5 + C]) as a box:
     (boxes Tensor[S*S*B, 4] in pixels, scores = p_c x best class probability, labels). Nothing is dropped: NMS comes next."""
-    s, b = vectors.shape[0], vectors.shape[2]
+    s = vectors.shape[0]
     rows = torch.arange(s, dtype=vectors.dtype).view(s, 1, 1)
     cols = torch.arange(s, dtype=vectors.dtype).view(1, s, 1)
     cx = (cols + vectors[..., 1]) * config.cell
@@ -176,7 +176,7 @@ def kmeans_anchors(hw: torch.Tensor, k: int, *, iterations: int = 100, seed: int
     return centres[centres.prod(1).argsort()]
 
 
-def load_tiny_yolo(path: "str | Path | None" = None, *, device=None) -> TinyYolo:
+def load_tiny_yolo(path: str | Path | None = None, *, device=None) -> TinyYolo:
     """The detector trained by ``scripts/train_yolo.py``, shipped in ``assets/``, in eval mode.
 
     Raises:

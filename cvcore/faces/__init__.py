@@ -8,17 +8,37 @@ siamese head. Faces are processed in memory only: nothing here writes or logs an
 """
 
 from cvcore.faces.align import ALIGNED_SIZE, TEMPLATE, align_face, apply_transform, resize_face, similarity_transform
-from cvcore.faces.data import (CROP_DETECTION, FOLDER_ENV, LABELLED_SAMPLES, SAMPLE_PEOPLE, FaceSet, face_folder_from_env,
-                               labelled_pairs, load_sample_embeddings,
-                               load_face_folder, sample_faces)
+from cvcore.faces.data import (
+                               CROP_DETECTION,
+                               FOLDER_ENV,
+                               LABELLED_SAMPLES,
+                               SAMPLE_PEOPLE,
+                               FaceSet,
+                               face_folder_from_env,
+                               labelled_pairs,
+                               load_face_folder,
+                               load_sample_embeddings,
+                               sample_faces,
+)
 from cvcore.faces.detect import LANDMARK_NAMES, Face, detect_faces, largest_face
 from cvcore.faces.embed import EMBEDDING_SIZE, MobileFaceNet, embed_crops, load_mobilefacenet
-from cvcore.faces.learn import (SiameseHead, TripletCounts, pca_2d, train_siamese_head, triplet_kinds,
-                                triplet_loss)
+from cvcore.faces.learn import SiameseHead, TripletCounts, pca_2d, train_siamese_head, triplet_kinds, triplet_loss
 from cvcore.faces.metrics import Roc, ThresholdSummary, rates_at, roc, threshold_summary
 from cvcore.faces.mtcnn import Mtcnn, load_mtcnn
-from cvcore.faces.verify import (DEFAULT_THRESHOLDS, METRICS, FaceCrop, NoFaceFound, Recognition, Verification,
-                                 crop_face, distance_matrix, embed, pair_distances, recognise, verify)
+from cvcore.faces.verify import (
+                               DEFAULT_THRESHOLDS,
+                               METRICS,
+                               FaceCrop,
+                               NoFaceFound,
+                               Recognition,
+                               Verification,
+                               crop_face,
+                               distance_matrix,
+                               embed,
+                               pair_distances,
+                               recognise,
+                               verify,
+)
 
 __all__ = [
     "ALIGNED_SIZE", "TEMPLATE", "align_face", "apply_transform", "resize_face", "similarity_transform",

@@ -64,7 +64,7 @@ def apply_transform(matrix, points) -> torch.Tensor:
     return p @ m[:, :2].T + m[:, 2]
 
 
-def align_face(image: Image.Image, landmarks, *, size: int = ALIGNED_SIZE) -> "tuple[Image.Image, torch.Tensor]":
+def align_face(image: Image.Image, landmarks, *, size: int = ALIGNED_SIZE) -> tuple[Image.Image, torch.Tensor]:
     """Warp ``image`` so its five landmarks land on ``TEMPLATE`` (scaled to ``size``): (RGB crop, matrix [2, 3]).
 
     landmarks: five (x, y) points in photo pixels, in the order of ``cvcore.faces.LANDMARK_NAMES``.

@@ -30,10 +30,10 @@ _SUFFIXES = {".pgm", ".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".tif", ".tiff", "
 class FaceSet:
     """Labelled photos: ``images[i]`` shows person ``names[labels[i]]``; ``files[i]`` says where it came from."""
 
-    images: "tuple[Image.Image, ...]"
-    labels: "tuple[int, ...]"
-    names: "tuple[str, ...]"
-    files: "tuple[str, ...]"
+    images: tuple[Image.Image, ...]
+    labels: tuple[int, ...]
+    names: tuple[str, ...]
+    files: tuple[str, ...]
 
 
 def _natural(name: str):
@@ -41,7 +41,7 @@ def _natural(name: str):
     return (int(digits) if digits else 0, name)
 
 
-def load_face_folder(root: "str | Path", *, people: "int | None" = None, per_person: "int | None" = None) -> FaceSet:
+def load_face_folder(root: str | Path, *, people: int | None = None, per_person: int | None = None) -> FaceSet:
     """Read ``root/<person>/<photo>`` (sorted naturally: s2 before s10), the first ``people`` people and the
     first ``per_person`` photos of each.
 
@@ -68,13 +68,13 @@ def load_face_folder(root: "str | Path", *, people: "int | None" = None, per_per
     return FaceSet(tuple(pics), tuple(labels), tuple(names), tuple(files))
 
 
-def face_folder_from_env(**kw) -> "FaceSet | None":
+def face_folder_from_env(**kw) -> FaceSet | None:
     """The labelled folder named by ``$CVCORE_FACES_DIR``, or None when the variable is unset."""
     folder = os.environ.get(FOLDER_ENV, "").strip()
     return load_face_folder(folder, **kw) if folder else None
 
 
-def labelled_pairs(labels, *, seed: int = 0, different: "int | None" = None) -> "tuple[torch.Tensor, torch.Tensor, torch.Tensor]":
+def labelled_pairs(labels, *, seed: int = 0, different: int | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Every same-person pair (i < j) and as many random different-person pairs (or ``different`` of them):
     (i [K], j [K], same [K] bool).
 
@@ -105,7 +105,7 @@ LABELLED_SAMPLES = tuple(name for name, person in SAMPLE_PEOPLE.items() if perso
 
 
 @lru_cache(maxsize=1)
-def sample_faces() -> "dict[str, tuple[str, Image.Image]]":
+def sample_faces() -> dict[str, tuple[str, Image.Image]]:
     """Sample photos that work offline: name -> (caption, RGB or L image). Built once; treat them as read-only."""
     astronaut = images.sample_image("astronaut")
     camera = images.sample_image("camera").convert("RGB")
@@ -125,7 +125,7 @@ def sample_faces() -> "dict[str, tuple[str, Image.Image]]":
     }
 
 
-def load_sample_embeddings(path: "str | Path" = SAMPLES_ASSET) -> dict:
+def load_sample_embeddings(path: str | Path = SAMPLES_ASSET) -> dict:
     """The stored MobileFaceNet embeddings of the labelled samples (``scripts/face_samples.py`` makes them):
     {"names": [sample names], "people": [person of each], "embeddings": Tensor[N, 128], "crops": uint8 [N, 112, 112, 3]}.
 

@@ -30,9 +30,9 @@ _CHUNK = 512
 class Face:
     """One detected face in photo pixels: ``box`` (x1, y1, x2, y2), O-Net's ``score`` and five (x, y) landmarks."""
 
-    box: "tuple[float, float, float, float]"
+    box: tuple[float, float, float, float]
     score: float
-    landmarks: "tuple[tuple[float, float], ...]"
+    landmarks: tuple[tuple[float, float], ...]
 
     @property
     def area(self) -> float:
@@ -56,7 +56,7 @@ def _square(boxes: torch.Tensor) -> torch.Tensor:
     return torch.cat([centre - half, centre + half], 1)
 
 
-def _pyramid(height: int, width: int, min_size: float, factor: float) -> "list[float]":
+def _pyramid(height: int, width: int, min_size: float, factor: float) -> list[float]:
     """Scales at which a face of ``min_size`` pixels becomes P-Net's 12-pixel window, shrinking by ``factor``."""
     scale = 12.0 / min_size
     side = min(height, width) * scale
@@ -98,10 +98,10 @@ def _crops(x: torch.Tensor, boxes: torch.Tensor, size: int) -> torch.Tensor:
 
 def _run(net, x: torch.Tensor, boxes: torch.Tensor, size: int):
     outs = [net(_crops(x, boxes[i:i + _CHUNK], size)) for i in range(0, len(boxes), _CHUNK)]
-    return [torch.cat(parts) for parts in zip(*outs)]
+    return [torch.cat(parts) for parts in zip(*outs, strict=True)]
 
 
-def _working_copy(image: Image.Image, pad: float) -> "tuple[torch.Tensor, float, float]":
+def _working_copy(image: Image.Image, pad: float) -> tuple[torch.Tensor, float, float]:
     """The photo as [3, H, W] in [0, 255], upscaled if small and padded with black; and the map back
     (photo x = (work x - shift) / scale, same for y)."""
     rgb = np.asarray(image.convert("RGB"), dtype=np.float32)
@@ -117,8 +117,8 @@ def _working_copy(image: Image.Image, pad: float) -> "tuple[torch.Tensor, float,
 
 
 def detect_faces(image: Image.Image, detector: Mtcnn, *, min_size: float = 20.0,
-                 thresholds: "tuple[float, float, float]" = (0.6, 0.7, 0.7), factor: float = 0.709,
-                 pad: float = 0.0) -> "list[Face]":
+                 thresholds: tuple[float, float, float] = (0.6, 0.7, 0.7), factor: float = 0.709,
+                 pad: float = 0.0) -> list[Face]:
     """Every face MTCNN finds in ``image`` (RGB or L), largest first.
 
     ``min_size`` is the smallest face side searched for, in photo pixels; ``pad`` adds a black border of that
@@ -159,10 +159,10 @@ def detect_faces(image: Image.Image, detector: Mtcnn, *, min_size: float = 20.0,
         keep = nms(boxes, prob, 0.7)
         boxes, points, prob = (boxes[keep] - shift) / scale, (points[keep] - shift) / scale, prob[keep]
     faces = [Face(tuple(float(v) for v in b), float(p), tuple((float(px), float(py)) for px, py in pts))
-             for b, p, pts in zip(boxes.tolist(), prob.tolist(), points.tolist())]
+             for b, p, pts in zip(boxes.tolist(), prob.tolist(), points.tolist(), strict=True)]
     return sorted(faces, key=lambda f: -f.area)
 
 
-def largest_face(faces: "list[Face]") -> "Face | None":
+def largest_face(faces: list[Face]) -> Face | None:
     """The face with the largest box, or None."""
     return max(faces, key=lambda f: f.area, default=None)

@@ -89,7 +89,7 @@ class MobileFaceNet(nn.Module):
         return self.bn(self.conv3(self.gdconv(self.conv2(x)))).flatten(1)
 
 
-def load_mobilefacenet(path: "str | Path | None" = None, *, device=None, offline: "bool | None" = None) -> MobileFaceNet:
+def load_mobilefacenet(path: str | Path | None = None, *, device=None, offline: bool | None = None) -> MobileFaceNet:
     """MobileFaceNet with its pretrained weights, in eval mode.
 
     ``path`` reads that file (verified by sha256); otherwise ``cvcore.zoo``'s resolution order finds it

@@ -40,7 +40,7 @@ class SiameseHead:
 
     weight: torch.Tensor  # [D]
     bias: float
-    losses: "tuple[float, ...]"
+    losses: tuple[float, ...]
 
     def probability(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """p(same) for pairs of embeddings a, b [K, D] -> [K]."""
@@ -129,7 +129,7 @@ def train_siamese_head(a, b, same, *, steps: int = 200, lr: float = 0.1, weight_
     return SiameseHead(w.detach(), float(bias.detach()), tuple(losses))
 
 
-def pca_2d(embeddings) -> "tuple[torch.Tensor, torch.Tensor]":
+def pca_2d(embeddings) -> tuple[torch.Tensor, torch.Tensor]:
     """The embeddings projected on their first two principal axes: (Tensor[N, 2], explained variance ratio [2]).
 
     >>> pts, ratio = pca_2d(torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 2.0], [0.0, -2.0]])); ratio.tolist()

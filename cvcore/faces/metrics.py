@@ -39,7 +39,7 @@ class ThresholdSummary:
     best_threshold: float
 
 
-def _pairs(distances, same) -> "tuple[torch.Tensor, torch.Tensor]":
+def _pairs(distances, same) -> tuple[torch.Tensor, torch.Tensor]:
     d = torch.as_tensor(distances, dtype=torch.float64).flatten()
     s = torch.as_tensor(same).flatten().bool()
     if d.shape != s.shape:
@@ -76,7 +76,7 @@ def roc(distances, same) -> Roc:
     return Roc(thresholds, far, tar, auc)
 
 
-def rates_at(distances, same, threshold: float) -> "tuple[float, float, float]":
+def rates_at(distances, same, threshold: float) -> tuple[float, float, float]:
     """(FAR, FRR, accuracy) of the rule "same when d <= threshold".
 
     >>> rates_at([0.1, 0.2, 0.3, 0.4], [True, False, True, False], 0.25)

@@ -101,7 +101,7 @@ class Mtcnn:
     onet: ONet
 
 
-def load_mtcnn(*, offline: "bool | None" = None) -> Mtcnn:
+def load_mtcnn(*, offline: bool | None = None) -> Mtcnn:
     """P-Net, R-Net and O-Net with their verified weights (``cvcore.zoo`` resolution order).
 
     Raises:

@@ -38,7 +38,7 @@ class FaceCrop:
     fallback), how many faces the photo held, and how the crop was made ("aligned" or "resized")."""
 
     crop: np.ndarray
-    face: "Face | None"
+    face: Face | None
     faces_found: int
     method: str
     rotation: int = 0  # degrees the photo was turned (counter-clockwise) before the face was found
@@ -52,20 +52,20 @@ class Verification:
     threshold: float
     metric: str
     same: bool
-    crops: "tuple[FaceCrop, FaceCrop]"
+    crops: tuple[FaceCrop, FaceCrop]
 
 
 @dataclass(frozen=True)
 class Recognition:
     """A probe against a gallery: (name, distance) nearest first; ``name`` is None when not recognised."""
 
-    ranked: "tuple[tuple[str, float], ...]"
+    ranked: tuple[tuple[str, float], ...]
     threshold: float
-    name: "str | None"
+    name: str | None
 
 
 @lru_cache(maxsize=1)
-def _default_networks() -> "tuple[Mtcnn, torch.nn.Module]":
+def _default_networks() -> tuple[Mtcnn, torch.nn.Module]:
     """MTCNN and MobileFaceNet loaded once (read-only) for calls that do not pass their own."""
     return load_mtcnn(), load_mobilefacenet()
 
@@ -83,7 +83,7 @@ def _check_metric(metric: str) -> None:
 
 
 def crop_face(image: Image.Image, detector: Mtcnn, *, pick: int = 0, fallback: bool = False, pad: float = 0.0,
-              min_size: float = 20.0, rotations: "tuple[int, ...]" = (0,)) -> FaceCrop:
+              min_size: float = 20.0, rotations: tuple[int, ...] = (0,)) -> FaceCrop:
     """Detect the faces of ``image`` and align face number ``pick`` (0 = the largest) to 112x112.
 
     ``rotations`` (multiples of 90 degrees) are tried in turn until a face is found, for photos taken sideways
@@ -113,7 +113,7 @@ def crop_face(image: Image.Image, detector: Mtcnn, *, pick: int = 0, fallback: b
     return FaceCrop(to_array(crop), faces[pick], len(faces), "aligned", int(rotation) % 360)
 
 
-def embed(images, *, detector: "Mtcnn | None" = None, model: "torch.nn.Module | None" = None, fallback: bool = False,
+def embed(images, *, detector: Mtcnn | None = None, model: torch.nn.Module | None = None, fallback: bool = False,
           flip: bool = True, **detect_kw) -> torch.Tensor:
     """Whole photos (PIL images) -> L2-normalised embeddings Tensor[N, 128], each of its largest face.
 
@@ -166,8 +166,8 @@ def _threshold(threshold: float) -> float:
     return threshold
 
 
-def verify(img1: Image.Image, img2: Image.Image, threshold: float, *, detector: "Mtcnn | None" = None,
-           model: "torch.nn.Module | None" = None, metric: str = "cosine", fallback: bool = False,
+def verify(img1: Image.Image, img2: Image.Image, threshold: float, *, detector: Mtcnn | None = None,
+           model: torch.nn.Module | None = None, metric: str = "cosine", fallback: bool = False,
            flip: bool = True) -> Verification:
     """Is the largest face of ``img1`` the same person as that of ``img2``? ``same`` is d <= ``threshold``.
 

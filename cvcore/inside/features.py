@@ -38,8 +38,8 @@ __all__ = [
     "hooked_activation",
 ]
 
-_EXTRACTORS: "weakref.WeakKeyDictionary[torch.nn.Module, dict]" = weakref.WeakKeyDictionary()
-_NODES: "weakref.WeakKeyDictionary[torch.nn.Module, tuple[str, ...]]" = weakref.WeakKeyDictionary()
+_EXTRACTORS: weakref.WeakKeyDictionary[torch.nn.Module, dict] = weakref.WeakKeyDictionary()
+_NODES: weakref.WeakKeyDictionary[torch.nn.Module, tuple[str, ...]] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 _RANKINGS = ("mean", "max")
 
@@ -50,7 +50,7 @@ class LayerInfo:
 
     name: str
     kind: str
-    shape: "tuple[int, ...]"
+    shape: tuple[int, ...]
 
     def label(self) -> str:
         c, h, w = self.shape
@@ -82,14 +82,14 @@ def crop(image: Image.Image, entry: ModelEntry) -> Image.Image:
     return TF.center_crop(rgb, entry.crop)
 
 
-def _node_names(model: torch.nn.Module) -> "tuple[str, ...]":
+def _node_names(model: torch.nn.Module) -> tuple[str, ...]:
     with _LOCK:
         if model not in _NODES:
             _NODES[model] = tuple(get_graph_node_names(model)[1])  # eval-mode graph, in execution order
         return _NODES[model]
 
 
-def _addressable(model: torch.nn.Module) -> "set[str]":
+def _addressable(model: torch.nn.Module) -> set[str]:
     """Node names and the modules that contain nodes ("layer4" for "layer4.1.relu"): what an extractor can return.
 
     Submodules of modules that torchvision traces as one leaf (e.g. the Conv2d inside a
@@ -105,7 +105,7 @@ def output_node(model: torch.nn.Module) -> str:
     return _node_names(model)[-1]
 
 
-def _check_layers(model: torch.nn.Module, layers) -> "tuple[str, ...]":
+def _check_layers(model: torch.nn.Module, layers) -> tuple[str, ...]:
     if isinstance(layers, str):
         layers = (layers,)
     layers = tuple(layers)
@@ -119,7 +119,7 @@ def _check_layers(model: torch.nn.Module, layers) -> "tuple[str, ...]":
     return layers
 
 
-def _extractor(model: torch.nn.Module, layers: "tuple[str, ...]") -> torch.nn.Module:
+def _extractor(model: torch.nn.Module, layers: tuple[str, ...]) -> torch.nn.Module:
     with _LOCK:
         per_model = _EXTRACTORS.setdefault(model, {})
         if layers not in per_model:
@@ -127,8 +127,8 @@ def _extractor(model: torch.nn.Module, layers: "tuple[str, ...]") -> torch.nn.Mo
         return per_model[layers]
 
 
-def extract(model: torch.nn.Module, x: torch.Tensor, layers: "list[str] | tuple[str, ...] | str", *,
-            grad: bool = False) -> "dict[str, torch.Tensor]":
+def extract(model: torch.nn.Module, x: torch.Tensor, layers: list[str] | tuple[str, ...] | str, *,
+            grad: bool = False) -> dict[str, torch.Tensor]:
     """The outputs of the named layers for input ``x`` (Tensor[B, 3, H, W]), on ``x``'s device.
 
     With ``grad=True`` the outputs stay in the autograd graph, for ``torch.autograd.grad``
@@ -152,7 +152,7 @@ def extract(model: torch.nn.Module, x: torch.Tensor, layers: "list[str] | tuple[
 layer_activations = extract  # the name the first labs used
 
 
-def extract_with_logits(model: torch.nn.Module, x: torch.Tensor, layer: str) -> "tuple[torch.Tensor, torch.Tensor]":
+def extract_with_logits(model: torch.nn.Module, x: torch.Tensor, layer: str) -> tuple[torch.Tensor, torch.Tensor]:
     """``(activation of layer, model output)`` in one pass, both part of the autograd graph.
 
     Gradients can then be taken with ``torch.autograd.grad``, which never touches the shared
@@ -167,7 +167,7 @@ def extract_with_logits(model: torch.nn.Module, x: torch.Tensor, layer: str) -> 
     return result[layer], result[out]
 
 
-def _blocks(model: torch.nn.Module) -> "list[tuple[str, torch.nn.Module]]":
+def _blocks(model: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]:
     """The top-level modules, with Sequential containers opened one level (features.0, layer1.1, ...)."""
     blocks = []
     for name, child in model.named_children():
@@ -178,7 +178,7 @@ def _blocks(model: torch.nn.Module) -> "list[tuple[str, torch.nn.Module]]":
     return blocks
 
 
-def layer_list(model: torch.nn.Module, size: int = 224, channels: int = 3) -> "list[LayerInfo]":
+def layer_list(model: torch.nn.Module, size: int = 224, channels: int = 3) -> list[LayerInfo]:
     """The model's blocks that output feature maps, in order, with their output shapes for a size x size input.
 
     >>> net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.MaxPool2d(2), torch.nn.Flatten())
@@ -195,12 +195,12 @@ def layer_list(model: torch.nn.Module, size: int = 224, channels: int = 3) -> "l
             for name in names if outputs[name].dim() == 4 and outputs[name].shape[2] * outputs[name].shape[3] > 1]
 
 
-def conv_layers(model: torch.nn.Module) -> "list[str]":
+def conv_layers(model: torch.nn.Module) -> list[str]:
     """The names of every ``Conv2d`` of the model (whose weights can be shown), in definition order."""
     return [name for name, module in model.named_modules() if isinstance(module, torch.nn.Conv2d)]
 
 
-def conv_outputs(model: torch.nn.Module) -> "list[str]":
+def conv_outputs(model: torch.nn.Module) -> list[str]:
     """Every layer whose output is a convolution's (a ``Conv2d``, or a traced-as-one block that holds one), in order.
 
     These are the layers a heatmap can be taken at; in MobileNetV2 a Conv2d followed by its
@@ -214,7 +214,7 @@ def conv_outputs(model: torch.nn.Module) -> "list[str]":
             or any(isinstance(m, torch.nn.Conv2d) for m in modules[n].modules())]
 
 
-def predict(model: torch.nn.Module, x: torch.Tensor, categories, k: int = 5) -> "list[Prediction]":
+def predict(model: torch.nn.Module, x: torch.Tensor, categories, k: int = 5) -> list[Prediction]:
     """The top-``k`` classes for one image ``x`` (Tensor[1, 3, H, W]) with their softmax probabilities."""
     if x.dim() != 4 or x.shape[0] != 1:
         raise InvalidParameter(f"x must be one image as Tensor[1, 3, H, W], got shape {tuple(x.shape)}")
@@ -223,7 +223,7 @@ def predict(model: torch.nn.Module, x: torch.Tensor, categories, k: int = 5) -> 
     if len(categories) != probs.numel():
         raise InvalidParameter(f"categories must have one name per output ({probs.numel()}), got {len(categories)}")
     top = probs.topk(min(k, probs.numel()))
-    return [Prediction(int(i), str(categories[int(i)]), float(p)) for p, i in zip(top.values, top.indices)]
+    return [Prediction(int(i), str(categories[int(i)]), float(p)) for p, i in zip(top.values, top.indices, strict=True)]
 
 
 def rank_channels(activation: torch.Tensor, by: str = "mean") -> torch.Tensor:
@@ -244,14 +244,14 @@ def rank_channels(activation: torch.Tensor, by: str = "mean") -> torch.Tensor:
     return torch.argsort(score, descending=True, stable=True)
 
 
-def journey(layers: "list[LayerInfo]") -> "list[LayerInfo]":
+def journey(layers: list[LayerInfo]) -> list[LayerInfo]:
     """One layer per stage: the last layer at each spatial size, from edges (large maps) to parts (small ones).
 
     >>> js = journey([LayerInfo("a", "Conv", (8, 56, 56)), LayerInfo("b", "Conv", (16, 56, 56)), LayerInfo("c", "Conv", (32, 28, 28))])
     >>> [layer.name for layer in js]
     ['b', 'c']
     """
-    stages: "dict[tuple[int, int], LayerInfo]" = {}
+    stages: dict[tuple[int, int], LayerInfo] = {}
     for layer in layers:
         stages[layer.shape[1:]] = layer
     return list(stages.values())

@@ -13,17 +13,17 @@ gradients are taken with ``torch.autograd.grad`` with respect to the image's par
 """
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torchvision.transforms import functional as TF
 
-from cvcore.inside import features
 from cvcore.device import resolve_device
 from cvcore.errors import InvalidParameter
+from cvcore.inside import features
 
 __all__ = ["MaximizeProgress", "PARAMETRIZATIONS", "maximize_channel"]
 
@@ -41,7 +41,7 @@ class MaximizeProgress:
     step: int
     steps: int
     objective: float
-    image: "np.ndarray | None"
+    image: np.ndarray | None
 
 
 class _FourierImage:
@@ -55,7 +55,7 @@ class _FourierImage:
         self.spectrum = spectrum.to(device).requires_grad_(True)
         self.size = size
 
-    def params(self) -> "list[torch.Tensor]":
+    def params(self) -> list[torch.Tensor]:
         return [self.spectrum]
 
     def rgb(self) -> torch.Tensor:
@@ -76,7 +76,7 @@ class _PixelImage:
         self.logits = (0.1 * torch.randn(1, channels, size, size, generator=generator)).to(device).requires_grad_(True)
         self.blur_every = blur_every
 
-    def params(self) -> "list[torch.Tensor]":
+    def params(self) -> list[torch.Tensor]:
         return [self.logits]
 
     def rgb(self) -> torch.Tensor:
@@ -157,7 +157,7 @@ def _ascend(model, layer, channel, size, steps, lr, parametrization, jitter, sca
             seen = _transform(rgb, jitter, scale, generator)
             objective = features.extract(model, (seen - mean_t) / std_t, [layer], grad=True)[layer][0, channel].mean()
             grads = torch.autograd.grad(-objective, image.params())
-        for param, g in zip(image.params(), grads):
+        for param, g in zip(image.params(), grads, strict=True):
             param.grad = g
         optimizer.step()
         image.regularize(step)

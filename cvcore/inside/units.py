@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import torch
 from torchvision.ops import batched_nms
 
-from cvcore.inside import features
 from cvcore.errors import InvalidParameter
+from cvcore.inside import features
 
 __all__ = ["Patch", "first_layer_filters", "conv_filter", "receptive_field", "top_patches"]
 
@@ -23,7 +23,7 @@ class Patch:
     row: int
     col: int
     activation: float
-    box: "tuple[int, int, int, int]"  # (x1, y1, x2, y2) in input pixels, x2 and y2 exclusive
+    box: tuple[int, int, int, int]  # (x1, y1, x2, y2) in input pixels, x2 and y2 exclusive
 
 
 def first_layer_filters(model: torch.nn.Module) -> torch.Tensor:
@@ -67,7 +67,7 @@ def _center_gradient(model: torch.nn.Module, layer: str, size: int, channels: in
     return grad.abs().sum((0, 1)).cpu()
 
 
-def receptive_field(model: torch.nn.Module, layer: str, *, size: int = 224, channels: int = 3) -> "tuple[int, int, int, int]":
+def receptive_field(model: torch.nn.Module, layer: str, *, size: int = 224, channels: int = 3) -> tuple[int, int, int, int]:
     """The input box (x1, y1, x2, y2) that the centre unit of ``layer`` sees, found by differentiation.
 
     Every input pixel that can change the unit gets a non-zero gradient (on random images, so no
@@ -85,7 +85,7 @@ def receptive_field(model: torch.nn.Module, layer: str, *, size: int = 224, chan
     return int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1
 
 
-def _jumps(model: torch.nn.Module, layer: str, size_y: int, size_x: int, channels: int) -> "tuple[float, float]":
+def _jumps(model: torch.nn.Module, layer: str, size_y: int, size_x: int, channels: int) -> tuple[float, float]:
     """Input pixels per step of the layer's map (the product of the strides), measured: doubling the input
     adds ``size / jump`` positions to the map, whatever the padding."""
     device = next(model.parameters()).device
@@ -95,7 +95,7 @@ def _jumps(model: torch.nn.Module, layer: str, size_y: int, size_x: int, channel
 
 
 def top_patches(model: torch.nn.Module, x: torch.Tensor, layer: str, channel: int, *, k: int = 9,
-                overlap: float = 0.3, skip_border: bool = True) -> "list[Patch]":
+                overlap: float = 0.3, skip_border: bool = True) -> list[Patch]:
     """The ``k`` strongest activations of ``channel`` at ``layer`` over a batch of images ``x`` (Tensor[N, 3, S, S]),
     with the receptive-field box of each; boxes in one image overlap by at most ``overlap`` (IoU), via
     ``torchvision.ops.batched_nms``, so the patches show k different places.

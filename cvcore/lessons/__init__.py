@@ -7,8 +7,18 @@ new lab's lessons are one new module here (found by ``pkgutil``; nothing else to
 import importlib
 import pkgutil
 
-from cvcore.lessons.base import (LabLessons, Picker, Question, Step, check_answer, lessons_for, lessons_of_lab,
-                                 questions_for, register, registry)
+from cvcore.lessons.base import (
+    LabLessons,
+    Picker,
+    Question,
+    Step,
+    check_answer,
+    lessons_for,
+    lessons_of_lab,
+    questions_for,
+    register,
+    registry,
+)
 from cvcore.lessons.glossary import TERMS, Term
 
 __all__ = ["Step", "Question", "LabLessons", "Picker", "register", "registry", "lessons_for", "lessons_of_lab",

@@ -5,25 +5,25 @@ import random
 
 import torch
 
-from cvcore.networks import architectures, transfer
-from cvcore.detect import boxes
 from cvcore.conv import transpose_output_size
-from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
+from cvcore.detect import boxes
 from cvcore.detect.segmentation import TinyFCN, confusion, iou_per_class, u_shape
+from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
+from cvcore.networks import architectures, transfer
 
 __all__ = ["detection_questions", "segmentation_questions", "transfer_questions", "transfer_trainable",
            "validation_images"]
 
 
-def _box(pick: Picker, prefix: str, fallback: "tuple[float, float, float, float]") -> "tuple[float, ...]":
+def _box(pick: Picker, prefix: str, fallback: tuple[float, float, float, float]) -> tuple[float, ...]:
     if pick.variant == 0:
-        box = tuple(float(pick.settings.get(f"{prefix}{k}", v)) for k, v in zip(("x1", "y1", "x2", "y2"), fallback))
+        box = tuple(float(pick.settings.get(f"{prefix}{k}", v)) for k, v in zip(("x1", "y1", "x2", "y2"), fallback, strict=True))
         return box if box[0] < box[2] and box[1] < box[3] else fallback
     x1, y1 = pick.rng.randint(0, 5), pick.rng.randint(0, 5)
     return float(x1), float(y1), float(x1 + pick.rng.randint(2, 5)), float(y1 + pick.rng.randint(2, 5))
 
 
-def detection_questions(s: dict, variant: int = 0) -> "list[Question]":
+def detection_questions(s: dict, variant: int = 0) -> list[Question]:
     pick = Picker(s, variant)
     a, b = _box(pick, "a", (1.0, 1.0, 5.0, 4.0)), _box(pick, "b", (3.0, 2.0, 7.0, 6.0))
     parts = boxes.iou_parts(a, b)
@@ -47,7 +47,7 @@ def _u_shape(size: int):
     return u_shape(TinyFCN(), size)
 
 
-def segmentation_questions(s: dict, variant: int = 0) -> "list[Question]":
+def segmentation_questions(s: dict, variant: int = 0) -> list[Question]:
     pick = Picker(s, variant)
     size = 128 if variant == 0 else pick.rng.choice([64, 96, 128, 160])
     rows = _u_shape(size)
@@ -72,7 +72,7 @@ def segmentation_questions(s: dict, variant: int = 0) -> "list[Question]":
 
 
 @functools.lru_cache(maxsize=32)
-def transfer_trainable(classes: int, case: str) -> "tuple[int, int]":
+def transfer_trainable(classes: int, case: str) -> tuple[int, int]:
     """(trainable, total) parameters of the Transfer lab's network for ``classes`` and ``case`` (no weights needed)."""
     _, plan = transfer.make_network(architectures.build("mobilenet_v2", device="meta"), classes, case)
     return plan.trainable, plan.total
@@ -83,7 +83,7 @@ def validation_images(per_class: int, val_fraction: float = 0.25) -> int:
     return max(1, round(per_class * val_fraction))
 
 
-def transfer_questions(s: dict, variant: int = 0) -> "list[Question]":
+def transfer_questions(s: dict, variant: int = 0) -> list[Question]:
     pick = Picker(s, variant)
     classes, per_class = pick.int("n_classes", 2, 5), pick.int("per_class", 4, 60)
     case = pick.choice("case", list(transfer.CASES), "small")

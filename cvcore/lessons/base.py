@@ -9,8 +9,8 @@ module to this package that calls ``register``.
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from cvcore.errors import InvalidParameter
 
@@ -36,9 +36,9 @@ class Question:
     """
 
     prompt: str
-    answer: "int | float | str"
+    answer: int | float | str
     explanation: str
-    choices: "tuple[str, ...]" = ()
+    choices: tuple[str, ...] = ()
     tolerance: float = 0.0
 
 
@@ -51,11 +51,11 @@ class LabLessons:
 
     ns: str
     lab: str
-    steps: "tuple[Step, ...]"
-    questions: "Callable[[dict, int], list[Question]]" = field(repr=False)
+    steps: tuple[Step, ...]
+    questions: Callable[[dict, int], list[Question]] = field(repr=False)
 
 
-_REGISTRY: "dict[str, LabLessons]" = {}
+_REGISTRY: dict[str, LabLessons] = {}
 
 
 def register(entry: LabLessons) -> LabLessons:
@@ -65,21 +65,21 @@ def register(entry: LabLessons) -> LabLessons:
     return entry
 
 
-def registry() -> "dict[str, LabLessons]":
+def registry() -> dict[str, LabLessons]:
     """Every registered lab's lessons, by namespace."""
     return dict(_REGISTRY)
 
 
-def lessons_for(ns: str) -> "LabLessons | None":
+def lessons_for(ns: str) -> LabLessons | None:
     return _REGISTRY.get(ns)
 
 
-def lessons_of_lab(title: str) -> "LabLessons | None":
+def lessons_of_lab(title: str) -> LabLessons | None:
     """The lessons of the lab titled ``title``, if it has any."""
     return next((entry for entry in _REGISTRY.values() if entry.lab == title), None)
 
 
-def questions_for(ns: str, settings: dict, variant: int = 0) -> "list[Question]":
+def questions_for(ns: str, settings: dict, variant: int = 0) -> list[Question]:
     """The questions for lab ``ns`` in the state ``settings``; ``variant`` 0 asks about exactly these
     settings, other variants about nearby settings drawn from a generator seeded with the variant."""
     entry = _REGISTRY.get(ns)
@@ -118,7 +118,7 @@ class Picker:
         self.settings, self.variant = settings, variant
         self.rng = random.Random(variant)
 
-    def int(self, name: str, low: int, high: int, default: "int | None" = None) -> int:
+    def int(self, name: str, low: int, high: int, default: int | None = None) -> int:
         if self.variant == 0:
             value = self.settings.get(name, default if default is not None else low)
             return min(max(int(value), low), high)

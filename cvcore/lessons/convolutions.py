@@ -3,10 +3,9 @@ transposed, dilated/1-D/3-D, and learning a filter."""
 
 import torch
 
-from cvcore.teach import course
-from cvcore.conv import kernels
-from cvcore.conv import conv_cost, layer_parameters, output_size, same_padding, transpose_output_size
+from cvcore.conv import conv_cost, kernels, layer_parameters, output_size, same_padding, transpose_output_size
 from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
+from cvcore.teach import course
 
 __all__ = ["conv_questions", "pool_questions", "volume_questions", "separable_questions", "transposed_questions",
            "dims_questions", "learn_questions"]
@@ -26,7 +25,7 @@ def _input_side(s: dict, examples: dict) -> int:
     return int(s.get("n", 6))
 
 
-def conv_questions(s: dict, variant: int = 0) -> "list[Question]":
+def conv_questions(s: dict, variant: int = 0) -> list[Question]:
     pick = Picker(s, variant)
     n = _input_side(s, course.conv_examples()) if variant == 0 else pick.rng.randint(5, 12)
     f = (_rows(s.get("kgrid", "")) if s.get("kernel") == "custom" else int(s.get("ksize", 3))) if variant == 0 \
@@ -54,7 +53,7 @@ def conv_questions(s: dict, variant: int = 0) -> "list[Question]":
     ]
 
 
-def pool_questions(s: dict, variant: int = 0) -> "list[Question]":
+def pool_questions(s: dict, variant: int = 0) -> list[Question]:
     pick = Picker(s, variant)
     n = _input_side(s, course.pool_examples()) if variant == 0 else pick.rng.randint(4, 16)
     f, stride = pick.int("size", 1, 4), pick.int("stride", 1, 4)
@@ -75,7 +74,7 @@ def pool_questions(s: dict, variant: int = 0) -> "list[Question]":
     ]
 
 
-def volume_questions(s: dict, variant: int = 0) -> "list[Question]":
+def volume_questions(s: dict, variant: int = 0) -> list[Question]:
     pick = Picker(s, variant)
     n, c = pick.int("n", 3, 12), pick.int("channels", 1, 4)
     f, k = pick.int("f", 1, 5), pick.int("k", 1, 4)
@@ -93,7 +92,7 @@ def volume_questions(s: dict, variant: int = 0) -> "list[Question]":
     ]
 
 
-def separable_questions(s: dict, variant: int = 0) -> "list[Question]":
+def separable_questions(s: dict, variant: int = 0) -> list[Question]:
     pick = Picker(s, variant)
     c, k, f, n = pick.int("c", 1, 8), pick.int("k", 1, 8), pick.int("f", 1, 5), pick.int("n", 3, 8)
     n = max(n, f)
@@ -133,7 +132,7 @@ def separable_questions(s: dict, variant: int = 0) -> "list[Question]":
 _TCONV_KERNEL_SIDES = {"ones2": 2, "ones3": 3, "bilinear": 4, "vertical_edge": 3}
 
 
-def transposed_questions(s: dict, variant: int = 0) -> "list[Question]":
+def transposed_questions(s: dict, variant: int = 0) -> list[Question]:
     pick = Picker(s, variant)
     if variant == 0:
         src = s.get("src", "two_by_two")
@@ -159,7 +158,7 @@ def transposed_questions(s: dict, variant: int = 0) -> "list[Question]":
     ]
 
 
-def dims_questions(s: dict, variant: int = 0) -> "list[Question]":
+def dims_questions(s: dict, variant: int = 0) -> list[Question]:
     pick = Picker(s, variant)
     f, d, layers = pick.int("f", 2, 5), pick.int("d", 1, 4), pick.int("layers", 1, 6)
     span = d * (f - 1) + 1
@@ -189,7 +188,7 @@ def _target_kernel(name: str, grid_text: str) -> torch.Tensor:
     return kernels.make_kernel(name, 3)
 
 
-def learn_questions(s: dict, variant: int = 0) -> "list[Question]":
+def learn_questions(s: dict, variant: int = 0) -> list[Question]:
     pick = Picker(s, variant)
     size = pick.choice("size", [48, 64, 96, 128], 96)
     name = pick.choice("target", [*_LEARN_TARGETS, "custom"] if variant == 0 else _LEARN_TARGETS, "sobel_x")

@@ -14,7 +14,7 @@ def _unit(degrees: float) -> torch.Tensor:
     return torch.tensor([[math.cos(math.radians(degrees)), math.sin(math.radians(degrees))]])
 
 
-def faces_questions(s: dict, variant: int = 0) -> "list[Question]":
+def faces_questions(s: dict, variant: int = 0) -> list[Question]:
     pick = Picker(s, variant)
     margin = pick.float("margin", 0.0, 1.0, 1)
     tau = pick.float("tau", 0.1, 1.5, 2)

@@ -5,17 +5,17 @@ import re
 
 import torch
 
-from cvcore.networks import architectures, builder
 from cvcore.conv import layer_parameters, output_size
 from cvcore.errors import CvcoreError
 from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
+from cvcore.networks import architectures, builder
 
 __all__ = ["BUILD_INPUT", "architecture_questions", "build_questions", "inside_questions", "mobilenet_block_shape"]
 
 BUILD_INPUT = (1, 28, 28)  # the digits the Build lab trains on, as (C, H, W)
 
 
-def architecture_questions(s: dict, variant: int = 0) -> "list[Question]":
+def architecture_questions(s: dict, variant: int = 0) -> list[Question]:
     pick = Picker(s, variant)
     n, c = pick.int("n", 5, 64), pick.int("c", 1, 64)
     f, k = pick.int("f", 1, 7), pick.int("k", 1, 64)
@@ -27,14 +27,14 @@ def architecture_questions(s: dict, variant: int = 0) -> "list[Question]":
                  "learnable parameters?", params, f"(f·f·n_C + 1)·filters = ({f}·{f}·{c} + 1)·{k} = {params}."),
         Question(f"That layer takes an {n}x{n}x{c} input, stride 1, no padding. How many cells wide is its output?", out,
                  f"n - f + 1 = {n} - {f} + 1 = {out}: the output is {out}x{out}x{k}."),
-        Question(f"The layer's output is flattened into a fully connected layer of 10 units. How many weights and "
+        Question("The layer's output is flattened into a fully connected layer of 10 units. How many weights and "
                  "biases has that layer?", (out * out * k + 1) * 10,
                  f"({out}·{out}·{k} inputs + 1 bias) x 10 units = {(out * out * k + 1) * 10}: fully connected layers "
                  "hold most of a small CNN's parameters."),
     ]
 
 
-def _first_conv(s: dict) -> "tuple[list[builder.LayerSpec], int] | None":
+def _first_conv(s: dict) -> tuple[list[builder.LayerSpec], int] | None:
     try:
         specs = builder.parse_specs(str(s.get("layers", "")))
     except CvcoreError:
@@ -45,7 +45,7 @@ def _first_conv(s: dict) -> "tuple[list[builder.LayerSpec], int] | None":
     return None
 
 
-def build_questions(s: dict, variant: int = 0) -> "list[Question]":
+def build_questions(s: dict, variant: int = 0) -> list[Question]:
     pick = Picker(s, variant)
     found = _first_conv(s) if variant == 0 else None
     if found is None:
@@ -73,7 +73,7 @@ def build_questions(s: dict, variant: int = 0) -> "list[Question]":
 
 
 @functools.lru_cache(maxsize=64)
-def mobilenet_block_shape(block: int, size: int) -> "tuple[int, int, int]":
+def mobilenet_block_shape(block: int, size: int) -> tuple[int, int, int]:
     """(C, H, W) after ``features.<block>`` of MobileNetV2 for a size x size RGB input, computed on the meta device."""
     model = architectures.build("mobilenet_v2", device="meta")
     x = torch.zeros(1, 3, size, size, device="meta")
@@ -83,7 +83,7 @@ def mobilenet_block_shape(block: int, size: int) -> "tuple[int, int, int]":
     return tuple(x.shape[1:])
 
 
-def inside_questions(s: dict, variant: int = 0) -> "list[Question]":
+def inside_questions(s: dict, variant: int = 0) -> list[Question]:
     pick = Picker(s, variant)
     match = re.fullmatch(r"features\.(\d+)", str(s.get("layer", "")))
     block = int(match.group(1)) if match and variant == 0 and int(match.group(1)) <= 18 else \

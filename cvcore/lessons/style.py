@@ -5,22 +5,23 @@ import functools
 import torch
 from torchvision.models.feature_extraction import create_feature_extractor
 
-from cvcore.networks import architectures
-from cvcore.style import gatys as style, nets as style_nets
 from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
+from cvcore.networks import architectures
+from cvcore.style import gatys as style
+from cvcore.style import nets as style_nets
 
 __all__ = ["layer_shape", "style_questions"]
 
 
 @functools.lru_cache(maxsize=64)
-def layer_shape(backbone: str, node: str, size: int) -> "tuple[int, int, int]":
+def layer_shape(backbone: str, node: str, size: int) -> tuple[int, int, int]:
     """(n_H, n_W, n_C) of ``node``'s activation for a ``size`` x ``size`` image, measured on the meta device."""
     model = architectures.build(backbone, device="meta")
     out = create_feature_extractor(model, return_nodes={node: "a"})(torch.empty(1, 3, size, size, device="meta"))["a"]
     return int(out.shape[2]), int(out.shape[3]), int(out.shape[1])
 
 
-def style_questions(s: dict, variant: int = 0) -> "list[Question]":
+def style_questions(s: dict, variant: int = 0) -> list[Question]:
     pick = Picker(s, variant)
     spec = style_nets.backbone(pick.choice("backbone", list(style_nets.BACKBONES), "mobilenet_v2"))
     node = spec.style_layers[0] if variant == 0 else pick.rng.choice(spec.style_layers)
@@ -36,12 +37,12 @@ def style_questions(s: dict, variant: int = 0) -> "list[Question]":
                  "How many numbers are in its Gram matrix?", entries,
                  f"G is n_C x n_C = {n_c} x {n_c} = {entries}: one entry per pair of channels, whatever n_H and n_W "
                  "are. Where a texture appears is summed away; only which channels fire together is kept."),
-        Question(f"The style cost of that layer is 1/(2 n_H n_W n_C)² ||G(S) - G(G)||². What is 2 n_H n_W n_C?",
+        Question("The style cost of that layer is 1/(2 n_H n_W n_C)² ||G(S) - G(G)||². What is 2 n_H n_W n_C?",
                  2 * n_h * n_w * n_c, f"2 · {n_h} · {n_w} · {n_c} = {2 * n_h * n_w * n_c}; squared, it keeps the "
                                       "cost of a big layer comparable with that of a small one."),
         Question(f"Channel 1's 2x2 map is {a[0].int().tolist()} and channel 2's is {a[1].int().tolist()} (cells in "
                  "reading order). What is the Gram entry G_12?", g01,
-                 "G_12 = Σ_ij a_ijk a_ijk' = " + " + ".join(f"{int(x)}·{int(y)}" for x, y in zip(a[0], a[1]))
+                 "G_12 = Σ_ij a_ijk a_ijk' = " + " + ".join(f"{int(x)}·{int(y)}" for x, y in zip(a[0], a[1], strict=True))
                  + f" = {g01}: large when the two channels are high in the same places."),
     ]
 

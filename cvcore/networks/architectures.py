@@ -5,8 +5,8 @@ Models are built on PyTorch's "meta" device: shapes and parameter counts without
 or computing anything, so even VGG-16's 138M parameters tabulate in milliseconds.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 import torchvision
@@ -23,7 +23,7 @@ class LayerRow:
 
     name: str
     kind: str
-    output_shape: "tuple[int, ...]"
+    output_shape: tuple[int, ...]
     activation_size: int
     params: int
     macs: int
@@ -36,9 +36,9 @@ class Architecture:
     name: str
     label: str
     year: int
-    input_shape: "tuple[int, int, int]"
+    input_shape: tuple[int, int, int]
     builder: Callable[[], nn.Module]
-    top1: "float | None" = None  # ImageNet-1K top-1 accuracy (%) of torchvision's pretrained weights
+    top1: float | None = None  # ImageNet-1K top-1 accuracy (%) of torchvision's pretrained weights
     note: str = ""
 
 
@@ -88,12 +88,12 @@ _REGISTRY = {a.name: a for a in (
 )}
 
 
-def registry() -> "dict[str, Architecture]":
+def registry() -> dict[str, Architecture]:
     """The architectures by name, in historical order."""
     return dict(_REGISTRY)
 
 
-def build(name: str, *, device: "str | torch.device" = "meta") -> nn.Module:
+def build(name: str, *, device: str | torch.device = "meta") -> nn.Module:
     """Build a registered architecture (random weights) on ``device``; "meta" allocates nothing.
 
     >>> sum(p.numel() for p in build("lenet5").parameters())
@@ -114,7 +114,7 @@ def _macs(module: nn.Module, output: torch.Tensor) -> int:
     return 0
 
 
-def layer_table(model: nn.Module, input_shape: "tuple[int, ...]") -> "list[LayerRow]":
+def layer_table(model: nn.Module, input_shape: tuple[int, ...]) -> list[LayerRow]:
     """Every leaf layer in the order it runs, with its output shape, parameters and multiply-adds.
 
     The model should not be shared: forward hooks are attached for one pass and always removed.
@@ -128,7 +128,7 @@ def layer_table(model: nn.Module, input_shape: "tuple[int, ...]") -> "list[Layer
     [('Conv2d', (6, 28, 28), 156), ('Tanh', (6, 28, 28), 0), ('AvgPool2d', (6, 14, 14), 0)]
     """
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
-    rows: "list[LayerRow]" = []
+    rows: list[LayerRow] = []
     names = {module: name for name, module in model.named_modules()}
 
     def record(module: nn.Module, _inputs, output) -> None:
@@ -154,6 +154,6 @@ def layer_table(model: nn.Module, input_shape: "tuple[int, ...]") -> "list[Layer
     return rows
 
 
-def totals(rows: "list[LayerRow]") -> "tuple[int, int]":
+def totals(rows: list[LayerRow]) -> tuple[int, int]:
     """(parameters, multiply-adds) summed over the rows."""
     return sum(r.params for r in rows), sum(r.macs for r in rows)

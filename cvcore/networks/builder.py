@@ -50,9 +50,9 @@ class LayerCheck:
 
     index: int
     spec: LayerSpec
-    output_shape: "tuple[int, ...] | None"
+    output_shape: tuple[int, ...] | None
     params: int
-    error: "str | None" = None
+    error: str | None = None
 
 
 class SeparableConv2d(nn.Sequential):
@@ -76,7 +76,7 @@ class ResidualBlock(nn.Module):
         return self.relu(self.body(x) + x)
 
 
-def course_example() -> "list[LayerSpec]":
+def course_example() -> list[LayerSpec]:
     """The course's Keras model on 28x28x1: conv 32 - pool - conv 64 - pool - conv 128 - flatten - dense 64 - dense 10."""
     return [LayerSpec("conv", 32, 3), LayerSpec("relu"), LayerSpec("maxpool", kernel=2, stride=2),
             LayerSpec("conv", 64, 3), LayerSpec("relu"), LayerSpec("maxpool", kernel=2, stride=2),
@@ -84,7 +84,7 @@ def course_example() -> "list[LayerSpec]":
             LayerSpec("linear", 64), LayerSpec("relu"), LayerSpec("linear", 10)]
 
 
-def _module(spec: LayerSpec, shape: "tuple[int, ...]") -> nn.Module:
+def _module(spec: LayerSpec, shape: tuple[int, ...]) -> nn.Module:
     kind = spec.kind
     needs_map = kind in ("conv", "separable", "residual", "maxpool", "avgpool", "batchnorm")
     if needs_map and len(shape) != 3:
@@ -120,7 +120,7 @@ def _module(spec: LayerSpec, shape: "tuple[int, ...]") -> nn.Module:
     raise InvalidParameter(f"layer must be one of {list(LAYER_KINDS)}, got {kind!r}")
 
 
-def check_network(specs: "list[LayerSpec]", input_shape: "tuple[int, int, int]") -> "list[LayerCheck]":
+def check_network(specs: list[LayerSpec], input_shape: tuple[int, int, int]) -> list[LayerCheck]:
     """Each layer's output shape and parameters; the first failing layer carries the reason, later ones are unchecked."""
     checks, shape, failed = [], tuple(input_shape), False
     for i, spec in enumerate(specs):
@@ -147,7 +147,7 @@ def check_network(specs: "list[LayerSpec]", input_shape: "tuple[int, int, int]")
     return checks
 
 
-def build_network(specs: "list[LayerSpec]", input_shape: "tuple[int, int, int]", *, seed: int = 0) -> nn.Sequential:
+def build_network(specs: list[LayerSpec], input_shape: tuple[int, int, int], *, seed: int = 0) -> nn.Sequential:
     """The layers as a real ``nn.Sequential`` (random weights from ``seed``), after ``check_network`` passes.
 
     Raises:
@@ -165,13 +165,13 @@ def build_network(specs: "list[LayerSpec]", input_shape: "tuple[int, int, int]",
             raise InvalidParameter(f"layer {check.index + 1} ({check.spec.kind}): {check.error}")
     torch.manual_seed(seed)
     layers, shape = [], tuple(input_shape)
-    for spec, check in zip(specs, checks):
+    for spec, check in zip(specs, checks, strict=True):
         layers.append(_module(spec, shape))
         shape = check.output_shape
     return nn.Sequential(*layers)
 
 
-def with_batchnorm(specs: "list[LayerSpec]") -> "list[LayerSpec]":
+def with_batchnorm(specs: list[LayerSpec]) -> list[LayerSpec]:
     """The same network with BatchNorm2d after every convolution (the course's best practice)."""
     out = []
     for spec in specs:
@@ -181,7 +181,7 @@ def with_batchnorm(specs: "list[LayerSpec]") -> "list[LayerSpec]":
     return out
 
 
-def with_residuals(specs: "list[LayerSpec]") -> "list[LayerSpec]":
+def with_residuals(specs: list[LayerSpec]) -> list[LayerSpec]:
     """The same network with a residual block after every convolution's activation (deeper, still trainable)."""
     out = []
     for i, spec in enumerate(specs):
@@ -192,7 +192,7 @@ def with_residuals(specs: "list[LayerSpec]") -> "list[LayerSpec]":
     return out
 
 
-def specs_text(specs: "list[LayerSpec]") -> str:
+def specs_text(specs: list[LayerSpec]) -> str:
     """A compact text form for links: ``conv-32-3-1-0_relu_maxpool-0-2-2-0``.
 
     >>> parse_specs(specs_text(course_example())) == course_example()
@@ -207,7 +207,7 @@ def specs_text(specs: "list[LayerSpec]") -> str:
     return "_".join(one(s) for s in specs)
 
 
-def parse_specs(text: str) -> "list[LayerSpec]":
+def parse_specs(text: str) -> list[LayerSpec]:
     """The inverse of ``specs_text``; raises ``InvalidParameter`` for anything it cannot read."""
     specs = []
     for part in (p for p in text.split("_") if p):
@@ -227,11 +227,11 @@ def parse_specs(text: str) -> "list[LayerSpec]":
     return specs
 
 
-def sequential_code(specs: "list[LayerSpec]", input_shape: "tuple[int, int, int]") -> str:
+def sequential_code(specs: list[LayerSpec], input_shape: tuple[int, int, int]) -> str:
     """Runnable PyTorch code for the network (after ``check_network`` passes)."""
     lines, shape = [], tuple(input_shape)
     needs_blocks = any(s.kind in ("separable", "residual") for s in specs)
-    for spec, check in zip(specs, check_network(specs, input_shape)):
+    for spec, check in zip(specs, check_network(specs, input_shape), strict=True):
         if check.error:
             break
         c = shape[0]

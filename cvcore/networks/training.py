@@ -1,8 +1,8 @@
 """Training a small classifier in the page: a generator of progress records that can be stopped any time."""
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -26,7 +26,7 @@ class EpochRecord:
     images_per_s: float
 
 
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 512) -> "tuple[float, float]":
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 512) -> tuple[float, float]:
     """(mean cross-entropy, accuracy) of ``model`` on images x Tensor[N, C, H, W] with labels y Tensor[N]."""
     model.eval()
     total_loss, correct = 0.0, 0

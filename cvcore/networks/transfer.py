@@ -18,8 +18,8 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from cvcore.data import digits as datasets
 from cvcore import zoo
+from cvcore.data import digits as datasets
 from cvcore.errors import InvalidParameter
 from cvcore.inside.features import preprocess
 from cvcore.networks.training import train_classifier
@@ -72,8 +72,8 @@ class Plan:
     """Which blocks are frozen and how many parameters train, for one case."""
 
     case: Case
-    frozen_blocks: "tuple[str, ...]"
-    trainable_blocks: "tuple[str, ...]"
+    frozen_blocks: tuple[str, ...]
+    trainable_blocks: tuple[str, ...]
     trainable: int
     total: int
 
@@ -85,7 +85,7 @@ def _plan(net: TransferNet, case: Case) -> Plan:
                 sum(p.numel() for p in net.parameters()))
 
 
-def make_network(pretrained: nn.Module, classes: int, case: str, *, seed: int = 0) -> "tuple[TransferNet, Plan]":
+def make_network(pretrained: nn.Module, classes: int, case: str, *, seed: int = 0) -> tuple[TransferNet, Plan]:
     """A copy of ``pretrained`` (a MobileNetV2, never changed) with a new head for ``classes`` classes, frozen per ``case``."""
     if case not in CASES:
         raise InvalidParameter(f"case must be one of {list(CASES)}, got {case!r}")
@@ -98,7 +98,7 @@ def make_network(pretrained: nn.Module, classes: int, case: str, *, seed: int = 
     return net, _plan(net, CASES[case])
 
 
-def random_network(classes: int, *, seed: int = 0) -> "tuple[TransferNet, Plan]":
+def random_network(classes: int, *, seed: int = 0) -> tuple[TransferNet, Plan]:
     """The same architecture from random initialisation, everything trainable: what pretraining is compared with."""
     import torchvision
 
@@ -107,7 +107,7 @@ def random_network(classes: int, *, seed: int = 0) -> "tuple[TransferNet, Plan]"
     return net, _plan(net, CASES["large"])
 
 
-def image_set(groups: "dict[str, list[Image.Image]]", entry: zoo.ModelEntry, *, val_fraction: float = 0.25,
+def image_set(groups: dict[str, list[Image.Image]], entry: zoo.ModelEntry, *, val_fraction: float = 0.25,
               seed: int = 0) -> datasets.Dataset:
     """Learner's classes (name -> images) as a preprocessed data set, split per class into training and validation.
 
@@ -137,7 +137,7 @@ def image_set(groups: "dict[str, list[Image.Image]]", entry: zoo.ModelEntry, *, 
 _TEXTURES = ("brick", "grass", "gravel", "moon", "coins")
 
 
-def texture_set(per_class: int = 20, *, seed: int = 0) -> "dict[str, list[Image.Image]]":
+def texture_set(per_class: int = 20, *, seed: int = 0) -> dict[str, list[Image.Image]]:
     """The built-in offline set: random crops of five scikit-image pictures (brick, grass, gravel, moon, coins).
 
     >>> s = texture_set(3); list(s), len(s["brick"]), s["brick"][0].size
@@ -175,7 +175,7 @@ def train_head(net: TransferNet, data: datasets.Dataset, *, epochs: int = 30, lr
     yield from train_classifier(net.head, cached, epochs=epochs, lr=lr, batch_size=32, seed=seed, reports_per_epoch=1)
 
 
-def export(net: TransferNet, classes, entry: zoo.ModelEntry) -> "tuple[bytes, str]":
+def export(net: TransferNet, classes, entry: zoo.ModelEntry) -> tuple[bytes, str]:
     """(state_dict file, JSON of class names and preprocessing), to reload with ``load_exported``."""
     buffer = io.BytesIO()
     torch.save({k: v.detach().cpu() for k, v in net.state_dict().items()}, buffer)
@@ -184,7 +184,7 @@ def export(net: TransferNet, classes, entry: zoo.ModelEntry) -> "tuple[bytes, st
     return buffer.getvalue(), json.dumps(meta, indent=2)
 
 
-def load_exported(weights: bytes, meta_json: str) -> "tuple[zoo.ModelEntry, TransferNet]":
+def load_exported(weights: bytes, meta_json: str) -> tuple[zoo.ModelEntry, TransferNet]:
     """Rebuild an exported network and its registry-like entry (for the Inside-a-CNN lab).
 
     Raises:

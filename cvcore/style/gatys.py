@@ -16,8 +16,8 @@ step (one forward and backward pass), a preview every ``preview_every`` steps an
 """
 
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -46,14 +46,14 @@ class StyleSettings:
     size: int = 256  # longer side of the generated image, pixels
     steps: int = 200
     optimizer: str = "lbfgs"
-    lr: "float | None" = None  # None: 1.0 for L-BFGS, 0.02 for Adam
+    lr: float | None = None  # None: 1.0 for L-BFGS, 0.02 for Adam
     init: str = "content"
     alpha: float = 1.0
     beta: float = 1e4
     tv_weight: float = 10.0
-    content_layer: "str | None" = None
-    style_layers: "tuple[str, ...] | None" = None
-    style_layer_weights: "tuple[float, ...] | None" = None  # lambda_l; None: equal, summing to 1
+    content_layer: str | None = None
+    style_layers: tuple[str, ...] | None = None
+    style_layer_weights: tuple[float, ...] | None = None  # lambda_l; None: equal, summing to 1
     normalized_content: bool = True
     smoothing: bool = False
     avg_pool: bool = False
@@ -79,10 +79,10 @@ class StyleProgress:
     style_cost: float  # sum over layers of lambda_l J_style^[l]
     tv_cost: float
     total_cost: float  # alpha J_content + beta J_style + tv J_tv
-    style_costs: "dict[str, float]" = field(default_factory=dict)  # per layer, before lambda_l
-    image: "np.ndarray | None" = None  # uint8 [H, W, 3], on preview steps and the last one
-    size: "tuple[int, int]" = (0, 0)  # (height, width) being optimised
-    notices: "tuple[str, ...]" = ()
+    style_costs: dict[str, float] = field(default_factory=dict)  # per layer, before lambda_l
+    image: np.ndarray | None = None  # uint8 [H, W, 3], on preview steps and the last one
+    size: tuple[int, int] = (0, 0)  # (height, width) being optimised
+    notices: tuple[str, ...] = ()
     done: bool = False
     stopped: bool = False
     diverged: bool = False
@@ -148,7 +148,7 @@ def smooth(features: torch.Tensor) -> torch.Tensor:
     return torch.softmax(features.flatten(2), dim=2).view(b, c, h, w) * (h * w)
 
 
-def _as_tensor(image, what: str) -> "tuple[torch.Tensor, list[str]]":
+def _as_tensor(image, what: str) -> tuple[torch.Tensor, list[str]]:
     """An RGB Tensor[3, H, W] in [0, 1] from a PIL image or a tensor; grayscale becomes three equal channels."""
     notes = []
     if isinstance(image, Image.Image):
@@ -176,7 +176,7 @@ def _as_tensor(image, what: str) -> "tuple[torch.Tensor, list[str]]":
     return x.contiguous(), notes
 
 
-def prepare_pair(content, style, size: int) -> "tuple[torch.Tensor, torch.Tensor, list[str]]":
+def prepare_pair(content, style, size: int) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
     """Content resized so its longer side is ``size`` (aspect kept), style cropped and resized to the same size.
 
     Returns:
@@ -215,7 +215,7 @@ def to_image(x: torch.Tensor) -> np.ndarray:
     return (x.clamp(0, 1).permute(1, 2, 0) * 255).round().to(torch.uint8).numpy()
 
 
-def _check(settings: StyleSettings, spec: Backbone) -> "tuple[str, tuple[str, ...], torch.Tensor]":
+def _check(settings: StyleSettings, spec: Backbone) -> tuple[str, tuple[str, ...], torch.Tensor]:
     if settings.optimizer not in OPTIMIZERS:
         raise InvalidParameter(f"optimizer must be one of {OPTIMIZERS}, got {settings.optimizer!r}")
     if settings.init not in INITS:
@@ -258,7 +258,7 @@ class _Objective:
             style_features = self.features(s[None])
             self.grams = {name: gram_matrix(style_features[name]) for name in style_layers}
 
-    def features(self, x: torch.Tensor) -> "dict[str, torch.Tensor]":
+    def features(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         out = self.net((x - self.mean) / self.std)
         return {name: smooth(a) for name, a in out.items()} if self.settings.smoothing else out
 
@@ -267,14 +267,14 @@ class _Objective:
         out = self.features(g)
         j_content = content_cost(self.a_c, out[self.content_layer], normalized=self.settings.normalized_content)
         per_layer = [style_layer_cost(self.grams[name], out[name]) for name in self.style_layers]
-        j_style = sum(lam * cost for lam, cost in zip(self.lambdas, per_layer))
+        j_style = sum(lam * cost for lam, cost in zip(self.lambdas, per_layer, strict=True))
         j_tv = tv_cost(g) if self.settings.tv_weight else g.new_zeros(())
         total = self.settings.alpha * j_content + self.settings.beta * j_style + self.settings.tv_weight * j_tv
         return total, j_content, j_style, j_tv, per_layer
 
 
-def transfer(content, style, *, backbone: "str | None" = None, model: "torch.nn.Module | None" = None,
-             settings: "StyleSettings | None" = None, device=None, stop: "Callable[[], bool] | None" = None,
+def transfer(content, style, *, backbone: str | None = None, model: torch.nn.Module | None = None,
+             settings: StyleSettings | None = None, device=None, stop: Callable[[], bool] | None = None,
              **overrides) -> Iterator[StyleProgress]:
     """Optimise an image with the content of ``content`` and the style of ``style``, step by step.
 
@@ -361,7 +361,7 @@ def _run(content, style, settings: StyleSettings, model, device, stop) -> Iterat
             yield record
 
 
-def _resize(x: torch.Tensor, hw: "tuple[int, int]") -> torch.Tensor:
+def _resize(x: torch.Tensor, hw: tuple[int, int]) -> torch.Tensor:
     if tuple(x.shape[1:]) == tuple(hw):
         return x
     return F.interpolate(x[None], size=hw, mode="bilinear", antialias=True, align_corners=False)[0].clamp(0, 1)
@@ -397,7 +397,7 @@ def _record(costs, style_layers, step: int, total_steps: int, hw) -> StyleProgre
     total, j_content, j_style, j_tv, per_layer = costs
     return StyleProgress(step=step, total_steps=total_steps, content_cost=float(j_content), style_cost=float(j_style),
                          tv_cost=float(j_tv), total_cost=float(total),
-                         style_costs={name: float(v) for name, v in zip(style_layers, per_layer)}, size=tuple(hw))
+                         style_costs={name: float(v) for name, v in zip(style_layers, per_layer, strict=True)}, size=tuple(hw))
 
 
 def _final(g, style_layers, objective, step, total_steps, hw, *, stopped: bool) -> StyleProgress:

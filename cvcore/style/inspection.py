@@ -6,8 +6,8 @@
   some layers; shallow layers keep pixels and fine texture, deep layers keep layout and larger patterns.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import torch
@@ -26,11 +26,11 @@ class GramView:
     layer: str
     gram_style: torch.Tensor  # [C, C]
     gram_generated: torch.Tensor  # [C, C]
-    pair: "tuple[int, int]"  # channels k, k' of the style image most correlated (k != k')
+    pair: tuple[int, int]  # channels k, k' of the style image most correlated (k != k')
     correlation: float  # Pearson correlation of the two maps over positions
-    maps: "tuple[np.ndarray, np.ndarray]"  # the two channels' maps in the style image, float [h, w]
+    maps: tuple[np.ndarray, np.ndarray]  # the two channels' maps in the style image, float [h, w]
     channels: int
-    map_size: "tuple[int, int]"
+    map_size: tuple[int, int]
 
 
 def layer_grams(style, generated, *, backbone_name: str, model: torch.nn.Module, layer: str, size: int = 192,
@@ -64,7 +64,7 @@ def layer_grams(style, generated, *, backbone_name: str, model: torch.nn.Module,
                     a_s.shape[1], (h, w))
 
 
-def reconstruct(image, *, kind: str, layers: "tuple[str, ...]", backbone_name: str, model: torch.nn.Module,
+def reconstruct(image, *, kind: str, layers: tuple[str, ...], backbone_name: str, model: torch.nn.Module,
                 size: int = 128, steps: int = 80, seed: int = 0) -> Iterator[StyleProgress]:
     """Optimise white noise to match ``image``'s content at ``layers[0]`` (``kind="content"``) or its style at
     ``layers`` (``kind="style"``) alone, with L-BFGS; yields ``StyleProgress`` records like ``transfer``."""

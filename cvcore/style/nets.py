@@ -28,11 +28,11 @@ class Backbone:
 
     name: str
     label: str
-    layers: "dict[str, str]"  # feature-extraction node -> label, shallow to deep
+    layers: dict[str, str]  # feature-extraction node -> label, shallow to deep
     content_layer: str
-    style_layers: "tuple[str, ...]"
-    mean: "tuple[float, float, float]" = (0.485, 0.456, 0.406)
-    std: "tuple[float, float, float]" = (0.229, 0.224, 0.225)
+    style_layers: tuple[str, ...]
+    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
+    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
 
     def label_of(self, node: str) -> str:
         return self.layers.get(node, node)
@@ -51,7 +51,7 @@ BACKBONES = {b.name: b for b in (
              ("features.0", "features.3.conv.0", "features.6.conv.0", "features.9.conv.0", "features.15.conv.0")),
 )}
 
-_EXTRACTORS: "weakref.WeakKeyDictionary[nn.Module, dict]" = weakref.WeakKeyDictionary()
+_EXTRACTORS: weakref.WeakKeyDictionary[nn.Module, dict] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
@@ -80,7 +80,7 @@ class _Trunk(nn.Module):
         return self.features(x)
 
 
-def extractor(model: nn.Module, spec: Backbone, layers: "tuple[str, ...]", *, avg_pool: bool = False) -> nn.Module:
+def extractor(model: nn.Module, spec: Backbone, layers: tuple[str, ...], *, avg_pool: bool = False) -> nn.Module:
     """A module mapping a normalised image Tensor[B, 3, H, W] to ``{layer: Tensor[B, C, h, w]}``.
 
     ``model`` is a torchvision ``vgg19`` or ``mobilenet_v2`` (pretrained or not); it is not modified.

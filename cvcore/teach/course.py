@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 __all__ = ["ConvExample", "PoolExample", "conv_examples", "pool_examples"]
 
-Grid = "tuple[tuple[float, ...], ...]"
+Grid = tuple[tuple[float, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class ConvExample:
     kernel: Grid
     stride: int = 1
     padding: int = 0
-    printed: "Grid | None" = None
+    printed: Grid | None = None
     note: str = ""
 
 
@@ -37,7 +37,7 @@ class PoolExample:
     kind: str
     size: int
     stride: int
-    printed: "Grid | None" = None
+    printed: Grid | None = None
     note: str = ""
 
 
@@ -144,11 +144,11 @@ _POOL = (
 )
 
 
-def conv_examples() -> "dict[str, ConvExample]":
+def conv_examples() -> dict[str, ConvExample]:
     """The course's convolution examples by key, in course order."""
     return {ex.key: ex for ex in _CONV}
 
 
-def pool_examples() -> "dict[str, PoolExample]":
+def pool_examples() -> dict[str, PoolExample]:
     """The course's pooling examples by key, in course order."""
     return {ex.key: ex for ex in _POOL}

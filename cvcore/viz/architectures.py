@@ -10,7 +10,7 @@ __all__ = ["shape_figure", "breakdown_figure"]
 _SPATIAL_KINDS = ("Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d")
 
 
-def shape_figure(rows: "list[LayerRow]", *, title: str) -> go.Figure:
+def shape_figure(rows: list[LayerRow], *, title: str) -> go.Figure:
     """n_H (bars) and n_C (line) after every convolution and pooling layer: "n_H, n_W down, n_C up"."""
     steps = [r for r in rows if r.kind in _SPATIAL_KINDS and len(r.output_shape) == 3]
     labels = [f"{i + 1}. {r.kind.replace('2d', '')}" for i, r in enumerate(steps)]
@@ -26,9 +26,9 @@ def shape_figure(rows: "list[LayerRow]", *, title: str) -> go.Figure:
     return fig
 
 
-def breakdown_figure(rows: "list[LayerRow]") -> go.Figure:
+def breakdown_figure(rows: list[LayerRow]) -> go.Figure:
     """Parameters and multiply-adds per kind of layer, side by side."""
-    kinds: "dict[str, list[int]]" = {}
+    kinds: dict[str, list[int]] = {}
     for r in rows:
         totals = kinds.setdefault(r.kind, [0, 0])
         totals[0] += r.params

@@ -20,13 +20,13 @@ class BoxStyle:
         self.color, self.width, self.dash, self.label, self.opacity = color, width, dash, label, opacity
 
 
-def boxes_figure(image: np.ndarray, boxes, styles: "list[BoxStyle]", *, title: str, grid: int = 0,
+def boxes_figure(image: np.ndarray, boxes, styles: list[BoxStyle], *, title: str, grid: int = 0,
                  height: int = 480) -> go.Figure:
     """``image`` (uint8 [H, W, 3]) with ``boxes`` ((x1, y1, x2, y2) in pixels), each drawn in its style;
     ``grid`` > 0 draws an S x S grid over it. Labels are written at each box's top-left corner."""
     h, w = image.shape[:2]
     shapes, notes = [], []
-    for (x1, y1, x2, y2), style in zip(boxes, styles):
+    for (x1, y1, x2, y2), style in zip(boxes, styles, strict=False):
         shapes.append({"type": "rect", "x0": x1, "y0": y1, "x1": x2, "y1": y2, "opacity": style.opacity,
                        "line": {"color": style.color, "width": style.width, "dash": style.dash}})
         if style.label:

@@ -12,8 +12,8 @@ WINDOW_COLOR = "#e4572e"
 _IMAGE_COLOR = "#1f77b4"
 
 
-def conv_figures(trace: ConvTrace, step: int, *, input_text: "list[list[str]] | None" = None,
-                 input_title: "str | None" = None) -> "tuple[go.Figure, go.Figure, go.Figure]":
+def conv_figures(trace: ConvTrace, step: int, *, input_text: list[list[str]] | None = None,
+                 input_title: str | None = None) -> tuple[go.Figure, go.Figure, go.Figure]:
     """(input, kernel, output) figures for ``trace`` at output cell ``step`` (row-major).
 
     The input figure shows the padded grid (axes count from the original image's corner, so

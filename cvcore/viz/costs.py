@@ -20,7 +20,7 @@ def connectivity_figure(out_channels: int, in_channels: int, groups: int, *, tit
     return fig
 
 
-def cost_figure(costs: "dict[str, ConvCost]") -> go.Figure:
+def cost_figure(costs: dict[str, ConvCost]) -> go.Figure:
     """Multiplications of each design as horizontal bars, with the numbers written on them."""
     names = list(costs)
     values = [costs[n].multiplications for n in names]

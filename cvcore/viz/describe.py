@@ -41,7 +41,7 @@ def _trace(t) -> str:
     if t.type == "bar":
         labels = list(t.y if t.orientation == "h" else t.x) if (t.x is not None and t.y is not None) else []
         values = list(t.x if t.orientation == "h" else t.y) if labels else []
-        pairs = [f"{label}: {_number(v)}" for label, v in zip(labels, values) if _values([v]).size][:_MAX_BARS]
+        pairs = [f"{label}: {_number(v)}" for label, v in zip(labels, values, strict=False) if _values([v]).size][:_MAX_BARS]
         more = f" (and {len(labels) - _MAX_BARS} more)" if len(labels) > _MAX_BARS else ""
         return f"bars{name}: " + "; ".join(pairs) + more if pairs else f"bars{name}"
     if t.type in ("scatter", "scattergl"):

@@ -33,7 +33,7 @@ def _layout(title: str, x: str, y: str, height: int = 320, **extra) -> dict:
 
 
 def distance_histogram(same: np.ndarray, different: np.ndarray, tau: float, *, metric: str,
-                       marker: "float | None" = None, height: int = 320) -> go.Figure:
+                       marker: float | None = None, height: int = 320) -> go.Figure:
     """Histograms of same-person and different-person distances, the threshold, and optionally one pair's distance."""
     hi = float(max(np.max(same, initial=0), np.max(different, initial=0), tau, marker or 0)) * 1.05 + 1e-6
     bins = {"start": 0.0, "end": hi, "size": hi / 40}
@@ -53,7 +53,7 @@ def distance_histogram(same: np.ndarray, different: np.ndarray, tau: float, *, m
     )
 
 
-def roc_figure(far: np.ndarray, tar: np.ndarray, auc: float, point: "tuple[float, float]", height: int = 320) -> go.Figure:
+def roc_figure(far: np.ndarray, tar: np.ndarray, auc: float, point: tuple[float, float], height: int = 320) -> go.Figure:
     """The ROC curve (true-accept rate against false-accept rate) with the operating point at tau."""
     return go.Figure(
         data=[go.Scatter(x=far, y=tar, mode="lines", name=f"ROC (AUC {auc:.3f})", line={"color": _SAME}),
@@ -77,7 +77,7 @@ def rates_figure(taus: np.ndarray, far: np.ndarray, frr: np.ndarray, tau: float,
     )
 
 
-def embedding_figure(points: np.ndarray, people: "list[str]", labels: "list[str]", ratio, height: int = 420) -> go.Figure:
+def embedding_figure(points: np.ndarray, people: list[str], labels: list[str], ratio, height: int = 420) -> go.Figure:
     """A 2-D projection of embeddings, one colour per person."""
     data = []
     for person in dict.fromkeys(people):

@@ -29,14 +29,14 @@ def grid_heatmap(
     values: torch.Tensor,
     *,
     title: str,
-    text: "list[list[str]] | None" = None,
-    hidden: "torch.Tensor | None" = None,
+    text: list[list[str]] | None = None,
+    hidden: torch.Tensor | None = None,
     colors: str = "gray",
-    zmid: "float | None" = None,
-    zrange: "tuple[float, float] | None" = None,
+    zmid: float | None = None,
+    zrange: tuple[float, float] | None = None,
     row_offset: int = 0,
     col_offset: int = 0,
-    overlays: "tuple[dict, ...] | list[dict]" = (),
+    overlays: tuple[dict, ...] | list[dict] = (),
 ) -> go.Figure:
     """A heatmap of ``values`` (Tensor[H, W]) with each cell's number (or ``text``) written in it.
 

@@ -21,7 +21,7 @@ __all__ = ["COLORMAPS", "colorize", "overlay", "mosaic", "mosaic_figure", "filte
 COLORMAPS = ("viridis", "cividis", "inferno", "jet", "gray")
 _PLOTLY_NAMES = {"viridis": "Viridis", "cividis": "Cividis", "inferno": "Inferno", "jet": "Jet", "gray": "Greys_r",
                  "signed": "RdBu_r"}
-_LUTS: "dict[str, np.ndarray]" = {}
+_LUTS: dict[str, np.ndarray] = {}
 _NO_TEMPLATE = {"layout": {}}
 
 
@@ -93,7 +93,7 @@ def data_uri(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def mosaic_figure(maps: torch.Tensor, labels: "list[int]", *, title: str, cols: int = 8, shared: bool = False,
+def mosaic_figure(maps: torch.Tensor, labels: list[int], *, title: str, cols: int = 8, shared: bool = False,
                   colormap: str = "viridis", tile: int = 64) -> go.Figure:
     """A ``mosaic`` as a plotly figure: hovering a tile names its channel, clicking one selects it
     (each tile has a point whose ``customdata`` is the channel index)."""
@@ -131,7 +131,7 @@ def signed_mosaic(weights: torch.Tensor, *, cols: int = 8, tile: int = 48) -> np
     return _tiled(colorize(tiles, "signed"), cols)
 
 
-def patch_crops(image_batch: "list[np.ndarray]", patches, *, tile: int = 96) -> "list[np.ndarray]":
+def patch_crops(image_batch: list[np.ndarray], patches, *, tile: int = 96) -> list[np.ndarray]:
     """The receptive-field crop of each ``units.Patch`` from its uint8 image, resized to ``tile`` px."""
     crops = []
     for p in patches:
@@ -155,7 +155,7 @@ def top5_figure(predictions) -> go.Figure:
     )
 
 
-def curves_figure(fractions: "list[float]", curves: "dict[str, list[float]]", *, title: str, xaxis: str) -> go.Figure:
+def curves_figure(fractions: list[float], curves: dict[str, list[float]], *, title: str, xaxis: str) -> go.Figure:
     """Probability curves (deletion or insertion), one line per heatmap method, named with their areas."""
     traces = [go.Scatter(x=fractions, y=ys, mode="lines+markers", name=name) for name, ys in curves.items()]
     return go.Figure(
@@ -167,7 +167,7 @@ def curves_figure(fractions: "list[float]", curves: "dict[str, list[float]]", *,
     )
 
 
-def objective_figure(values: "list[float]") -> go.Figure:
+def objective_figure(values: list[float]) -> go.Figure:
     """The channel's mean activation over the optimisation steps."""
     return go.Figure(
         data=[go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode="lines", name="objective")],

@@ -11,7 +11,7 @@ from cvcore.viz.grids import grid_heatmap, outline_cells
 __all__ = ["pool_figures"]
 
 
-def pool_figures(trace: PoolTrace, step: int) -> "tuple[go.Figure, go.Figure]":
+def pool_figures(trace: PoolTrace, step: int) -> tuple[go.Figure, go.Figure]:
     """(input, output) figures of the step's channel; max pooling's winning cell is bold."""
     s = trace.step(step)
     ph, pw = trace.padding

@@ -7,7 +7,7 @@ from plotly.subplots import make_subplots
 __all__ = ["costs_figure", "gram_figure"]
 
 
-def costs_figure(history: dict, labels: "dict[str, str] | None" = None) -> go.Figure:
+def costs_figure(history: dict, labels: dict[str, str] | None = None) -> go.Figure:
     """``history``: "step", "content", "style", "tv" (lists, one value per step) and "per_layer" (layer -> list).
 
     Costs span orders of magnitude, so the y axis is logarithmic; per-layer style costs are dotted.

@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 __all__ = ["curves_figure"]
 
 
-def curves_figure(histories: "dict[str, list[dict]]", metric: str, title: str) -> go.Figure:
+def curves_figure(histories: dict[str, list[dict]], metric: str, title: str) -> go.Figure:
     """``histories``: run label -> records with "epoch", "train_<metric>" and "val_<metric>" (``EpochRecord`` dicts)."""
     fig = go.Figure()
     for label, history in histories.items():

@@ -13,14 +13,14 @@ __all__ = ["stuffed_text", "scatter_figures"]
 _FADED = "<span style='color:#9a9a9a'>0</span>"
 
 
-def stuffed_text(trace: TransposeTrace) -> "list[list[str]]":
+def stuffed_text(trace: TransposeTrace) -> list[list[str]]:
     """Cell labels of the grid that is convolved: input values as they are, inserted and padding zeros faded."""
     mask = trace.source_mask.tolist()
     return [[format_number(v) if mask[i][j] else _FADED for j, v in enumerate(row)]
             for i, row in enumerate(trace.input.tolist())]
 
 
-def scatter_figures(trace: TransposeTrace, cell: int) -> "tuple[go.Figure, go.Figure, go.Figure]":
+def scatter_figures(trace: TransposeTrace, cell: int) -> tuple[go.Figure, go.Figure, go.Figure]:
     """(input with the current cell, the kernel scaled by it, the output summed up to this cell)."""
     h, w = trace.source.shape
     i, j = divmod(cell, w)

@@ -15,7 +15,7 @@ def channel_name(c: int, channels: int) -> str:
     return "RGB"[c] if channels == 3 else f"channel {c}"
 
 
-def volume_figures(trace: VolumeTrace, index: int) -> "tuple[list[go.Figure], list[go.Figure], list[go.Figure]]":
+def volume_figures(trace: VolumeTrace, index: int) -> tuple[list[go.Figure], list[go.Figure], list[go.Figure]]:
     """(input channels, slices of the current filter, output maps) at output number ``index``.
 
     Input channels that the current filter does not see (other groups) are drawn without a window.

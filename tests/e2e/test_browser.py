@@ -144,7 +144,7 @@ def test_learning_a_filter_in_the_browser(app_server, page, artifacts_dir):
     page.screenshot(path=str(artifacts_dir / "e2e-learn-filter.png"))
 
 
-def _image_bytes(mode: str, size: "tuple[int, int]", fmt: str = "PNG") -> bytes:
+def _image_bytes(mode: str, size: tuple[int, int], fmt: str = "PNG") -> bytes:
     color = {"L": 90, "RGBA": (200, 30, 30, 0), "RGB": (30, 120, 200)}[mode]
     buf = io.BytesIO()
     Image.new(mode, size, color).save(buf, fmt)

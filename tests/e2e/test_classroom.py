@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, start_app, stop
-from tests.e2e.test_browser import browser, page  # noqa: F401 (fixtures)
 from labs import LABS
+from tests.conftest import ROOT, start_app, stop
+from tests.e2e.test_browser import browser, page
 
 pytestmark = pytest.mark.e2e
 
@@ -59,7 +59,7 @@ def _violations(pg, url: str) -> list:
     return found
 
 
-def test_every_page_passes_axe_in_the_light_theme(app_server, page):  # noqa: F811
+def test_every_page_passes_axe_in_the_light_theme(app_server, page):
     _axe_path()
     found = {path: _violations(page, app_server + path) for path in PAGES}
     assert {path: v for path, v in found.items() if v} == {}
@@ -73,7 +73,7 @@ def dark_server():
     stop(proc)
 
 
-def test_the_dark_theme_is_readable_too(dark_server, page, artifacts_dir):  # noqa: F811
+def test_the_dark_theme_is_readable_too(dark_server, page, artifacts_dir):
     _axe_path()
     for path in ("/", "/convolution", "/detection?view=nms"):
         assert _violations(page, dark_server + path) == [], path
@@ -81,7 +81,7 @@ def test_the_dark_theme_is_readable_too(dark_server, page, artifacts_dir):  # no
     page.screenshot(path=str(artifacts_dir / "e2e-dark-detection.png"))
 
 
-def test_a_presenter_link_opens_large_with_the_sidebar_folded(app_server, page, artifacts_dir):  # noqa: F811
+def test_a_presenter_link_opens_large_with_the_sidebar_folded(app_server, page, artifacts_dir):
     page.goto(f"{app_server}/pooling?lesson=3&presenter=1")
     page.get_by_text("Step (of 9)").wait_for()  # the lesson's step 3: 5x5, f = 3, s = 1
     page.get_by_text("What to notice.").wait_for()
@@ -97,7 +97,7 @@ def test_a_presenter_link_opens_large_with_the_sidebar_folded(app_server, page, 
     page.wait_for_function("() => getComputedStyle(document.documentElement).fontSize === '16px'")
 
 
-def _shown_numbers(pg) -> "list[str]":
+def _shown_numbers(pg) -> list[str]:
     """The captions (every chart's text alternative, with its numbers) and the step-by-step sums, once two reads
     half a second apart agree (a fragment may still be redrawing)."""
     def read():
@@ -115,7 +115,7 @@ def _shown_numbers(pg) -> "list[str]":
     return before
 
 
-def _eventually_shows(pg, expected: "list[str]") -> "list[str]":
+def _eventually_shows(pg, expected: list[str]) -> list[str]:
     shown = _shown_numbers(pg)
     for _ in range(30):
         if shown == expected:
@@ -131,7 +131,7 @@ def _eventually_shows(pg, expected: "list[str]") -> "list[str]":
     ("/volumes", "3. Stride and padding", 3, "Step (of"),
     ("/detection", "3. Intersection over union", 0, "torchvision.ops.box_iou"),
 ])
-def test_a_copied_lesson_state_reopens_the_same_numbers_in_a_fresh_browser(app_server, browser, page, path, step,  # noqa: F811
+def test_a_copied_lesson_state_reopens_the_same_numbers_in_a_fresh_browser(app_server, browser, page, path, step,
                                                                           clicks, wait_for):
     page.goto(app_server + path)
     page.get_by_text("Lesson:", exact=False).first.click()  # open the lesson panel
@@ -155,7 +155,7 @@ def test_a_copied_lesson_state_reopens_the_same_numbers_in_a_fresh_browser(app_s
     fresh.close()
 
 
-def test_the_step_through_controls_work_from_the_keyboard(app_server, page):  # noqa: F811
+def test_the_step_through_controls_work_from_the_keyboard(app_server, page):
     page.goto(f"{app_server}/pooling")
     page.get_by_text("max(1, 3, 2, 9) = 9").first.wait_for()
     page.evaluate("() => document.activeElement && document.activeElement.blur()")  # not in a text field

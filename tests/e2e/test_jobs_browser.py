@@ -4,12 +4,12 @@ import re
 
 import pytest
 
-from tests.e2e.test_browser import browser, page  # noqa: F401  (fixtures)
+from tests.e2e.test_browser import browser, page
 
 pytestmark = pytest.mark.e2e
 
 
-def test_train_stop_and_train_again_in_one_session(app_server, page):  # noqa: F811
+def test_train_stop_and_train_again_in_one_session(app_server, page):
     page.goto(f"{app_server}/learn_filter")
     for _ in range(2):
         page.get_by_role("button", name="Train").click()
@@ -25,7 +25,7 @@ def test_train_stop_and_train_again_in_one_session(app_server, page):  # noqa: F
     assert "waiting for the server" not in body  # one session alone never waits
 
 
-def test_a_reload_mid_job_and_a_tab_closed_mid_upload_leave_the_server_healthy(app_server, browser, page):  # noqa: F811
+def test_a_reload_mid_job_and_a_tab_closed_mid_upload_leave_the_server_healthy(app_server, browser, page):
     import io
     import urllib.request
 

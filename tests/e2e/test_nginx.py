@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
 
 
-def _get(url: str, cookie: "str | None" = None) -> "tuple[int, str, str]":
+def _get(url: str, cookie: str | None = None) -> tuple[int, str, str]:
     request = urllib.request.Request(url, headers={"Cookie": f"cnnlab_route={cookie}"} if cookie else {})
     with urllib.request.urlopen(request, timeout=20) as response:
         return response.status, response.read().decode("utf-8", "replace"), response.headers.get("Set-Cookie", "")
@@ -36,7 +36,7 @@ def _wait_healthy(url: str, procs, deadline: float) -> None:
     pytest.fail(f"{url} did not answer within the time allowed (see test-artifacts/)")
 
 
-def _site_config(ports: "list[int]", listen: int) -> str:
+def _site_config(ports: list[int], listen: int) -> str:
     """The repository's config with this test's replicas and port (everything else as deployed)."""
     site = (ROOT / "deploy" / "nginx.conf").read_text()
     servers = re.findall(r"^\s*server 127\.0\.0\.1:\d+.*;$", site, flags=re.M)
@@ -109,9 +109,9 @@ http {{
                 (ARTIFACTS / f"nginx-{name}").write_text((work / name).read_text())
 
 
-def _routes(access: Path) -> "dict[str, set[str]]":
+def _routes(access: Path) -> dict[str, set[str]]:
     """Which replicas served each route key, from nginx's access log."""
-    out: "dict[str, set[str]]" = {}
+    out: dict[str, set[str]] = {}
     for line in access.read_text().splitlines():
         key, upstream, *_ = line.split()
         if upstream != "-":

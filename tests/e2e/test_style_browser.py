@@ -4,12 +4,12 @@ import re
 
 import pytest
 
-from tests.e2e.test_browser import browser, page  # noqa: F401  (the browser fixtures)
+from tests.e2e.test_browser import browser, page
 
 pytestmark = pytest.mark.e2e
 
 
-def test_a_live_run_a_second_start_and_stop(app_server, page, artifacts_dir):  # noqa: F811
+def test_a_live_run_a_second_start_and_stop(app_server, page, artifacts_dir):
     page.goto(f"{app_server}/style_transfer?size=64&steps=2000&preview_every=5")
     start = page.get_by_role("button", name="Start")
     start.click()

@@ -4,8 +4,8 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from cvcore.networks import architectures as arch
 from cvcore.errors import InvalidParameter
+from cvcore.networks import architectures as arch
 
 PUBLISHED = {"alexnet": 61_100_840, "vgg16": 138_357_544, "resnet18": 11_689_512, "resnet50": 25_557_032,
              "resnet152": 60_192_808, "googlenet": 6_624_904, "mobilenet_v2": 3_504_872}

@@ -10,7 +10,7 @@ from cvcore.detect import boxes
 from cvcore.errors import InvalidParameter
 
 
-def _random_boxes(n: int, seed: int, *, grid: "float | None" = None, size: float = 100.0):
+def _random_boxes(n: int, seed: int, *, grid: float | None = None, size: float = 100.0):
     g = torch.Generator().manual_seed(seed)
     xy = torch.rand(n, 2, generator=g) * size
     wh = torch.rand(n, 2, generator=g) * size / 3 + 1
@@ -65,7 +65,7 @@ def test_the_ious_of_removed_boxes_exceed_the_threshold_and_the_kept_ones_do_not
     trace = boxes.nms_steps(b, scores, iou_threshold=0.4)
     iou = ops.box_iou(b, b)
     for step in trace.steps:
-        for i, value in zip(step.removed, step.ious):
+        for i, value in zip(step.removed, step.ious, strict=True):
             assert value > 0.4 and value == pytest.approx(float(iou[step.picked, i]))
     kept = trace.keep
     pairwise = iou[kept][:, kept] - torch.eye(len(kept))

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from cvcore.networks import builder, training
 from cvcore.data import digits as datasets
 from cvcore.errors import InvalidParameter
+from cvcore.networks import builder, training
 
 
 def test_course_example_shapes_and_parameters():
@@ -41,7 +41,7 @@ def test_residual_and_separable_layers_and_the_code():
     assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
     code = builder.sequential_code(specs, (1, 28, 28))
     scope = {}
-    exec(code, scope)  # noqa: S102 - the code the page shows
+    exec(code, scope)
     assert sum(p.numel() for p in scope["model"].parameters()) == sum(p.numel() for p in net.parameters())
     assert builder.parse_specs(builder.specs_text(specs)) == specs
     assert [s.kind for s in builder.with_batchnorm(builder.course_example())].count("batchnorm") == 3

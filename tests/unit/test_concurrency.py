@@ -6,9 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 import torch
 
 from cvcore import attribution, images
-from cvcore.detect import metrics as detection, yolo
-from cvcore.inside import features
 from cvcore.data import shapes
+from cvcore.detect import metrics as detection
+from cvcore.detect import yolo
+from cvcore.inside import features
 
 METHODS = ["cam", "grad_cam", "grad_cam_pp", "layer_cam", "saliency", "guided_grad_cam", "integrated_gradients",
            "occlusion"]
@@ -32,14 +33,14 @@ def test_heavy_calls_from_eight_threads_equal_the_serial_results(mobilenet, entr
     serial = [job(i) for i in range(8)]
     with ThreadPoolExecutor(8) as pool:
         parallel = list(pool.map(job, range(8)))
-    for a, b in zip(serial, parallel):
+    for a, b in zip(serial, parallel, strict=True):
         for name in a["maps"]:
             torch.testing.assert_close(a["maps"][name], b["maps"][name], rtol=0, atol=0)
         for method in METHODS:
             torch.testing.assert_close(a["heat"][method], b["heat"][method], rtol=1e-5, atol=1e-6)
-        for x, y in zip(a["boxes"][0], b["boxes"][0]):
+        for x, y in zip(a["boxes"][0], b["boxes"][0], strict=True):
             torch.testing.assert_close(x, y, rtol=0, atol=0)
-    assert all(torch.equal(p, q) for p, q in zip(before, mobilenet.parameters()))
+    assert all(torch.equal(p, q) for p, q in zip(before, mobilenet.parameters(), strict=True))
     assert all(p.grad is None for p in mobilenet.parameters())
     assert all(not m._forward_hooks and not m._backward_hooks for m in mobilenet.modules())
 
@@ -59,7 +60,7 @@ def test_face_embedding_from_eight_threads_equals_the_serial_result():
     serial = [job(i) for i in range(8)]
     with ThreadPoolExecutor(8) as pool:
         parallel = list(pool.map(job, range(8)))
-    for a, b in zip(serial, parallel):
+    for a, b in zip(serial, parallel, strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
-    assert all(torch.equal(p, q) for p, q in zip(before, model.parameters()))
+    assert all(torch.equal(p, q) for p, q in zip(before, model.parameters(), strict=True))
     assert all(p.grad is None for p in model.parameters())

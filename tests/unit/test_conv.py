@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cvcore.teach import course
 from cvcore.conv import apply_kernel, conv_trace, output_size, reference_output, same_padding
 from cvcore.errors import CvcoreError, InvalidParameter
+from cvcore.teach import course
 
 VERTICAL = [[1, 0, -1], [1, 0, -1], [1, 0, -1]]
 
@@ -89,11 +89,11 @@ def test_conv_trace_matches_pytorch_over_random_settings():
         k = torch.randn(kh, kw, dtype=torch.float64)
         try:
             trace = conv_trace(x, k, stride=stride, padding=padding, dilation=dilation, padding_mode=mode, flip=flip)
-        except InvalidParameter:
+        except InvalidParameter as refused:
             with pytest.raises(RuntimeError):  # PyTorch must refuse the same settings
                 ref = _reference(x, k, stride, padding, dilation, mode, flip)
                 if ref is None or ref.numel() == 0:
-                    raise RuntimeError("no output")
+                    raise RuntimeError("no output") from refused
             continue
         ref = _reference(x, k, stride, padding, dilation, mode, flip)
         torch.testing.assert_close(trace.output, ref, rtol=1e-10, atol=1e-10)

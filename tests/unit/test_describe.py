@@ -2,10 +2,10 @@
 
 import torch
 
-from cvcore.viz import conv_figures, grid_heatmap
-from cvcore.viz.describe import describe
 from cvcore.conv import conv_trace
 from cvcore.teach import course
+from cvcore.viz import conv_figures, grid_heatmap
+from cvcore.viz.describe import describe
 
 
 def test_a_grid_is_described_by_its_size_and_value_range():

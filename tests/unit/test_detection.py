@@ -6,8 +6,9 @@ import math
 import pytest
 import torch
 
-from cvcore.detect import metrics as detection, yolo
 from cvcore.data import shapes
+from cvcore.detect import metrics as detection
+from cvcore.detect import yolo
 from cvcore.errors import InvalidParameter, WeightsUnavailable
 
 
@@ -47,7 +48,7 @@ def test_decoding_the_right_raw_numbers_gives_back_the_boxes():
     raw = torch.full_like(target, -20.0)
     has = target[..., 0] == 1
     t = target[has]
-    logit = lambda p: torch.log(p / (1 - p))  # noqa: E731
+    logit = lambda p: torch.log(p / (1 - p))
     raw[has] = torch.cat([torch.full((len(t), 1), 20.0), logit(t[:, 1:3].clamp(1e-6, 1 - 1e-6)),
                           torch.log(t[:, 3:5] / anchors.expand(*has.shape, 2)[has]), 20 * t[:, 5:]], dim=1)
     vectors = yolo.decode(raw, config)
@@ -121,10 +122,9 @@ def test_the_shipped_detector_finds_the_shapes_on_held_out_scenes():
 
 
 def test_convolutional_sliding_windows_equal_window_by_window_on_a_network_without_padding():
-    from PIL import Image
 
-    from cvcore.detect import sliding
     from cvcore import zoo
+    from cvcore.detect import sliding
 
     torch.manual_seed(0)
     # Patches of 32 px -> global average pooling -> linear: no padding, so both ways see exactly the same pixels.

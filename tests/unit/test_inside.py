@@ -11,10 +11,10 @@ import pytest
 import torch
 import torchvision
 
-from cvcore.inside import features, maximize, units
 from cvcore import images, zoo
-from cvcore.teach import model_snippets
 from cvcore.errors import InvalidParameter
+from cvcore.inside import features, maximize, units
+from cvcore.teach import model_snippets
 from cvcore.viz import maps as viz
 from tests.conftest import ROOT
 
@@ -43,7 +43,7 @@ def test_extract_is_safe_from_many_threads(mobilenet, entry):
     serial = [features.extract(mobilenet, x, ["features.13"])["features.13"] for x in xs]
     with ThreadPoolExecutor(6) as pool:
         parallel = list(pool.map(lambda x: features.extract(mobilenet, x, ["features.13"])["features.13"], xs))
-    for a, b in zip(serial, parallel):
+    for a, b in zip(serial, parallel, strict=True):
         torch.testing.assert_close(a, b)
 
 
@@ -174,7 +174,7 @@ def test_activation_maximization_raises_the_channel_and_leaves_the_model_alone(m
         assert records[-1].image.shape == (64, 64, 3) and records[-1].image.dtype == np.uint8
         assert records[-1].objective > records[0].objective + 1.0, parametrization
     assert all(p.grad is None for p in mobilenet.parameters())
-    assert all(torch.equal(a, b) for a, b in zip(before, mobilenet.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(before, mobilenet.parameters(), strict=True))
 
 
 def test_activation_maximization_stops_when_asked_and_checks_settings(mobilenet):
@@ -246,8 +246,8 @@ def test_pictures_have_the_expected_sizes_and_colours():
 
 
 def test_grayscale_networks_work_too():
-    from cvcore.networks import builder
     from cvcore.data import digits as datasets
+    from cvcore.networks import builder
 
     net = builder.build_network(builder.course_example(), (1, 28, 28), seed=1).eval()
     entry = zoo.custom_entry("digits", "digits", datasets.digits(28).classes, size=28, channels=1, cam_layer="6")

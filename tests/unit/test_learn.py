@@ -5,8 +5,8 @@ import torch
 
 from cvcore import images
 from cvcore.conv import kernels
-from cvcore.errors import InvalidParameter
 from cvcore.conv.learn import learn_kernel
+from cvcore.errors import InvalidParameter
 
 
 @pytest.mark.parametrize("target", ["sobel_x", "scharr_y", "vertical_edge"])

@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cvcore.teach import course
-from cvcore.errors import InvalidParameter
 from cvcore.conv.pooling import pool_image, pool_trace, reference_output
+from cvcore.errors import InvalidParameter
+from cvcore.teach import course
 
 
 def test_course_max_pooling():

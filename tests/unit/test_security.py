@@ -46,9 +46,9 @@ def test_every_torch_load_has_weights_only_true():
     assert [where for where, ok in loads if not ok] == []
 
 
-def _module_constants(tree: ast.Module) -> "set[str]":
+def _module_constants(tree: ast.Module) -> set[str]:
     """Names assigned once, at module level, from a plain string literal."""
-    assigned: "dict[str, int]" = {}
+    assigned: dict[str, int] = {}
     literal = set()
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):

@@ -4,8 +4,8 @@ held-out scenes."""
 import pytest
 import torch
 
-from cvcore.detect import segmentation
 from cvcore.data import shapes
+from cvcore.detect import segmentation
 from cvcore.errors import InvalidParameter, WeightsUnavailable
 
 

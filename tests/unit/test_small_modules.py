@@ -9,11 +9,10 @@ import torch
 import torch.nn.functional as F
 
 from cvcore import device
-from cvcore.teach import grids, snippets
-from cvcore.conv import kernels
-from cvcore.conv import conv_trace
-from cvcore.errors import InvalidParameter
+from cvcore.conv import conv_trace, kernels
 from cvcore.conv.pooling import pool_trace
+from cvcore.errors import InvalidParameter
+from cvcore.teach import grids, snippets
 from tests.conftest import ROOT
 
 
@@ -81,7 +80,7 @@ def test_conv_snippet_runs_and_reproduces_the_trace():
         except InvalidParameter:
             continue
         scope = {}
-        exec(snippets.conv_snippet(trace), scope)  # noqa: S102 - the code the page shows
+        exec(snippets.conv_snippet(trace), scope)
         torch.testing.assert_close(scope["out"], trace.output, rtol=1e-12, atol=1e-12)
 
 
@@ -89,7 +88,7 @@ def test_pool_snippet_runs_for_grids_and_volumes():
     for x in (grids.random_grid(6, 6), torch.stack([grids.random_grid(5, 5, seed=s) for s in range(3)])):
         trace = pool_trace(x, kind="avg", size=2, stride=1, padding=1)
         scope = {}
-        exec(snippets.pool_snippet(trace), scope)  # noqa: S102
+        exec(snippets.pool_snippet(trace), scope)
         torch.testing.assert_close(scope["out"], trace.output)
         ref = F.avg_pool2d(x.reshape(1, -1, *x.shape[-2:]), 2, 1, 1)[0]  # [C, H', W']
         torch.testing.assert_close(scope["out"], ref[0] if x.ndim == 2 else ref)
@@ -120,10 +119,10 @@ def test_volume_and_transpose_snippets_reproduce_their_traces():
         trace = volume_conv_trace(x, w, torch.randn(2 * g, dtype=torch.float64), stride=rng.randint(1, 2),
                                   padding=rng.randint(0, 1), groups=g, relu=rng.random() < 0.5)
         scope = {}
-        exec(snippets.volume_snippet(trace), scope)  # noqa: S102
+        exec(snippets.volume_snippet(trace), scope)
         torch.testing.assert_close(scope["out"], trace.output, rtol=1e-10, atol=1e-10)
         t = conv_transpose_trace(torch.randn(3, 2, dtype=torch.float64), torch.randn(2, 3, dtype=torch.float64),
                                  stride=(2, 1), padding=(0, 1), output_padding=(1, 0))
         scope = {}
-        exec(snippets.transpose_snippet(t), scope)  # noqa: S102
+        exec(snippets.transpose_snippet(t), scope)
         torch.testing.assert_close(scope["out"], t.output, rtol=1e-10, atol=1e-10)

@@ -10,9 +10,11 @@ import torch
 import torchvision
 from PIL import Image
 
-from cvcore.style import gatys as style, images as style_images, nets as style_nets
 from cvcore.errors import InvalidParameter
 from cvcore.images import sample_image, to_tensor
+from cvcore.style import gatys as style
+from cvcore.style import images as style_images
+from cvcore.style import nets as style_nets
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +147,7 @@ def test_both_optimisers_lower_the_cost_and_leave_the_model_alone(optimizer, bac
     assert [r.step for r in records] == list(range(7)) and records[-1].done
     assert records[-1].total_cost < records[0].total_cost
     assert [r.image is not None for r in records] == [True, False, False, True, False, False, True]
-    assert all(p.grad is None and torch.equal(p, b) for p, b in zip(model.parameters(), before))
+    assert all(p.grad is None and torch.equal(p, b) for p, b in zip(model.parameters(), before, strict=True))
 
 
 def test_the_backbone_comes_from_the_settings_unless_named(vgg, pair):

@@ -7,8 +7,9 @@ import pytest
 import torch
 from PIL import Image
 
-from cvcore.style import gatys as style, images as style_images
 from cvcore.images import sample_image
+from cvcore.style import gatys as style
+from cvcore.style import images as style_images
 
 _SIZE, _STEPS = 160, 100
 EXAMPLES = [  # (content photo, generated style, settings)

@@ -4,8 +4,8 @@ frozen statistics kept, head training on cached features, and export round trips
 import pytest
 import torch
 
-from cvcore.networks import transfer
 from cvcore.errors import InvalidParameter
+from cvcore.networks import transfer
 from cvcore.networks.training import train_classifier
 
 
@@ -23,7 +23,7 @@ def test_the_three_cases_freeze_what_the_course_says(mobilenet):
     assert plan_medium.frozen_blocks == tuple(f"features.{i}" for i in range(10))
     assert plan_medium.trainable == sum(p.numel() for p in medium.features[10:].parameters()) + 6405
     assert plan_large.trainable == plan_large.total == sum(p.numel() for p in large.parameters())
-    assert all(torch.equal(p, b) and p.requires_grad == g for p, (b, g) in zip(mobilenet.parameters(), before))
+    assert all(torch.equal(p, b) and p.requires_grad == g for p, (b, g) in zip(mobilenet.parameters(), before, strict=True))
     with pytest.raises(InvalidParameter, match="case must be one of"):
         transfer.make_network(mobilenet, 5, "huge")
 

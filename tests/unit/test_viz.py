@@ -3,9 +3,9 @@
 import plotly.graph_objects as go
 import torch
 
-from cvcore.teach import course
 from cvcore.conv import conv_trace
 from cvcore.conv.pooling import pool_trace
+from cvcore.teach import course
 from cvcore.viz import conv_figures, pool_figures
 from cvcore.viz.grids import COLORSCALES
 

@@ -10,9 +10,9 @@ import threading
 import pytest
 import torch
 
-from cvcore.inside import features
 from cvcore import images, zoo
 from cvcore.errors import WeightsUnavailable
+from cvcore.inside import features
 
 CARRIER_FILE = "mobilenet_v2-b0353104.pth"
 CARRIER_SHA256 = "b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889"
