@@ -11,28 +11,22 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from benchmarks.timing import median_ms
-from tests.apptest import open_lab
 from cvcore import lessons
+from tests.apptest import open_lab
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _defaults() -> "dict[str, dict]":
-    import importlib
+def _defaults() -> dict[str, dict]:
+    from labs import LABS, lab_settings
 
-    modules = ("conv_controls", "pool_controls", "volume_lab", "separable_lab", "transposed_lab", "dims_lab", "learn_lab",
-               "architecture_lab", "builder_lab", "inside_lab", "detection_lab", "segmentation_lab", "transfer_lab")
-    found = {}
-    for name in modules:
-        module = importlib.import_module(f"ui.{name}")
-        found[module.NS] = dict(module.DEFAULTS)
-    return found
+    return {settings.NS: settings.defaults() for settings in (lab_settings(lab.slug) for lab in LABS)}
 
 
-def rows(trivial_ms: float) -> "list[tuple[str, float, float]]":
+def rows(trivial_ms: float) -> list[tuple[str, float, float]]:
     out = []
     for ns, defaults in _defaults().items():
-        ms = median_ms(lambda: lessons.questions_for(ns, defaults), repeat=20)
+        ms = median_ms(lambda ns=ns, defaults=defaults: lessons.questions_for(ns, defaults), repeat=20)
         out.append((f"questions of {ns}", ms, trivial_ms))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     open_lab(at, "glossary")
@@ -42,7 +36,7 @@ def rows(trivial_ms: float) -> "list[tuple[str, float, float]]":
 
     def search():
         state["i"] += 1
-        at.text_input(key="glossary.find").input(words[state["i"] % len(words)]).run()
+        at.text_input(key="term").input(words[state["i"] % len(words)]).run()
 
     out.append(("glossary rerun (search)", median_ms(search, repeat=10, warmup=2), trivial_ms))
     return out

@@ -4,11 +4,14 @@ Each lab is a folder ``labs/<slug>/`` holding its page (``page.py``), its settin
 own controls and views; the slug is also the lab's address (``/convolution``).
 """
 
+import importlib
 from dataclasses import dataclass
 
 import streamlit as st
 
-__all__ = ["Lab", "LABS", "PAGE_CONFIG", "navigation_pages", "glossary_page", "lab_page"]
+from ui.settings import LabSettings
+
+__all__ = ["Lab", "LABS", "PAGE_CONFIG", "navigation_pages", "glossary_page", "lab_page", "page_file", "lab_settings"]
 
 PAGE_CONFIG = {"page_title": "CNN Lab", "page_icon": ":material/grid_on:", "layout": "wide"}
 
@@ -65,20 +68,30 @@ def page_file(slug: str) -> str:
     return f"labs/{slug}/page.py"
 
 
+def lab_settings(slug: str) -> type[LabSettings]:
+    """The settings class that ``labs/<slug>/settings.py`` declares (exactly one ``LabSettings`` subclass)."""
+    module = importlib.import_module(f"labs.{slug}.settings")
+    found = [value for value in vars(module).values()
+             if isinstance(value, type) and issubclass(value, LabSettings) and value.__module__ == module.__name__]
+    if len(found) != 1:
+        raise LookupError(f"labs/{slug}/settings.py must declare one LabSettings subclass, found {len(found)}")
+    return found[0]
+
+
 def glossary_page() -> st.Page:
     return st.Page(page_file("glossary"), title="Glossary", icon=":material/menu_book:", url_path="glossary")
 
 
-def lab_page(title: str) -> "str | None":
+def lab_page(title: str) -> str | None:
     """The page file of the lab titled ``title``, or None if no lab has that title."""
     return next((lab.page for lab in LABS if lab.title == title), None)
 
 
-def navigation_pages() -> "dict[str, list[st.Page]]":
+def navigation_pages() -> dict[str, list[st.Page]]:
     """The pages for ``st.navigation``: the home page and the glossary, then the labs by section. Every page file
     is called ``page.py``, so each gets its URL path from its folder."""
     home = st.Page(page_file("home"), title="Home", icon=":material/home:", default=True)
-    sections: "dict[str, list[st.Page]]" = {"": [home, glossary_page()]}
+    sections: dict[str, list[st.Page]] = {"": [home, glossary_page()]}
     for lab in LABS:
         sections.setdefault(lab.section, []).append(
             st.Page(lab.page, title=lab.title, icon=lab.icon or None, url_path=lab.slug))

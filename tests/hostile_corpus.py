@@ -120,7 +120,7 @@ _PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/P
 
 
 @lru_cache(maxsize=1)
-def corpus() -> "tuple[HostileFile, ...]":
+def corpus() -> tuple[HostileFile, ...]:
     """Every file of the corpus (about 50), built deterministically in a second or two."""
     png = _encode(_photo(), "PNG")
     jpeg = _encode(_photo(), "JPEG", quality=85)

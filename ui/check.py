@@ -1,6 +1,6 @@
 """The "Check against PyTorch" section every lab has: the engine's result beside PyTorch's own."""
 
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -12,7 +12,7 @@ __all__ = ["check_expander"]
 _TOLERANCE = 1e-9
 
 
-def check_expander(key: str, compute: "Callable[[], tuple[str, tuple[int, ...], dict[str, float]]]", *,
+def check_expander(key: str, compute: Callable[[], tuple[str, tuple[int, ...], dict[str, float]]], *,
                    tolerance: float = _TOLERANCE) -> None:
     """``compute()`` returns (PyTorch function, its output shape, {what was compared: largest difference}).
 

@@ -1,6 +1,6 @@
 """The "PyTorch code" expander every lab ends with."""
 
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -9,7 +9,7 @@ from ui.lazy import lazy_expander
 __all__ = ["code_expander"]
 
 
-def code_expander(code: "str | Callable[[], str]", *, filename: str, title: str = "PyTorch code") -> None:
+def code_expander(code: str | Callable[[], str], *, filename: str, title: str = "PyTorch code") -> None:
     """Show a runnable snippet for the current settings, with a download button.
 
     ``code`` may be a function: it is then only called while the expander is open.

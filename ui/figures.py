@@ -1,7 +1,6 @@
 """Charts with a text alternative: every plotly figure is followed by a caption with its title and key numbers."""
 
 import plotly.graph_objects as go
-import streamlit as st
 
 from cvcore.viz.describe import describe
 

@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from cvcore.teach import grids
 from cvcore import images
 from cvcore.conv import format_number
 from cvcore.errors import CvcoreError
+from cvcore.teach import grids
 
 __all__ = ["grid_editor", "random_input", "photo_input"]
 
@@ -29,7 +29,7 @@ def _paste(text_key: str, state_key: str, label: str) -> None:
         st.session_state[f"{state_key}__paste_error"] = str(exc)
 
 
-def grid_editor(state_key: str, *, label: str, max_side: int = 32, fallback: "torch.Tensor | None" = None) -> "torch.Tensor | None":
+def grid_editor(state_key: str, *, label: str, max_side: int = 32, fallback: torch.Tensor | None = None) -> torch.Tensor | None:
     """Edit the grid stored as compact text in ``st.session_state[state_key]``, cell by cell.
 
     Returns the parsed grid, or None after showing an ``st.error`` for an empty or
@@ -71,11 +71,11 @@ def grid_editor(state_key: str, *, label: str, max_side: int = 32, fallback: "to
     return grid
 
 
-def random_input(n_key: str, seed_key: str, *, low: int = 0, high: int = 9) -> torch.Tensor:
-    """Random whole numbers in an n x n grid; a new seed draws new numbers."""
+def random_input(settings, *, low: int = 0, high: int = 9) -> torch.Tensor:
+    """Random whole numbers in an n x n grid; a new seed draws new numbers (``settings`` declares n and seed)."""
     size_col, seed_col = st.columns(2)
-    n = size_col.number_input("Size n", 1, 32, key=n_key)
-    seed = seed_col.number_input("Seed", 0, 10_000, key=seed_key, help="Change it to draw other numbers")
+    n = settings.widget("n", size_col)
+    seed = settings.widget("seed", seed_col)
     return grids.random_grid(int(n), int(n), low=low, high=high, seed=int(seed))
 
 
@@ -84,11 +84,11 @@ def _sample_crop(name: str, n: int, zoom: float, rgb: bool) -> torch.Tensor:
     return images.gray_crop(images.sample_image(name), n, zoom=zoom, rgb=rgb)
 
 
-def photo_input(n_key: str, photo_key: str, zoom_key: str, *, rgb: bool = False) -> torch.Tensor:
-    """A crop of a sample photo downsampled to n x n intensities 0..255: Tensor[n, n], or [3, n, n] with ``rgb``."""
-    samples = images.sample_names()
-    st.selectbox("Photo", list(samples), key=photo_key, format_func=lambda n: samples[n])
+def photo_input(settings, *, rgb: bool = False) -> torch.Tensor:
+    """A crop of a sample photo downsampled to n x n intensities 0..255: Tensor[n, n], or [3, n, n] with ``rgb``
+    (``settings`` declares photo, n and zoom)."""
+    photo = settings.widget("photo")
     size_col, zoom_col = st.columns(2)
-    n = size_col.number_input("Size n", 2, 32, key=n_key)
-    zoom = zoom_col.slider("Zoom", 1.0, 8.0, key=zoom_key, step=0.5, help="Crop closer before downsampling")
-    return _sample_crop(st.session_state[photo_key], int(n), float(zoom), rgb)
+    n = settings.widget("n", size_col, bounds=(max(2, settings.field("n").bounds[0]), settings.field("n").bounds[1]))
+    zoom = settings.widget("zoom", zoom_col)
+    return _sample_crop(photo, int(n), float(zoom), rgb)

@@ -11,7 +11,6 @@ import streamlit as st
 
 from cvcore import lessons
 from cvcore.errors import CvcoreError
-from ui import state
 
 __all__ = ["LESSON_PARAM", "PRESENTER_PARAM", "seed_from_link", "step_values", "lesson_panel", "question_panel",
            "presenter_toggle", "presenter_style", "is_presenting"]
@@ -29,7 +28,7 @@ html { font-size: 21px; }
 </style>"""
 
 
-def _step_number(entry: "lessons.LabLessons") -> "int | None":
+def _step_number(entry: lessons.LabLessons) -> int | None:
     raw = st.query_params.get(LESSON_PARAM)
     try:
         number = int(raw) if raw is not None else None
@@ -38,7 +37,7 @@ def _step_number(entry: "lessons.LabLessons") -> "int | None":
     return number if number is not None and 1 <= number <= len(entry.steps) else None
 
 
-def step_values(defaults: dict, step: "lessons.Step") -> dict:
+def step_values(defaults: dict, step: lessons.Step) -> dict:
     """The lab's whole state at ``step``: its defaults, overridden by the step's settings."""
     return {name: step.settings.get(name, default) for name, default in defaults.items()}
 
@@ -47,46 +46,47 @@ def _handled_key(ns: str) -> str:
     return f"_lesson.{ns}.handled"  # the lesson step whose settings this session has applied for the link
 
 
-def seed_from_link(lab) -> None:
+def seed_from_link(settings) -> None:
     """A ``lesson=k`` link not yet applied in this session (a first visit, or "Start lesson" from the home page)
     seeds step k's settings; a setting the link names explicitly wins over the step's, so a copied link reopens
     exactly what it showed."""
-    entry = lessons.lessons_for(lab.NS)
+    entry = lessons.lessons_for(settings.NS)
     number = None if entry is None else _step_number(entry)
-    if number is None or st.session_state.get(_handled_key(lab.NS)) == number:
+    if number is None or st.session_state.get(_handled_key(settings.NS)) == number:
         return
-    fresh = not any(state.key(lab.NS, name) in st.session_state for name in lab.DEFAULTS)
-    values = entry.steps[number - 1].settings if fresh else step_values(lab.DEFAULTS, entry.steps[number - 1])
+    fresh = not any(settings.key(name) in st.session_state for name in settings.SETTINGS)
+    step = entry.steps[number - 1]
+    values = step.settings if fresh else step_values(settings.defaults(), step)
     for name, value in values.items():
-        if name in lab.DEFAULTS and name not in st.query_params:
-            state.put(lab.NS, name, value)
-    st.session_state[_handled_key(lab.NS)] = number
+        if name in settings.SETTINGS and name not in st.query_params:
+            settings.put(name, value)
+    st.session_state[_handled_key(settings.NS)] = number
 
 
-def _apply(ns: str, defaults: dict, step: "lessons.Step", number: int) -> None:
-    for name, value in step_values(defaults, step).items():
-        state.put(ns, name, value)
+def _apply(settings, step: lessons.Step, number: int) -> None:
+    for name, value in step_values(settings.defaults(), step).items():
+        settings.put(name, value)
     st.query_params[LESSON_PARAM] = str(number)
-    st.session_state[_handled_key(ns)] = number
+    st.session_state[_handled_key(settings.NS)] = number
 
 
-def lesson_panel(lab) -> None:
+def lesson_panel(settings) -> None:
     """The "Lesson" expander: one button per step, and what to notice at the current one."""
-    entry = lessons.lessons_for(lab.NS)
+    entry = lessons.lessons_for(settings.NS)
     if entry is None:
         return
     number = _step_number(entry)
     if number is not None:
         wanted = entry.steps[number - 1].settings
-        if any(name in lab.DEFAULTS and state.get(lab.NS, name) != value for name, value in wanted.items()):
+        if any(name in settings.SETTINGS and settings.get(name) != value for name, value in wanted.items()):
             del st.query_params[LESSON_PARAM]  # the settings moved on: the link no longer shows that step
-            st.session_state[_handled_key(lab.NS)] = None
+            st.session_state[_handled_key(settings.NS)] = None
             number = None
     with st.expander(f"Lesson: {len(entry.steps)} steps" + (f" (step {number})" if number else ""),
                      expanded=number is not None, icon=":material/school:"):
         for i, step in enumerate(entry.steps, start=1):
-            st.button(f"{i}. {step.title}", key=f"_lesson.{lab.NS}.{i}", on_click=_apply,
-                      args=(lab.NS, lab.DEFAULTS, step, i), type="primary" if i == number else "secondary",
+            st.button(f"{i}. {step.title}", key=f"_lesson.{settings.NS}.{i}", on_click=_apply,
+                      args=(settings, step, i), type="primary" if i == number else "secondary",
                       help="Set the controls for this step", width="stretch")
             if i == number:
                 st.info(f"**What to notice.** {step.notice}")
@@ -102,15 +102,15 @@ def _new_variant(variant_key: str, delta: int) -> None:
     st.session_state[variant_key] = 0 if delta == 0 else st.session_state.get(variant_key, 0) + delta
 
 
-def question_panel(lab) -> None:
+def question_panel(settings) -> None:
     """The "Predict, then reveal" expander: questions about the current settings, each checked and explained."""
-    if lessons.lessons_for(lab.NS) is None:
+    ns = settings.NS
+    if lessons.lessons_for(ns) is None:
         return
-    variant_key = f"_q.{lab.NS}.variant"
+    variant_key = f"_q.{ns}.variant"
     variant = int(st.session_state.get(variant_key, 0))
-    settings = {name: st.session_state.get(state.key(lab.NS, name), default) for name, default in lab.DEFAULTS.items()}
     try:
-        questions = lessons.questions_for(lab.NS, settings, variant)
+        questions = lessons.questions_for(ns, settings.as_dict(), variant)
     except (CvcoreError, ValueError, TypeError) as exc:
         questions, problem = [], str(exc)
     else:
@@ -123,7 +123,7 @@ def question_panel(lab) -> None:
         if not questions:
             st.caption(f"No questions for these settings{': ' + problem if problem else ''}.")
         for i, q in enumerate(questions, start=1):
-            tag = f"{lab.NS}.{i}.{variant}.{zlib.crc32(q.prompt.encode())}"
+            tag = f"{ns}.{i}.{variant}.{zlib.crc32(q.prompt.encode())}"
             answer_key, store = f"_q.{tag}.given", f"_q.{tag}.checked"
             st.markdown(f"**{i}.** {q.prompt}")
             left, right = st.columns([3, 1], vertical_alignment="bottom")
@@ -146,9 +146,9 @@ def question_panel(lab) -> None:
                 else:
                     st.warning(f"Not quite: the answer is **{shown}**. {q.explanation}")
         a, b = st.columns(2)
-        a.button("New questions", key=f"_q.{lab.NS}.more", on_click=_new_variant, args=(variant_key, 1),
+        a.button("New questions", key=f"_q.{ns}.more", on_click=_new_variant, args=(variant_key, 1),
                  help="Questions about other settings", width="stretch")
-        b.button("Ask about the screen", key=f"_q.{lab.NS}.back", on_click=_new_variant, args=(variant_key, 0),
+        b.button("Ask about the screen", key=f"_q.{ns}.back", on_click=_new_variant, args=(variant_key, 0),
                  disabled=variant == 0, width="stretch")
 
 

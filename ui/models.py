@@ -8,9 +8,9 @@ network, the COCO detectors). A missing file raises ``WeightsUnavailable``, whic
 import streamlit as st
 import torch
 
-from cvcore import zoo
+from cvcore import attribution, zoo
 
-__all__ = ["cached_model", "get_model", "cached_network", "network_label"]
+__all__ = ["cached_model", "get_model", "cached_network", "network_label", "randomized_copy"]
 
 
 @st.cache_resource(show_spinner="Loading pretrained weights ...")
@@ -26,7 +26,7 @@ def get_model(name: str) -> torch.nn.Module:
     if location is None:
         bar = st.progress(0.0, text=f"Downloading {spec.filename} ({spec.size_mb:.0f} MB) ...")
 
-        def report(done: int, total: "int | None") -> None:
+        def report(done: int, total: int | None) -> None:
             bar.progress(min(done / total, 1.0) if total else 0.0, text=f"Downloading {spec.filename}: {done / 1e6:.1f} MB")
 
         try:
@@ -44,3 +44,10 @@ def network_label(name: str) -> str:
 def cached_network(name: str) -> torch.nn.Module:
     """A network of ``cvcore.zoo.networks()`` (``"mtcnn"``, ``"tiny_yolo"``, ...), in eval mode."""
     return zoo.load_network(name)
+
+
+@st.cache_resource(show_spinner="Randomizing a copy of the network ...", max_entries=2)
+def randomized_copy(name: str, layers: int, _model: torch.nn.Module) -> torch.nn.Module:
+    """A copy of model ``name`` with its top ``layers`` weight layers re-initialised (the shared one is untouched),
+    for the sanity check of the heatmaps."""
+    return attribution.randomized_top(_model, layers)

@@ -12,27 +12,26 @@ def setup() -> None:
     a11y.style()
 
 
-def start_lab(lab, title: str, intro: str) -> str:
+def start_lab(settings, title: str, intro: str):
     """The top of every lab page: set-up, its settings seeded from the link, the title, the teaching text, and
     the classroom panels (lesson, predict-then-reveal questions, presenter mode).
 
-    ``lab`` is the lab's ui module (its ``NS``, ``DEFAULTS`` and optional ``CHOICES`` and ``LIMITS``).
-    Returns the namespace of the lab's settings.
+    ``settings`` is the lab's ``LabSettings`` class; returns its current values (an instance of it).
     """
     setup()
-    lessons.seed_from_link(lab)
-    state.init(lab.NS, lab.DEFAULTS, choices=getattr(lab, "CHOICES", None), limits=getattr(lab, "LIMITS", None))
+    lessons.seed_from_link(settings)
+    state.init(settings)
     # A widget's new value is in the session before the run starts: put it in the link now, not only at the end
     # of the page, so a link copied (or a step clicked) while the page is still computing already carries it.
-    state.sync(lab.NS, lab.DEFAULTS)
+    state.sync(settings)
     lessons.presenter_style(lessons.is_presenting())
     st.title(title)
     st.markdown(intro)
     lesson_col, quiz_col, mode_col = st.columns([3, 3, 1.3])
     with lesson_col:
-        lessons.lesson_panel(lab)
+        lessons.lesson_panel(settings)
     with quiz_col:
-        lessons.question_panel(lab)
+        lessons.question_panel(settings)
     with mode_col:
         lessons.presenter_toggle()
-    return lab.NS
+    return settings.current()

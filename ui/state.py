@@ -1,10 +1,16 @@
 """Lab settings that survive a reload and travel in a link.
 
-A page declares its settings with defaults. ``init`` seeds ``st.session_state`` from the
-URL's query parameters (falling back to the default for a missing or malformed value);
-widgets use the same keys (``key(ns, name)``); ``sync`` writes the current values back into
-the URL, so a teacher can copy the address bar and reopen the lab in exactly that state.
-Session keys carry the lab's namespace (``conv.stride``); URL parameters do not (``stride``).
+A lab declares its settings once (``ui.settings.LabSettings``). ``init`` seeds ``st.session_state`` from the
+URL's query parameters (falling back to the default for a missing or malformed value); widgets use the same
+keys; ``sync`` writes the current values back into the URL, so a teacher can copy the address bar and reopen
+the lab in exactly that state. Session keys carry the lab's namespace (``conv.stride``); URL parameters do not
+(``stride``).
+
+Why this is not Streamlit's own ``bind="query-params"``: a bound widget's parameter is named by its key, and the
+keys carry the lab's namespace because session state is shared by every page of a session, so the links would
+read ``?conv.stride=2`` and every link shared so far would stop working. Several settings have no widget at all
+(the step of a stepper drawn by buttons, the selected heatmap methods), others have one only in some views, and
+lessons and callbacks set them before their widgets are drawn; the link must carry all of them the same way.
 """
 
 import streamlit as st
@@ -13,7 +19,7 @@ __all__ = ["key", "init", "sync", "stop", "get", "put"]
 
 
 def key(ns: str, name: str) -> str:
-    """The session-state (and widget) key of setting ``name`` in lab ``ns``."""
+    """The session-state key of ``name`` in lab ``ns`` (settings and the lab's private values alike)."""
     return f"{ns}.{name}"
 
 
@@ -22,71 +28,44 @@ def get(ns: str, name: str):
 
 
 def put(ns: str, name: str, value) -> None:
-    """Set a setting; from a widget callback, or before its widget is drawn in this run."""
     st.session_state[key(ns, name)] = value
 
 
-def _parse(raw: str, default):
-    if isinstance(default, bool):
-        if raw in ("1", "true", "True"):
-            return True
-        if raw in ("0", "false", "False"):
-            return False
-        raise ValueError(raw)
-    if isinstance(default, int):
-        return int(raw)
-    if isinstance(default, float):
-        return float(raw)
-    return str(raw)
-
-
-def _encode(value) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def init(ns: str, defaults: dict, *, choices: "dict[str, list] | None" = None,
-         limits: "dict[str, tuple[float, float]] | None" = None) -> None:
-    """Seed each setting once per session: from the URL if it holds a valid value, else the default.
-
-    ``choices`` restricts a setting to a list of values; ``limits`` to an inclusive range.
-    """
-    choices, limits = choices or {}, limits or {}
-    for name, default in defaults.items():
-        if key(ns, name) in st.session_state:
+def init(settings) -> None:
+    """Seed each setting of ``settings`` (a ``LabSettings`` class) once per session: from the URL if it holds a
+    valid value, else the default."""
+    state = st.session_state
+    for name, setting in settings.SETTINGS.items():
+        k = settings.key(name)
+        if k in state:
             continue
-        value = default
+        value = setting.default
         raw = st.query_params.get(name)
         if raw is not None:
             try:
-                parsed = _parse(raw, default)
-                ok = parsed in choices[name] if name in choices else True
-                if name in limits:
-                    ok = ok and limits[name][0] <= parsed <= limits[name][1]
-                value = parsed if ok else default
+                value = setting.parse(raw)
             except ValueError:
-                value = default
-        st.session_state[key(ns, name)] = value
+                value = setting.default
+        state[k] = value
 
 
-def sync(ns: str, defaults: dict) -> None:
-    """Mirror the current settings into the URL; settings at their default are left out."""
-    for name, default in defaults.items():
-        k = key(ns, name)
-        if k not in st.session_state:
+def sync(settings, names=None) -> None:
+    """Mirror the current settings (or only ``names``) into the URL; settings at their default are left out."""
+    state = st.session_state
+    for name in names if names is not None else settings.SETTINGS:
+        setting = settings.SETTINGS[name]
+        k = settings.key(name)
+        if k not in state:
             continue
-        value = st.session_state[k]
-        if value == default:
+        value = state[k]
+        if value == setting.default:
             if name in st.query_params:
                 del st.query_params[name]
-        elif st.query_params.get(name) != _encode(value):
-            st.query_params[name] = _encode(value)
+        elif st.query_params.get(name) != setting.encode(value):
+            st.query_params[name] = setting.encode(value)
 
 
-def stop(ns: str, defaults: dict) -> None:
+def stop(settings) -> None:
     """End the page here (after an error message), keeping the link in step with the settings."""
-    sync(ns, defaults)
+    sync(settings)
     st.stop()

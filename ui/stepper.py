@@ -1,6 +1,6 @@
 """Stepping through a computation: a step slider, previous/next buttons and play."""
 
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -18,7 +18,7 @@ def _restart_if_at_end(step_key: str, play_key: str, n_steps: int) -> None:
         st.session_state[step_key] = 1
 
 
-def step_view(step_key: str, n_steps: int, render: Callable[[int], None], *, on_step: "Callable[[], None] | None" = None) -> None:
+def step_view(step_key: str, n_steps: int, render: Callable[[int], None], *, on_step: Callable[[], None] | None = None) -> None:
     """Controls for ``step_key`` (1-based, in session state) and ``render(step_index_0_based)``.
 
     Runs as a fragment: stepping reruns only this part of the page. While "Play" is on the

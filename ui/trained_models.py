@@ -13,11 +13,11 @@ import streamlit as st
 import torch
 from PIL import Image, ImageOps
 
-from cvcore.networks import builder
-from cvcore.data import digits as datasets
-from cvcore.inside import features
 from cvcore import images, zoo
+from cvcore.data import digits as datasets
 from cvcore.errors import CvcoreError
+from cvcore.inside import features
+from cvcore.networks import builder
 
 __all__ = ["NAME", "EXPORTED", "exported_choice", "exported_head", "INPUT", "remember", "record", "entry_and_model", "digit_input", "probe", "snippet_head", "weights_file"]
 
@@ -28,7 +28,7 @@ _KEY = "build._trained"
 _PROBE = 48  # validation digits searched for a unit's strongest patches
 
 
-def remember(specs: "list[builder.LayerSpec]", model: torch.nn.Module, val_acc: float) -> None:
+def remember(specs: list[builder.LayerSpec], model: torch.nn.Module, val_acc: float) -> None:
     """Keep a freshly trained network for the other labs (replacing the previous one)."""
     buffer = io.BytesIO()
     torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, buffer)
@@ -37,12 +37,12 @@ def remember(specs: "list[builder.LayerSpec]", model: torch.nn.Module, val_acc: 
                               "digest": hashlib.sha1(data).hexdigest()[:12]}
 
 
-def record() -> "dict | None":
+def record() -> dict | None:
     return st.session_state.get(_KEY)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _build(digest: str, layers: str, _weights: bytes) -> "tuple[zoo.ModelEntry, torch.nn.Module]":
+def _build(digest: str, layers: str, _weights: bytes) -> tuple[zoo.ModelEntry, torch.nn.Module]:
     specs = builder.parse_specs(layers)
     model = builder.build_network(specs, INPUT)
     model.load_state_dict(torch.load(io.BytesIO(_weights), map_location="cpu", weights_only=True))
@@ -55,7 +55,7 @@ def _build(digest: str, layers: str, _weights: bytes) -> "tuple[zoo.ModelEntry, 
     return entry, model
 
 
-def entry_and_model(trained: dict) -> "tuple[zoo.ModelEntry, torch.nn.Module]":
+def entry_and_model(trained: dict) -> tuple[zoo.ModelEntry, torch.nn.Module]:
     """The registry-like entry and the rebuilt network (shared by every session that trained the same bytes)."""
     return _build(trained["digest"], trained["layers"], trained["weights"])
 
@@ -70,7 +70,7 @@ def _digit_image(index: int) -> Image.Image:
     return Image.fromarray(pixels, mode="L")
 
 
-def digit_input(key: str) -> "Image.Image | None":
+def digit_input(key: str) -> Image.Image | None:
     """A validation digit (never seen in training) by number, or an uploaded drawing made to look like one."""
     source = st.radio("Image", ["Validation digit", "Upload a drawing"], key=f"{key}_source", horizontal=True)
     if source == "Validation digit":
@@ -94,7 +94,7 @@ def digit_input(key: str) -> "Image.Image | None":
 
 
 @st.cache_resource(show_spinner=False)
-def probe() -> "tuple[torch.Tensor, list[np.ndarray], list[str]]":
+def probe() -> tuple[torch.Tensor, list[np.ndarray], list[str]]:
     """The first validation digits as (x [N, 1, 28, 28], RGB pictures, names)."""
     data = _digits()
     x = data.val_x[:_PROBE]
@@ -102,7 +102,7 @@ def probe() -> "tuple[torch.Tensor, list[np.ndarray], list[str]]":
     return x, pictures, [f"digit #{i} (a {int(data.val_y[i])})" for i in range(_PROBE)]
 
 
-def snippet_head(trained: dict) -> "list[str]":
+def snippet_head(trained: dict) -> list[str]:
     """Code that rebuilds the network, loads ``my_cnn.pt`` and reads ``my_digit.png`` as ``x``."""
     definition = builder.sequential_code(builder.parse_specs(trained["layers"]), INPUT).rstrip().splitlines()
     definition = [line for line in definition if not line.startswith("print(")]
@@ -128,7 +128,7 @@ def _exported(digest: str, _weights: bytes, meta: str):
     return transfer.load_exported(_weights, meta)
 
 
-def exported_choice() -> "tuple[str, zoo.ModelEntry, torch.nn.Module] | None":
+def exported_choice() -> tuple[str, zoo.ModelEntry, torch.nn.Module] | None:
     """Upload the two files the Transfer-learning lab exports; the rebuilt network, or None after a message."""
     a, b = st.columns(2)
     weights = a.file_uploader("Weights (.pt)", type=["pt"], key="inside.exported_pt")
@@ -145,7 +145,7 @@ def exported_choice() -> "tuple[str, zoo.ModelEntry, torch.nn.Module] | None":
     return f"{EXPORTED}@{hashlib.sha1(data).hexdigest()[:12]}", entry, model
 
 
-def exported_head(sample: "str | None") -> "list[str]":
+def exported_head(sample: str | None) -> list[str]:
     """Code that rebuilds an exported network from its two files and prepares ``x`` the same way."""
     image = (f"Image.fromarray(data.{sample}()).convert('RGB')" if sample else "Image.open('your_photo.jpg').convert('RGB')")
     return [

@@ -3,40 +3,32 @@
 import pandas as pd
 import streamlit as st
 
-from cvcore.networks import architectures as arch
 from cvcore.conv import bottleneck_cost, conv_cost
 from cvcore.errors import CvcoreError
+from cvcore.networks import architectures as arch
 from cvcore.viz.architectures import breakdown_figure, shape_figure
+from labs.architectures.settings import NETS
+from labs.architectures.settings import ArchSettings as S
 from ui.figures import show_chart
-from ui import state
 from ui.lazy import lazy_expander
 
-__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "network", "comparison", "why_convolutions", "focus_views"]
+__all__ = ["network", "comparison", "why_convolutions", "focus_views"]
 
-NS = "arch"
-_NETS = arch.registry()
-DEFAULTS = {"net": "lenet5_course", "size": 0, "n": 32, "c": 3, "f": 5, "k": 6}
-CHOICES = {"net": list(_NETS)}
-LIMITS = {"size": (0, 1024), "n": (5, 512), "c": (1, 512), "f": (1, 15), "k": (1, 1024)}
 _CHART = {"displayModeBar": False}
 
 
-def _k(name: str) -> str:
-    return state.key(NS, name)
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
-def _table(name: str, shape: "tuple[int, int, int]") -> "list[arch.LayerRow]":
+def _table(name: str, shape: tuple[int, int, int]) -> list[arch.LayerRow]:
     return arch.layer_table(arch.build(name), shape)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)  # shared, never copied: the figures are only read
-def _figures(name: str, shape: "tuple[int, int, int]"):
+def _figures(name: str, shape: tuple[int, int, int]):
     rows = _table(name, shape)
-    return shape_figure(rows, title=f"{_NETS[name].label}: n_H, n_W go down while n_C goes up"), breakdown_figure(rows)
+    return shape_figure(rows, title=f"{NETS[name].label}: n_H, n_W go down while n_C goes up"), breakdown_figure(rows)
 
 
-def _frame(rows: "list[arch.LayerRow]") -> pd.DataFrame:
+def _frame(rows: list[arch.LayerRow]) -> pd.DataFrame:
     return pd.DataFrame([{"layer": r.name, "type": r.kind, "output shape": " x ".join(map(str, r.output_shape)),
                           "activation size": r.activation_size, "parameters": r.params, "multiply-adds": r.macs}
                          for r in rows])
@@ -45,10 +37,9 @@ def _frame(rows: "list[arch.LayerRow]") -> pd.DataFrame:
 def network() -> None:
     """Pick a network: its layers, totals and figures, all measured on the PyTorch module."""
     a, b = st.columns([2, 1])
-    name = a.selectbox("Network", list(_NETS), key=_k("net"), format_func=lambda n: f"{_NETS[n].label} ({_NETS[n].year})")
-    net = _NETS[name]
-    size = b.number_input("Input size (0 = the network's own)", 0, 1024, key=_k("size"),
-                          help=f"{net.label} was designed for {net.input_shape[1]}x{net.input_shape[2]}")
+    name = S.widget("net", a)
+    net = NETS[name]
+    size = S.widget("size", b, help=f"{net.label} was designed for {net.input_shape[1]}x{net.input_shape[2]}")
     shape = (net.input_shape[0], int(size), int(size)) if size else net.input_shape
     try:
         rows = _table(name, shape)
@@ -72,21 +63,21 @@ def network() -> None:
 
 
 @st.cache_data(show_spinner=False)
-def _comparison_rows() -> "list[dict]":
+def _comparison_rows() -> list[dict]:
     rows = []
     for name in ("lenet5", "alexnet", "vgg16", "googlenet", "resnet18", "resnet50", "resnet152", "mobilenet_v2"):
-        net = _NETS[name]
+        net = NETS[name]
         params = sum(p.numel() for p in arch.build(name).parameters())
         rows.append({"network": net.label, "year": net.year, "parameters": f"{params:,}",
                      "ImageNet top-1": f"{net.top1:.1f} %" if net.top1 else "(not an ImageNet model)"})
     return rows
 
 
-def course_table(rows: "list[arch.LayerRow]") -> None:
+def course_table(rows: list[arch.LayerRow]) -> None:
     """The course's LeNet-5 table: activation shape, activation size and parameters per layer, as on the slide."""
     names = {"Conv2d": "CONV", "MaxPool2d": "POOL", "Linear": "FC"}
     table = [{"layer": "Input", "activation shape": "(32, 32, 3)", "activation size": 3072, "# parameters": 0}]
-    counts: "dict[str, int]" = {}
+    counts: dict[str, int] = {}
     kept = [r for r in rows if r.kind in names or r.kind == "Softmax"]
     for i, r in enumerate(kept):
         if r.kind == "Softmax":
@@ -113,9 +104,7 @@ def comparison() -> None:
 def why_convolutions() -> None:
     """The course's calculator: a conv layer against a fully connected layer with the same input and output."""
     cols = st.columns(4)
-    for col, (key, label) in zip(cols, (("n", "input n"), ("c", "input n_C"), ("f", "filter f"), ("k", "filters"))):
-        col.number_input(label, *LIMITS[key], key=_k(key))
-    n, c, f, k = (int(state.get(NS, key)) for key in ("n", "c", "f", "k"))
+    n, c, f, k = (int(S.widget(name, col)) for name, col in zip(("n", "c", "f", "k"), cols, strict=False))
     try:
         layer = conv_cost(n, n, c, k, f)
     except CvcoreError as exc:

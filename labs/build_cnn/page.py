@@ -1,33 +1,30 @@
 import streamlit as st
 
-from labs.build_cnn import views as lab
+from labs.build_cnn import views
+from labs.build_cnn.settings import BuildSettings
 from ui import state
 from ui.lazy import lazy_expander
 from ui.page import start_lab
 
-NS = start_lab(
-    lab,
+start_lab(
+    BuildSettings,
     "Build your own CNN",
     "Start from the course's network (conv 32 → pool → conv 64 → pool → conv 128 → flatten → dense 64 → dense 10 on "
     "28x28x1), change it layer by layer, and watch the shapes and parameters update. A setting that does not fit is "
     "flagged on its layer. Then train it right here on handwritten digits.",
 )
-specs = lab.editor()
-valid = specs is not None and lab.shape_table(specs)
+specs = views.editor()
+valid = specs is not None and views.shape_table(specs)
 
 st.subheader("Train it")
-cols = st.columns(4)
-cols[0].number_input("Epochs", 1, 30, key=state.key(NS, "epochs"))
-cols[1].number_input("Learning rate (Adam)", 0.0001, 0.1, key=state.key(NS, "lr"), format="%.4f")
-cols[2].number_input("Batch size", 8, 512, key=state.key(NS, "batch"))
-cols[3].number_input("Seed", 0, 10_000, key=state.key(NS, "seed"))
+views.training_controls()
 go_col, stop_col, _ = st.columns([1, 1, 4])
-go_col.button("Train", type="primary", key="build.train", disabled=not valid, on_click=lab.request, args=("train",))
-stop_col.button("Stop", key="build.stop", help="Stops after the current batch; the curves so far are kept")
-action = lab.requested()
+views.TRAINING.start_button("Train", go_col, key="build.train", payload="train", disabled=not valid)
+views.TRAINING.stop_button(stop_col, key="build.stop", help="Stops after the current batch; the curves so far are kept")
+action = views.TRAINING.requested()
 if action == "train" and valid:
-    lab.train(specs)
-lab.results()
+    views.train(specs)
+views.results()
 
 with lazy_expander("Best practices from the course, and a comparison", "build.open_best") as is_open:
     if is_open:
@@ -36,6 +33,7 @@ with lazy_expander("Best practices from the course, and a comparison", "build.op
                     "- **Residual connections** help deeper networks train (try the *residual* layer).\n"
                     "- **Batch normalization** after convolutions helps (compare below).\n"
                     "- **Separable convolutions** are cheaper in parameters and compute (try *separable*).")
-        st.button("Train both", key="build.compare_go", disabled=not valid, on_click=lab.request, args=("compare",))
-        lab.compare(specs, action == "compare" and valid)
-state.sync(NS, lab.DEFAULTS)
+        views.TRAINING.start_button("Train both", key="build.compare_go", payload="compare", disabled=not valid,
+                                    type="secondary")
+        views.compare(specs, action == "compare" and valid)
+state.sync(BuildSettings)

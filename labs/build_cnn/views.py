@@ -1,46 +1,44 @@
 """The Build-your-own-CNN lab: the layer editor, the live shape table, training and the comparison."""
 
 import hashlib
+from collections.abc import Iterator
+from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
 import torch
 
-from cvcore.networks import builder, training
 from cvcore.data import digits as datasets
 from cvcore.errors import CvcoreError
+from cvcore.networks import builder, training
 from cvcore.viz import grid_heatmap
 from cvcore.viz.training import curves_figure
-from ui.figures import show_chart
-from ui import jobs, state, trained_models
+from labs.build_cnn.settings import COMPARISONS
+from labs.build_cnn.settings import BuildSettings as S
+from ui import trained_models
 from ui.code import code_expander
+from ui.figures import show_chart
+from ui.live_job import LiveJob, Outcome
 
-__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "INPUT", "editor", "shape_table", "request", "requested", "train", "results",
-           "compare"]
+__all__ = ["INPUT", "TRAINING", "editor", "shape_table", "training_controls", "train", "results", "compare"]
 
-NS = "build"
 INPUT = (1, 28, 28)
-DEFAULTS = {"layers": builder.specs_text(builder.course_example()), "epochs": 5, "lr": 0.001, "batch": 64, "seed": 0,
-            "compare": "batchnorm"}
-CHOICES = {"compare": ["batchnorm", "residual"]}
-LIMITS = {"epochs": (1, 30), "lr": (0.0001, 0.1), "batch": (8, 512), "seed": (0, 10_000)}
 _COLUMNS = ["layer", "filters / units", "kernel", "stride", "padding", "dropout p"]
 _RUN, _COMPARE = "build._run", "build._compare"  # small lists only: histories and a confusion matrix
 _CHART = {"displayModeBar": False}
 
-
-def _k(name: str) -> str:
-    return state.key(NS, name)
+# One job for both buttons (payload "train" or "compare"): one run at a time, one Stop.
+TRAINING = LiveJob("build", "Training your CNN", unit="epoch", kept="the curves so far are kept")
 
 
 def _reset() -> None:
-    state.put(NS, "layers", DEFAULTS["layers"])
+    S.put("layers", S.field("layers").default)
 
 
-def editor() -> "list[builder.LayerSpec] | None":
+def editor() -> list[builder.LayerSpec] | None:
     """The editable list of layers (add rows at the bottom, delete with the row menu)."""
     try:
-        specs = builder.parse_specs(state.get(NS, "layers"))
+        specs = builder.parse_specs(S.get("layers"))
     except CvcoreError as exc:
         st.error(f"The layers in the link could not be read ({exc}); showing the course's example.")
         specs = builder.course_example()
@@ -58,11 +56,11 @@ def editor() -> "list[builder.LayerSpec] | None":
     except (TypeError, ValueError) as exc:
         st.error(f"Every setting must be a number: {exc}")
         return None
-    state.put(NS, "layers", builder.specs_text(specs))
+    S.put("layers", builder.specs_text(specs))
     return specs
 
 
-def shape_table(specs: "list[builder.LayerSpec]") -> bool:
+def shape_table(specs: list[builder.LayerSpec]) -> bool:
     """Each layer's output shape and parameters, problems flagged on their layer; True when the network is valid."""
     checks = builder.check_network(specs, INPUT)
     rows = [{"#": c.index + 1, "layer": builder.LAYER_KINDS[c.spec.kind].split(" (")[0],
@@ -86,12 +84,13 @@ def shape_table(specs: "list[builder.LayerSpec]") -> bool:
     return True
 
 
-def request(kind: str) -> None:
-    st.session_state["build._go"] = kind
-
-
-def requested() -> "str | None":
-    return st.session_state.pop("build._go", None)
+def training_controls() -> None:
+    """Epochs, learning rate, batch size and seed, side by side."""
+    epochs_col, lr_col, batch_col, seed_col = st.columns(4)
+    S.widget("epochs", epochs_col)
+    S.widget("lr", lr_col, format="%.4f")
+    S.widget("batch", batch_col)
+    S.widget("seed", seed_col)
 
 
 @st.cache_resource(show_spinner=False)
@@ -99,37 +98,58 @@ def _data() -> datasets.Dataset:
     return datasets.digits(28)
 
 
-def _options() -> dict:
-    return {"epochs": int(state.get(NS, "epochs")), "lr": float(state.get(NS, "lr")),
-            "batch_size": int(state.get(NS, "batch")), "seed": int(state.get(NS, "seed"))}
+class _Progress(NamedTuple):
+    label: str  # which network
+    model: torch.nn.Module
+    epochs: float  # done so far, over all the networks of the job
+    record: training.EpochRecord
 
 
-def _run(specs, label: str, bar, chart) -> "tuple[torch.nn.Module, list[dict]]":
-    opts = _options()
-    model = builder.build_network(specs, INPUT, seed=opts["seed"])
-    history: "list[dict]" = []
-    for record in jobs.limited(training.train_classifier(model, _data(), **opts), f"Training {label}"):
-        history.append(record.__dict__.copy())
-        bar.progress(min(record.epoch / opts["epochs"], 1.0),
-                     text=f"{label}: epoch {record.epoch:.2f} of {opts['epochs']}, validation accuracy {record.val_acc:.1%}")
-        chart.plotly_chart(curves_figure({label: history}, "acc", "Accuracy"), config=_CHART, key=f"build_live_{label}_{len(history)}")
-        yield model, history
+def _trainings(networks: dict[str, list[builder.LayerSpec]], opts: dict) -> Iterator[_Progress]:
+    """Train each network (label -> layers) in turn on the digits, from the same seed."""
+    for index, (label, specs) in enumerate(networks.items()):
+        model = builder.build_network(specs, INPUT, seed=opts["seed"])
+        for record in training.train_classifier(model, _data(), **opts):
+            yield _Progress(label, model, index * opts["epochs"] + record.epoch, record)
 
 
-def train(specs: "list[builder.LayerSpec]") -> None:
+def _train_live(networks: dict[str, list[builder.LayerSpec]], store) -> tuple[Outcome, dict[str, torch.nn.Module]]:
+    """Train ``networks`` one after the other as one live job; ``store(histories)`` keeps the curves in the session
+    after each record. Returns how the job ended and the models (trained as far as it got)."""
+    opts = S.current().train_kwargs
+    histories: dict[str, list[dict]] = {}
+    models: dict[str, torch.nn.Module] = {}
+
+    def keep(progress: _Progress) -> None:
+        models[progress.label] = progress.model
+        histories.setdefault(progress.label, []).append(progress.record.__dict__.copy())
+        store(histories)
+
+    def draw(progress: _Progress, slot) -> None:
+        slot.plotly_chart(curves_figure(histories, "acc", "Accuracy"), config=_CHART,
+                          key=f"build_live_{sum(map(len, histories.values()))}")
+
+    def text(progress: _Progress) -> str:
+        return (f"{progress.label}: epoch {progress.record.epoch:.2f} of {opts['epochs']}, validation accuracy "
+                f"{progress.record.val_acc:.1%}")
+
+    outcome = TRAINING.run(_trainings(networks, opts), total=opts["epochs"] * len(networks),
+                           step=lambda progress: progress.epochs, text=text, keep=keep, draw=draw)
+    return outcome, models
+
+
+def train(specs: list[builder.LayerSpec]) -> None:
     """Train the network on the digits, live; the history and the confusion matrix go to session state."""
-    bar, chart = st.progress(0.0, text="Building the network ..."), st.empty()
-    try:
-        for model, history in _run(specs, "my CNN", bar, chart):
-            st.session_state[_RUN] = {"history": history, "confusion": None}
-        data = _data()
-        st.session_state[_RUN]["confusion"] = training.confusion_matrix(model, data.val_x, data.val_y, 10).tolist()
-        trained_models.remember(specs, model, history[-1]["val_acc"])
-    except CvcoreError as exc:
-        st.error(str(exc))
-    finally:
-        bar.empty()
-        chart.empty()
+
+    def store(histories: dict[str, list[dict]]) -> None:
+        st.session_state[_RUN] = {"history": histories["my CNN"], "confusion": None}
+
+    outcome, models = _train_live({"my CNN": specs}, store)
+    if outcome.state != "done":
+        return
+    data, model, run = _data(), models["my CNN"], st.session_state[_RUN]
+    run["confusion"] = training.confusion_matrix(model, data.val_x, data.val_y, 10).tolist()
+    trained_models.remember(specs, model, run["history"][-1]["val_acc"])
 
 
 def results() -> None:
@@ -155,31 +175,28 @@ def results() -> None:
                                      title="Confusion matrix on the validation digits (row: true, column: predicted)",
                                      colors="gray"), config=_CHART, key="build_confusion", width="content")
     else:
-        st.warning("Training was stopped before the end; the curves show how far it got.")
+        outcome = TRAINING.outcome()
+        ours = outcome is not None and outcome.payload == "train" and outcome.stopped  # not a later comparison
+        st.warning(outcome.message if ours else "Training was stopped before the end; the curves show how far it got.")
 
 
-_VARIANTS = {"batchnorm": ("batch norm", builder.with_batchnorm), "residual": ("residual blocks", builder.with_residuals)}
+_VARIANTS = {"batchnorm": builder.with_batchnorm, "residual": builder.with_residuals}
 
 
-def compare(specs: "list[builder.LayerSpec]", run_now: bool) -> None:
+def compare(specs: list[builder.LayerSpec], run_now: bool) -> None:
     """The same network with and without batch norm (or residual blocks), trained with the same seed."""
-    what = st.radio("Compare", list(_VARIANTS), key=_k("compare"), horizontal=True,
-                    format_func=lambda v: f"with and without {_VARIANTS[v][0]}")
+    what = S.widget("compare", horizontal=True)
     if run_now:
-        bar, chart = st.progress(0.0), st.empty()
-        histories = {}
-        name, add = _VARIANTS[what]
+        name, add = COMPARISONS[what], _VARIANTS[what]
         plain = [s for s in specs if s.kind != what]
-        try:
-            for label, variant in ((f"without {name}", plain), (f"with {name}", add(plain))):
-                for _, history in _run(variant, label, bar, chart):
-                    histories[label] = history
-                    st.session_state[_COMPARE] = dict(histories)
-        except CvcoreError as exc:
-            st.error(str(exc))
-        finally:
-            bar.empty()
-            chart.empty()
+
+        def store(histories: dict[str, list[dict]]) -> None:
+            st.session_state[_COMPARE] = dict(histories)
+
+        _train_live({f"without {name}": plain, f"with {name}": add(plain)}, store)
+    outcome = TRAINING.outcome()
+    if outcome is not None and outcome.payload == "compare" and outcome.stopped:
+        st.warning(outcome.message)
     histories = st.session_state.get(_COMPARE)
     if histories:
         show_chart(st, curves_figure(histories, "acc", "Same network, same seed, one change"), config=_CHART,

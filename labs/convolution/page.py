@@ -1,18 +1,15 @@
 import streamlit as st
 
-from cvcore.teach import course, snippets
 from cvcore.conv import conv_trace
-from cvcore.errors import CvcoreError
-from labs.convolution import controls
-from labs.convolution import views
+from cvcore.teach import snippets
+from labs.convolution import controls, views
+from labs.convolution.settings import EXAMPLES, ConvSettings
 from ui import state
-from ui.code import code_expander
-from ui.lazy import lazy_expander
-from ui.stepper import step_view
 from ui.page import start_lab
+from ui.trace_page import Section, stepped_trace
 
-NS = start_lab(
-    controls,
+start_lab(
+    ConvSettings,
     "Convolution",
     "A convolutional layer slides a small grid of weights, the **kernel** (or filter), over the image. At each "
     "position it multiplies the window by the kernel element by element and adds the products up: one number of "
@@ -28,26 +25,18 @@ with col_settings:
     settings = controls.setting_controls()
 
 if image is None or kernel is None:
-    state.stop(NS, controls.DEFAULTS)
+    state.stop(ConvSettings)
 
-views.size_formula(image, kernel, settings)
-try:
-    trace = conv_trace(image, kernel, **settings)
-except CvcoreError as exc:
-    st.error(f"No output for these settings: {exc}")
-    state.stop(NS, controls.DEFAULTS)
-
-example = course.conv_examples().get(state.get(NS, "src"))
-if example is not None and example.note:
-    st.info(example.note)
-
-step_view(state.key(NS, "step"), trace.output.numel(), lambda i: views.step_panel(trace, i),
-          on_step=lambda: state.sync(NS, {"step": controls.DEFAULTS["step"]}))
-
-views.computation_expander(trace, state.get(NS, "step") - 1)
-code_expander(lambda: snippets.conv_snippet(trace), filename="convolution.py")
-views.check_expander(trace)
-with lazy_expander("Apply the kernel to a real photo", "conv.open_photo") as is_open:
-    if is_open:
-        views.photo_panel(kernel, settings)
-state.sync(NS, controls.DEFAULTS)
+stepped_trace(
+    ConvSettings,
+    lambda: conv_trace(image, kernel, **settings.conv_kwargs),
+    size_formula=lambda: views.size_formula(image, kernel, settings.conv_kwargs),
+    example=EXAMPLES.get(settings.src),
+    step_panel=views.step_panel,
+    computation=views.computation_expander,
+    snippet=snippets.conv_snippet,
+    filename="convolution.py",
+    check=views.check_expander,
+    section=Section("Apply the kernel to a real photo", "conv.open_photo",
+                    lambda: views.photo_panel(kernel, settings.conv_kwargs)),
+)

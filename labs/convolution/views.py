@@ -7,21 +7,22 @@ import torch
 from PIL import Image
 
 from cvcore import conv, images
-from cvcore.teach import grids
 from cvcore.conv import ConvTrace
 from cvcore.errors import CvcoreError
+from cvcore.teach import grids
 from cvcore.viz import conv_figures
-from ui.figures import show_chart
+from labs.convolution.settings import ConvSettings
 from ui.check import check_expander as show_check
-from ui.lazy import lazy_expander
+from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
+from ui.lazy import lazy_expander
 
 __all__ = ["size_formula", "step_panel", "photo_panel", "computation_expander", "check_expander"]
 
 _CHART = {"displayModeBar": False}
 
 
-def _axis_formula(axis: str, n: int, f: int, pads: "tuple[int, int]", s: int, d: int) -> str:
+def _axis_formula(axis: str, n: int, f: int, pads: tuple[int, int], s: int, d: int) -> str:
     before, after = pads
     two_p = f"2 \\cdot {before}" if before == after else f"({before} + {after})"
     inner = n + before + after - d * (f - 1) - 1
@@ -91,7 +92,7 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
 
 def photo_panel(kernel: torch.Tensor, settings: dict) -> None:
     """The chosen kernel applied to a whole photo, shown beside it."""
-    gray = st.toggle("Grayscale first", key="conv.pic_gray", help="Off: the kernel is applied to R, G and B separately")
+    gray = ConvSettings.widget("pic_gray")
     image = image_input("conv.pic", default_sample="chelsea", label="Photo")
     if image is None:
         return
@@ -142,7 +143,7 @@ def computation_expander(trace: ConvTrace, index: int) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _check(image_text: str, kernel_text: str, settings_items: tuple) -> "tuple[tuple[int, ...], float]":
+def _check(image_text: str, kernel_text: str, settings_items: tuple) -> tuple[tuple[int, ...], float]:
     """(shape, largest difference) of PyTorch's conv2d against the trace, remembered per setting."""
     trace = conv.conv_trace(grids.parse_grid_text(image_text), grids.parse_grid_text(kernel_text), **dict(settings_items))
     ref = conv.reference_output(trace)

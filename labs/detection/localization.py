@@ -1,47 +1,27 @@
-"""The Localization-and-detection lab: settings, cached engine calls, and the target-vector, IoU and
-sliding-window views (NMS and YOLO are in ``labs.detection.nms``)."""
+"""The Localization-and-detection lab: cached engine calls, and the target-vector, IoU and sliding-window views
+(NMS and YOLO are in ``labs.detection.nms``)."""
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 import torch
 
-from cvcore.detect import boxes as box_ops
-from cvcore.detect import coco, localization, sliding, yolo
-from cvcore.inside import features
 from cvcore import images, zoo
-from cvcore.teach import model_snippets
 from cvcore.data import shapes
+from cvcore.detect import boxes as box_ops
+from cvcore.detect import localization, sliding, yolo
 from cvcore.errors import CvcoreError
+from cvcore.inside import features
+from cvcore.teach import model_snippets
 from cvcore.viz.boxes import COLORS, BoxStyle, boxes_figure, iou_figure
-from ui.figures import show_chart
-from ui import state
+from labs.detection.settings import DetectionSettings as S
 from ui.code import code_expander
-from ui.models import get_model
+from ui.figures import show_chart
+from ui.models import cached_network, get_model
 
-__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "VIEWS", "k", "scene", "picture", "tiny_yolo", "raw_yolo",
-           "window_scores", "target_view", "iou_view", "sliding_view"]
+__all__ = ["scene", "picture", "tiny_yolo", "raw_yolo", "window_scores", "target_view", "iou_view", "sliding_view"]
 
-NS = "det"
-VIEWS = {"target": "Target vector", "sliding": "Sliding windows", "iou": "IoU", "nms": "Non-max suppression",
-         "yolo": "YOLO grid and anchors"}
-DEFAULTS = {
-    "view": "target", "seed": 7, "object": 0, "form": "squared", "landmarks": False,
-    "pic": "coffee", "window": 224, "stride": 0, "scales": "1", "klass": -1,
-    "ax1": 1.0, "ay1": 1.0, "ax2": 5.0, "ay2": 4.0, "bx1": 3.0, "by1": 2.0, "bx2": 7.0, "by2": 6.0,
-    "source": "yolo", "nms_seed": 1_000_299, "score": 0.6, "iou": 0.5, "per_class": True, "method": "greedy",
-    "sigma": 0.5, "nms_step": 1, "row": 1, "col": 1,
-}
-CHOICES = {"view": list(VIEWS), "form": list(localization.FORMS), "pic": list(images.sample_names()),
-           "source": ["yolo", "windows", *coco.DETECTORS], "method": ["greedy", "soft"]}
-LIMITS = {"seed": (0, 10**9), "object": (-1, 19), "window": (32, 300), "stride": (0, 300), "klass": (-1, 999), "score": (0.0, 1.0),
-          "iou": (0.0, 1.0), "sigma": (0.05, 2.0), "nms_step": (1, 5000), "row": (0, 15), "col": (0, 15),
-          "nms_seed": (0, 10**9), **{f"{b}{c}": (0.0, 10.0) for b in "ab" for c in ("x1", "y1", "x2", "y2")}}
 _CHART = {"displayModeBar": False}
-
-
-def k(name: str) -> str:
-    return state.key(NS, name)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -53,12 +33,11 @@ def picture(s: shapes.Scene) -> np.ndarray:
     return np.asarray(s.picture())
 
 
-@st.cache_resource(show_spinner="Loading the tiny YOLO ...")
 def _tiny_yolo() -> yolo.TinyYolo:
-    return yolo.load_tiny_yolo()
+    return cached_network("tiny_yolo")
 
 
-def tiny_yolo() -> "yolo.TinyYolo | None":
+def tiny_yolo() -> yolo.TinyYolo | None:
     try:
         return _tiny_yolo()
     except CvcoreError as exc:
@@ -67,7 +46,7 @@ def tiny_yolo() -> "yolo.TinyYolo | None":
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def raw_yolo(seed: int) -> "tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]":
+def raw_yolo(seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """(boxes, scores, labels, decoded volume Tensor[S, S, B, 5 + C]) for a scene: every cell and anchor, before NMS."""
     model = _tiny_yolo()
     with torch.inference_mode():
@@ -88,13 +67,13 @@ def window_scores(pic: str, window: int, klass: int, convolutional: bool, stride
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _top_class(pic: str) -> "list[features.Prediction]":
+def _top_class(pic: str) -> list[features.Prediction]:
     entry = zoo.registry()["mobilenet_v2"]
     model = get_model("mobilenet_v2")
     return features.predict(model, features.preprocess(images.sample_image(pic), entry), entry.categories)
 
 
-def _extremes(mask: torch.Tensor) -> "list[tuple[float, float]]":
+def _extremes(mask: torch.Tensor) -> list[tuple[float, float]]:
     """The top-most, right-most, bottom-most and left-most pixels of a mask: four landmarks on the object."""
     rows, cols = mask.nonzero().unbind(1)
     picks = [int(rows.argmin()), int(cols.argmax()), int(rows.argmax()), int(cols.argmin())]
@@ -104,17 +83,15 @@ def _extremes(mask: torch.Tensor) -> "list[tuple[float, float]]":
 def target_view() -> None:
     """Pick an object (or none) in a shapes-world image and see y, then a prediction's loss."""
     a, b, c, d = st.columns([1, 1, 1.2, 1])
-    seed = int(a.number_input("Scene", 0, 10**9, key=k("seed"), help="Every number is a different generated image."))
+    seed = int(S.widget("seed", a))
     s = scene(seed)
     count = len(s.labels)
-    if state.get(NS, "object") >= count:
-        state.put(NS, "object", 0)
-    obj = b.selectbox("Object", list(range(-1, count)), key=k("object"),
-                      format_func=lambda i: "none (p_c = 0)" if i < 0 else f"{i + 1}: {shapes.CLASSES[int(s.labels[i])]}")
-    form = c.radio("Loss", list(localization.FORMS), key=k("form"), horizontal=True,
-                   format_func={"squared": "squared error", "practical": "logistic + CE + squared"}.get)
-    marks = d.toggle("Landmarks", key=k("landmarks"), help="Add four points on the object: its top, right, bottom "
-                     "and left extremes, as (l_x, l_y) pairs.")
+    if S.get("object") >= count:
+        S.put("object", 0)
+    obj = S.widget("object", b, options=list(range(-1, count)),
+                   format_func=lambda i: "none (p_c = 0)" if i < 0 else f"{i + 1}: {shapes.CLASSES[int(s.labels[i])]}")
+    form = S.widget("form", c, horizontal=True)
+    marks = S.widget("landmarks", d)
     size = s.image.shape[-1]
     landmarks = _extremes(s.instances == obj + 1) if obj >= 0 and marks and bool((s.instances == obj + 1).any()) else []
     box = s.boxes[obj].tolist() if obj >= 0 else None
@@ -137,7 +114,7 @@ def target_view() -> None:
     guess = [v if v is not None else 0.5 for v in target.values]
     generator = torch.Generator().manual_seed(seed)
     noise = (torch.rand(len(guess), generator=generator) - 0.5) * 0.2
-    default = [float(min(max(g + n, 0.01), 0.99)) for g, n in zip(guess, noise.tolist())]
+    default = [float(min(max(g + n, 0.01), 0.99)) for g, n in zip(guess, noise.tolist(), strict=False)]
     st.markdown("**A prediction y-hat** (edit the numbers) **and its loss:**")
     edited = st.data_editor(pd.DataFrame([default], columns=names), key=f"det_pred_{seed}_{obj}_{marks}", hide_index=True)
     try:
@@ -152,11 +129,10 @@ def target_view() -> None:
         st.caption("No object: only p_c is compared; the box and the classes are \"don't care\".")
 
 
-def _box_inputs(prefix: str, column) -> "tuple[float, float, float, float]":
+def _box_inputs(prefix: str, column) -> tuple[float, float, float, float]:
     with column:
         st.markdown(f"**Box {prefix.upper()}**")
-        return tuple(float(st.slider(n.replace(prefix, ""), 0.0, 10.0, key=k(n), step=0.5))
-                     for n in (f"{prefix}x1", f"{prefix}y1", f"{prefix}x2", f"{prefix}y2"))
+        return tuple(float(S.widget(f"{prefix}{corner}")) for corner in ("x1", "y1", "x2", "y2"))
 
 
 def iou_view() -> None:
@@ -184,17 +160,15 @@ def iou_view() -> None:
 def sliding_view() -> None:
     """MobileNetV2 over a photo, window by window and in one convolutional pass, with the score maps."""
     a, b, b2, c = st.columns([1, 0.8, 0.8, 1.6])
-    samples = images.sample_names()
-    pic = a.selectbox("Photo", list(samples), key=k("pic"), format_func=samples.get)
+    pic = S.widget("pic", a)
     image = images.sample_image(pic)
-    window = int(b.number_input("Window (px)", 32, min(300, min(image.size)), key=k("window"), step=8))
-    stride = float(b2.number_input("Stride (px, 0 = aligned)", 0, 300, key=k("stride"), step=4,
-                                   help="Window by window only; 0 uses the one-pass version's stride, so both align."))
+    window = int(S.widget("window", b, bounds=(32, min(300, min(image.size)))))
+    stride = float(S.widget("stride", b2))
     top = _top_class(pic)
     entry = zoo.registry()["mobilenet_v2"]
-    klass = c.selectbox("Class to find", [-1] + list(range(len(entry.categories))), key=k("klass"),
-                        format_func=lambda i: f"the photo's top class ({top[0].label})" if i < 0
-                        else f"{i}: {entry.categories[i]}")
+    klass = S.widget("klass", c, options=[-1] + list(range(len(entry.categories))),
+                     format_func=lambda i: f"the photo's top class ({top[0].label})" if i < 0
+                     else f"{i}: {entry.categories[i]}")
     klass = top[0].index if klass < 0 else klass
     try:
         conv = window_scores(pic, window, klass, True)
@@ -234,10 +208,11 @@ def _scales(pic: str, window: int, klass: int, entry) -> None:
     """Several window sizes, each in one convolutional pass: the best window of each size over the photo."""
     image = images.sample_image(pic)
     options = [0.5, 0.75, 1.0, 1.5, 2.0]
-    chosen = [float(v) for v in state.get(NS, "scales").split(",") if v.strip()] or [1.0]
-    st.session_state.setdefault("det._scales", [v for v in chosen if v in options] or [1.0])
-    scales = st.multiselect("Window sizes (scales of the window above), each in one pass", options, key="det._scales",
-                            on_change=lambda: state.put(NS, "scales", ",".join(f"{v:g}" for v in st.session_state["det._scales"])),
+    chosen = [float(v) for v in S.get("scales").split(",") if v.strip()] or [1.0]
+    shown = S.key("_scales")
+    st.session_state.setdefault(shown, [v for v in chosen if v in options] or [1.0])
+    scales = st.multiselect(S.field("scales").label, options, key=shown,
+                            on_change=lambda: S.put("scales", ",".join(f"{v:g}" for v in st.session_state[shown])),
                             format_func=lambda v: f"x{v:g} ({round(window * v)} px)")
     found, styles = [], []
     for v in scales:

@@ -6,18 +6,20 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from cvcore.detect import boxes as box_ops
-from cvcore.detect import coco, metrics as detection, yolo
 from cvcore import images, zoo
-from cvcore.teach import model_snippets
 from cvcore.data import shapes
+from cvcore.detect import boxes as box_ops
+from cvcore.detect import coco, yolo
+from cvcore.detect import metrics as detection
 from cvcore.errors import CvcoreError
+from cvcore.teach import model_snippets
 from cvcore.viz.boxes import COLORS, BoxStyle, boxes_figure
-from ui.figures import show_chart
 from labs.detection import localization as lab
+from labs.detection.settings import DetectionSettings as S
 from ui import state
 from ui.code import code_expander
-from labs.detection.localization import NS, k
+from ui.figures import show_chart
+from ui.models import cached_network
 from ui.stepper import step_view
 
 __all__ = ["nms_controls", "nms_view", "yolo_view"]
@@ -25,25 +27,20 @@ __all__ = ["nms_controls", "nms_view", "yolo_view"]
 _CHART = {"displayModeBar": False}
 
 
-@st.cache_resource(show_spinner="Loading the COCO detector ...", max_entries=2)
-def _coco_model(name: str):
-    return coco.build(name)
-
-
 @st.cache_data(show_spinner="Running the detector with its NMS turned off ...", max_entries=16)
 def _coco_raw(name: str, pic: str):
-    return coco.raw_detections(_coco_model(name), images.sample_image(pic))
+    return coco.raw_detections(cached_network(name), images.sample_image(pic))
 
 
 def _raw(source: str):
     """(picture, boxes, scores, labels, class names, title) of the chosen source's pre-NMS detections, or None."""
     if source in coco.DETECTORS:
         ready, why = coco.status(source)
-        if not ready and "offline" in why:
+        if not ready and zoo.is_offline():
             st.info(f"**{coco.DETECTORS[source].label} is unavailable here:** {why}. The tiny YOLO and the sliding "
                     "windows work offline.")
             return None
-        pic = state.get(NS, "pic")
+        pic = S.get("pic")
         try:
             b, s, lab_ = _coco_raw(source, pic)
         except CvcoreError as exc:
@@ -52,10 +49,10 @@ def _raw(source: str):
         rgb = np.asarray(images.sample_image(pic).convert("RGB"))
         return rgb, b, s, lab_, coco.DETECTORS[source].categories, f"{coco.DETECTORS[source].label} on the photo, NMS off"
     if source == "yolo":
-        seed = state.get(NS, "nms_seed")
+        seed = S.get("nms_seed")
         b, s, lab_, _ = lab.raw_yolo(seed)
         return lab.picture(lab.scene(seed)), b, s, lab_, shapes.CLASSES, f"the tiny YOLO on scene {seed}"
-    pic, window, klass = state.get(NS, "pic"), state.get(NS, "window"), state.get(NS, "klass")
+    pic, window, klass = S.get("pic"), S.get("window"), S.get("klass")
     entry = zoo.registry()["mobilenet_v2"]
     klass = lab._top_class(pic)[0].index if klass < 0 else klass
     result = lab.window_scores(pic, window, klass, False)
@@ -64,28 +61,23 @@ def _raw(source: str):
             f"sliding windows ({window} px) looking for '{entry.categories[klass]}'")
 
 
-def nms_controls() -> dict:
+def nms_controls() -> S:
+    """The source of the raw detections, the thresholds and the method; returns every setting after the widgets."""
     a, b, c, d = st.columns([1.4, 1, 1, 1])
-    names = {"yolo": "tiny YOLO (shapes)", "windows": "sliding windows (photo)",
-             **{n: d.label.split(" (")[0] + " (photo)" for n, d in coco.DETECTORS.items()}}
-    source = a.selectbox("Raw detections from", list(names), key=k("source"), format_func=names.get,
-                         help="The photo of the Sliding-windows part; COCO detectors when their weights are here "
-                              "or can be downloaded.")
-    if source == "yolo":
-        b.number_input("Scene", 0, 10**9, key=k("nms_seed"))
-    score = c.slider("Score threshold (discard p_c <=)", 0.0, 1.0, key=k("score"), step=0.05)
-    iou = d.slider("IoU threshold (discard IoU >)", 0.0, 1.0, key=k("iou"), step=0.05)
+    if S.widget("source", a) == "yolo":
+        S.widget("nms_seed", b)
+    S.widget("score", c)
+    S.widget("iou", d)
     e, f, g = st.columns(3)
-    per_class = e.toggle("Per class", key=k("per_class"), help="On: a box only suppresses boxes of its own class.")
-    method = f.radio("Method", ["greedy", "soft"], key=k("method"), horizontal=True,
-                     format_func={"greedy": "greedy (the course)", "soft": "Soft-NMS"}.get)
-    sigma = g.slider("Soft-NMS sigma", 0.05, 2.0, key=k("sigma"), step=0.05, disabled=method != "soft")
-    return {"source": source, "score": score, "iou": iou, "per_class": per_class, "method": method, "sigma": sigma}
+    S.widget("per_class", e)
+    method = S.widget("method", f, horizontal=True)
+    S.widget("sigma", g, disabled=method != "soft")
+    return S.current()
 
 
 def _styles(n: int, names, labels, scores, *, kept=(), picked=None, removed=(), ious=None, below=(), done=()):
     styles = []
-    removed_iou = dict(zip(removed, ious or ()))
+    removed_iou = dict(zip(removed, ious or (), strict=False))
     for i in range(n):
         name = f"{names[int(labels[i])]} {float(scores[i]):.2f}"
         if i == picked:
@@ -103,19 +95,19 @@ def _styles(n: int, names, labels, scores, *, kept=(), picked=None, removed=(), 
 
 def nms_view() -> None:
     settings = nms_controls()
-    raw = _raw(settings["source"])
+    raw = _raw(settings.source)
     if raw is None:
         return
     picture, b, s, labels, names, what = raw
-    per = labels if settings["per_class"] else None
-    below = set((s <= settings["score"]).nonzero().flatten().tolist())
-    st.markdown(f"**{len(b)} raw boxes** from {what}; **{len(below)}** have a score <= {settings['score']:g} and are "
+    per = labels if settings.per_class else None
+    below = set((s <= settings.score).nonzero().flatten().tolist())
+    st.markdown(f"**{len(b)} raw boxes** from {what}; **{len(below)}** have a score <= {settings.score:g} and are "
                 f"discarded first, leaving **{len(b) - len(below)}**. Moving a threshold reruns only NMS, never the network.")
-    if settings["method"] == "soft":
+    if settings.method == "soft":
         _soft(picture, b, s, labels, names, settings, per)
         return
-    result = box_ops.nms_steps(b, s, iou_threshold=settings["iou"], score_threshold=settings["score"], labels=per)
-    fast = box_ops.nms(b, s, iou_threshold=settings["iou"], score_threshold=settings["score"], labels=per)
+    result = box_ops.nms_steps(b, s, iou_threshold=settings.iou, score_threshold=settings.score, labels=per)
+    fast = box_ops.nms(b, s, iou_threshold=settings.iou, score_threshold=settings.score, labels=per)
     if not result.steps:
         st.info("No box is above the score threshold: nothing to keep. Lower the score threshold.")
         return
@@ -129,19 +121,19 @@ def nms_view() -> None:
         show_chart(st, boxes_figure(picture, b.tolist(), styles, height=420,
                                      title=f"Step {i + 1}: output the highest-scoring box left, discard its overlaps"),
                         config=_CHART, key="det_nms_fig")
-        gone = ", ".join(f"box {j} (IoU {v:.2f})" for j, v in zip(step.removed, step.ious)) or "none"
+        gone = ", ".join(f"box {j} (IoU {v:.2f})" for j, v in zip(step.removed, step.ious, strict=True)) or "none"
         st.markdown(f"**Pick** box {step.picked} ({names[int(labels[step.picked])]}, score {step.score:.3f}) and output it. "
-                    f"**Discard** the boxes{' of its class' if per is not None else ''} with IoU > {settings['iou']:g}: "
+                    f"**Discard** the boxes{' of its class' if per is not None else ''} with IoU > {settings.iou:g}: "
                     f"{gone}. Boxes left: {len(b) - len(below) - len(kept) - 1 - len(done) - len(step.removed)}.")
 
-    step_view(k("nms_step"), len(result.steps), render, on_step=lambda: state.sync(NS, {"nms_step": 1}))
+    step_view(S.key("nms_step"), len(result.steps), render, on_step=lambda: state.sync(S, ["nms_step"]))
     rows = [{"box": int(i), "class": names[int(labels[i])], "score": round(float(s[i]), 3),
              "x1, y1, x2, y2": ", ".join(f"{v:.0f}" for v in b[i].tolist())} for i in result.keep]
     st.markdown(f"**Kept after NMS: {len(rows)} boxes**")
     st.dataframe(pd.DataFrame(rows), hide_index=True)
-    if settings["source"] == "yolo":
-        code_expander(lambda: model_snippets.nms_snippet(state.get(NS, "nms_seed"), score_threshold=settings["score"],
-                                                         iou_threshold=settings["iou"], per_class=per is not None),
+    if settings.source == "yolo":
+        code_expander(lambda: model_snippets.nms_snippet(settings.nms_seed, score_threshold=settings.score,
+                                                         iou_threshold=settings.iou, per_class=per is not None),
                       filename="nms.py")
     same = torch.equal(fast, result.keep)
     (st.success if same else st.error)(
@@ -150,18 +142,18 @@ def nms_view() -> None:
 
 
 def _soft(picture, b, s, labels, names, settings, per) -> None:
-    keep, new = box_ops.soft_nms(b, s, sigma=settings["sigma"], score_threshold=settings["score"], labels=per,
-                                 iou_threshold=settings["iou"])
+    keep, new = box_ops.soft_nms(b, s, sigma=settings.sigma, score_threshold=settings.score, labels=per,
+                                 iou_threshold=settings.iou)
     kept = set(keep.tolist())
     styles = [BoxStyle(COLORS["kept"], 3, label=f"{names[int(labels[i])]} {float(s[i]):.2f} -> {float(new[i]):.2f}")
               if i in kept else BoxStyle(COLORS["below"], 1, "dot", opacity=0.0) for i in range(len(b))]
     show_chart(st, boxes_figure(picture, b.tolist(), styles, height=420, title="Soft-NMS: overlapping boxes lose score "
                                  "instead of disappearing"), config=_CHART, key="det_soft_fig")
-    st.markdown(f"Each pick multiplies the scores of the boxes it overlaps by exp(-IoU^2 / {settings['sigma']:g}); a box "
-                f"is kept while its score stays above {settings['score']:g}. **{len(kept)} kept.**")
+    st.markdown(f"Each pick multiplies the scores of the boxes it overlaps by exp(-IoU^2 / {settings.sigma:g}); a box "
+                f"is kept while its score stays above {settings.score:g}. **{len(kept)} kept.**")
     changed = [{"box": i, "class": names[int(labels[i])], "score before": round(float(s[i]), 3),
                 "after": round(float(new[i]), 3), "kept": i in kept}
-               for i in torch.argsort(s, descending=True).tolist() if float(s[i]) > settings["score"]]
+               for i in torch.argsort(s, descending=True).tolist() if float(s[i]) > settings.score]
     st.dataframe(pd.DataFrame(changed), hide_index=True)
 
 
@@ -177,9 +169,10 @@ def yolo_view() -> None:
         return
     cfg = model.config
     a, b, c = st.columns(3)
-    seed = int(a.number_input("Scene", 0, 10**9, key=k("nms_seed")))
-    row = int(b.number_input(f"Cell row (0 to {cfg.grid - 1})", 0, cfg.grid - 1, key=k("row")))
-    col = int(c.number_input(f"Cell column (0 to {cfg.grid - 1})", 0, cfg.grid - 1, key=k("col")))
+    seed = int(S.widget("nms_seed", a))
+    cells = (0, cfg.grid - 1)
+    row = int(S.widget("row", b, label=f"Cell row (0 to {cfg.grid - 1})", bounds=cells))
+    col = int(S.widget("col", c, label=f"Cell column (0 to {cfg.grid - 1})", bounds=cells))
     s = lab.scene(seed)
     boxes_, scores, labels, vectors = lab.raw_yolo(seed)
     nb, nc = len(cfg.anchors), len(cfg.classes)
@@ -220,7 +213,7 @@ def yolo_view() -> None:
                                 "anchor": a.anchor + 1,
                                 "note": "slot already taken: dropped" if a.collided else ""} for a in assignments]),
                  hide_index=True)
-    score, iou = state.get(NS, "score"), state.get(NS, "iou")
+    score, iou = S.get("score"), S.get("iou")
     keep = box_ops.nms(boxes_, scores, iou_threshold=iou, score_threshold=score, labels=labels)
     final = [BoxStyle(COLORS["kept"], 3, label=f"{shapes.CLASSES[int(labels[i])]} {float(scores[i]):.2f}") for i in keep]
     left, right = st.columns([1, 1.2])
@@ -233,7 +226,7 @@ def yolo_view() -> None:
                    f"**{float(saved['map50']):.3f}**. On the first 100 of them, computed now:")
     right.dataframe(pd.DataFrame([{"class": c, "AP@0.5": round(ap, 3), f"precision (score > {score:g})": round(p, 3),
                                    "recall": round(r, 3)} for c, ap, p, r in
-                                  zip(evaluation.classes, evaluation.ap, evaluation.precision, evaluation.recall)]),
+                                  zip(evaluation.classes, evaluation.ap, evaluation.precision, evaluation.recall, strict=True)]),
                     hide_index=True)
     right.caption(f"mAP@0.5 on these 100: {evaluation.map:.3f}. A detection counts as correct when its IoU with an "
                   "unmatched true box of its class is >= 0.5.")

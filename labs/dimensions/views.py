@@ -7,32 +7,25 @@ import torch
 import torch.nn.functional as F
 
 from cvcore import conv, images
-from cvcore.teach import grids
-from cvcore.conv import kernels
-from cvcore.conv import conv1d_trace, conv3d, format_number, shape_chain
-from cvcore.conv.nd import SIGNALS, synth_signal, synth_volume
+from cvcore.conv import conv1d_trace, conv3d, format_number, kernels, shape_chain
+from cvcore.conv.nd import synth_signal, synth_volume
 from cvcore.errors import CvcoreError
+from cvcore.teach import grids
 from cvcore.viz import grid_heatmap
-from ui.figures import show_chart
-from ui import state
+from labs.dimensions.settings import KERNELS_1D
+from labs.dimensions.settings import DimsSettings as S
 from ui.code import code_expander
+from ui.figures import show_chart
 
-__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "PARTS", "dilation_part", "one_d_part", "three_d_part"]
+__all__ = ["part_control", "dilation_part", "one_d_part", "three_d_part"]
 
-NS = "dims"
-PARTS = {"dilation": "Dilation", "1d": "1-D signals", "3d": "3-D volumes"}
-_KERNELS_1D = {"smooth": ("Moving average (5 taps)", [0.2] * 5), "edge": ("Edge 1 0 -1", [1.0, 0.0, -1.0]),
-               "peak": ("Peak detector -1 2 -1", [-1.0, 2.0, -1.0]), "custom": ("My own taps", None)}
-_KERNELS_3D = {"mean": "3x3x3 average (blur)", "edge": "3x3x3 edge along the width", "random": "Random 5x5x5 (course size)"}
-DEFAULTS = {"part": "dilation", "f": 3, "d": 2, "layers": 3, "signal": "heartbeat", "k1": "edge", "taps": "1, 0, -1",
-            "pos": 20, "k3": "edge", "depth": 5}
-CHOICES = {"part": list(PARTS), "signal": list(SIGNALS), "k1": list(_KERNELS_1D), "k3": list(_KERNELS_3D)}
-LIMITS = {"f": (2, 5), "d": (1, 4), "layers": (1, 6), "pos": (0, 400), "depth": (0, 13)}
 _CHART = {"displayModeBar": False}
 
 
-def _k(name: str) -> str:
-    return state.key(NS, name)
+def part_control() -> str | None:
+    """The part to show (dilation, 1-D or 3-D), or None while none is picked."""
+    part = S.field("part")
+    return st.segmented_control(part.label, part.choices, key=S.key("part"), format_func=part.format_func())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -44,9 +37,9 @@ def _dilated_photo(d: int):
 
 def dilation_part() -> None:
     a, b, c = st.columns(3)
-    f = a.number_input("Kernel size f", 2, 5, key=_k("f"))
-    d = b.number_input("Dilation d", 1, 4, key=_k("d"))
-    layers = c.number_input("Stacked layers", 1, 6, key=_k("layers"))
+    f = S.widget("f", a)
+    d = S.widget("d", b)
+    layers = S.widget("layers", c)
     span = d * (f - 1) + 1
     taps = torch.zeros(span, span)
     taps[::d, ::d] = 1
@@ -73,17 +66,16 @@ def dilation_part() -> None:
 
 def one_d_part() -> None:
     a, b = st.columns(2)
-    kind = a.selectbox("Signal", list(SIGNALS), key=_k("signal"))
-    name = b.selectbox("Kernel", list(_KERNELS_1D), key=_k("k1"), format_func=lambda n: _KERNELS_1D[n][0])
+    kind = S.widget("signal", a)
+    name = S.widget("k1", b)
     if name == "custom":
         try:
-            taps = grids.parse_grid_text(st.text_input("Taps, separated by commas", key=_k("taps")).replace(",", " "),
-                                         "taps").flatten()
+            taps = grids.parse_grid_text(S.widget("taps").replace(",", " "), "taps").flatten()
         except CvcoreError as exc:
             st.error(str(exc))
             return
     else:
-        taps = torch.tensor(_KERNELS_1D[name][1], dtype=torch.float64)
+        taps = torch.tensor(KERNELS_1D[name][1], dtype=torch.float64)
     signal = synth_signal(kind, 200)
     try:
         trace = conv1d_trace(signal, taps, padding=(taps.numel() - 1) // 2)
@@ -96,7 +88,7 @@ def one_d_part() -> None:
     fig.update_layout(title=f"{kind}: 200 samples, kernel {' '.join(format_number(t) for t in taps.tolist())}", height=320,
                       xaxis_title="sample", yaxis_title="value", margin={"t": 40, "b": 40, "l": 40, "r": 10})
     show_chart(st, fig, config=_CHART, key="dims_1d")
-    pos = min(int(st.slider("Output position", 0, out.numel() - 1, key=_k("pos"))), out.numel() - 1)
+    pos = min(int(S.widget("pos", bounds=(0, out.numel() - 1))), out.numel() - 1)
     st.code(trace.step(pos).channel_expression(0), language=None, wrap_lines=True)
     code_expander("\n".join([
         "import torch", "import torch.nn.functional as F", "",
@@ -110,7 +102,7 @@ def one_d_part() -> None:
     _chain_table((14, 1))
 
 
-def _chain_table(input_shape: "tuple[int, ...]") -> None:
+def _chain_table(input_shape: tuple[int, ...]) -> None:
     """The course's two layers (16 filters of size 5, then 32) as a table of shapes and parameters."""
     rows = [{"layer": "input", "output": " x ".join(map(str, input_shape)), "parameters": 0}]
     rows += [{"layer": r.layer, "output": " x ".join(map(str, r.output_shape)), "parameters": r.parameters}
@@ -134,9 +126,9 @@ def _volume_output(kind: str):
 
 
 def three_d_part() -> None:
-    kind = st.selectbox("Filter", list(_KERNELS_3D), key=_k("k3"), format_func=_KERNELS_3D.get)
+    kind = S.widget("k3")
     vol, out, w_shape, diff = _volume_output(kind)
-    depth = st.slider("Depth slice of the input", 0, vol.shape[0] - 1, key=_k("depth"))
+    depth = S.widget("depth", bounds=(0, vol.shape[0] - 1))
     offset = (w_shape[2] - 1) // 2
     out_depth = min(max(depth - offset, 0), out.shape[0] - 1)
     a, b = st.columns(2)

@@ -9,9 +9,9 @@ import torch
 from cvcore import faces
 from cvcore.errors import InvalidParameter
 from cvcore.viz.faces import distance_histogram, embedding_figure, rates_figure, roc_figure
-from ui.figures import show_chart
 from labs.faces import verification as lab
-from ui import state
+from labs.faces.settings import FacesSettings as S
+from ui.figures import show_chart
 
 __all__ = ["threshold_view", "triplet_view", "space_view", "siamese_view"]
 
@@ -20,7 +20,8 @@ _TRAINED = "faces.siamese_trained"
 
 
 def _best_tau(value: float) -> None:
-    state.put(lab.NS, "tau", round(min(2.0, max(0.0, value)), 2))
+    low, high = S.field("tau").bounds
+    S.put("tau", round(min(high, max(low, value)), 2))
 
 
 def threshold_view() -> None:
@@ -78,7 +79,7 @@ def triplet_view() -> None:
     c1, c2 = st.columns(2)
     p = c1.selectbox("Positive P (same person)", positives, key=f"faces_t_p{a}", format_func=lambda n: labels[n])
     n = c2.selectbox("Negative N (someone else)", negatives, key=f"faces_t_n{a}", format_func=lambda n: labels[n])
-    margin = float(st.slider("Margin alpha", 0.0, 2.0, key=lab.k("margin"), step=0.05))
+    margin = float(S.widget("margin"))
     e = s["embeddings"]
     d_ap = float(((e[a] - e[p]) ** 2).sum())
     d_an = float(((e[a] - e[n]) ** 2).sum())

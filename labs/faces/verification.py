@@ -1,4 +1,4 @@
-"""The Face verification lab: settings, the cached detector and embedder, face inputs, the labelled sets,
+"""The Face verification lab: the cached detector and embedder, face inputs, the labelled sets,
 and the verification and recognition views (the other views are in ``labs.faces.labelled_sets``).
 
 Privacy: photos are decoded in memory; the session keeps only what the views need (the 112x112 aligned crop,
@@ -8,6 +8,7 @@ the 128 numbers of its embedding and a small annotated preview), never writes th
 import hashlib
 import io
 import os
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,42 +19,47 @@ from PIL import Image
 from cvcore import faces, images
 from cvcore.errors import CvcoreError
 from cvcore.viz.faces import annotate_faces, distance_histogram
-from ui.figures import show_chart
+from labs.faces.settings import FacesSettings as S
 from ui import state
 from ui.check import check_expander
 from ui.code import code_expander
+from ui.figures import show_chart
+from ui.image_input import Wording, image_input
 from ui.lazy import lazy_expander
+from ui.models import cached_network
 
-__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "VIEWS", "PRIVACY", "k", "engine", "labelled_set", "set_picker",
-           "verify_view", "recognise_view", "tau_slider"]
+__all__ = ["PRIVACY", "FaceAnalysis", "engine", "analyse", "face_input", "labelled_set", "set_picker",
+           "pair_distances", "metric_radio", "tau_slider", "verify_view", "recognise_view"]
 
-NS = "faces"
-VIEWS = {"verify": "Verification (1:1)", "recognise": "Recognition (1:K)", "threshold": "Choosing tau",
-         "triplet": "Triplet loss", "space": "Embedding space", "siamese": "Siamese head"}
-SOURCES = {"samples": "the sample photos (stored embeddings)", "gallery": "your gallery", "folder": "the faces folder"}
-DEFAULTS = {"view": "verify", "metric": "cosine", "tau": 0.6, "margin": 0.2, "source": "samples",
-            "a_sample": "astronaut", "b_sample": "astronaut_dark", "p_sample": "astronaut_turned", "g_sample": "cameraman"}
-CHOICES = {"view": list(VIEWS), "metric": list(faces.METRICS), "source": list(SOURCES)}
-LIMITS = {"tau": (0.0, 2.0), "margin": (0.0, 2.0)}
 PRIVACY = ("**Privacy:** photos are processed in memory only. The session keeps the aligned 112x112 face, its 128 "
            "embedding numbers and a small preview; nothing is written to disk or logged, and all of it is gone when "
            "the session ends.")
 _CACHE, _GALLERY, _MAX_CACHED = "faces.cache", "faces.gallery", 24
 _ROTATIONS = (0, 90, 270, 180)
+_WORDING = Wording(upload="Upload a photo", upload_help="Processed in memory for this session only.",
+                   missing="No photo yet: upload one or take a picture, or pick a sample.",
+                   failed="Could not use this photo")
 
 
-def k(name: str) -> str:
-    return state.key(NS, name)
+@dataclass(frozen=True)
+class FaceAnalysis:
+    """One face of a photo, detected, aligned and embedded (what the session keeps of it)."""
+
+    crop: np.ndarray  # uint8 [112, 112, 3], the face aligned to the template
+    crop_png: bytes  # the crop as PNG, shown without re-encoding
+    embedding: list[float]  # 128 numbers of length 1
+    found: int  # how many faces the photo holds
+    matrix: list[list[float]]  # [2, 3] similarity transform that aligned the face
+    rotation: int  # degrees the photo was turned before a face was found
+    preview: bytes  # PNG of the (turned) photo with every face's box and landmarks
 
 
-@st.cache_resource(show_spinner="Loading the face detector (MTCNN) ...")
 def _detector() -> faces.Mtcnn:
-    return faces.load_mtcnn()
+    return cached_network("mtcnn")
 
 
-@st.cache_resource(show_spinner="Loading MobileFaceNet ...")
 def _model() -> torch.nn.Module:
-    return faces.load_mobilefacenet()
+    return cached_network("mobilefacenet")
 
 
 @st.cache_resource(show_spinner=False)
@@ -63,11 +69,11 @@ def _samples() -> dict:
 
 
 @st.cache_resource(show_spinner=False)
-def _reference(metric: str) -> "tuple[np.ndarray, np.ndarray]":
+def _reference(metric: str) -> tuple[np.ndarray, np.ndarray]:
     return pair_distances(_samples(), metric)
 
 
-def engine() -> "tuple[faces.Mtcnn, torch.nn.Module] | None":
+def engine() -> tuple[faces.Mtcnn, torch.nn.Module] | None:
     """The detector and the embedder, or None after an error that says how to get the weights."""
     try:
         return _detector(), _model()
@@ -92,11 +98,10 @@ def _preview(image: Image.Image, found, chosen: int) -> bytes:
     return _png(annotate_faces(small, scaled, chosen))
 
 
-def analyse(key: str, image: Image.Image, pick: int = 0) -> dict:
+def analyse(key: str, image: Image.Image, pick: int = 0) -> FaceAnalysis:
     """Detect, align and embed face ``pick`` of ``image``, once per (photo, pick) in this session.
 
-    Returns {"crop": uint8 [112, 112, 3], "crop_png": its PNG bytes (shown without re-encoding), "embedding": list of 128 floats, "found": faces found, "rotation",
-    "preview": PNG bytes}. Raises CvcoreError (e.g. ``faces.NoFaceFound``).
+    Raises CvcoreError (e.g. ``faces.NoFaceFound``).
     """
     cache = st.session_state.setdefault(_CACHE, {})
     if (key, pick) not in cache:
@@ -109,38 +114,23 @@ def analyse(key: str, image: Image.Image, pick: int = 0) -> dict:
         shown = image.rotate(crop.rotation, expand=True) if crop.rotation else image
         if len(cache) >= _MAX_CACHED:
             cache.pop(next(iter(cache)))
-        cache[(key, pick)] = {"crop": crop.crop, "crop_png": _png(crop.crop), "embedding": embedding.tolist(), "found": len(found),
-                              "matrix": matrix.tolist(),
-                              "rotation": crop.rotation, "preview": _preview(shown, found, pick)}
+        cache[(key, pick)] = FaceAnalysis(crop=crop.crop, crop_png=_png(crop.crop), embedding=embedding.tolist(),
+                                          found=len(found), matrix=matrix.tolist(), rotation=crop.rotation,
+                                          preview=_preview(shown, found, pick))
     return cache[(key, pick)]
 
 
-def _photo(slot: str, label: str) -> "tuple[str, Image.Image] | None":
-    """A photo from the samples, an upload or the camera: (its key, the image), or None."""
-    samples = faces.sample_faces()
-    source = st.radio(label, ["Sample", "Upload", "Camera"], key=f"faces_{slot}_source", horizontal=True)
-    if source == "Sample":
-        name = st.selectbox("Sample photo", list(samples), key=k(f"{slot}_sample"), format_func=lambda n: samples[n][0])
-        return f"sample:{name}", samples[name][1]
-    if source == "Upload":
-        upload = st.file_uploader("Upload a photo", type=list(images.ACCEPTED_TYPES), key=f"faces_{slot}_upload",
-                                  help="Processed in memory for this session only.")
-        data = upload.getvalue() if upload is not None else None
-    else:
-        shot = st.camera_input("Take a picture", key=f"faces_{slot}_camera")
-        data = shot.getvalue() if shot is not None else None
-    if data is None:
-        st.info("No photo yet: upload one or take a picture, or pick a sample.")
+def _photo(slot: str, label: str) -> tuple[str, Image.Image] | None:
+    """A photo from the samples, an upload or the camera: (a digest of its pixels, the image), or None."""
+    sample = f"{slot}_sample"
+    image = image_input(f"faces_{slot}", label=label, samples=faces.sample_faces(), sample_key=S.key(sample),
+                        default_sample=S.field(sample).default, wording=_WORDING)
+    if image is None:
         return None
-    try:
-        image = images.load_image(data, max_side=1024)
-    except CvcoreError as exc:
-        st.error(f"Could not use this photo: {exc}")
-        return None
-    return hashlib.sha256(data).hexdigest(), image
+    return hashlib.sha256(f"{image.mode}{image.size}".encode() + image.tobytes()).hexdigest(), image
 
 
-def face_input(slot: str, label: str, *, show: bool = True) -> "dict | None":
+def face_input(slot: str, label: str, *, show: bool = True) -> FaceAnalysis | None:
     """Pick a photo and one of its faces; shows the detection (before) and the aligned crop (after)."""
     chosen = _photo(slot, label)
     if chosen is None:
@@ -149,8 +139,8 @@ def face_input(slot: str, label: str, *, show: bool = True) -> "dict | None":
     pick = int(st.session_state.get(f"faces_{slot}_pick", 0))
     try:
         result = analyse(key, image, 0)
-        if result["found"] > 1:
-            pick = st.selectbox(f"{result['found']} faces found: which one? (1 = the largest)", range(result["found"]),
+        if result.found > 1:
+            pick = st.selectbox(f"{result.found} faces found: which one? (1 = the largest)", range(result.found),
                                 key=f"faces_{slot}_pick", format_func=lambda n: f"face {n + 1}")
             result = analyse(key, image, pick)
     except CvcoreError as exc:
@@ -158,9 +148,9 @@ def face_input(slot: str, label: str, *, show: bool = True) -> "dict | None":
         return None
     if show:
         left, right = st.columns([3, 2])
-        left.image(result["preview"], caption=f"Detected: box and five landmarks (face {pick + 1} of {result['found']})"
-                   + (f", after turning the photo {result['rotation']} degrees" if result["rotation"] else ""))
-        right.image(result["crop_png"], caption="Aligned to the 112x112 template", width=150)
+        left.image(result.preview, caption=f"Detected: box and five landmarks (face {pick + 1} of {result.found})"
+                   + (f", after turning the photo {result.rotation} degrees" if result.rotation else ""))
+        right.image(result.crop_png, caption="Aligned to the 112x112 template", width=150)
     return result
 
 
@@ -176,7 +166,7 @@ def _folder_set(folder: str, per_person: int) -> dict:
             "crops": np.stack([c.crop for c in crops]), "resized": sum(c.method == "resized" for c in crops)}
 
 
-def labelled_set(source: str) -> "dict | None":
+def labelled_set(source: str) -> dict | None:
     """{"people", "labels", "embeddings" (Tensor[N, 128]), "crops" (uint8 [N, 112, 112, 3])} or None with a message."""
     if source == "samples":
         try:
@@ -212,12 +202,11 @@ def labelled_set(source: str) -> "dict | None":
     return {**s, "embeddings": torch.from_numpy(s["embeddings"])}
 
 
-def set_picker() -> "dict | None":
-    source = st.radio("Labelled set", list(SOURCES), key=k("source"), format_func=SOURCES.get, horizontal=True)
-    return labelled_set(source)
+def set_picker() -> dict | None:
+    return labelled_set(S.widget("source", horizontal=True))
 
 
-def pair_distances(s: dict, metric: str, seed: int = 0) -> "tuple[np.ndarray, np.ndarray]":
+def pair_distances(s: dict, metric: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Distances of every same pair and as many random different pairs of a set: (distances [K], same [K])."""
     codes = pd.factorize(pd.Series(s["people"]))[0]
     i, j, same = faces.labelled_pairs(codes.tolist(), seed=seed)
@@ -225,22 +214,21 @@ def pair_distances(s: dict, metric: str, seed: int = 0) -> "tuple[np.ndarray, np
 
 
 def _on_metric() -> None:
-    state.put(NS, "tau", faces.DEFAULT_THRESHOLDS[state.get(NS, "metric")])
+    S.put("tau", faces.DEFAULT_THRESHOLDS[S.get("metric")])
 
 
 def metric_radio() -> str:
-    return st.radio("Distance d", faces.METRICS, key=k("metric"), horizontal=True, on_change=_on_metric,
-                    help="cosine: 1 - cos(angle) between the unit embeddings; euclidean: their straight-line distance.")
+    return S.widget("metric", horizontal=True, on_change=_on_metric)
 
 
 def tau_slider() -> float:
-    return float(st.slider("Threshold tau: same person when d <= tau", 0.0, 2.0, key=k("tau"), step=0.01))
+    return float(S.widget("tau"))
 
 
 # -- views ---------------------------------------------------------------------------------------------------------
 
 @st.fragment
-def _verdict(a: "list[float]", b: "list[float]", metric: str, reference: "tuple[np.ndarray, np.ndarray] | None") -> None:
+def _verdict(a: list[float], b: list[float], metric: str, reference: tuple[np.ndarray, np.ndarray] | None) -> None:
     """The threshold part of verification: moving tau reruns only this (the embeddings are already stored)."""
     tau = tau_slider()
     d = float(faces.distance_matrix(torch.tensor([a]), torch.tensor([b]), metric)[0, 0])
@@ -251,7 +239,7 @@ def _verdict(a: "list[float]", b: "list[float]", metric: str, reference: "tuple[
         dist, labels = reference
         show_chart(st, distance_histogram(dist[labels], dist[~labels], tau, metric=metric, marker=d, height=300),
                         key="faces_verify_hist", config={"displayModeBar": False})
-    state.sync(NS, DEFAULTS)
+    state.sync(S)
 
 
 def verify_view() -> None:
@@ -271,17 +259,17 @@ def verify_view() -> None:
         reference = _reference(metric)
     except CvcoreError:
         reference = None
-    _verdict(a["embedding"], b["embedding"], metric, reference)
+    _verdict(a.embedding, b.embedding, metric, reference)
     st.caption("The histogram shows the sample photos' same-person and different-person pairs; *Choosing tau* shows "
                "them for your gallery or a faces folder, with the error rates at every tau.")
     with lazy_expander("How it is computed", "faces.open_how") as is_open:
         if is_open:
-            _how(a["embedding"], b["embedding"], a["matrix"], metric)
+            _how(a.embedding, b.embedding, a.matrix, metric)
     code_expander(lambda: _snippet(metric), filename="face_verification.py")
-    check_expander("faces.open_check", lambda: _check(a["embedding"], b["embedding"], metric), tolerance=1e-6)
+    check_expander("faces.open_check", lambda: _check(a.embedding, b.embedding, metric), tolerance=1e-6)
 
 
-def _check(a: "list[float]", b: "list[float]", metric: str) -> "tuple[str, tuple[int, ...], dict[str, float]]":
+def _check(a: list[float], b: list[float], metric: str) -> tuple[str, tuple[int, ...], dict[str, float]]:
     """The lab's distance for this pair against PyTorch's own cosine similarity and pairwise distance (float32)."""
     ea, eb = torch.tensor([a]), torch.tensor([b])
     ours = faces.distance_matrix(ea, eb, metric)[0]  # [1]
@@ -292,7 +280,7 @@ def _check(a: "list[float]", b: "list[float]", metric: str) -> "tuple[str, tuple
     return function, tuple(reference.shape), {f"the lab's {metric} distance": float((ours - reference).abs().max())}
 
 
-def _how(a: "list[float]", b: "list[float]", matrix: "list[list[float]]", metric: str) -> None:
+def _how(a: list[float], b: list[float], matrix: list[list[float]], metric: str) -> None:
     ea, eb = torch.tensor(a), torch.tensor(b)
     dot = float(ea @ eb)
     first = ", ".join(f"{x:.3f}" for x in a[:4])
@@ -322,21 +310,21 @@ crops = [faces.crop_face(p, detector) for p in (photo1, photo2)]   # detect, the
 print("landmarks of photo 1:", crops[0].face.landmarks)
 e = faces.embed_crops(model, [c.crop for c in crops])               # [2, 128], each of length 1
 d = float({distance})
-tau = {float(state.get(NS, "tau")):.2f}
+tau = {float(S.get("tau")):.2f}
 print(f"d = {{d:.4f}}:", "same person" if d <= tau else "different people")
 """
 
 
-def _add(person: str, label: str, result: "dict | None") -> None:
+def _add(person: str, label: str, result: FaceAnalysis | None) -> None:
     if result is None or not person:
         return
     st.session_state.setdefault(_GALLERY, []).append(
-        {"person": person, "label": label, "crop": result["crop"], "embedding": result["embedding"]})
+        {"person": person, "label": label, "crop": result.crop, "embedding": result.embedding})
 
 
 def _add_samples() -> None:
     s = _samples()
-    for n, person, e, crop in zip(s["names"], s["people"], s["embeddings"].tolist(), s["crops"]):
+    for n, person, e, crop in zip(s["names"], s["people"], s["embeddings"].tolist(), s["crops"], strict=True):
         st.session_state.setdefault(_GALLERY, []).append({"person": person, "label": n, "crop": crop, "embedding": e})
 
 
@@ -367,7 +355,7 @@ def recognise_view() -> None:
     if probe is None:
         return
     tau = tau_slider()
-    r = faces.recognise(torch.tensor(probe["embedding"]), torch.tensor([g["embedding"] for g in firsts.values()]),
+    r = faces.recognise(torch.tensor(probe.embedding), torch.tensor([g["embedding"] for g in firsts.values()]),
                         list(firsts), tau, metric=metric)
     if r.name is None:
         st.warning(f"**Not recognised**: the nearest, {r.ranked[0][0]}, is at d = {r.ranked[0][1]:.3f} > tau = {tau:.2f}.")

@@ -9,7 +9,8 @@ setup()
 st.title("Glossary")
 st.markdown("The course's terms in a sentence each, with the lab that shows them.")
 
-query = st.text_input("Find a term", key="glossary.find", placeholder="e.g. stride, IoU, Gram")
+# The search travels in the link (/glossary?term=IoU): a widget of its own page, so Streamlit's binding fits.
+query = st.text_input("Find a term", key="term", placeholder="e.g. stride, IoU, Gram", bind="query-params")
 shown = [t for t in TERMS if query.strip().lower() in (t.name + " " + t.definition).lower()]
 if not shown:
     st.info(f"No term matches “{query.strip()}”.")

@@ -5,13 +5,14 @@ import streamlit as st
 import torch
 
 from cvcore import attribution
+from cvcore.errors import CvcoreError
 from cvcore.inside import features
 from cvcore.teach import model_snippets
-from cvcore.errors import CvcoreError
-from ui import state, trained_models
-from ui.code import code_expander
 from labs.inside_cnn.heatmaps import Choice
-from labs.inside_cnn.subject import NS, Subject, current_layer
+from labs.inside_cnn.settings import InsideSettings as S
+from labs.inside_cnn.subject import Subject, current_layer
+from ui import trained_models
+from ui.code import code_expander
 from ui.lazy import lazy_expander
 
 __all__ = ["computation", "code", "check"]
@@ -19,7 +20,7 @@ __all__ = ["computation", "code", "check"]
 _TOLERANCE = 1e-4
 
 
-def computation(s: Subject, choice: "Choice | None") -> None:
+def computation(s: Subject, choice: Choice | None) -> None:
     """Grad-CAM's numbers for the current image, class and layer: the weights, and the map they make."""
     if choice is None:
         return
@@ -50,7 +51,7 @@ def computation(s: Subject, choice: "Choice | None") -> None:
                     "maps above contribute most to the class score on average.")
 
 
-def code(s: Subject, view: str, choice: "Choice | None") -> None:
+def code(s: Subject, view: str, choice: Choice | None) -> None:
     trained = trained_models.record() if s.entry.name == trained_models.NAME else None
     head = trained_models.snippet_head(trained) if trained else None
     if s.entry.name == trained_models.EXPORTED:
@@ -58,11 +59,11 @@ def code(s: Subject, view: str, choice: "Choice | None") -> None:
     if view in ("heatmaps", "checks") and choice is not None:
         code_expander(lambda: model_snippets.heatmap_snippet(
             s.entry.name, s.sample, choice.target, choice.layer, choice.methods, output=features.output_node(s.model),
-            class_name=s.entry.categories[choice.target], steps=state.get(NS, "ig_steps"), window=state.get(NS, "window"),
+            class_name=s.entry.categories[choice.target], steps=S.get("ig_steps"), window=S.get("window"),
             head=head), filename="heatmaps.py")
     else:
         code_expander(lambda: model_snippets.feature_snippet(s.entry.name, s.sample, current_layer(s),
-                                                             state.get(NS, "channel"), head=head),
+                                                             S.get("channel"), head=head),
                       filename="feature_maps.py")
     if trained:
         st.download_button("Download your network's weights (my_cnn.pt)", trained_models.weights_file(trained),
@@ -70,7 +71,7 @@ def code(s: Subject, view: str, choice: "Choice | None") -> None:
                            help="A PyTorch state_dict, for the code above.")
 
 
-def check(s: Subject, view: str, choice: "Choice | None") -> None:
+def check(s: Subject, view: str, choice: Choice | None) -> None:
     """Heatmap views: Grad-CAM against Captum's LayerGradCam; other views: the feature extractor against a forward hook."""
     heat = view in ("heatmaps", "checks") and choice is not None
     with lazy_expander("Check against Captum" if heat else "Check against PyTorch", "inside.open_check") as is_open:
@@ -80,7 +81,8 @@ def check(s: Subject, view: str, choice: "Choice | None") -> None:
             if heat:
                 ours = attribution.grad_cam(s.model, s.x, choice.target, choice.layer)
                 theirs = attribution.captum_grad_cam(s.model, s.x, choice.target, choice.layer)
-                what = f"`captum.attr.LayerGradCam` on {choice.layer} (ReLU, bilinear upsampling, scaled to [0, 1])"
+                what = (f"`captum.attr.{attribution.METHODS['grad_cam'].captum}` on {choice.layer} "
+                        "(ReLU, bilinear upsampling, scaled to [0, 1])")
             else:
                 layer = current_layer(s)
                 ours = features.extract(s.model, s.x, [layer])[layer]

@@ -9,16 +9,18 @@ import torch
 from cvcore import attribution
 from cvcore.errors import CvcoreError
 from cvcore.viz import maps as viz
-from ui.figures import show_chart
 from labs.inside_cnn import subject as lab
-from ui import state
-from labs.inside_cnn.subject import NS, Subject, k
+from labs.inside_cnn.settings import InsideSettings as S
+from labs.inside_cnn.subject import Subject
+from ui.figures import show_chart
 from ui.lazy import lazy_expander
+from ui.models import randomized_copy
 
 __all__ = ["Choice", "controls", "heatmaps", "checks"]
 
 _CHART = {"displayModeBar": False}
 _PER_ROW = 4
+_METHODS = "inside._methods"  # the multiselect's own list; the ``methods`` setting is its comma-separated text
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class Choice:
     """What the heatmap views explain: a class, a set of methods, a layer."""
 
     target: int
-    methods: "list[str]"
+    methods: list[str]
     layer: str
 
 
@@ -38,45 +40,40 @@ def _class_label(s: Subject, index: int, top) -> str:
 
 
 def _methods_changed() -> None:
-    state.put(NS, "methods", ",".join(st.session_state["inside._methods"]))
+    S.put("methods", ",".join(st.session_state[_METHODS]))
 
 
-def controls(s: Subject, top) -> "Choice | None":
+def controls(s: Subject, top) -> Choice | None:
     """Class, methods and layer, with the options that change how maps are computed and drawn."""
     a, b = st.columns([1.2, 2])
     classes = len(s.entry.categories)
-    if state.get(NS, "target") >= classes:
-        state.put(NS, "target", -1)
+    if S.get("target") >= classes:
+        S.put("target", -1)
     order = [-1] + [p.index for p in top] + [i for i in range(classes) if i not in {p.index for p in top}]
-    target = a.selectbox("Explain the class", order, key=k("target"), format_func=lambda i: _class_label(s, i, top),
-                         help="Any of the top-5, or any ImageNet class by name (type to search).")
+    target = S.widget("target", a, options=order, format_func=lambda i: _class_label(s, i, top))
     target = top[0].index if target < 0 else target
-    chosen = [m for m in state.get(NS, "methods").split(",") if m in attribution.METHODS]
-    st.session_state.setdefault("inside._methods", chosen)
-    methods = b.multiselect("Methods", list(attribution.METHODS), key="inside._methods", on_change=_methods_changed,
+    st.session_state.setdefault(_METHODS, S.current().method_names)
+    methods = b.multiselect(S.field("methods").label, list(attribution.METHODS), key=_METHODS, on_change=_methods_changed,
                             format_func=lambda m: attribution.METHODS[m].label)
     if not methods:
         st.info("Pick at least one method.")
         return None
     c, d, e = st.columns([2.2, 1, 1])
     with c:
-        every = state.get(NS, "every_conv")
-        layer = lab.layer_picker(s, "cam_layer", s.entry.cam_layer, "Layer (for CAM, Grad-CAM, Grad-CAM++, LayerCAM)",
-                                 lab.conv_options(s, outputs=True) if every else None)
-    d.toggle("List every Conv2d", key=k("every_conv"), help="Off: the network's blocks. On: every convolution in it.")
-    e.selectbox("Colours", list(viz.COLORMAPS), key=k("colormap"))
+        every = S.get("every_conv")
+        layer = lab.layer_picker(s, "cam_layer", s.entry.cam_layer, lab.conv_options(s, outputs=True) if every else None)
+    S.widget("every_conv", d)
+    S.widget("colormap", e)
     with st.expander("Method options"):
         f, g, h, i = st.columns(4)
-        f.slider("Overlay opacity", 0.0, 1.0, key=k("alpha"), step=0.05)
-        g.number_input("SmoothGrad samples (0 = off)", 0, 16, key=k("smooth"),
-                       help="Captum's NoiseTunnel: average the map over noisy copies of the image (Saliency, Integrated "
-                            "Gradients, Guided Grad-CAM). Each sample costs one more run of the method.")
-        h.number_input("Integrated Gradients steps", 4, 128, key=k("ig_steps"))
-        i.number_input("Occlusion window (px)", 8, 112, key=k("window"), step=8)
+        S.widget("alpha", f)
+        S.widget("smooth", g)
+        S.widget("ig_steps", h)
+        S.widget("window", i)
     return Choice(target, methods, layer.name)
 
 
-def _maps(s: Subject, choice: Choice) -> "tuple[dict[str, torch.Tensor], dict[str, str]]":
+def _maps(s: Subject, choice: Choice) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Each method's map; a method that does not apply (CAM on VGG, say) gives a message instead."""
     try:
         return lab.heatmaps(s, choice.target, choice.methods, choice.layer), {}
@@ -101,11 +98,11 @@ def heatmaps(s: Subject, choice: Choice) -> None:
     maps, problems = _maps(s, choice)
     for method, message in problems.items():
         st.warning(f"{attribution.METHODS[method].label}: {message}")
-    alpha, colormap = state.get(NS, "alpha"), state.get(NS, "colormap")
+    alpha, colormap = S.get("alpha"), S.get("colormap")
     items = list(maps.items())
     for start in range(0, len(items), _PER_ROW):
         columns = st.columns(_PER_ROW)
-        for column, (method, heat) in zip(columns, items[start: start + _PER_ROW]):
+        for column, (method, heat) in zip(columns, items[start: start + _PER_ROW], strict=False):
             info = attribution.METHODS[method]
             column.image(viz.overlay(s.picture, heat, alpha=alpha, colormap=colormap), width="stretch",
                          caption=f"{info.label}: {_describe(heat)}")
@@ -120,8 +117,8 @@ def _curves(name: str, digest: str, target: int, method: str, layer: str, option
 
 @st.cache_data(show_spinner="Explaining the randomized network ...", max_entries=16)
 def _randomized_maps(name: str, digest: str, target: int, methods: tuple, layer: str, layers: int, options: tuple,
-                     _s: Subject) -> "dict[str, torch.Tensor]":
-    twin = lab.randomized(name, layers, _s.model)
+                     _s: Subject) -> dict[str, torch.Tensor]:
+    twin = randomized_copy(name, layers, _s.model)
     return attribution.heatmaps(twin, _s.x, target, list(methods), layer=layer, smooth=options[0], ig_steps=options[1],
                                 occlusion_window=options[2])
 
@@ -129,7 +126,7 @@ def _randomized_maps(name: str, digest: str, target: int, methods: tuple, layer:
 _BASELINES = {"random_pixels": "random pixels (baseline)", "random_blobs": "random 7x7 blobs (baseline)"}
 
 
-def _random_maps(size: "tuple[int, int]") -> "dict[str, torch.Tensor]":
+def _random_maps(size: tuple[int, int]) -> dict[str, torch.Tensor]:
     generator = torch.Generator().manual_seed(0)
     blobs = torch.nn.functional.interpolate(torch.rand(1, 1, 7, 7, generator=generator), size=size, mode="bilinear",
                                             align_corners=False)[0, 0]
@@ -139,7 +136,7 @@ def _random_maps(size: "tuple[int, int]") -> "dict[str, torch.Tensor]":
 def checks(s: Subject, choice: Choice) -> None:
     """Deletion and insertion curves with their areas, and the model-randomization sanity check."""
     maps, problems = _maps(s, choice)
-    options = (state.get(NS, "smooth"), state.get(NS, "ig_steps"), state.get(NS, "window"))
+    options = S.current().map_options
     results = {m: _curves(s.name, s.digest, choice.target, m, choice.layer, options, s, heat)
                for m, heat in dict(maps, **_random_maps(s.picture.shape[:2])).items()}
     label = {m: attribution.METHODS[m].label if m in attribution.METHODS else _BASELINES[m] for m in results}
@@ -165,16 +162,15 @@ def checks(s: Subject, choice: Choice) -> None:
             _sanity(s, choice, maps, options)
 
 
-def _sanity(s: Subject, choice: Choice, maps: "dict[str, torch.Tensor]", options: tuple) -> None:
+def _sanity(s: Subject, choice: Choice, maps: dict[str, torch.Tensor], options: tuple) -> None:
     weight_layers = sum(isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)) for m in s.model.modules())
-    if state.get(NS, "random_layers") > weight_layers:
-        state.put(NS, "random_layers", 1)
-    layers = int(st.slider("Layers with weights to re-initialise, counted from the output", 1, min(64, weight_layers),
-                           key=k("random_layers")))
+    if S.get("random_layers") > weight_layers:
+        S.put("random_layers", 1)
+    layers = int(S.widget("random_layers", bounds=(1, min(64, weight_layers))))
     st.caption("Adebayo et al. (2018): if a method explains the model, its map must change when the model's learnt "
                "weights are replaced by random ones. A map that stays the same shows the image, not the model.")
     random_maps = _randomized_maps(s.name, s.digest, choice.target, tuple(maps), choice.layer, layers, options, s)
-    alpha, colormap = state.get(NS, "alpha"), state.get(NS, "colormap")
+    alpha, colormap = S.get("alpha"), S.get("colormap")
     for method, heat in maps.items():
         other = random_maps[method]
         rho = attribution.rank_correlation(heat, other)

@@ -9,15 +9,16 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from cvcore.inside import features, maximize, units
 from cvcore import images
 from cvcore.errors import CvcoreError
+from cvcore.inside import features, maximize, units
 from cvcore.viz import maps as viz
-from ui.figures import show_chart
 from labs.inside_cnn import subject as lab
-from ui import jobs, state
-from labs.inside_cnn.subject import NS, Subject, k
+from labs.inside_cnn.settings import InsideSettings as S
+from labs.inside_cnn.subject import Subject
+from ui.figures import show_chart
 from ui.lazy import lazy_expander
+from ui.live_job import LiveJob
 
 __all__ = ["feature_maps", "filters", "unit_view"]
 
@@ -25,6 +26,7 @@ _PER_PAGE = 64
 _MAX_EXTRA = 24
 _CHART = {"displayModeBar": False}
 _RESULT = "inside._maximized"  # the last synthesised image (uint8, small) and what it was for
+_SYNTHESIS = LiveJob("inside", "Synthesising an image", kept="the last preview is kept")  # activation maximization
 
 
 def _big(values: torch.Tensor, size: int) -> torch.Tensor:
@@ -43,14 +45,13 @@ def _on_tile_click() -> None:
         if isinstance(value, (list, tuple)):
             value = value[0]
         if value is not None:
-            state.put(NS, "channel", int(value))
+            S.put("channel", int(value))
 
 
 def _channel_input(count: int) -> int:
-    if state.get(NS, "channel") >= count:
-        state.put(NS, "channel", 0)
-    return int(st.number_input(f"Channel (0 to {count - 1})", 0, count - 1, key=k("channel"),
-                               help="Or click a map in the grid."))
+    if S.get("channel") >= count:
+        S.put("channel", 0)
+    return int(S.widget("channel", label=f"Channel (0 to {count - 1})", bounds=(0, count - 1)))
 
 
 def feature_maps(s: Subject) -> None:
@@ -58,18 +59,18 @@ def feature_maps(s: Subject) -> None:
     a, b, c, d = st.columns([2.2, 1, 1, 1])
     with a:
         layer = lab.layer_picker(s, "layer", lab.default_layer(s))
-    sort = b.selectbox("Order", ["index", "mean", "max"], key=k("sort"),
-                       format_func={"index": "channel number", "mean": "mean activation", "max": "max activation"}.get)
-    colormap = c.selectbox("Colours", list(viz.COLORMAPS), key=k("colormap"))
-    shared = d.toggle("One scale for all", key=k("shared"), help="Off: each map on its own range (shows its pattern). "
-                      "On: one range for all maps (shows which are strong).")
+    sort = S.widget("sort", b)
+    colormap = S.widget("colormap", c)
+    shared = S.widget("shared", d)
     act = lab.activation(s, layer.name)  # [C, h, w]
     count = act.shape[0]
     order = torch.arange(count) if sort == "index" else features.rank_channels(act, sort)
     pages = max(1, math.ceil(count / _PER_PAGE))
-    if state.get(NS, "grid_page") > pages:
-        state.put(NS, "grid_page", 1)
-    page = int(st.number_input(f"Page (1 to {pages}, {_PER_PAGE} maps each)", 1, pages, key=k("grid_page"))) if pages > 1 else 1
+    if S.get("grid_page") > pages:
+        S.put("grid_page", 1)
+    page = 1
+    if pages > 1:
+        page = int(S.widget("grid_page", label=f"Page (1 to {pages}, {_PER_PAGE} maps each)", bounds=(1, pages)))
     shown = order[(page - 1) * _PER_PAGE: page * _PER_PAGE].tolist()
     figure = viz.mosaic_figure(act[shown], shown, cols=min(16, len(shown)), shared=shared, colormap=colormap, tile=48,
                                title=f"{layer.name}: channels {'sorted by ' + sort if sort != 'index' else 'in order'} "
@@ -83,7 +84,7 @@ def feature_maps(s: Subject) -> None:
     left.image(viz.colorize(big, colormap), width="stretch",
                caption=f"Channel {channel} of {layer.name} ({one.shape[0]}x{one.shape[1]}, enlarged): min {float(one.min()):.2f}, "
                        f"mean {float(one.mean()):.2f}, max {float(one.max()):.2f}; #{rank} of {count} by mean")
-    alpha = right.slider("Overlay opacity", 0.0, 1.0, key=k("alpha"), step=0.05)
+    alpha = S.widget("alpha", right)
     right.image(viz.overlay(s.picture, big, alpha=alpha, colormap=colormap), width="stretch",
                 caption=f"Channel {channel} over the image: bright where it fires")
     with lazy_expander(f"Channel {channel} on every sample photo", "inside.open_compare") as is_open:
@@ -99,7 +100,7 @@ def _compare(s: Subject, layer: str, channel: int, colormap: str) -> None:
     act = features.extract(s.model, x, [layer])[layer][:, channel].float().cpu()  # [N, h, w]
     top = float(act.max()) or 1.0
     columns = st.columns(len(names))
-    for column, name, picture, one in zip(columns, names, pictures, act):
+    for column, name, picture, one in zip(columns, names, pictures, act, strict=False):
         heat = F.interpolate(one[None, None] / top, size=picture.shape[:2], mode="bilinear", align_corners=False)[0, 0]
         column.image(viz.overlay(picture, heat.clamp(0, 1), alpha=0.6, colormap=colormap), width="stretch",
                      caption=f"{name}: mean {float(one.mean()):.2f}, max {float(one.max()):.2f}")
@@ -109,7 +110,7 @@ def _compare(s: Subject, layer: str, channel: int, colormap: str) -> None:
 def _journey(s: Subject, colormap: str) -> None:
     stages = features.journey(lab.layers(s))
     columns = st.columns(len(stages))
-    for column, layer in zip(columns, stages):
+    for column, layer in zip(columns, stages, strict=False):
         act = lab.activation(s, layer.name)
         channel = int(features.rank_channels(act, "mean")[0])
         column.image(viz.overlay(s.picture, _big(act[channel], s.picture.shape[0]), alpha=0.7, colormap=colormap),
@@ -134,11 +135,12 @@ def filters(s: Subject) -> None:
     a, b = st.columns([2, 1])
     with a:
         convs = lab.conv_options(s, outputs=False)
-        conv = lab.layer_picker(s, "conv", convs[1].name, "Convolution", convs, weights=True)
+        conv = lab.layer_picker(s, "conv", convs[1].name, convs, weights=True)
     module = s.model.get_submodule(conv.name)
-    if state.get(NS, "filter") >= module.out_channels:
-        state.put(NS, "filter", 0)
-    index = int(b.number_input(f"Filter (0 to {module.out_channels - 1})", 0, module.out_channels - 1, key=k("filter")))
+    if S.get("filter") >= module.out_channels:
+        S.put("filter", 0)
+    last = module.out_channels - 1
+    index = int(S.widget("filter", b, label=f"Filter (0 to {last})", bounds=(0, last)))
     kh, kw = module.kernel_size
     if module.in_channels // module.groups == 1:  # depthwise: each filter is a single slice, so show them side by side
         start = (index // _PER_PAGE) * _PER_PAGE
@@ -169,30 +171,34 @@ def unit_view(s: Subject) -> None:
                 "(each crop is exactly the part of the photo the unit can see, its receptive field):")
     crops = viz.patch_crops(pictures, patches)
     columns = st.columns(9)
-    for column, crop, patch in zip(columns, crops, patches):
+    for column, crop, patch in zip(columns, crops, patches, strict=False):
         x1, y1, x2, y2 = patch.box
         column.image(crop, width="stretch", caption=f"{names[patch.image]}: {patch.activation:.2f} ({x2 - x1}x{y2 - y1} px)")
     st.markdown("**The image this channel would like best**, found by gradient ascent on the image "
                 "(with random shifts and rescaling every step, so that it is not noise):")
     c1, c2, c3 = st.columns(3)
-    param = c1.selectbox("Parametrization", ["fourier", "pixels"], key=k("param"),
-                         format_func={"fourier": "frequencies (1/f, decorrelated colours)", "pixels": "pixels, blurred"}.get)
-    steps = int(c2.number_input("Steps", 8, 512, key=k("steps"), step=8))
+    param = S.widget("param", c1)
+    steps = int(S.widget("steps", c2))
     if s.entry.channels == 3:
-        size = int(c3.number_input("Size (px)", 64, 224, key=k("size"), step=16))
+        size = int(S.widget("size", c3))
     else:
         size = s.entry.crop
-        c3.metric("Size (px)", size, help="The network's own input size.")
+        c3.metric(S.field("size").label, size, help="The network's own input size.")
     wanted = (s.name, layer.name, channel, param, steps, size)
-    st.button("Synthesise", key="inside_go", type="primary", on_click=lambda: st.session_state.update({"inside._go": True}))
-    if st.session_state.pop("inside._go", False):
+    go_col, stop_col, _ = st.columns([1, 1, 4])
+    _SYNTHESIS.start_button("Synthesise", go_col, key="inside_go")
+    _SYNTHESIS.stop_button(stop_col, key="inside_stop", help="Stops after the current step and keeps the last preview.")
+    if _SYNTHESIS.requested():
         _synthesise(s, layer.name, channel, param, steps, size, wanted)
+    outcome = _SYNTHESIS.outcome()
+    if outcome is not None and outcome.stopped and _SYNTHESIS.record.get("for") == wanted:
+        st.warning(outcome.message)
     result = st.session_state.get(_RESULT)
     if result and result["for"] == wanted:
         _show_result(result)
 
 
-def _more_photos() -> "tuple[tuple[str, Image.Image], ...]":
+def _more_photos() -> tuple[tuple[str, Image.Image], ...]:
     """Photos the learner adds to the search for strong patches (decoded in memory, at most ``_MAX_EXTRA``)."""
     files = st.file_uploader("Add your own photos to the search (optional)", type=list(images.ACCEPTED_TYPES),
                              accept_multiple_files=True, key="inside.more_photos",
@@ -209,6 +215,7 @@ def _more_photos() -> "tuple[tuple[str, Image.Image], ...]":
 
 
 def _synthesise(s, layer, channel, param, steps, size, wanted) -> None:
+    """Gradient ascent on an image, live; the last preview (uint8, small) and the objective go to the session."""
     try:
         run = maximize.maximize_channel(s.model, layer, channel, size=size, steps=steps, parametrization=param,
                                         mean=s.entry.mean, std=s.entry.std, preview_every=max(1, steps // 8),
@@ -216,22 +223,22 @@ def _synthesise(s, layer, channel, param, steps, size, wanted) -> None:
     except CvcoreError as exc:
         st.error(f"Cannot synthesise: {exc}")
         return
-    st.button("Stop", key="inside_stop", help="Stops after the current step and keeps the last preview.")
-    bar = st.progress(0.0, text="Starting ...")
-    preview = st.empty()
     values = []
-    try:
-        # a click on Stop (or any widget) reruns the page, which ends this loop between two steps
-        for record in jobs.limited(run, "Synthesising an image"):
-            values.append(record.objective)
-            if record.image is not None:
-                st.session_state[_RESULT] = {"for": wanted, "image": record.image, "values": list(values)}
-                preview.image(record.image, width=256, caption=f"step {record.step}: mean activation {record.objective:.2f}")
-            bar.progress(record.step / record.steps, text=f"Step {record.step} of {record.steps}")
-    except CvcoreError as exc:
-        st.error(f"Cannot synthesise: {exc}")
-    bar.empty()
-    preview.empty()
+    preview = {}  # the last step that came with an image: the live view may skip steps, never previews
+
+    def keep(record) -> None:
+        values.append(record.objective)
+        if record.image is not None:
+            preview.update(step=record.step, objective=record.objective)
+            st.session_state[_RESULT] = {"for": wanted, "image": record.image, "values": list(values)}
+
+    def draw(record, slot) -> None:
+        if preview:
+            slot.image(st.session_state[_RESULT]["image"], width=256,
+                       caption=f"step {preview['step']}: mean activation {preview['objective']:.2f}")
+
+    _SYNTHESIS.run(run, total=steps, step=lambda record: record.step, keep=keep, draw=draw,
+                  text=lambda record: f"Step {record.step} of {record.steps}", start={"for": wanted})
 
 
 def _show_result(result: dict) -> None:

@@ -1,13 +1,14 @@
 import streamlit as st
 
 from cvcore.errors import CvcoreError
-from labs.inside_cnn import heatmaps as heatmap_views, explain as inside_panels, layers as inside_views
+from labs.inside_cnn import explain, heatmaps, layers
 from labs.inside_cnn import subject as lab
+from labs.inside_cnn.settings import InsideSettings
 from ui import state
 from ui.page import start_lab
 
-NS = start_lab(
-    lab,
+start_lab(
+    InsideSettings,
     "Inside a trained CNN",
     "A real ImageNet network looking at your photo (or the digits network you trained in *Build your own CNN*). "
     "See what it predicts, what every layer's **feature maps** show "
@@ -18,30 +19,30 @@ NS = start_lab(
 
 subject = lab.subject()
 if subject is None:
-    state.stop(NS, lab.DEFAULTS)
+    state.stop(InsideSettings)
 try:
     top = lab.prediction(subject)
 except CvcoreError as exc:
     st.error(f"The network cannot read this image: {exc}")
-    state.stop(NS, lab.DEFAULTS)
+    state.stop(InsideSettings)
 
-view = st.radio("Look at", list(lab.VIEWS), key=lab.k("view"), format_func=lab.VIEWS.get, horizontal=True)
+view = InsideSettings.widget("view", horizontal=True)
 choice = None
 try:
     if view == "maps":
-        inside_views.feature_maps(subject)
+        layers.feature_maps(subject)
     elif view == "filters":
-        inside_views.filters(subject)
+        layers.filters(subject)
     elif view == "units":
-        inside_views.unit_view(subject)
+        layers.unit_view(subject)
     else:
-        choice = heatmap_views.controls(subject, top)
+        choice = heatmaps.controls(subject, top)
         if choice is not None:
-            (heatmap_views.heatmaps if view == "heatmaps" else heatmap_views.checks)(subject, choice)
+            (heatmaps.heatmaps if view == "heatmaps" else heatmaps.checks)(subject, choice)
 except CvcoreError as exc:
     st.error(f"Cannot show this: {exc}")
 
-inside_panels.computation(subject, choice)
-inside_panels.code(subject, view, choice)
-inside_panels.check(subject, view, choice)
-state.sync(NS, lab.DEFAULTS)
+explain.computation(subject, choice)
+explain.code(subject, view, choice)
+explain.check(subject, view, choice)
+state.sync(InsideSettings)

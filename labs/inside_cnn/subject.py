@@ -1,4 +1,4 @@
-"""The Inside-a-trained-CNN lab: its settings, the model picker, the image, and cached engine calls.
+"""The Inside-a-trained-CNN lab: the model picker, the image, and cached engine calls.
 
 Every cached call is keyed by the model's name and a digest of the image, so reruns that only
 change a view setting reuse the network's work. The shared model is only read.
@@ -13,38 +13,19 @@ import torch
 from PIL import Image
 
 from cvcore import attribution, images, zoo
-from cvcore.inside import features, units
 from cvcore.errors import CvcoreError
-from cvcore.viz.maps import COLORMAPS, top5_figure
+from cvcore.inside import features, units
+from cvcore.viz.maps import top5_figure
+from labs.inside_cnn.settings import InsideSettings as S
+from ui import trained_models
 from ui.figures import show_chart
-from ui import state, trained_models
-from ui.image_input import IMAGE_SOURCES, image_input, selected_sample
+from ui.image_input import image_input, selected_sample
 from ui.models import get_model
 
-__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "VIEWS", "Subject", "k", "subject", "prediction", "layers",
-           "default_layer", "current_layer", "conv_options", "layer_picker", "activation", "heatmaps", "probe_set", "digest", "top_patches", "randomized"]
+__all__ = ["Subject", "subject", "prediction", "layers", "default_layer", "current_layer", "conv_options",
+           "layer_picker", "activation", "heatmaps", "probe_set", "digest", "top_patches"]
 
-NS = "inside"
-VIEWS = {"maps": "Feature maps", "filters": "Filters", "units": "What a unit wants", "heatmaps": "Heatmaps",
-         "checks": "Faithfulness and sanity"}
 _ENTRIES = zoo.registry()
-DEFAULTS = {
-    "model": "mobilenet_v2", "pic_source": "Sample", "pic_sample": "chelsea", "digit_index": 0, "view": "maps",
-    "layer": "", "channel": 0, "sort": "mean", "grid_page": 1, "shared": False, "colormap": "viridis", "alpha": 0.5,
-    "conv": "", "filter": 0, "steps": 128, "size": 128, "param": "fourier",
-    "target": -1, "methods": "grad_cam,grad_cam_pp,layer_cam,saliency", "cam_layer": "", "every_conv": False,
-    "smooth": 0, "ig_steps": 32, "window": 56, "random_layers": 1,
-}
-CHOICES = {"model": list(_ENTRIES) + [trained_models.NAME, trained_models.EXPORTED], "pic_source": list(IMAGE_SOURCES), "pic_sample": list(images.sample_names()),
-           "view": list(VIEWS), "sort": ["index", "mean", "max"], "colormap": list(COLORMAPS),
-           "param": ["fourier", "pixels"]}
-LIMITS = {"digit_index": (0, 358), "channel": (0, 4095), "grid_page": (1, 64), "alpha": (0.0, 1.0), "filter": (0, 4095), "steps": (8, 512),
-          "size": (64, 224), "target": (-1, 999), "smooth": (0, 16), "ig_steps": (4, 128), "window": (8, 112),
-          "random_layers": (1, 64)}
-
-
-def k(name: str) -> str:
-    return state.key(NS, name)
 
 
 @dataclass(frozen=True)
@@ -59,15 +40,15 @@ class Subject:
     digest: str  # identifies the image in cache keys
     x: torch.Tensor  # [1, 3, crop, crop], normalised
     picture: np.ndarray  # the same crop as uint8 [crop, crop, 3], for overlays
-    sample: "str | None"
+    sample: str | None
 
 
-def _status_label(name: str, statuses: "dict[str, zoo.ModelStatus]") -> str:
+def _status_label(name: str, statuses: dict[str, zoo.ModelStatus]) -> str:
     status = statuses[name]
     return status.entry.label if status.ready else f"{status.entry.label} (not here: {status.detail.split(';')[0]})"
 
 
-def _trained_choice() -> "tuple[str, zoo.ModelEntry, torch.nn.Module] | None":
+def _trained_choice() -> tuple[str, zoo.ModelEntry, torch.nn.Module] | None:
     trained = trained_models.record()
     if trained is None:
         st.info("Train a network in the **Build your own CNN** lab first: it then appears here, with the digits "
@@ -82,7 +63,7 @@ def _trained_choice() -> "tuple[str, zoo.ModelEntry, torch.nn.Module] | None":
     return f"{trained_models.NAME}@{trained['digest']}", entry, model
 
 
-def _model_choice() -> "tuple[str, zoo.ModelEntry, torch.nn.Module] | None":
+def _model_choice() -> tuple[str, zoo.ModelEntry, torch.nn.Module] | None:
     statuses = {s.entry.name: s for s in zoo.available()}
     trained = trained_models.record()
 
@@ -93,9 +74,7 @@ def _model_choice() -> "tuple[str, zoo.ModelEntry, torch.nn.Module] | None":
             return "A network exported from Transfer learning (upload its two files)"
         return _status_label(n, statuses)
 
-    name = st.selectbox("Model", CHOICES["model"], key=k("model"), format_func=label,
-                        help="MobileNetV2 works offline; the others are used when their weights are here or can be "
-                             "downloaded; a network you trained in Build your own CNN appears last.")
+    name = S.widget("model", format_func=label)
     if name == trained_models.NAME:
         return _trained_choice()
     if name == trained_models.EXPORTED:
@@ -120,7 +99,7 @@ def _crop(image: Image.Image, entry: zoo.ModelEntry) -> np.ndarray:
     return np.asarray(features.crop(image, entry).convert("RGB"))
 
 
-def subject() -> "Subject | None":
+def subject() -> Subject | None:
     """Model picker and image input side by side; None (after a message) if either is missing."""
     left, right = st.columns([1, 1.4], gap="medium")
     with left:
@@ -130,26 +109,26 @@ def subject() -> "Subject | None":
     name, entry, model = chosen
     with right:
         if entry.channels == 1:
-            image = trained_models.digit_input(k("digit"))
+            image = trained_models.digit_input(S.key("digit"))
         else:
-            image = image_input(k("pic"), default_sample=DEFAULTS["pic_sample"])
+            image = image_input(S.key("pic"), default_sample=S.field("pic_sample").default)
     if image is None:
         return None
     if entry.channels == 3 and min(image.size) < 32:
         st.info(f"This image is only {image.size[0]}x{image.size[1]} pixels; it is enlarged to {entry.crop}x{entry.crop} "
                 "for the network, so expect blurry maps.")
     device = next(model.parameters()).device
-    sample = selected_sample(k("pic")) if entry.channels == 3 else None
+    sample = selected_sample(S.key("pic")) if entry.channels == 3 else None
     return Subject(name, entry, model, image, _digest(image), features.preprocess(image, entry).to(device),
                    _crop(image, entry), sample)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _predictions(name: str, digest: str, _subject: Subject) -> "list[features.Prediction]":
+def _predictions(name: str, digest: str, _subject: Subject) -> list[features.Prediction]:
     return features.predict(_subject.model, _subject.x, _subject.entry.categories)
 
 
-def prediction(s: Subject) -> "list[features.Prediction]":
+def prediction(s: Subject) -> list[features.Prediction]:
     """The top-5 bar chart beside the crop the network sees."""
     top = _predictions(s.name, s.digest, s)
     left, right = st.columns([1, 2.2], gap="medium")
@@ -162,11 +141,11 @@ def prediction(s: Subject) -> "list[features.Prediction]":
 
 
 @st.cache_resource(show_spinner="Reading the network's layers ...", max_entries=16)
-def _layers(name: str, _model: torch.nn.Module, _entry: zoo.ModelEntry) -> "list[features.LayerInfo]":
+def _layers(name: str, _model: torch.nn.Module, _entry: zoo.ModelEntry) -> list[features.LayerInfo]:
     return features.layer_list(_model, _entry.crop, _entry.channels)
 
 
-def layers(s: Subject) -> "list[features.LayerInfo]":
+def layers(s: Subject) -> list[features.LayerInfo]:
     return _layers(s.name, s.model, s.entry)
 
 
@@ -178,12 +157,12 @@ def default_layer(s: Subject) -> str:
 
 def current_layer(s: Subject) -> str:
     """The feature-map layer setting, or the default while it names no layer of this model."""
-    name = state.get(NS, "layer")
+    name = S.get("layer")
     return name if name in {layer.name for layer in layers(s)} else default_layer(s)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _conv_options(name: str, outputs: bool, _model: torch.nn.Module, _entry: zoo.ModelEntry) -> "list[features.LayerInfo]":
+def _conv_options(name: str, outputs: bool, _model: torch.nn.Module, _entry: zoo.ModelEntry) -> list[features.LayerInfo]:
     names = features.conv_outputs(_model) if outputs else features.conv_layers(_model)
     modules = dict(_model.named_modules())
     kinds = {n: type(modules[n]).__name__ for n in names}
@@ -194,7 +173,7 @@ def _conv_options(name: str, outputs: bool, _model: torch.nn.Module, _entry: zoo
     return [features.LayerInfo(n, kinds[n], tuple(shapes[n].shape[1:])) for n in names]
 
 
-def conv_options(s: Subject, *, outputs: bool) -> "list[features.LayerInfo]":
+def conv_options(s: Subject, *, outputs: bool) -> list[features.LayerInfo]:
     """Every convolution: its output (``outputs=True``, shapes C x H x W) or its weights (C_out x k x k)."""
     return _conv_options(s.name, outputs, s.model, s.entry)
 
@@ -204,16 +183,17 @@ def _weights_label(layer: features.LayerInfo) -> str:
     return f"{layer.name}  ({n} filters of {c}x{kh}x{kw})"
 
 
-def layer_picker(s: Subject, setting: str, default: str, label: str = "Layer",
-                 options: "list[features.LayerInfo] | None" = None, *, weights: bool = False) -> features.LayerInfo:
-    """A selectbox over the model's layers (in order, with shapes); a stale name falls back to ``default``."""
+def layer_picker(s: Subject, setting: str, default: str, options: list[features.LayerInfo] | None = None, *,
+                 weights: bool = False) -> features.LayerInfo:
+    """The selectbox of setting ``setting`` over the model's layers (in order, with shapes); a stale name falls back
+    to ``default``."""
     options = layers(s) if options is None else options
     names = [layer.name for layer in options]
-    if state.get(NS, setting) not in names:
-        state.put(NS, setting, default if default in names else names[-1])
+    if S.get(setting) not in names:
+        S.put(setting, default if default in names else names[-1])
     by_name = {layer.name: layer for layer in options}
     describe = _weights_label if weights else features.LayerInfo.label
-    chosen = st.selectbox(label, names, key=k(setting), format_func=lambda n: describe(by_name[n]))
+    chosen = S.widget(setting, options=names, format_func=lambda n: describe(by_name[n]))
     return by_name[chosen]
 
 
@@ -228,20 +208,19 @@ def activation(s: Subject, layer: str) -> torch.Tensor:
 
 
 @st.cache_data(show_spinner="Computing heatmaps ...", max_entries=32)
-def _heatmaps(name: str, digest: str, target: int, methods: "tuple[str, ...]", layer: str, smooth: int, ig_steps: int,
-              window: int, _subject: Subject) -> "dict[str, torch.Tensor]":
+def _heatmaps(name: str, digest: str, target: int, methods: tuple[str, ...], layer: str, smooth: int, ig_steps: int,
+              window: int, _subject: Subject) -> dict[str, torch.Tensor]:
     return attribution.heatmaps(_subject.model, _subject.x, target, methods, layer=layer, smooth=smooth,
                                 ig_steps=ig_steps, occlusion_window=window)
 
 
-def heatmaps(s: Subject, target: int, methods, layer: str) -> "dict[str, torch.Tensor]":
+def heatmaps(s: Subject, target: int, methods, layer: str) -> dict[str, torch.Tensor]:
     """Each method's map (Tensor[H, W] in [0, 1]) with the lab's current smoothing and step settings."""
-    return _heatmaps(s.name, s.digest, target, tuple(methods), layer, state.get(NS, "smooth"),
-                     state.get(NS, "ig_steps"), state.get(NS, "window"), s)
+    return _heatmaps(s.name, s.digest, target, tuple(methods), layer, *S.current().map_options, s)
 
 
 @st.cache_resource(show_spinner="Reading the sample photos ...", max_entries=16)
-def _probe(name: str) -> "tuple[torch.Tensor, list[np.ndarray], list[str]]":
+def _probe(name: str) -> tuple[torch.Tensor, list[np.ndarray], list[str]]:
     entry = _ENTRIES[name]
     names = list(images.sample_names())
     pictures = [_crop(images.sample_image(n), entry) for n in names]
@@ -249,7 +228,7 @@ def _probe(name: str) -> "tuple[torch.Tensor, list[np.ndarray], list[str]]":
     return x, pictures, [images.sample_names()[n] for n in names]
 
 
-def probe_set(s: Subject, extras: "tuple[tuple[str, Image.Image], ...]" = ()) -> "tuple[torch.Tensor, list[np.ndarray], list[str]]":
+def probe_set(s: Subject, extras: tuple[tuple[str, Image.Image], ...] = ()) -> tuple[torch.Tensor, list[np.ndarray], list[str]]:
     """The sample photos, the learner's own image when it is not a sample, and ``extras`` (name, image):
     (x [N, 3, S, S], crops, names)."""
     x, pictures, names = _probe(s.name) if s.entry.channels == 3 else trained_models.probe()
@@ -266,13 +245,7 @@ def digest(image: Image.Image) -> str:
 
 
 @st.cache_data(show_spinner="Finding the strongest patches ...", max_entries=32)
-def top_patches(name: str, digest: str, layer: str, channel: int, extra_digests: "tuple[str, ...]", _subject: Subject,
-                _extras: tuple = ()) -> "list[units.Patch]":
+def top_patches(name: str, digest: str, layer: str, channel: int, extra_digests: tuple[str, ...], _subject: Subject,
+                _extras: tuple = ()) -> list[units.Patch]:
     x, _, _ = probe_set(_subject, _extras)
     return units.top_patches(_subject.model, x, layer, channel)
-
-
-@st.cache_resource(show_spinner="Randomizing a copy of the network ...", max_entries=2)
-def randomized(name: str, layers: int, _model: torch.nn.Module) -> torch.nn.Module:
-    """A copy of the model with its top ``layers`` weight layers re-initialised (the shared one is untouched)."""
-    return attribution.randomized_top(_model, layers)

@@ -1,18 +1,15 @@
 import streamlit as st
 
-from cvcore.teach import course, snippets
-from cvcore.errors import CvcoreError
 from cvcore.conv.pooling import pool_trace
-from labs.pooling import controls
-from labs.pooling import views
+from cvcore.teach import snippets
+from labs.pooling import controls, views
+from labs.pooling.settings import EXAMPLES, PoolSettings
 from ui import state
-from ui.code import code_expander
-from ui.lazy import lazy_expander
-from ui.stepper import step_view
 from ui.page import start_lab
+from ui.trace_page import Section, stepped_trace
 
-NS = start_lab(
-    controls,
+start_lab(
+    PoolSettings,
     "Pooling",
     "A pooling layer shrinks each feature map by summarising small windows: **max pooling** keeps the largest value, "
     "**average pooling** the mean. It has a window size f and a stride s, but **no weights to learn**, and it works "
@@ -26,26 +23,18 @@ with col_settings:
     settings = controls.setting_controls()
 
 if x is None:
-    state.stop(NS, controls.DEFAULTS)
+    state.stop(PoolSettings)
 
-views.size_formula(x, settings)
-try:
-    trace = pool_trace(x, **settings)
-except CvcoreError as exc:
-    st.error(f"No output for these settings: {exc}")
-    state.stop(NS, controls.DEFAULTS)
-
-example = course.pool_examples().get(state.get(NS, "src"))
-if example is not None and example.note:
-    st.info(example.note)
-
-step_view(state.key(NS, "step"), trace.output.numel(), lambda i: views.step_panel(trace, i),
-          on_step=lambda: state.sync(NS, {"step": controls.DEFAULTS["step"]}))
-
-views.computation_expander(trace, state.get(NS, "step") - 1)
-code_expander(lambda: snippets.pool_snippet(trace), filename="pooling.py")
-views.check_expander(trace)
-with lazy_expander("Pooling a real feature map (MobileNetV2's first layer)", "pool.open_fmap") as is_open:
-    if is_open:
-        views.feature_map_panel(settings)
-state.sync(NS, controls.DEFAULTS)
+stepped_trace(
+    PoolSettings,
+    lambda: pool_trace(x, **settings.pool_kwargs),
+    size_formula=lambda: views.size_formula(x, settings),
+    example=EXAMPLES.get(settings.src),
+    step_panel=views.step_panel,
+    computation=views.computation_expander,
+    snippet=snippets.pool_snippet,
+    filename="pooling.py",
+    check=views.check_expander,
+    section=Section("Pooling a real feature map (MobileNetV2's first layer)", "pool.open_fmap",
+                    lambda: views.feature_map_panel(settings)),
+)

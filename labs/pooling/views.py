@@ -4,16 +4,17 @@ import streamlit as st
 import torch
 
 from cvcore import conv, images, zoo
+from cvcore.conv import kernels, pooling
+from cvcore.conv.pooling import PoolTrace
+from cvcore.errors import CvcoreError, WeightsUnavailable
 from cvcore.inside import features
 from cvcore.teach import grids
-from cvcore.conv import kernels, pooling
-from cvcore.errors import CvcoreError, WeightsUnavailable
-from cvcore.conv.pooling import PoolTrace
 from cvcore.viz import pool_figures
-from ui.figures import show_chart
+from labs.pooling.settings import PoolSettings
 from ui.check import check_expander as show_check
-from ui.lazy import lazy_expander
+from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
+from ui.lazy import lazy_expander
 from ui.models import get_model
 
 __all__ = ["size_formula", "step_panel", "feature_map_panel", "computation_expander", "check_expander"]
@@ -22,11 +23,11 @@ _CHART = {"displayModeBar": False}
 _STEM = "features.0"
 
 
-def size_formula(x: torch.Tensor, settings: dict) -> None:
+def size_formula(x: torch.Tensor, settings: PoolSettings) -> None:
     """The course's pooling size formula with the current numbers, channels included."""
     c = x.shape[0] if x.ndim == 3 else 1
     h, w = x.shape[-2:]
-    f, s, p = settings["size"], settings["stride"], settings["padding"]
+    f, s, p = int(settings.size), int(settings.stride), int(settings.padding)
     st.markdown(r"**Output size** $\;\left\lfloor \dfrac{n_H + 2p - f}{s} + 1 \right\rfloor \times "
                 r"\left\lfloor \dfrac{n_W + 2p - f}{s} + 1 \right\rfloor \times n_C$")
     oh, ow = (h + 2 * p - f) // s + 1, (w + 2 * p - f) // s + 1
@@ -66,7 +67,7 @@ def _edge_maps(image) -> torch.Tensor:
     return torch.relu(torch.cat(maps + [-m for m in maps]))  # [4, H, W]: edges in four directions
 
 
-def feature_map_panel(settings: dict) -> None:
+def feature_map_panel(settings: PoolSettings) -> None:
     """A real feature map (MobileNetV2's first layer, or edge maps without weights) before and after pooling."""
     image = image_input("pool.pic", default_sample="astronaut", label="Photo")
     if image is None:
@@ -78,12 +79,11 @@ def feature_map_panel(settings: dict) -> None:
     except WeightsUnavailable as exc:
         st.warning(f"MobileNetV2 weights are not available, so hand-made edge filters stand in for it. {exc}")
         maps, source = _edge_maps(image), "four edge detectors (Sobel) followed by ReLU"
-    if not 0 <= st.session_state.get("pool.channel", -1) < maps.shape[0]:
-        st.session_state["pool.channel"] = int(maps.std(dim=(1, 2)).argmax())  # a channel with something to see
-    channel = st.slider("Channel", 0, maps.shape[0] - 1, key="pool.channel",
-                        help="Some channels are empty for a given photo: their filter found nothing to respond to")
+    if not 0 <= PoolSettings.get("channel") < maps.shape[0]:
+        PoolSettings.put("channel", int(maps.std(dim=(1, 2)).argmax()))  # a channel with something to see
+    channel = PoolSettings.widget("channel", bounds=(0, maps.shape[0] - 1))
     try:
-        pooled = pooling.pool_image(maps, kind=settings["kind"], size=settings["size"], stride=settings["stride"])
+        pooled = pooling.pool_image(maps, kind=settings.kind, size=int(settings.size), stride=int(settings.stride))
     except CvcoreError as exc:
         st.error(str(exc))
         return
@@ -92,7 +92,7 @@ def feature_map_panel(settings: dict) -> None:
                 "The channel count stays the same.")
     a, b = st.columns(2)
     a.image(images.to_uint8(maps[channel]), caption=f"Channel {channel}: {h}x{w}", width="stretch")
-    b.image(images.to_uint8(pooled[channel]), caption=f"After {settings['kind']} pooling: {pooled.shape[1]}x{pooled.shape[2]}",
+    b.image(images.to_uint8(pooled[channel]), caption=f"After {settings.kind} pooling: {pooled.shape[1]}x{pooled.shape[2]}",
             width="stretch")
 
 

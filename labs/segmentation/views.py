@@ -5,35 +5,26 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 import torch
-import torch.nn.functional as F
 
-from cvcore.detect import metrics as detection, segmentation, yolo
 from cvcore import images
 from cvcore.data import shapes
+from cvcore.detect import metrics as detection
+from cvcore.detect import segmentation
 from cvcore.errors import CvcoreError
 from cvcore.viz.boxes import COLORS, BoxStyle, boxes_figure
+from labs.segmentation.settings import SegmentationSettings as S
 from ui.figures import show_chart
-from ui import state
+from ui.models import cached_network
 
-__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "VIEWS", "k", "tasks_view", "segment_view", "instances_view"]
+__all__ = ["tasks_view", "segment_view", "instances_view"]
 
-NS = "seg"
-VIEWS = {"tasks": "Five tasks, one image", "segment": "A class for every pixel", "instances": "From classes to instances"}
-DEFAULTS = {"view": "tasks", "seed": 2_000_011, "source": "scene", "alpha": 0.55}
-CHOICES = {"view": list(VIEWS), "source": ["scene", "upload"]}
-LIMITS = {"seed": (0, 10**9), "alpha": (0.0, 1.0)}
 _CHART = {"displayModeBar": False}
 # Okabe-Ito colours (readable with colour-blindness): background, ellipse, rectangle, triangle.
 PALETTE = np.array([[0, 0, 0], [0, 114, 178], [230, 159, 0], [0, 158, 115]], dtype=np.float32)
 
 
-def k(name: str) -> str:
-    return state.key(NS, name)
-
-
-@st.cache_resource(show_spinner="Loading the segmentation network ...")
 def _fcn() -> segmentation.TinyFCN:
-    return segmentation.load_fcn()
+    return cached_network("tiny_fcn")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -61,13 +52,12 @@ def _legend() -> str:
     return ", ".join(f"{name} {_COLOR_NAMES[i]}" for i, name in enumerate(segmentation.CLASS_NAMES) if i)
 
 
-def _input() -> "tuple[torch.Tensor, shapes.Scene | None, str] | None":
+def _input() -> tuple[torch.Tensor, shapes.Scene | None, str] | None:
     """(image Tensor[3, 128, 128] in [0, 1], the scene if generated, a cache key) from a scene or an upload."""
     a, b = st.columns([1, 2])
-    source = a.radio("Image", ["scene", "upload"], key=k("source"), horizontal=True,
-                     format_func={"scene": "generated scene", "upload": "your drawing"}.get)
+    source = S.widget("source", a, horizontal=True)
     if source == "scene":
-        seed = int(b.number_input("Scene (2,000,000 and up: never seen in training)", 0, 10**9, key=k("seed")))
+        seed = int(S.widget("seed", b, label="Scene (2,000,000 and up: never seen in training)"))
         s = _scene(seed)
         return s.image, s, f"scene-{seed}"
     upload = b.file_uploader("Upload a drawing of ellipses, rectangles and triangles", type=list(images.ACCEPTED_TYPES),
@@ -90,12 +80,12 @@ def _picture(x: torch.Tensor) -> np.ndarray:
 
 def tasks_view() -> None:
     """Classification, classification with localization, detection, semantic and instance segmentation side by side."""
-    seed = int(st.number_input("Scene", 0, 10**9, key=k("seed")))
+    seed = int(S.widget("seed"))
     s = _scene(seed)
     picture = _picture(s.image)
     try:
-        fcn = _fcn()
-        detector = yolo.load_tiny_yolo()
+        _fcn()  # both networks must load before any task is shown
+        detector = cached_network("tiny_yolo")
     except CvcoreError as exc:
         st.error(str(exc))
         return
@@ -126,7 +116,7 @@ def tasks_view() -> None:
                "into connected regions. Colours of task 4: " + _legend() + ".")
 
 
-def _u_figure(rows: "list[segmentation.LayerShape]") -> go.Figure:
+def _u_figure(rows: list[segmentation.LayerShape]) -> go.Figure:
     colors = {"input": "#999999", "encoder": "#0072B2", "decoder": "#E69F00", "output": "#009E73"}
     return go.Figure(
         data=[go.Bar(x=[r.name for r in rows], y=[r.shape[1] for r in rows], marker={"color": [colors[r.kind] for r in rows]},
@@ -139,7 +129,7 @@ def _u_figure(rows: "list[segmentation.LayerShape]") -> go.Figure:
 
 
 @st.cache_data(show_spinner="Scoring the network on 100 held-out scenes ...")
-def _held_out() -> "list[float]":
+def _held_out() -> list[float]:
     return segmentation.iou_per_class(segmentation.evaluate(_fcn(), range(2_000_000, 2_000_100))).tolist()
 
 
@@ -153,7 +143,7 @@ def segment_view() -> None:
     except CvcoreError as exc:
         st.error(str(exc))
         return
-    alpha = st.slider("Overlay opacity", 0.0, 1.0, key=k("alpha"), step=0.05)
+    alpha = S.widget("alpha")
     pred = _predict(key, x)
     picture = _picture(x)
     cols = st.columns(3 if s is not None else 2)
@@ -163,7 +153,7 @@ def segment_view() -> None:
         cols[2].image(_paint(picture, s.semantic, alpha), width="stretch", caption="True classes")
         iou = segmentation.iou_per_class(segmentation.confusion(pred, s.semantic, 4)).tolist()
         st.markdown("**This image**: IoU per class " + ", ".join(
-            f"{n} {v:.2f}" for n, v in zip(segmentation.CLASS_NAMES, iou) if v == v) + ".")
+            f"{n} {v:.2f}" for n, v in zip(segmentation.CLASS_NAMES, iou, strict=True) if v == v) + ".")
     st.caption("Colours: " + _legend() + ".")
     show_chart(st, _u_figure(segmentation.u_shape(fcn)), config=_CHART, key="seg_u")
     saved = torch.load(segmentation.ASSET, weights_only=True)

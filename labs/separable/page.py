@@ -1,11 +1,12 @@
 import streamlit as st
 
 from labs.separable import views as lab
+from labs.separable.settings import SeparableSettings
 from ui import state
 from ui.page import start_lab
 
-NS = start_lab(
-    lab,
+start_lab(
+    SeparableSettings,
     "1x1, depthwise and separable convolutions",
     "A standard filter looks at **all** input channels at once. A **1x1 (pointwise)** convolution mixes channels "
     "at each pixel without looking at neighbours; a **depthwise** convolution looks at neighbours but keeps every "
@@ -27,4 +28,4 @@ st.subheader("What it costs")
 st.markdown("Multiplications = n_H' · n_W' · n_C' · (f · f · n_C / g); parameters = (f · f · n_C / g + 1) · n_C'. "
             "Pick one of the course's examples or enter your own layer.")
 lab.calculator()
-state.sync(NS, lab.DEFAULTS)
+state.sync(SeparableSettings)

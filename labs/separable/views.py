@@ -4,60 +4,47 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from cvcore.teach import grids
 from cvcore.conv import bottleneck_cost, conv_cost, format_number, volume_conv_trace
 from cvcore.errors import CvcoreError
+from cvcore.teach import grids
 from cvcore.viz import grid_heatmap
 from cvcore.viz.costs import connectivity_figure, cost_figure
+from labs.separable.settings import LAYER, PRESETS
+from labs.separable.settings import SeparableSettings as S
 from ui.figures import show_chart
-from ui import state
 from ui.lazy import lazy_expander
 
-__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "OPERATIONS", "layer_settings", "layer_view", "course_1x1", "calculator"]
+__all__ = ["layer_settings", "layer_view", "course_1x1", "calculator"]
 
-NS = "sep"
-OPERATIONS = {"pointwise": "1x1 (pointwise): mix channels", "depthwise": "Depthwise: one filter per channel",
-              "separable": "Depthwise-separable: depthwise, then 1x1", "grouped": "Grouped: channels in g groups"}
-_PRESETS = {"course_separable": ("Course: 12x12x3 -> 8x8x256 with 5x5 kernels", (12, 12, 3, 256, 5, 0, 16, 1)),
-            "course_inception": ("Course: Inception 28x28x192 -> 28x28x32 with 5x5", (28, 28, 192, 32, 5, 2, 16, 1)),
-            "custom": ("My own layer", None)}
-DEFAULTS = {"op": "pointwise", "c": 4, "k": 2, "g": 2, "f": 3, "n": 5, "seed": 0, "preset": "course_separable",
-            "h": 12, "w": 12, "cin": 3, "cout": 256, "kf": 5, "pad": 0, "mid": 16, "cg": 1}
-CHOICES = {"op": list(OPERATIONS), "preset": list(_PRESETS)}
-LIMITS = {"c": (1, 8), "k": (1, 8), "g": (1, 8), "f": (1, 5), "n": (3, 8), "seed": (0, 10_000), "h": (1, 4096),
-          "w": (1, 4096), "cin": (1, 4096), "cout": (1, 4096), "kf": (1, 15), "pad": (0, 7), "mid": (1, 4096), "cg": (1, 4096)}
 _CHART = {"displayModeBar": False}
 
 
-def _k(name: str) -> str:
-    return state.key(NS, name)
-
-
-def layer_settings() -> dict:
-    op = st.radio("Operation", list(OPERATIONS), key=_k("op"), format_func=OPERATIONS.get)
+def layer_settings() -> S:
+    """The operation and its layer; returns every setting's value after the widgets."""
+    op = S.widget("op")
     a, b, c = st.columns(3)
-    a.number_input("Input channels n_C", 1, 8, key=_k("c"))
-    b.number_input("Size n", 3, 8, key=_k("n"))
-    c.number_input("Seed", 0, 10_000, key=_k("seed"))
+    S.widget("c", a)
+    S.widget("n", b)
+    S.widget("seed", c)
     a, b, c = st.columns(3)
-    a.number_input("Output channels n_C'", 1, 8, key=_k("k"), disabled=op == "depthwise")
-    b.number_input("Groups g", 1, 8, key=_k("g"), disabled=op != "grouped")
-    c.number_input("Filter size f", 1, 5, key=_k("f"), disabled=op == "pointwise")
-    return {name: state.get(NS, name) for name in ("op", "c", "k", "g", "f", "n", "seed")}
+    S.widget("k", a, disabled=op == "depthwise")
+    S.widget("g", b, disabled=op != "grouped")
+    S.widget("f", c, disabled=op == "pointwise")
+    return S.current()
 
 
-def _stages(s: dict) -> "list[tuple[str, int, int, int]]":
+def _stages(s: S) -> list[tuple[str, int, int, int]]:
     """(name, out channels, groups, f) for each convolution the operation is made of."""
-    c, k, g, f = s["c"], s["k"], s["g"], s["f"]
+    c, k, g, f = s.c, s.k, s.g, s.f
     return {"pointwise": [("1x1", k, 1, 1)], "depthwise": [("depthwise", c, c, f)],
-            "separable": [("depthwise", c, c, f), ("pointwise", k, 1, 1)], "grouped": [("grouped", k, g, f)]}[s["op"]]
+            "separable": [("depthwise", c, c, f), ("pointwise", k, 1, 1)], "grouped": [("grouped", k, g, f)]}[s.op]
 
 
-def layer_view(s: dict) -> None:
+def layer_view(s: S) -> None:
     """Connectivity, shapes, costs and output maps of the chosen operation, checked against PyTorch."""
-    gen = torch.Generator().manual_seed(int(s["seed"]))
-    x = torch.stack([grids.random_grid(s["n"], s["n"], seed=int(s["seed"]) + i) for i in range(s["c"])])
-    rows, code = [], ["import torch", "import torch.nn.functional as F", "", f"x = torch.randn(1, {s['c']}, {s['n']}, {s['n']})"]
+    gen = torch.Generator().manual_seed(int(s.seed))
+    x = torch.stack([grids.random_grid(s.n, s.n, seed=int(s.seed) + i) for i in range(s.c)])
+    rows, code = [], ["import torch", "import torch.nn.functional as F", "", f"x = torch.randn(1, {s.c}, {s.n}, {s.n})"]
     out, ref = x, x
     figures = []
     try:
@@ -75,10 +62,10 @@ def layer_view(s: dict) -> None:
     except CvcoreError as exc:
         st.error(f"No output for these settings: {exc}")
         return
-    for col, (i, fig) in zip(st.columns(max(2, len(figures))), enumerate(figures)):
+    for col, (i, fig) in zip(st.columns(max(2, len(figures))), enumerate(figures), strict=False):
         show_chart(col, fig, config=_CHART, key=f"sep_conn_{i}", width="content")
     st.dataframe(pd.DataFrame(rows), hide_index=True)
-    st.markdown(f"**{s['n']}x{s['n']}x{s['c']} → {'x'.join(map(str, (out.shape[1], out.shape[2], out.shape[0])))}** · "
+    st.markdown(f"**{s.n}x{s.n}x{s.c} → {'x'.join(map(str, (out.shape[1], out.shape[2], out.shape[0])))}** · "
                 f"parameters {sum(r['parameters'] for r in rows)} · multiplications {sum(r['multiplications'] for r in rows):,}"
                 " (no bias)")
     shown = min(out.shape[0], 4)
@@ -109,7 +96,7 @@ def _course_1x1_parts():
               f"({trace.parameters} parameters). The first output number is the 32 numbers at position (0, 0) "
               "times filter 1's 32 weights, added up, then ReLU:")
     products = " + ".join(f"{format_number(w)}×{format_number(v)}" for v, w in
-                          zip(step.windows.flatten().tolist(), step.weights.flatten().tolist()))
+                          zip(step.windows.flatten().tolist(), step.weights.flatten().tolist(), strict=True))
     sums = f"{products} = {format_number(step.z)};  ReLU → {format_number(step.value)}"
     return grid_heatmap(x, title="6x6x1 input"), grid_heatmap(out, title="* one 1x1 filter of 2"), header, sums
 
@@ -129,15 +116,13 @@ def course_1x1() -> None:
 
 def calculator() -> None:
     """Standard vs depthwise-separable vs bottleneck vs grouped, computed from the settings."""
-    preset = st.selectbox("Example", list(_PRESETS), key=_k("preset"), format_func=lambda p: _PRESETS[p][0])
-    if _PRESETS[preset][1] is not None:  # an example fixes the numbers; "My own layer" starts from them
-        for name, value in zip(("h", "w", "cin", "cout", "kf", "pad", "mid", "cg"), _PRESETS[preset][1]):
-            state.put(NS, name, value)
-    cols = st.columns(8)
-    for col, (name, label) in zip(cols, (("h", "n_H"), ("w", "n_W"), ("cin", "n_C"), ("cout", "n_C'"), ("kf", "f"),
-                                         ("pad", "p"), ("mid", "bottleneck"), ("cg", "groups"))):
-        col.number_input(label, *LIMITS[name], key=_k(name), disabled=preset != "custom")
-    v = {name: int(state.get(NS, name)) for name in ("h", "w", "cin", "cout", "kf", "pad", "mid", "cg")}
+    preset = S.widget("preset")
+    if PRESETS[preset][1] is not None:  # an example fixes the numbers; "My own layer" starts from them
+        for name, value in zip(LAYER, PRESETS[preset][1], strict=True):
+            S.put(name, value)
+    for col, name in zip(st.columns(len(LAYER)), LAYER, strict=False):
+        S.widget(name, col, disabled=preset != "custom")
+    v = {name: int(S.get(name)) for name in LAYER}
     try:
         designs = _designs(**v)
     except CvcoreError as exc:

@@ -2,6 +2,7 @@
 (how it is computed, PyTorch code, the check against PyTorch)."""
 
 import hashlib
+from collections import deque
 
 import numpy as np
 import pandas as pd
@@ -10,16 +11,18 @@ import torch
 from PIL import Image
 
 from cvcore import images
-from cvcore.style import gatys as style, inspection as style_inspect, nets as style_nets
 from cvcore.errors import CvcoreError
 from cvcore.images import to_uint8
+from cvcore.style import gatys as style
+from cvcore.style import inspection as style_inspect
+from cvcore.style import nets as style_nets
 from cvcore.viz.style import gram_figure
-from ui.figures import show_chart
-from ui import state
+from labs.style_transfer.controls import RUN
+from labs.style_transfer.settings import StyleTransferSettings as S
 from ui.check import check_expander
 from ui.code import code_expander
+from ui.figures import show_chart
 from ui.lazy import lazy_expander
-from labs.style_transfer.controls import NS, RUN, k
 
 __all__ = ["gram_view", "layers_view", "how_it_is_computed", "pytorch_code", "check"]
 
@@ -31,7 +34,7 @@ def _digest(image: Image.Image) -> str:
     return hashlib.sha1(np.asarray(image).tobytes() + str(image.size).encode()).hexdigest()[:16]
 
 
-def _generated(content: Image.Image) -> "tuple[Image.Image, str]":
+def _generated(content: Image.Image) -> tuple[Image.Image, str]:
     record = st.session_state.get(RUN)
     if record and record.get("image"):
         return images.load_image(record["image"]), f"the generated image G (step {record['step']})"
@@ -45,15 +48,15 @@ def gram_view(content, stylish, spec: style_nets.Backbone, model) -> None:
         "channel finds a certain texture and the other a certain colour, a large G_kk' says that texture comes in "
         "that colour. Positions are summed away, so the Gram matrix keeps *what goes with what*, not *where*.")
     layers = list(spec.layers)
-    if state.get(NS, "gram_layer") not in layers:
-        state.put(NS, "gram_layer", spec.style_layers[1] if len(spec.style_layers) > 1 else layers[0])
+    if S.get("gram_layer") not in layers:
+        S.put("gram_layer", spec.style_layers[1] if len(spec.style_layers) > 1 else layers[0])
     a, b = st.columns(2)
-    layer = a.selectbox("Layer", layers, key=k("gram_layer"), format_func=spec.label_of)
-    channels = int(b.slider("Channels shown", 4, 64, key=k("gram_channels")))
+    layer = S.widget("gram_layer", a, options=layers, format_func=spec.label_of)
+    channels = int(S.widget("gram_channels", b))
     generated, what = _generated(content)
     try:
         view = style_inspect.layer_grams(stylish, generated, backbone_name=spec.name, model=model, layer=layer,
-                                         size=192, smoothing=bool(state.get(NS, "smoothing")), channels=channels)
+                                         size=192, smoothing=bool(S.get("smoothing")), channels=channels)
     except CvcoreError as exc:
         st.error(str(exc))
         return
@@ -69,18 +72,17 @@ def gram_view(content, stylish, spec: style_nets.Backbone, model) -> None:
                 f"{float(view.gram_style[i, i]):.4g}, G[{j}, {j}] = {float(view.gram_style[j, j]):.4g}).")
     cols = st.columns(3)
     cols[0].image(np.asarray(images.fit_within(stylish, 256)[0].convert("RGB")), caption="Style image", width="stretch")
-    for col, channel, fmap in zip(cols[1:], (i, j), view.maps):
+    for col, channel, fmap in zip(cols[1:], (i, j), view.maps, strict=False):
         col.image(to_uint8(torch.from_numpy(fmap)), caption=f"channel {channel}", width="stretch")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _reconstruction(key: str, kind: str, layers: "tuple[str, ...]", _image, _model, backbone_name: str) -> bytes:
+def _reconstruction(key: str, kind: str, layers: tuple[str, ...], _image, _model, backbone_name: str) -> bytes:
     from labs.style_transfer.controls import png
 
-    last = None
-    for last in style_inspect.reconstruct(_image, kind=kind, layers=layers, backbone_name=backbone_name, model=_model,
-                                          size=_RECON_SIZE, steps=_RECON_STEPS):
-        pass
+    records = style_inspect.reconstruct(_image, kind=kind, layers=layers, backbone_name=backbone_name, model=_model,
+                                        size=_RECON_SIZE, steps=_RECON_STEPS)
+    last = deque(records, maxlen=1)[0]  # the run's last record holds the rebuilt image
     return png(last.image)
 
 
@@ -104,7 +106,7 @@ def layers_view(content, stylish, spec: style_nets.Backbone, model) -> None:
         return
     cols = st.columns(len(jobs))
     bar = st.progress(0.0, text="Reconstructing ...")
-    for n, (col, (kind, layers, image, caption)) in enumerate(zip(cols, jobs)):
+    for n, (col, (kind, layers, image, caption)) in enumerate(zip(cols, jobs, strict=False)):
         key = f"{spec.name}-{_digest(image)}-{kind}-{','.join(layers)}"
         try:
             data = _reconstruction(key, kind, tuple(layers), image, model, spec.name)
@@ -188,12 +190,12 @@ Image.fromarray((g[0].permute(1, 2, 0) * 255).round().byte().numpy()).save("gene
 '''
 
 
-def pytorch_code(settings: "style.StyleSettings | None") -> None:
+def pytorch_code(settings: style.StyleSettings | None) -> None:
     if settings is not None:
         code_expander(lambda: _snippet(settings), filename="style_transfer.py")
 
 
-def check(stylish, spec: style_nets.Backbone, model, settings: "style.StyleSettings | None") -> None:
+def check(stylish, spec: style_nets.Backbone, model, settings: style.StyleSettings | None) -> None:
     layer = settings.style_layers[0] if settings else spec.style_layers[0]
 
     def compute():

@@ -1,12 +1,14 @@
 import streamlit as st
 
-from ui import state
+from cvcore.style import nets as style_nets
 from labs.style_transfer import controls as lab
 from labs.style_transfer import explain as views
+from labs.style_transfer.settings import StyleTransferSettings
+from ui import state
 from ui.page import start_lab
 
-NS = start_lab(
-    lab,
+start_lab(
+    StyleTransferSettings,
     "Neural style transfer",
     "Gatys, Ecker and Bethge's idea: a generated image G that has the **content** of one image C and the **style** "
     "of another, S, by gradient descent on the pixels of G. The cost is J(G) = alpha J_content(C, G) + beta "
@@ -17,21 +19,24 @@ NS = start_lab(
 
 pictures = lab.inputs()
 if pictures is None:
-    state.stop(NS, lab.DEFAULTS)
+    state.stop(StyleTransferSettings)
 content, stylish = pictures
 chosen = lab.pick_backbone()
 if chosen is None:
-    state.stop(NS, lab.DEFAULTS)
+    state.stop(StyleTransferSettings)
 name, model = chosen
-spec = lab.style_nets.backbone(name)
-view = st.radio("Part", list(lab.VIEWS), key=lab.k("view"), format_func=lab.VIEWS.get, horizontal=True)
+spec = style_nets.backbone(name)
+view = StyleTransferSettings.widget("view", horizontal=True)
 settings = None
 if view == "run":
     settings = lab.controls(spec)
     if settings is not None:
         if settings.size > 384 and next(model.parameters()).device.type == "cpu":
             st.caption(f"{settings.size} px on the CPU: expect several seconds per ten steps (a GPU is much faster).")
-        if lab.start_button():
+        go_col, stop_col, _ = st.columns([1, 1, 6])
+        lab.JOB.start_button("Start", go_col, key="style_go")
+        lab.JOB.stop_button(stop_col, key="style_stop")
+        if lab.JOB.requested():
             lab.run(content, stylish, model, settings)
     lab.results()
 elif view == "gram":
@@ -41,4 +46,4 @@ else:
 views.how_it_is_computed()
 views.pytorch_code(settings)
 views.check(stylish, spec, model, settings)
-state.sync(NS, lab.DEFAULTS)
+state.sync(StyleTransferSettings)

@@ -1,11 +1,12 @@
 import streamlit as st
 
+from labs.transfer import views
+from labs.transfer.settings import TransferSettings
 from ui import state
-from labs.transfer import views as lab
 from ui.page import start_lab
 
-NS = start_lab(
-    lab,
+start_lab(
+    TransferSettings,
     "Transfer learning",
     "A network trained on ImageNet already knows edges, textures and parts. Reuse it for **your own classes**: with "
     "few images, **freeze** the whole pretrained backbone and train only a new softmax head; with more, fine-tune the "
@@ -13,19 +14,24 @@ NS = start_lab(
     "weights on the same images.",
 )
 
-groups = lab.classes()
+groups = views.classes()
 if groups is None:
-    state.stop(NS, lab.DEFAULTS)
+    state.stop(TransferSettings)
 st.subheader("What to freeze")
-case = lab.plans(max(2, len([g for g in groups.values() if g])))
-st.button("Train", type="primary", key="transfer_go", on_click=lambda: st.session_state.update({"transfer._go": True}))
-if st.session_state.pop("transfer._go", False):
-    lab.train(groups, case)
-lab.results()
+case = views.plans(max(2, len([g for g in groups.values() if g])))
+go_col, stop_col, _ = st.columns([1, 1, 4])
+views.TRAINING.start_button("Train", go_col, key="transfer_go", payload="train")
+views.TRAINING.stop_button(stop_col, key="transfer_stop_main")
+action = views.TRAINING.requested()
+if action == "train":
+    views.train(groups, case)
+views.results()
 st.subheader("Pretrained or from scratch?")
-st.button("Train the same network from random weights", key="transfer_scratch",
-          on_click=lambda: st.session_state.update({"transfer._scratch_go": True}))
-lab.compare(st.session_state.pop("transfer._scratch_go", False))
+go_col, stop_col, _ = st.columns([3, 1, 2])
+views.TRAINING.start_button("Train the same network from random weights", go_col, key="transfer_scratch",
+                            payload="scratch", type="secondary")
+views.TRAINING.stop_button(stop_col, key="transfer_stop_scratch")
+views.compare(action == "scratch")
 st.subheader("Export")
-lab.export()
-state.sync(NS, lab.DEFAULTS)
+views.export()
+state.sync(TransferSettings)

@@ -10,29 +10,24 @@ import streamlit as st
 import torch
 
 from cvcore import attribution, images, zoo
-from cvcore.networks import transfer
 from cvcore.errors import CvcoreError
+from cvcore.networks import transfer
 from cvcore.networks.training import confusion_matrix, train_classifier
 from cvcore.viz import grid_heatmap
-from cvcore.viz.training import curves_figure
 from cvcore.viz.maps import overlay
+from cvcore.viz.training import curves_figure
+from labs.transfer.settings import TransferSettings as S
 from ui.figures import show_chart
-from ui import jobs, state
+from ui.live_job import LiveJob, Outcome
 from ui.models import get_model
 
-__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "k", "classes", "plans", "train", "results", "compare", "export"]
+__all__ = ["TRAINING", "classes", "plans", "train", "results", "compare", "export"]
 
-NS = "transfer"
-DEFAULTS = {"source": "textures", "per_class": 20, "n_classes": 3, "case": "small", "epochs": 10}
-CHOICES = {"source": ["textures", "own"], "case": list(transfer.CASES)}
-LIMITS = {"per_class": (4, 60), "n_classes": (2, 5), "epochs": (1, 50)}
 MAX_PER_CLASS = 200
 _RUN, _SCRATCH = "transfer._run", "transfer._scratch"
 _CHART = {"displayModeBar": False}
-
-
-def k(name: str) -> str:
-    return state.key(NS, name)
+# One job for both buttons (payload "train" or "scratch"): one run at a time, one Stop.
+TRAINING = LiveJob("transfer", "Training (transfer learning)", unit="epoch", kept="the curves so far are kept")
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -51,22 +46,21 @@ def _keep(net) -> str:
 
 
 @st.cache_data(show_spinner="Cutting texture patches ...")
-def _textures(per_class: int) -> "dict[str, list]":
+def _textures(per_class: int) -> dict[str, list]:
     return transfer.texture_set(per_class)
 
 
-def classes() -> "dict[str, list] | None":
+def classes() -> dict[str, list] | None:
     """The learner's classes: name -> images (built-in textures, or uploads per class)."""
-    source = st.radio("Images", ["textures", "own"], key=k("source"), horizontal=True,
-                      format_func={"textures": "built-in textures (offline)", "own": "your own classes"}.get)
+    source = S.widget("source", horizontal=True)
     if source == "textures":
-        per = int(st.slider("Images per class", 4, 60, key=k("per_class")))
+        per = int(S.widget("per_class"))
         groups = _textures(per)
         cols = st.columns(len(groups))
-        for col, (name, pics) in zip(cols, groups.items()):
+        for col, (name, pics) in zip(cols, groups.items(), strict=False):
             col.image(np.asarray(pics[0]), caption=f"{name}: {len(pics)} patches", width="stretch")
         return groups
-    n = int(st.number_input("Number of classes", 2, 5, key=k("n_classes")))
+    n = int(S.widget("n_classes"))
     groups, cols = {}, st.columns(n)
     for i, col in enumerate(cols):
         with col:
@@ -110,7 +104,7 @@ def _take_shot(i: int) -> None:
         shots.append(buffer.getvalue())
 
 
-def _camera_shots(i: int) -> "list":
+def _camera_shots(i: int) -> list:
     """Photos taken with the camera for class ``i``, one per click, like Teachable Machine (kept in the session)."""
     if st.toggle("Camera", key=f"transfer.use_camera_{i}", help=f"Take up to {_MAX_SHOTS} photos for this class"):
         st.camera_input("Take a photo", key=f"transfer.camera_{i}", on_change=_take_shot, args=(i,),
@@ -123,7 +117,7 @@ def _camera_shots(i: int) -> "list":
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _plan_rows(n: int) -> "list[dict]":
+def _plan_rows(n: int) -> list[dict]:
     model = get_model("mobilenet_v2")
     rows = []
     for name, case in transfer.CASES.items():
@@ -135,33 +129,37 @@ def _plan_rows(n: int) -> "list[dict]":
 
 def plans(n: int) -> str:
     st.dataframe(pd.DataFrame(_plan_rows(n)), hide_index=True)
-    case = st.radio("Case", list(transfer.CASES), key=k("case"), format_func=lambda c: transfer.CASES[c].label)
-    st.number_input("Epochs", 1, 50, key=k("epochs"), help="The small case trains only the head, on features computed "
-                    "once, so many epochs cost little.")
+    case = S.widget("case")
+    S.widget("epochs")
     return case
 
 
-def _run(net, plan_case: str, data, epochs: int, label: str, key: str):
-    bar, chart = st.progress(0.0, text=f"{label}: starting ..."), st.empty()
-    st.button("Stop", key=f"transfer_stop_{key}", help="Stops after the current step; what was learnt so far is kept.")
-    history = []
-    if plan_case == "small" and net.frozen == len(net.features):
-        records = transfer.train_head(net, data, epochs=epochs, lr=transfer.CASES["small"].lr)
+def _train_live(net, data, label: str, lr: float, store) -> Outcome:
+    """Train ``net`` on ``data`` as the lab's live job; ``store(history)`` keeps the curve in the session after each
+    epoch. A wholly frozen backbone trains only the head, on features computed once."""
+    epochs = int(S.get("epochs"))
+    if net.frozen == len(net.features):
+        records = transfer.train_head(net, data, epochs=epochs, lr=lr)
     else:
-        records = train_classifier(net, data, epochs=epochs, lr=transfer.CASES[plan_case].lr if label != "from scratch" else 1e-3,
-                                   batch_size=16, reports_per_epoch=1)
-    for record in jobs.limited(records, f"Training ({label})"):  # a click on Stop reruns the page, ending this loop
+        records = train_classifier(net, data, epochs=epochs, lr=lr, batch_size=16, reports_per_epoch=1)
+    history: list[dict] = []
+
+    def keep(record) -> None:
         history.append(record.__dict__.copy())
-        yield history
-        bar.progress(min(record.epoch / epochs, 1.0), text=f"{label}: epoch {record.epoch:.0f} of {epochs}, "
-                                                           f"validation accuracy {record.val_acc:.0%}")
-        chart.plotly_chart(curves_figure({label: history}, "acc", "Accuracy"), config=_CHART, key=f"transfer_live_{key}_{len(history)}")
-    bar.empty()
-    chart.empty()
+        store(history)
+
+    def draw(record, slot) -> None:
+        slot.plotly_chart(curves_figure({label: history}, "acc", "Accuracy"), config=_CHART,
+                          key=f"transfer_live_{len(history)}")
+
+    return TRAINING.run(records, total=epochs, step=lambda record: record.epoch, keep=keep, draw=draw,
+                        text=lambda record: f"{label}: epoch {record.epoch:.0f} of {epochs}, validation accuracy "
+                                            f"{record.val_acc:.0%}")
 
 
 def train(groups: dict, case: str) -> None:
-    """Train a copy of MobileNetV2 for the chosen case, live; results go to the session."""
+    """Train a copy of MobileNetV2 for the chosen case, live; results go to the session (the network only when the
+    run finished)."""
     entry = zoo.registry()["mobilenet_v2"]
     try:
         data = transfer.image_set(groups, entry)
@@ -169,15 +167,13 @@ def train(groups: dict, case: str) -> None:
     except CvcoreError as exc:
         st.error(str(exc))
         return
-    epochs = int(state.get(NS, "epochs"))
-    try:
-        for history in _run(net, case, data, epochs, case, "main"):
-            st.session_state[_RUN] = {"history": history, "classes": list(data.classes), "case": case,
-                                      "token": None, "n_val": len(data.val_y)}
-    except CvcoreError as exc:
-        st.error(str(exc))
-        return
-    st.session_state[_RUN]["token"] = _keep((net.eval(), data))
+
+    def store(history: list[dict]) -> None:
+        st.session_state[_RUN] = {"history": history, "classes": list(data.classes), "case": case, "token": None,
+                                  "n_val": len(data.val_y)}
+
+    if _train_live(net, data, f"pretrained ({case})", transfer.CASES[case].lr, store).state == "done":
+        st.session_state[_RUN]["token"] = _keep((net.eval(), data))
 
 
 def results() -> None:
@@ -195,8 +191,12 @@ def results() -> None:
     show_chart(right, curves_figure({run["case"]: run["history"]}, "acc", "Accuracy"), config=_CHART, key="transfer_acc")
     kept = _kept().get(run["token"]) if run["token"] else None
     if kept is None:
-        st.warning("Training was stopped, or the trained network is no longer in memory: train again to see its "
-                   "confusion matrix, Grad-CAM and export.")
+        outcome = TRAINING.outcome()
+        if outcome is not None and outcome.payload == "train" and outcome.stopped:  # not a later comparison
+            st.warning(f"{outcome.message} Train to the end to see its confusion matrix, Grad-CAM and export.")
+        else:
+            st.warning("Training was stopped, or the trained network is no longer in memory: train again to see its "
+                       "confusion matrix, Grad-CAM and export.")
         return
     net, data = kept
     matrix = confusion_matrix(net, data.val_x, data.val_y, len(data.classes))
@@ -210,7 +210,7 @@ def results() -> None:
     cols = st.columns(4)
     entry = zoo.registry()["mobilenet_v2"]
     mean, std = torch.tensor(entry.mean).view(3, 1, 1), torch.tensor(entry.std).view(3, 1, 1)
-    for col, i in zip(cols, range(min(4, len(data.val_y)))):
+    for col, i in zip(cols, range(min(4, len(data.val_y))), strict=False):
         x = data.val_x[i:i + 1]
         with torch.no_grad():
             pred = int(net(x).argmax(1))
@@ -226,12 +226,14 @@ def compare(run_now: bool) -> None:
     if run_now and run and run["token"] in _kept():
         _, data = _kept()[run["token"]]
         net, _ = transfer.random_network(len(data.classes))
-        epochs = int(state.get(NS, "epochs"))
-        try:
-            for history in _run(net, "large", data, epochs, "from scratch", "scratch"):
-                st.session_state[_SCRATCH] = {"history": history}
-        except CvcoreError as exc:
-            st.error(str(exc))
+
+        def store(history: list[dict]) -> None:
+            st.session_state[_SCRATCH] = {"history": history}
+
+        _train_live(net, data, "from scratch", 1e-3, store)
+    outcome = TRAINING.outcome()
+    if outcome is not None and outcome.payload == "scratch" and outcome.stopped:
+        st.warning(outcome.message)
     scratch = st.session_state.get(_SCRATCH)
     if run and scratch and scratch["history"]:
         show_chart(st, curves_figure({f"pretrained ({run['case']})": run["history"], "from scratch": scratch["history"]}, "acc",

@@ -1,13 +1,13 @@
-
 from cvcore.teach import snippets
-from ui import state
 from labs.transposed import views as lab
+from labs.transposed.settings import TransposedSettings
+from ui import state
 from ui.code import code_expander
 from ui.page import start_lab
 from ui.stepper import step_view
 
-NS = start_lab(
-    lab,
+start_lab(
+    TransposedSettings,
     "Transposed convolution",
     "A strided convolution makes a map **smaller**; a **transposed convolution** makes it **larger** (decoders, "
     "segmentation, generators). Step through it two ways: as zeros inserted between the input cells followed by an "
@@ -16,19 +16,19 @@ NS = start_lab(
 
 x, k, settings = lab.controls()
 if x is None or k is None:
-    state.stop(NS, lab.DEFAULTS)
+    state.stop(TransposedSettings)
 lab.size_formula(x, k, settings)
 trace = lab.trace_or_error(x, k, settings)
 if trace is None:
-    state.stop(NS, lab.DEFAULTS)
+    state.stop(TransposedSettings)
 
-if state.get(NS, "view") == "stuffed":
+if settings.view == "stuffed":
     n_steps, panel = trace.output.numel(), lambda i: lab.stuffed_panel(trace, i)
 else:
     n_steps, panel = trace.source.numel(), lambda i: lab.scatter_panel(trace, i)
-step_view(state.key(NS, "step"), n_steps, panel, on_step=lambda: state.sync(NS, {"step": 1}))
+step_view(TransposedSettings.key("step"), n_steps, panel, on_step=lambda: state.sync(TransposedSettings, ["step"]))
 
 lab.explain()
 code_expander(lambda: snippets.transpose_snippet(trace), filename="transposed_convolution.py")
 lab.check(trace)
-state.sync(NS, lab.DEFAULTS)
+state.sync(TransposedSettings)

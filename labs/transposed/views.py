@@ -3,67 +3,46 @@
 import streamlit as st
 import torch
 
-from cvcore.conv import kernels
 from cvcore.conv import TransposeTrace, conv_transpose_trace, format_number
 from cvcore.conv.transposed import reference_output as transpose_reference
 from cvcore.errors import CvcoreError
 from cvcore.viz import conv_figures, scatter_figures, stuffed_text
-from ui.figures import show_chart
-from ui import state
+from labs.transposed.settings import KERNELS
+from labs.transposed.settings import TransposedSettings as S
 from ui.check import check_expander
-from ui.lazy import lazy_expander
+from ui.figures import show_chart
 from ui.grid_input import grid_editor, random_input
+from ui.lazy import lazy_expander
 
-__all__ = ["NS", "DEFAULTS", "CHOICES", "LIMITS", "VIEWS", "controls", "size_formula", "stuffed_panel", "scatter_panel",
-           "check", "explain"]
-
-NS = "tconv"
-_INPUTS = {"two_by_two": "2x2 grid 1 2 / 3 4", "random": "Random integers", "custom": "My own grid (edit cells)"}
-_BILINEAR = torch.outer(torch.tensor([0.25, 0.75, 0.75, 0.25]), torch.tensor([0.25, 0.75, 0.75, 0.25])).double()
-_KERNELS = {"ones2": ("2x2 of ones: each cell becomes a block", torch.ones(2, 2, dtype=torch.float64)),
-            "ones3": ("3x3 of ones: stamps overlap and add", torch.ones(3, 3, dtype=torch.float64)),
-            "bilinear": ("4x4 bilinear (with s = 2, p = 1: smooth 2x up-sampling)", _BILINEAR),
-            "vertical_edge": ("Vertical edge 3x3", kernels.make_kernel("vertical_edge")),
-            "custom": ("My own kernel (edit cells)", None)}
-VIEWS = {"stuffed": "Insert zeros, pad, convolve", "scatter": "Each input cell stamps the kernel"}
-DEFAULTS = {"src": "two_by_two", "n": 3, "seed": 0, "grid": "1,2/3,4", "kernel": "ones3", "kgrid": "1,1,1/1,1,1/1,1,1",
-            "stride": 2, "padding": 0, "out_pad": 0, "dilation": 1, "view": "stuffed", "step": 1}
-CHOICES = {"src": list(_INPUTS), "kernel": list(_KERNELS), "view": list(VIEWS)}
-LIMITS = {"n": (1, 6), "seed": (0, 10_000), "stride": (1, 4), "padding": (0, 4), "out_pad": (0, 3), "dilation": (1, 3),
-          "step": (1, 64 * 64)}
+__all__ = ["controls", "size_formula", "trace_or_error", "stuffed_panel", "scatter_panel", "check", "explain"]
 
 
-def _k(name: str) -> str:
-    return state.key(NS, name)
-
-
-def controls() -> "tuple[torch.Tensor | None, torch.Tensor | None, dict]":
+def controls() -> tuple[torch.Tensor | None, torch.Tensor | None, S]:
+    """The input, the kernel (each None after an error) and every setting's value after the widgets."""
     a, b, c = st.columns([1.2, 1.2, 1], gap="medium")
     with a:
-        src = st.selectbox("Input", list(_INPUTS), key=_k("src"), format_func=_INPUTS.get)
+        src = S.widget("src")
         if src == "two_by_two":
             x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64)
         elif src == "random":
-            x = random_input(_k("n"), _k("seed"))
-            x = x if x.shape[0] <= 6 else x[:6, :6]
+            x = random_input(S)
         else:
-            x = grid_editor(_k("grid"), label="input grid", max_side=6, fallback=torch.ones(2, 2, dtype=torch.float64))
+            x = grid_editor(S.key("grid"), label="input grid", max_side=6, fallback=torch.ones(2, 2, dtype=torch.float64))
     with b:
-        name = st.selectbox("Kernel", list(_KERNELS), key=_k("kernel"), format_func=lambda n: _KERNELS[n][0])
-        k = _KERNELS[name][1] if name != "custom" else grid_editor(_k("kgrid"), label="kernel", max_side=5)
+        name = S.widget("kernel")
+        k = KERNELS[name][1] if name != "custom" else grid_editor(S.key("kgrid"), label="kernel", max_side=5)
     with c:
         s1, s2 = st.columns(2)
-        s1.number_input("Stride s", 1, 4, key=_k("stride"))
-        s2.number_input("Padding p", 0, 4, key=_k("padding"))
-        s1.number_input("Output padding", 0, 3, key=_k("out_pad"), help="Extra rows and columns at the bottom and right")
-        s2.number_input("Dilation d", 1, 3, key=_k("dilation"))
-        st.radio("View", list(VIEWS), key=_k("view"), format_func=VIEWS.get)
-    settings = {"stride": int(state.get(NS, "stride")), "padding": int(state.get(NS, "padding")),
-                "output_padding": int(state.get(NS, "out_pad")), "dilation": int(state.get(NS, "dilation"))}
-    return x, k, settings
+        S.widget("stride", s1)
+        S.widget("padding", s2)
+        S.widget("out_pad", s1)
+        S.widget("dilation", s2)
+        S.widget("view")
+    return x, k, S.current()
 
 
-def size_formula(x: torch.Tensor, k: torch.Tensor, s: dict) -> None:
+def size_formula(x: torch.Tensor, k: torch.Tensor, settings: S) -> None:
+    s = settings.transpose_kwargs
     st.markdown(r"**Output size** $\;n' = (n - 1)\,s - 2p + d\,(f - 1) + \text{output\_padding} + 1$")
     square = x.shape[0] == x.shape[1] and k.shape[0] == k.shape[1]
     for axis, name in ((0, "n_H' = n_W'"),) if square else ((0, "n_H'"), (1, "n_W'")):
@@ -73,9 +52,9 @@ def size_formula(x: torch.Tensor, k: torch.Tensor, s: dict) -> None:
                  f"+ {s['output_padding']} + 1 = {value}")
 
 
-def trace_or_error(x, k, s) -> "TransposeTrace | None":
+def trace_or_error(x: torch.Tensor, k: torch.Tensor, settings: S) -> TransposeTrace | None:
     try:
-        return conv_transpose_trace(x, k, **s)
+        return conv_transpose_trace(x, k, **settings.transpose_kwargs)
     except CvcoreError as exc:
         st.error(f"No output for these settings: {exc}")
         return None

@@ -1,15 +1,16 @@
 import streamlit as st
 
 from cvcore.teach import snippets
-from ui import state
 from labs.volumes import views as lab
+from labs.volumes.settings import VolumeSettings
+from ui import state
 from ui.code import code_expander
 from ui.lazy import lazy_expander
 from ui.page import start_lab
 from ui.stepper import step_view
 
-NS = start_lab(
-    lab,
+start_lab(
+    VolumeSettings,
     "Convolution over volumes",
     "A colour image is a **volume**: n_H x n_W x n_C numbers (n_C = 3 for R, G, B). A filter for it is a volume "
     "too, with the **same number of channels**: each channel's window is multiplied by that channel's slice of "
@@ -23,20 +24,18 @@ with col_input:
 with col_filters:
     bank = lab.filters(x.shape[0])
 with col_settings:
-    st.number_input("Stride s", 1, 4, key=state.key(NS, "stride"))
-    st.number_input("Padding p", 0, 3, key=state.key(NS, "padding"))
-    st.toggle("ReLU after the bias", key=state.key(NS, "relu"))
+    settings = lab.layer_settings()
 
-trace = lab.trace_or_error(x, *bank) if bank is not None else None
+trace = lab.trace_or_error(x, *bank, settings) if bank is not None else None
 if trace is None:
-    state.stop(NS, lab.DEFAULTS)
+    state.stop(VolumeSettings)
 
 lab.summary(trace)
-step_view(state.key(NS, "step"), trace.output.numel(), lambda i: lab.step_panel(trace, i),
-          on_step=lambda: state.sync(NS, {"step": 1}))
+step_view(VolumeSettings.key("step"), trace.output.numel(), lambda i: lab.step_panel(trace, i),
+          on_step=lambda: state.sync(VolumeSettings, ["step"]))
 code_expander(lambda: snippets.volume_snippet(trace), filename="volume_convolution.py")
 lab.check(trace)
 with lazy_expander("A real photo through these filters", "vol.open_photo") as is_open:
     if is_open:
-        lab.photo_panel()
-state.sync(NS, lab.DEFAULTS)
+        lab.photo_panel(settings)
+state.sync(VolumeSettings)

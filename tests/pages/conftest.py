@@ -3,7 +3,6 @@ from streamlit.testing.v1 import AppTest
 
 from tests.apptest import new_app, open_lab
 
-
 # The pages' collapsible sections, which compute their content only while open.
 SECTIONS = ("conv.open_how", "conv.open_check", "conv.open_photo", "pool.open_how", "pool.open_check", "pool.open_fmap",
             "vol.open_check", "vol.open_photo", "tconv.open_how", "tconv.open_check", "sep.open_code",
@@ -41,9 +40,9 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
-def errors(at: AppTest) -> "list[str]":
+def errors(at: AppTest) -> list[str]:
     return [str(e.value) for e in at.error]
 
 
-def image_captions(at: AppTest) -> "list[str]":
+def image_captions(at: AppTest) -> list[str]:
     return [caption for image in at.get("image") for caption in image.captions]

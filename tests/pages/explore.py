@@ -29,15 +29,15 @@ class Choice:
 class Found:
     """The controls of one page, each with the choices that reveal it."""
     page: str
-    controls: "dict[tuple[str, str], tuple[Choice, ...]]" = field(default_factory=dict)
-    failures: "list[str]" = field(default_factory=list)  # choices that raised in the page
+    controls: dict[tuple[str, str], tuple[Choice, ...]] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)  # choices that raised in the page
     runs: int = 0
 
-    def of_kind(self, *kinds: str) -> "list[tuple[str, tuple[Choice, ...]]]":
+    def of_kind(self, *kinds: str) -> list[tuple[str, tuple[Choice, ...]]]:
         return [(ident, path) for (kind, ident), path in self.controls.items() if kind in kinds]
 
 
-def lab_pages() -> "list[str]":
+def lab_pages() -> list[str]:
     """The folder of every lab under ``labs/``, home included."""
     return ["home"] + [lab.slug for lab in LABS]
 
@@ -82,7 +82,7 @@ def pick(w, index: int) -> None:
     w._value = index  # anything but "unset": the widget's state is then sent with the next run
 
 
-def replay(at: AppTest, path: "tuple[Choice, ...]") -> bool:
+def replay(at: AppTest, path: tuple[Choice, ...]) -> bool:
     """Apply the choices one run at a time; False if one of them is no longer on the page."""
     for choice in path:
         w = find(at, choice.kind, choice.ident)
@@ -98,11 +98,11 @@ def replay(at: AppTest, path: "tuple[Choice, ...]") -> bool:
 _KINDS = ("file_uploader", "camera_input", "number_input", "slider", "text_input", "text_area", "radio", "selectbox")
 
 
-def _controls(at: AppTest) -> "set[tuple[str, str]]":
+def _controls(at: AppTest) -> set[tuple[str, str]]:
     return {(kind, widget_id(w)) for kind in _KINDS for w in getattr(at, kind)}
 
 
-def _choosers(at: AppTest) -> "list[tuple[str, str, int, int]]":
+def _choosers(at: AppTest) -> list[tuple[str, str, int, int]]:
     out = []
     for kind in ("radio", "selectbox"):
         for w in getattr(at, kind):
@@ -112,7 +112,7 @@ def _choosers(at: AppTest) -> "list[tuple[str, str, int, int]]":
     return out
 
 
-_FOUND: "dict[str, Found]" = {}
+_FOUND: dict[str, Found] = {}
 
 
 def explored(open_page, page: str) -> Found:

@@ -3,12 +3,12 @@
 import pytest
 import torch
 
-from cvcore.detect import boxes, yolo
 from cvcore.data import shapes
+from cvcore.detect import boxes, yolo
 from tests.pages.conftest import errors, texts
 
 
-def _frames(at) -> "list":
+def _frames(at) -> list:
     return [d.value for d in at.dataframe]
 
 

@@ -124,11 +124,11 @@ def test_the_gallery_as_labelled_set_and_a_faces_folder(faces_page, monkeypatch,
 
 
 def test_missing_weights_give_a_clear_message_and_the_triplet_view_still_works(open_page, monkeypatch):
-    from labs.faces import verification as faces_lab
+    from ui.models import cached_network
 
     monkeypatch.delenv("CVCORE_WEIGHTS_DIR", raising=False)
     monkeypatch.setenv("TORCH_HOME", "/nonexistent-torch-home")
-    faces_lab._model.clear()
+    cached_network.clear()
     try:
         at = open_page("faces")
         message = " ".join(errors(at))
@@ -136,4 +136,4 @@ def test_missing_weights_give_a_clear_message_and_the_triplet_view_still_works(o
         at.radio(key="faces.view").set_value("triplet").run()
         assert not errors(at) and "L = max(" in texts(at)
     finally:
-        faces_lab._model.clear()
+        cached_network.clear()

@@ -32,8 +32,16 @@ def test_glossary_links_terms_to_their_labs(open_page):
     titles = {lab.title for lab in LABS}
     assert all(t.lab in titles for t in lessons.TERMS)
     assert len([link for link in links if link.label.startswith("See it in")]) == len(lessons.TERMS)
-    at.text_input(key="glossary.find").input("triplet").run()
+    at.text_input(key="term").input("triplet").run()
     assert [m.value for m in at.markdown if m.value.startswith("**")] == [
         "**Triplet loss**: " + next(t.definition for t in lessons.TERMS if t.name == "Triplet loss")]
-    at.text_input(key="glossary.find").input("zzz").run()
+    at.text_input(key="term").input("zzz").run()
     assert not at.exception and "No term matches" in at.info[0].value
+
+
+def test_a_glossary_link_with_a_term_opens_the_search(open_page):
+    at = open_page("glossary", term="IoU")
+    assert at.text_input(key="term").value == "IoU"
+    shown = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert shown and all("iou" in m.lower() for m in shown)
+    assert len(shown) < len(lessons.TERMS)

@@ -16,11 +16,11 @@ from tests.pages.explore import explored, find, lab_pages, replay
 REFUSALS = ("not an image that can be read", "truncated or corrupt", "refused", "the file is empty", "expected at most")
 
 
-def _messages(at) -> "list[str]":
+def _messages(at) -> list[str]:
     return errors(at) + [str(w.value) for w in at.warning]
 
 
-def _named_for(f, allowed: "list[str]") -> str:
+def _named_for(f, allowed: list[str]) -> str:
     """The browser's file dialog only offers allowed extensions, so hostile content arrives renamed."""
     ext = f.name.rsplit(".", 1)[-1].lower()
     allowed = [a.lstrip(".").lower() for a in allowed]

@@ -5,7 +5,7 @@ import pytest
 from tests.pages.conftest import errors, image_captions, texts
 
 
-def _warnings(at) -> "list[str]":
+def _warnings(at) -> list[str]:
     return [str(w.value) for w in at.warning]
 
 
@@ -157,9 +157,9 @@ def test_the_code_for_a_trained_network_runs_on_its_downloaded_weights(tmp_path)
     from PIL import Image
 
     from cvcore import attribution
-    from cvcore.networks import builder
     from cvcore.data import digits as datasets
     from cvcore.inside import features
+    from cvcore.networks import builder
     from cvcore.teach import model_snippets
     from ui import trained_models
 

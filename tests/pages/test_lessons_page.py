@@ -4,8 +4,8 @@ a ``lesson=k`` link reopens the step, answers are checked, and presenter mode tr
 import torch
 import torch.nn.functional as F
 
-from cvcore.teach import course
 from cvcore import lessons
+from cvcore.teach import course
 from tests.pages.conftest import texts
 
 

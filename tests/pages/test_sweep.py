@@ -26,7 +26,7 @@ def _extreme(w, end: str):
     return value
 
 
-def _bounds(controls) -> "list[tuple]":
+def _bounds(controls) -> list[tuple]:
     return sorted((w.type, str(w.key or w.label), str(w.min), str(w.max)) for w in controls)
 
 
@@ -34,7 +34,7 @@ def _text_boxes(at: AppTest):
     return [w for kind in ("text_input", "text_area") for w in getattr(at, kind) if enabled(w)]
 
 
-def _views(found) -> "list[tuple]":
+def _views(found) -> list[tuple]:
     """One path per distinct state that reveals a numeric or text control (the page as opened, and choices)."""
     kinds = ("number_input", "slider", "text_input", "text_area")
     return sorted({path for (kind, _), path in found.controls.items() if kind in kinds}, key=len)

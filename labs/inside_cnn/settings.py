@@ -1,0 +1,66 @@
+"""The Inside-a-trained-CNN lab's settings, each declared once (see ``ui.settings``).
+
+The layers (``layer``, ``conv``, ``cam_layer``) depend on the model that is loaded, so they declare no choices:
+a name that is not a layer of the model falls back to a default where the layer is picked.
+"""
+
+from cvcore import attribution, images, zoo
+from cvcore.viz.maps import COLORMAPS
+from ui import trained_models
+from ui.image_input import IMAGE_SOURCES
+from ui.settings import LabSettings, Setting
+
+__all__ = ["VIEWS", "SORTS", "PARAMETRIZATIONS", "MODELS", "InsideSettings"]
+
+VIEWS = {"maps": "Feature maps", "filters": "Filters", "units": "What a unit wants", "heatmaps": "Heatmaps",
+         "checks": "Faithfulness and sanity"}
+SORTS = {"index": "channel number", "mean": "mean activation", "max": "max activation"}
+PARAMETRIZATIONS = {"fourier": "frequencies (1/f, decorrelated colours)", "pixels": "pixels, blurred"}
+MODELS = (*zoo.registry(), trained_models.NAME, trained_models.EXPORTED)
+_SAMPLES = images.sample_names()
+_CAMS = ", ".join(m.label for m in attribution.METHODS.values() if m.family == attribution.CAM)
+
+
+class InsideSettings(LabSettings, ns="inside"):
+    model: str = Setting("mobilenet_v2", "Model", choices=MODELS,
+                         help="MobileNetV2 works offline; the others are used when their weights are here or can be "
+                              "downloaded; a network you trained in Build your own CNN appears last.")
+    pic_source: str = Setting("Sample", "Image", choices=IMAGE_SOURCES, widget="radio")
+    pic_sample: str = Setting("chelsea", "Sample photo", choices=_SAMPLES, labels=_SAMPLES)
+    digit_index: int = Setting(0, "Digit number", bounds=(0, 358))
+    view: str = Setting("maps", "Look at", choices=VIEWS, labels=VIEWS, widget="radio")
+    layer: str = Setting("", "Layer", widget="select")
+    channel: int = Setting(0, "Channel", bounds=(0, 4095), help="Or click a map in the grid.")
+    sort: str = Setting("mean", "Order", choices=SORTS, labels=SORTS)
+    grid_page: int = Setting(1, "Page", bounds=(1, 64))
+    shared: bool = Setting(False, "One scale for all", help="Off: each map on its own range (shows its pattern). "
+                                                            "On: one range for all maps (shows which are strong).")
+    colormap: str = Setting("viridis", "Colours", choices=COLORMAPS)
+    alpha: float = Setting(0.5, "Overlay opacity", bounds=(0.0, 1.0), step=0.05, widget="slider")
+    conv: str = Setting("", "Convolution", widget="select")
+    filter: int = Setting(0, "Filter", bounds=(0, 4095))
+    steps: int = Setting(128, "Steps", bounds=(8, 512), step=8)
+    size: int = Setting(128, "Size (px)", bounds=(64, 224), step=16)
+    param: str = Setting("fourier", "Parametrization", choices=PARAMETRIZATIONS, labels=PARAMETRIZATIONS)
+    target: int = Setting(-1, "Explain the class", bounds=(-1, 999), widget="select",
+                          help="Any of the top-5, or any ImageNet class by name (type to search).")
+    methods: str = Setting("grad_cam,grad_cam_pp,layer_cam,saliency", "Methods")  # comma-separated names of METHODS
+    cam_layer: str = Setting("", f"Layer (for {_CAMS})", widget="select")
+    every_conv: bool = Setting(False, "List every Conv2d", help="Off: the network's blocks. On: every convolution in it.")
+    smooth: int = Setting(0, "SmoothGrad samples (0 = off)", bounds=(0, 16),
+                          help="Captum's NoiseTunnel: average the map over noisy copies of the image (Saliency, "
+                               "Integrated Gradients, Guided Grad-CAM). Each sample costs one more run of the method.")
+    ig_steps: int = Setting(32, "Integrated Gradients steps", bounds=(4, 128))
+    window: int = Setting(56, "Occlusion window (px)", bounds=(8, 112), step=8)
+    random_layers: int = Setting(1, "Layers with weights to re-initialise, counted from the output", bounds=(1, 64),
+                                 widget="slider")
+
+    @property
+    def method_names(self) -> list[str]:
+        """The chosen methods that the registry knows, in the link's order."""
+        return [m for m in self.methods.split(",") if m in attribution.METHODS]
+
+    @property
+    def map_options(self) -> tuple[int, int, int]:
+        """SmoothGrad samples, Integrated Gradients steps and the occlusion window, as the heatmap caches take them."""
+        return self.smooth, self.ig_steps, self.window

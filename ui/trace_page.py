@@ -1,0 +1,60 @@
+"""The body that the Convolution and Pooling pages share: a computation traced cell by cell, then stepped through.
+
+Below the controls both pages show the size formula, the trace (or why there is none), the course's note on the
+chosen example, the stepper, the "How it is computed", "PyTorch code" and "Check" expanders and one section that
+applies the settings to a real image, computed only while it is open; then the link is brought up to date.
+"""
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import streamlit as st
+
+from cvcore.errors import CvcoreError
+from ui import state
+from ui.code import code_expander
+from ui.lazy import lazy_expander
+from ui.stepper import step_view
+
+__all__ = ["Section", "stepped_trace"]
+
+
+class Section(NamedTuple):
+    """A collapsible section whose ``draw()`` runs only while it is open (its key keeps it open across reruns)."""
+
+    title: str
+    key: str
+    draw: Callable[[], None]
+
+
+def stepped_trace(settings, compute: Callable[[], Any], *, size_formula: Callable[[], None], example,
+                  step_panel: Callable[[Any, int], None], computation: Callable[[Any, int], None],
+                  snippet: Callable[[Any], str], filename: str, check: Callable[[Any], None], section: Section) -> None:
+    """Draw the page below its controls and end it.
+
+    ``settings`` is the lab's ``LabSettings`` class (it declares ``step``); ``compute()`` returns the trace (its
+    ``output`` has one cell per step) or raises ``CvcoreError``, shown as the reason there is no output.
+    ``example`` is the course example on screen (its ``note`` is shown) or None. ``step_panel(trace, i)`` and
+    ``computation(trace, i)`` draw step ``i`` (0-based); ``snippet(trace)`` is the PyTorch code, offered as
+    ``filename``; ``check(trace)`` draws the check against PyTorch.
+    """
+    size_formula()
+    try:
+        trace = compute()
+    except CvcoreError as exc:
+        st.error(f"No output for these settings: {exc}")
+        state.stop(settings)
+
+    if example is not None and example.note:
+        st.info(example.note)
+
+    step_view(settings.key("step"), trace.output.numel(), lambda i: step_panel(trace, i),
+              on_step=lambda: state.sync(settings, ["step"]))
+
+    computation(trace, settings.get("step") - 1)
+    code_expander(lambda: snippet(trace), filename=filename)
+    check(trace)
+    with lazy_expander(section.title, section.key) as is_open:
+        if is_open:
+            section.draw()
+    state.sync(settings)
