@@ -12,11 +12,12 @@ def setup() -> None:
     a11y.style()
 
 
-def start_lab(settings, title: str, intro: str):
+def start_lab(settings, title: str, intro: str) -> None:
     """The top of every lab page: set-up, its settings seeded from the link, the title, the teaching text, and
     the classroom panels (lesson, predict-then-reveal questions, presenter mode).
 
-    ``settings`` is the lab's ``LabSettings`` class; returns its current values (an instance of it).
+    ``settings`` is the lab's ``LabSettings`` class. The page reads its values after its controls are drawn
+    (``settings.current()``), so that a value a control corrects is read corrected.
     """
     setup()
     lessons.seed_from_link(settings)
@@ -34,4 +35,3 @@ def start_lab(settings, title: str, intro: str):
         lessons.question_panel(settings)
     with mode_col:
         lessons.presenter_toggle()
-    return settings.current()

@@ -52,7 +52,8 @@ def controls(s: Subject, top) -> Choice | None:
     order = [-1] + [p.index for p in top] + [i for i in range(classes) if i not in {p.index for p in top}]
     target = S.widget("target", a, options=order, format_func=lambda i: _class_label(s, i, top))
     target = top[0].index if target < 0 else target
-    st.session_state.setdefault(_METHODS, S.current().method_names)
+    if _METHODS not in st.session_state:
+        st.session_state[_METHODS] = S.method_names()
     methods = b.multiselect(S.field("methods").label, list(attribution.METHODS), key=_METHODS, on_change=_methods_changed,
                             format_func=lambda m: attribution.METHODS[m].label)
     if not methods:
@@ -136,7 +137,7 @@ def _random_maps(size: tuple[int, int]) -> dict[str, torch.Tensor]:
 def checks(s: Subject, choice: Choice) -> None:
     """Deletion and insertion curves with their areas, and the model-randomization sanity check."""
     maps, problems = _maps(s, choice)
-    options = S.current().map_options
+    options = S.map_options()
     results = {m: _curves(s.name, s.digest, choice.target, m, choice.layer, options, s, heat)
                for m, heat in dict(maps, **_random_maps(s.picture.shape[:2])).items()}
     label = {m: attribution.METHODS[m].label if m in attribution.METHODS else _BASELINES[m] for m in results}

@@ -55,12 +55,13 @@ class InsideSettings(LabSettings, ns="inside"):
     random_layers: int = Setting(1, "Layers with weights to re-initialise, counted from the output", bounds=(1, 64),
                                  widget="slider")
 
-    @property
-    def method_names(self) -> list[str]:
+    # Read from the session one by one: cheaper on every rerun than the whole dataclass (``current``).
+    @classmethod
+    def method_names(cls) -> list[str]:
         """The chosen methods that the registry knows, in the link's order."""
-        return [m for m in self.methods.split(",") if m in attribution.METHODS]
+        return [m for m in cls.get("methods").split(",") if m in attribution.METHODS]
 
-    @property
-    def map_options(self) -> tuple[int, int, int]:
+    @classmethod
+    def map_options(cls) -> tuple[int, int, int]:
         """SmoothGrad samples, Integrated Gradients steps and the occlusion window, as the heatmap caches take them."""
-        return self.smooth, self.ig_steps, self.window
+        return cls.get("smooth"), cls.get("ig_steps"), cls.get("window")

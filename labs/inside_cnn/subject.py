@@ -216,7 +216,7 @@ def _heatmaps(name: str, digest: str, target: int, methods: tuple[str, ...], lay
 
 def heatmaps(s: Subject, target: int, methods, layer: str) -> dict[str, torch.Tensor]:
     """Each method's map (Tensor[H, W] in [0, 1]) with the lab's current smoothing and step settings."""
-    return _heatmaps(s.name, s.digest, target, tuple(methods), layer, *S.current().map_options, s)
+    return _heatmaps(s.name, s.digest, target, tuple(methods), layer, *S.map_options(), s)
 
 
 @st.cache_resource(show_spinner="Reading the sample photos ...", max_entries=16)
