@@ -6,6 +6,8 @@ Each job is the engine generator a lab runs, driven to its end; every other run 
 (the generator closed between two steps, as a click on Stop does). Growth is measured from the
 resident set size after the first run (which includes one-off costs: loading MobileNetV2, the digits,
 torch's allocator pools) to the largest RSS seen over the remaining runs. Target: < 10 %.
+Garbage collection follows the server's policy (``ui/warmup.py``): everything loaded is frozen once, and no full
+collection runs after each job (``runner.postScriptGC = false``); ``--collect`` collects after every run instead.
 On CUDA, allocated GPU memory must also return to what it was after the first run.
 """
 
@@ -72,8 +74,9 @@ def jobs(*, small: bool = False) -> dict[str, callable]:
     return out
 
 
-def repeat(make, times: int = 20, *, stop_every: int = 2) -> list[float]:
-    """Run ``make()``'s generator ``times`` times (every ``stop_every``-th stopped halfway); RSS after each run."""
+def repeat(make, times: int = 20, *, stop_every: int = 2, collect: bool = False) -> list[float]:
+    """Run ``make()``'s generator ``times`` times (every ``stop_every``-th stopped halfway); RSS after each run
+    (``collect``: after a full garbage collection, as Streamlit's ``runner.postScriptGC`` does)."""
     sizes, length = [], None
     for i in range(times):
         run = make()
@@ -84,7 +87,8 @@ def repeat(make, times: int = 20, *, stop_every: int = 2) -> list[float]:
         else:
             length = sum(1 for _ in run)
         del run
-        gc.collect()
+        if collect:
+            gc.collect()
         sizes.append(rss_mb())
     return sizes
 
@@ -93,15 +97,21 @@ def _gpu_mb() -> float | None:
     return torch.cuda.memory_allocated() / 2**20 if torch.cuda.is_available() else None
 
 
-def main(times: int = 20) -> int:
+def main(times: int = 20, collect: bool = False) -> int:
+    from ui import warmup
+
     torch.set_num_threads(int(os.environ.get("CVCORE_THREADS", "1")))
-    print(f"Resident memory over {times} runs of each long job (every other run stopped halfway)")
+    made = jobs()
+    if not collect:
+        warmup.freeze()
+    policy = "a full collection after every run" if collect else "frozen after loading, no collection per run"
+    print(f"Resident memory over {times} runs of each long job (every other run stopped halfway; {policy})")
     print(f"{'job':44s} {'start MB':>9s} {'after 1st':>9s} {'peak later':>10s} {'growth':>7s} {'s/run':>6s}")
     worst = 0.0
-    for name, make in jobs().items():
+    for name, make in made.items():
         before = rss_mb()
         start = time.perf_counter()
-        sizes = repeat(make, times)
+        sizes = repeat(make, times, collect=collect)
         per_run = (time.perf_counter() - start) / times
         growth = (max(sizes[1:]) - sizes[0]) / sizes[0] * 100
         worst = max(worst, growth)
@@ -113,4 +123,5 @@ def main(times: int = 20) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 20))
+    numbers = [a for a in sys.argv[1:] if not a.startswith("--")]
+    raise SystemExit(main(int(numbers[0]) if numbers else 20, collect="--collect" in sys.argv))
