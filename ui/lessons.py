@@ -13,8 +13,7 @@ from cvcore import lessons
 from cvcore.errors import CvcoreError
 
 __all__ = ["LESSON_PARAM", "PRESENTER_PARAM", "seed_from_link", "step_values", "lesson_panel", "question_panel",
-           "presenter_toggle", "presenter_style", "is_presenting", "panels", "PANELS_KEY", "panels_live",
-           "refresh_panels"]
+           "presenter_toggle", "presenter_style", "is_presenting"]
 
 LESSON_PARAM = "lesson"
 PRESENTER_PARAM = "presenter"
@@ -69,7 +68,6 @@ def _apply(settings, step: lessons.Step, number: int) -> None:
         settings.put(name, value)
     st.query_params[LESSON_PARAM] = str(number)
     st.session_state[_handled_key(settings.NS)] = number
-    st.rerun()  # the whole page: the step sets controls outside the panels' fragment
 
 
 def lesson_panel(settings) -> None:
@@ -111,20 +109,17 @@ def question_panel(settings) -> None:
         return
     variant_key = f"_q.{ns}.variant"
     variant = int(st.session_state.get(variant_key, 0))
-    # Built only while open: a closed panel costs one expander, not a dozen widgets, on every run.
-    with st.expander("Predict, then reveal", icon=":material/quiz:", key=_open_key(ns), on_change="rerun") as panel:
-        if not panel.open:
-            return
+    try:
+        questions = lessons.questions_for(ns, settings.as_dict(), variant)
+    except (CvcoreError, ValueError, TypeError) as exc:
+        questions, problem = [], str(exc)
+    else:
+        problem = ""
+    with st.expander("Predict, then reveal", icon=":material/quiz:"):
         if variant == 0:
             st.caption("About the settings on screen: predict, then check.")
         else:
             st.caption(f"Practice set {variant}: other settings, same ideas.")
-        try:
-            questions = lessons.questions_for(ns, settings.as_dict(), variant)
-        except (CvcoreError, ValueError, TypeError) as exc:
-            questions, problem = [], str(exc)
-        else:
-            problem = ""
         if not questions:
             st.caption(f"No questions for these settings{': ' + problem if problem else ''}.")
         for i, q in enumerate(questions, start=1):
@@ -165,7 +160,6 @@ def is_presenting() -> bool:
 
 def _on_presenter() -> None:
     st.session_state[_PRESENTER] = bool(st.session_state.get("presenter_toggle"))
-    st.rerun()  # the whole page changes its style
 
 
 def presenter_toggle() -> bool:
@@ -187,48 +181,3 @@ def presenter_style(on: bool) -> None:
     st.set_page_config(initial_sidebar_state="collapsed" if on else "auto")
     if on:
         st.html(_PRESENTER_CSS)
-
-
-def _open_key(ns: str) -> str:
-    return f"_q.{ns}.open"
-
-
-def _seen_key(ns: str) -> str:
-    return f"_panels.{ns}.seen"
-
-
-PANELS_KEY = "panels"  # the panels' fragment, for ``st.rerun([...])`` (one lab page per run)
-
-
-def panels_live(settings) -> bool:
-    """Whether the panels show something that depends on the settings: the questions are open, or a lesson step
-    is in the link (it leaves the link when a setting moves away from the step)."""
-    return bool(st.session_state.get(_open_key(settings.NS))) or LESSON_PARAM in st.query_params
-
-
-def panels(settings) -> None:
-    """The lesson, the questions and the presenter toggle, as one fragment: answering a question reruns only
-    them. A change in a part of the page that reruns on its own (``ui.page.part``) reruns them too while they
-    depend on the settings (``panels_live``); otherwise they are left as they are."""
-    _panel_fragment(settings)
-
-
-@st.fragment(key=PANELS_KEY)
-def _panel_fragment(settings) -> None:
-    st.session_state[_seen_key(settings.NS)] = settings.as_dict()
-    lesson_col, quiz_col, mode_col = st.columns([3, 3, 1.3])
-    with lesson_col:
-        lesson_panel(settings)
-    with quiz_col:
-        question_panel(settings)
-    with mode_col:
-        presenter_toggle()
-
-
-def refresh_panels(settings) -> None:
-    """After a part of the page reran on its own: if the panels depend on the settings and were drawn with other
-    values, rerun the whole page (a part's own widgets already rerun the panels with them, see
-    ``ui.settings.LabSettings.widget``; this catches the rest)."""
-    seen = st.session_state.get(_seen_key(settings.NS))
-    if seen is not None and panels_live(settings) and seen != settings.as_dict():
-        st.rerun()

@@ -185,7 +185,6 @@ class LabSettings:
         where = where if where is not None else st
         label = overrides.pop("label", s.label or name)
         kw = {"key": cls.key(name), "help": s.help, **overrides}
-        _follow_panels(cls, kw)
         kind = s.widget or ("toggle" if s.kind is bool else "select" if s.choices is not None
                             else "number" if s.kind in (int, float) else "text")
         if kind in ("toggle", "checkbox"):
@@ -204,24 +203,3 @@ class LabSettings:
             draw = where.number_input if kind == "number" else where.slider
             return draw(label, low, high, **kw)
         return (where.text_area if kind == "text_area" else where.text_input)(label, **kw)
-
-
-def _changed(settings, part_key: str, callback, args, kwargs) -> None:
-    from ui import lessons
-
-    if callback is not None:
-        callback(*args, **kwargs)
-    if lessons.panels_live(settings):
-        st.rerun([lessons.PANELS_KEY, part_key])  # the panels first: they read the new value too
-
-
-def _follow_panels(settings, kw: dict) -> None:
-    """Inside a part of the page that reruns on its own (``ui.page.part``), a change reruns the classroom panels
-    with it while they depend on the settings."""
-    from ui.page import current_part
-
-    part_key = current_part()
-    if part_key is None:
-        return
-    kw["args"] = (settings, part_key, kw.pop("on_change", None), kw.pop("args", ()) or (), kw.pop("kwargs", {}) or {})
-    kw["on_change"] = _changed

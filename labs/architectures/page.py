@@ -2,7 +2,8 @@ import streamlit as st
 
 from labs.architectures import views
 from labs.architectures.settings import ArchSettings
-from ui.page import part, start_lab
+from ui import state
+from ui.page import start_lab
 
 start_lab(
     ArchSettings,
@@ -12,16 +13,10 @@ start_lab(
     "n_C grows, and see where the parameters (the fully connected layers, in old networks) and the compute (the "
     "convolutions) are.",
 )
-
-
-@part(ArchSettings)
-def body() -> None:
-    views.network()
-    st.subheader("The classic networks side by side")
-    views.comparison()
-    st.subheader("Why convolutions?")
-    views.why_convolutions()
-    views.focus_views()
-
-
-body()
+views.network()
+st.subheader("The classic networks side by side")
+views.comparison()
+st.subheader("Why convolutions?")
+views.why_convolutions()
+views.focus_views()
+state.sync(ArchSettings)

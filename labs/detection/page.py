@@ -1,6 +1,7 @@
 from labs.detection import localization, nms
 from labs.detection.settings import DetectionSettings
-from ui.page import part, start_lab
+from ui import state
+from ui.page import start_lab
 
 start_lab(
     DetectionSettings,
@@ -11,12 +12,7 @@ start_lab(
     "in one pass over a grid with anchor boxes.",
 )
 
-
-@part(DetectionSettings)
-def body() -> None:
-    view = DetectionSettings.widget("view", horizontal=True)
-    {"target": localization.target_view, "sliding": localization.sliding_view, "iou": localization.iou_view,
-     "nms": nms.nms_view, "yolo": nms.yolo_view}[view]()
-
-
-body()
+view = DetectionSettings.widget("view", horizontal=True)
+{"target": localization.target_view, "sliding": localization.sliding_view, "iou": localization.iou_view,
+ "nms": nms.nms_view, "yolo": nms.yolo_view}[view]()
+state.sync(DetectionSettings)

@@ -1,6 +1,7 @@
 from labs.segmentation import views
 from labs.segmentation.settings import SegmentationSettings
-from ui.page import part, start_lab
+from ui import state
+from ui.page import start_lab
 
 start_lab(
     SegmentationSettings,
@@ -11,11 +12,6 @@ start_lab(
     "shape), and a 1x1 convolution scores each class at every pixel.",
 )
 
-
-@part(SegmentationSettings)
-def body() -> None:
-    view = SegmentationSettings.widget("view", horizontal=True)
-    {"tasks": views.tasks_view, "segment": views.segment_view, "instances": views.instances_view}[view]()
-
-
-body()
+view = SegmentationSettings.widget("view", horizontal=True)
+{"tasks": views.tasks_view, "segment": views.segment_view, "instances": views.instances_view}[view]()
+state.sync(SegmentationSettings)
