@@ -24,7 +24,8 @@ def sliding_windows(padded: torch.Tensor, out_hw, window_hw, stride, dilation=(1
     ([[0, 1], [2, 3]], [[0, 1], [2, 3]])
     """
     (out_h, out_w), (kh, kw), (sh, sw), (dh, dw) = out_hw, window_hw, stride, dilation
-    row_index = torch.arange(out_h)[:, None] * sh + torch.arange(kh)[None, :] * dh  # [H', kh]
-    col_index = torch.arange(out_w)[:, None] * sw + torch.arange(kw)[None, :] * dw  # [W', kw]
+    at = padded.device  # the indices live with the values they gather
+    row_index = torch.arange(out_h, device=at)[:, None] * sh + torch.arange(kh, device=at)[None, :] * dh  # [H', kh]
+    col_index = torch.arange(out_w, device=at)[:, None] * sw + torch.arange(kw, device=at)[None, :] * dw  # [W', kw]
     windows = padded[..., row_index[:, None, :, None], col_index[None, :, None, :]]  # [..., H', W', kh, kw]
     return windows, row_index, col_index

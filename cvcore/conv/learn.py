@@ -46,7 +46,7 @@ def learn_kernel(image, target, *, steps: int = 300, lr: float = 0.1, seed: int 
     """
     x = _validate.matrix(image, "image").float()[None, None]
     x = (x - x.mean()) / (x.std() if float(x.std()) > 0 else 1.0)
-    t = _validate.matrix(target, "target").float()
+    t = _validate.matrix(target, "target").float().to(x.device)
     if not 1 <= steps <= 10_000:
         raise InvalidParameter(f"steps must be between 1 and 10000, got {steps}")
     if not 0 < lr <= 10:
@@ -59,7 +59,8 @@ def learn_kernel(image, target, *, steps: int = 300, lr: float = 0.1, seed: int 
     with torch.no_grad():
         wanted = F.conv2d(x, t[None, None])
     gen = torch.Generator().manual_seed(seed)
-    kernel = (torch.randn(t.shape, generator=gen) * 0.5).requires_grad_(True)
+    # drawn on the CPU (the same start on every device), then moved to the image's device
+    kernel = (torch.randn(t.shape, generator=gen) * 0.5).to(x.device).requires_grad_(True)
     opt = torch.optim.Adam([kernel], lr=lr) if optimizer == "adam" else torch.optim.SGD([kernel], lr=lr, momentum=0.9)
     for step in range(1, steps + 1):
         opt.zero_grad()

@@ -25,7 +25,7 @@ def conv1d_trace(signal, kernels, bias=None, *, stride: int = 1, padding: int = 
     [-1.0, -1.0, -1.0]
     """
     x = torch.as_tensor(signal, dtype=torch.float64)
-    w = torch.as_tensor(kernels, dtype=torch.float64)
+    w = torch.as_tensor(kernels, dtype=torch.float64, device=x.device)
     x = x[None] if x.ndim == 1 else x
     w = w[None, None] if w.ndim == 1 else w
     if x.ndim != 2 or w.ndim != 3:
@@ -47,7 +47,7 @@ def conv3d(x, kernels, bias=None, *, stride: int = 1, padding: int = 0) -> torch
     torch.Size([2, 2, 2, 2])
     """
     x = torch.as_tensor(x, dtype=torch.float64)
-    w = torch.as_tensor(kernels, dtype=torch.float64)
+    w = torch.as_tensor(kernels, dtype=torch.float64, device=x.device)
     if x.ndim != 4 or w.ndim != 5 or x.shape[0] != w.shape[1]:
         raise InvalidParameter(f"expected x [C, D, H, W] and kernels [K, C, f, f, f] with the same C, got "
                                f"{tuple(x.shape)} and {tuple(w.shape)}")
@@ -60,7 +60,7 @@ def conv3d(x, kernels, bias=None, *, stride: int = 1, padding: int = 0) -> torch
     fd, fh, fw = w.shape[2:]
     windows = x.unfold(1, fd, stride).unfold(2, fh, stride).unfold(3, fw, stride)  # [C, D', H', W', fd, fh, fw]
     out = torch.einsum("cdhwijk,ocijk->odhw", windows, w)
-    return out if bias is None else out + torch.as_tensor(bias, dtype=torch.float64)[:, None, None, None]
+    return out if bias is None else out + torch.as_tensor(bias, dtype=torch.float64, device=x.device)[:, None, None, None]
 
 
 @dataclass(frozen=True)

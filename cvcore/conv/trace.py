@@ -243,7 +243,7 @@ def conv_trace(
             [1., 1., 1.]], dtype=torch.float64)
     """
     x = _validate.matrix(image, "image")
-    k = _validate.matrix(kernel, "kernel")
+    k = _validate.matrix(kernel, "kernel").to(x.device)
     if padding_mode not in PADDING_MODES:
         raise InvalidParameter(f"padding_mode must be one of {list(PADDING_MODES)}, got {padding_mode!r}")
     sh, sw = _validate.pair(stride, "stride", minimum=1)
@@ -298,7 +298,7 @@ def apply_kernel(
     """
     if not isinstance(image, torch.Tensor) or image.ndim != 3:
         raise InvalidParameter(f"image must be a Tensor[C, H, W], got {getattr(image, 'shape', type(image))}")
-    k = _validate.matrix(kernel, "kernel").to(torch.float32)
+    k = _validate.matrix(kernel, "kernel").to(image.device, torch.float32)  # a kernel typed in joins the image's device
     if padding_mode not in PADDING_MODES:
         raise InvalidParameter(f"padding_mode must be one of {list(PADDING_MODES)}, got {padding_mode!r}")
     sh, sw = _validate.pair(stride, "stride", minimum=1)

@@ -69,8 +69,8 @@ def _place(x: torch.Tensor, stride, edge, extra) -> tuple[torch.Tensor, torch.Te
     """Zero-stuff ``x`` and pad (or crop, for negative ``edge``) it; returns (grid, mask of x's cells)."""
     h, w = x.shape
     (sh, sw), (eh, ew), (xh, xw) = stride, edge, extra
-    up = torch.zeros((h - 1) * sh + 1, (w - 1) * sw + 1, dtype=x.dtype)
-    mask = torch.zeros(up.shape, dtype=torch.bool)
+    up = torch.zeros((h - 1) * sh + 1, (w - 1) * sw + 1, dtype=x.dtype, device=x.device)
+    mask = torch.zeros(up.shape, dtype=torch.bool, device=x.device)
     up[::sh, ::sw], mask[::sh, ::sw] = x, True
     pads = (ew, ew + xw, eh, eh + xh)  # F.pad order: left, right, top, bottom; negative crops
     grid = torch.nn.functional.pad(up, pads)
@@ -96,7 +96,7 @@ def conv_transpose_trace(image, kernel, *, stride=1, padding=0, output_padding=0
             [3., 3., 4., 4.]], dtype=torch.float64)
     """
     x = _validate.matrix(image, "image")
-    k = _validate.matrix(kernel, "kernel")
+    k = _validate.matrix(kernel, "kernel").to(x.device)
     s = _validate.pair(stride, "stride", minimum=1)
     p = _validate.pair(padding, "padding", minimum=0)
     op = _validate.pair(output_padding, "output_padding", minimum=0)
@@ -116,9 +116,9 @@ def _stamps(x, k, s, p, d, out) -> torch.Tensor:
     kh, kw = k.shape
     full_h = max((h - 1) * s[0] + d[0] * (kh - 1) + 1, p[0] + out[0])
     full_w = max((w - 1) * s[1] + d[1] * (kw - 1) + 1, p[1] + out[1])
-    stamps = torch.zeros(h * w, full_h, full_w, dtype=torch.float64)  # [H*W, full_h, full_w]
-    taps_r = torch.arange(kh) * d[0]
-    taps_c = torch.arange(kw) * d[1]
+    stamps = torch.zeros(h * w, full_h, full_w, dtype=torch.float64, device=x.device)  # [H*W, full_h, full_w]
+    taps_r = torch.arange(kh, device=x.device) * d[0]
+    taps_c = torch.arange(kw, device=x.device) * d[1]
     for i in range(h):
         for j in range(w):
             rows, cols = i * s[0] + taps_r, j * s[1] + taps_c

@@ -147,7 +147,7 @@ def volume_conv_trace(x, kernels, bias=None, *, stride=1, padding=0, groups: int
     ([28.0, -3.0], [28.0, 0.0])
     """
     x = torch.as_tensor(x, dtype=torch.float64)
-    w = torch.as_tensor(kernels, dtype=torch.float64)
+    w = torch.as_tensor(kernels, dtype=torch.float64, device=x.device)
     if x.ndim != 3 or x.numel() == 0 or not bool(torch.isfinite(x).all()):
         raise InvalidParameter(f"input must be a finite Tensor[C, H, W], got shape {tuple(x.shape)}")
     if w.ndim != 4 or w.numel() == 0 or not bool(torch.isfinite(w).all()):
@@ -158,7 +158,8 @@ def volume_conv_trace(x, kernels, bias=None, *, stride=1, padding=0, groups: int
         raise InvalidParameter(f"groups must divide the input channels ({c}) and the filters ({k}), got groups={groups}")
     if w.shape[1] != c // groups:
         raise InvalidParameter(f"each filter must have n_C / groups = {c // groups} channels, got {w.shape[1]}")
-    b = torch.zeros(k, dtype=torch.float64) if bias is None else torch.as_tensor(bias, dtype=torch.float64).flatten()
+    b = (torch.zeros(k, dtype=torch.float64, device=x.device) if bias is None
+         else torch.as_tensor(bias, dtype=torch.float64, device=x.device).flatten())
     if b.numel() != k:
         raise InvalidParameter(f"bias must have one number per filter ({k}), got {b.numel()}")
     sh, sw = _validate.pair(stride, "stride", minimum=1)
@@ -204,11 +205,11 @@ def apply_filters(x: torch.Tensor, kernels, bias=None, *, groups: int = 1, relu:
     >>> apply_filters(torch.ones(3, 8, 8), torch.ones(2, 3, 3, 3)).shape
     torch.Size([2, 8, 8])
     """
-    w = torch.as_tensor(kernels, dtype=torch.float32)
+    w = torch.as_tensor(kernels, dtype=torch.float32, device=x.device)
     if x.ndim != 3 or w.ndim != 4 or x.shape[0] != w.shape[1] * groups:
         raise InvalidParameter(f"expected an image [C, H, W] and filters [K, C/groups, f, f], got {tuple(x.shape)} "
                                f"and {tuple(w.shape)}")
-    b = None if bias is None else torch.as_tensor(bias, dtype=torch.float32)
+    b = None if bias is None else torch.as_tensor(bias, dtype=torch.float32, device=x.device)
     out = F.conv2d(x.float()[None], w, b, padding=(w.shape[2] // 2, w.shape[3] // 2), groups=groups)[0]
     return out.clamp(min=0) if relu else out
 

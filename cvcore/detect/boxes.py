@@ -175,8 +175,9 @@ def nms_steps(boxes, scores, *, iou_threshold: float, score_threshold: float = 0
     order = idx[torch.argsort(s[idx], descending=True, stable=True)]
     iou = ops.box_iou(b[order], b[order]).double()  # [K, K]
     same = torch.ones_like(iou, dtype=torch.bool) if lab is None else lab[order][:, None] == lab[order][None, :]
-    overlaps = ((iou > iou_threshold) & same).numpy()  # numpy: the loop below does small steps, fast there
-    iou_np, order_np, score_np = iou.numpy(), order.numpy(), s.detach().double().cpu().numpy()
+    # numpy on the CPU: the loop below does small steps, fast there
+    overlaps = ((iou > iou_threshold) & same).cpu().numpy()
+    iou_np, order_np, score_np = iou.cpu().numpy(), order.cpu().numpy(), s.detach().double().cpu().numpy()
     alive = np.ones(len(order_np), dtype=bool)
     steps, keep = [], []
     for i in range(len(order_np)):
@@ -188,7 +189,7 @@ def nms_steps(boxes, scores, *, iou_threshold: float, score_threshold: float = 0
         keep.append(int(order_np[i]))
         steps.append(NmsStep(int(order_np[i]), float(score_np[order_np[i]]), tuple(order_np[gone].tolist()),
                              tuple(iou_np[i, gone].tolist())))
-    return NmsResult(torch.tensor(keep, dtype=torch.long), steps, below)
+    return NmsResult(torch.tensor(keep, dtype=torch.long, device=b.device), steps, below)
 
 
 def soft_nms(boxes, scores, *, sigma: float = 0.5, method: str = "gaussian", iou_threshold: float = 0.3,
@@ -230,4 +231,4 @@ def soft_nms(boxes, scores, *, sigma: float = 0.5, method: str = "gaussian", iou
             overlap > iou_threshold, 1 - overlap, torch.ones_like(overlap))
         current = torch.where(rest, current * decay, current)
         open_ &= current > score_threshold
-    return torch.tensor(keep, dtype=torch.long), current.to(s.dtype)
+    return torch.tensor(keep, dtype=torch.long, device=b.device), current.to(s.dtype)

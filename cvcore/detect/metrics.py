@@ -89,16 +89,17 @@ def average_precision(predictions, ground_truth, classes, *, iou_threshold: floa
 
 def detect(model, config, x: torch.Tensor, *, iou_threshold: float = 0.5, score_threshold: float = 0.05):
     """Run a YOLO-style model on images ``x`` (Tensor[N, 3, S, S]) and keep, per image, what per-class NMS keeps:
-    a list of (boxes, scores, labels)."""
+    a list of (boxes, scores, labels), on ``x``'s device (the model runs on its own)."""
     from cvcore.detect import yolo
 
+    on = next(model.parameters()).device
     with torch.inference_mode():
-        vectors = yolo.decode(model(x), config)
+        vectors = yolo.decode(model(x.to(on)), config)
     out = []
     for v in vectors:
         b, s, lab = yolo.detections(v, config)
         keep = box_ops.nms(b, s, iou_threshold=iou_threshold, score_threshold=score_threshold, labels=lab)
-        out.append((b[keep], s[keep], lab[keep]))
+        out.append((b[keep].to(x.device), s[keep].to(x.device), lab[keep].to(x.device)))
     return out
 
 

@@ -71,7 +71,7 @@ def u_shape(model: TinyFCN, size: int = 128) -> list[LayerShape]:
     if size % 16 or size < 16:
         raise InvalidParameter(f"size must be a multiple of 16, got {size}")
     rows = [LayerShape("input", "input", (3, size, size))]
-    x = torch.zeros(1, 3, size, size)
+    x = torch.zeros(1, 3, size, size, device=next(model.parameters()).device)
     with torch.inference_mode():
         skips = []
         for i, down in enumerate(model.down):
@@ -162,11 +162,12 @@ def evaluate(model: TinyFCN, seeds, *, batch: int = 50) -> torch.Tensor:
     from cvcore.data import shapes
 
     classes = len(CLASS_NAMES)
-    total = torch.zeros(classes, classes, dtype=torch.long)
+    total = torch.zeros(classes, classes, dtype=torch.long)  # on the CPU, with the scenes' labels
+    on = next(model.parameters()).device
     seeds = list(seeds)
     for start in range(0, len(seeds), batch):
         x, scenes = shapes.scenes(seeds[start:start + batch])
         with torch.inference_mode():
-            pred = model(x).argmax(1)
+            pred = model(x.to(on)).argmax(1).cpu()
         total += confusion(pred, torch.stack([s.semantic for s in scenes]), classes)
     return total

@@ -115,10 +115,10 @@ def encode(boxes: torch.Tensor, labels: torch.Tensor, config: YoloConfig) -> tor
     >>> y.shape, y[1, 1, 0].tolist()
     (torch.Size([3, 3, 2, 8]), [1.0, 0.5, 0.5, 0.5, 0.5, 0.0, 1.0, 0.0])
     """
-    target = torch.zeros(config.grid, config.grid, len(config.anchors), config.depth)
+    target = torch.zeros(config.grid, config.grid, len(config.anchors), config.depth, device=boxes.device)
     for a in assign(boxes, labels, config):
         if not a.collided:
-            target[a.row, a.col, a.anchor] = torch.tensor(a.vector)
+            target[a.row, a.col, a.anchor] = torch.tensor(a.vector, device=boxes.device)
     return target
 
 
@@ -135,8 +135,8 @@ def detections(vectors: torch.Tensor, config: YoloConfig) -> tuple[torch.Tensor,
     """Every cell and anchor of one image's decoded volume (Tensor[S, S, B, 5 + C]) as a box:
     (boxes Tensor[S*S*B, 4] in pixels, scores = p_c x best class probability, labels). Nothing is dropped: NMS comes next."""
     s = vectors.shape[0]
-    rows = torch.arange(s, dtype=vectors.dtype).view(s, 1, 1)
-    cols = torch.arange(s, dtype=vectors.dtype).view(1, s, 1)
+    rows = torch.arange(s, dtype=vectors.dtype, device=vectors.device).view(s, 1, 1)
+    cols = torch.arange(s, dtype=vectors.dtype, device=vectors.device).view(1, s, 1)
     cx = (cols + vectors[..., 1]) * config.cell
     cy = (rows + vectors[..., 2]) * config.cell
     h, w = vectors[..., 3] * config.cell, vectors[..., 4] * config.cell

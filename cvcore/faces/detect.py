@@ -140,6 +140,7 @@ def detect_faces(image: Image.Image, detector: Mtcnn, *, min_size: float = 20.0,
     if not 0.0 <= pad <= 1.0:
         raise InvalidParameter(f"pad must be in [0, 1], got {pad}")
     x, scale, shift = _working_copy(image, pad)
+    x = x.to(next(detector.pnet.parameters()).device)  # the photo goes where the networks are
     with torch.inference_mode():
         boxes, _ = _proposals(detector.pnet, x, _pyramid(*x.shape[1:], min_size * scale, factor), thresholds[0])
         if len(boxes):

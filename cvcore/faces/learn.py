@@ -115,8 +115,8 @@ def train_siamese_head(a, b, same, *, steps: int = 200, lr: float = 0.1, weight_
         raise InvalidParameter("expected both same and different pairs to train on, got only one kind")
     x = (a - b).abs()  # [K, D]
     generator = torch.Generator().manual_seed(seed)
-    w = (torch.randn(x.shape[1], generator=generator) * 0.01).requires_grad_()
-    bias = torch.zeros(1, requires_grad=True)
+    w = (torch.randn(x.shape[1], generator=generator) * 0.01).to(x.device).requires_grad_()  # drawn on the CPU
+    bias = torch.zeros(1, device=x.device, requires_grad=True)
     optimiser = torch.optim.Adam([w, bias], lr=lr)
     losses = []
     with torch.enable_grad():

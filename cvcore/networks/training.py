@@ -26,33 +26,45 @@ class EpochRecord:
     images_per_s: float
 
 
+def _device(model: nn.Module) -> torch.device:
+    """Where the model's parameters are (data goes there a batch at a time)."""
+    return next((p.device for p in model.parameters()), torch.device("cpu"))
+
+
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 512) -> tuple[float, float]:
-    """(mean cross-entropy, accuracy) of ``model`` on images x Tensor[N, C, H, W] with labels y Tensor[N]."""
+    """(mean cross-entropy, accuracy) of ``model`` on images x Tensor[N, C, H, W] with labels y Tensor[N]
+    (on any device: each batch is moved to the model's)."""
+    on = _device(model)
     model.eval()
     total_loss, correct = 0.0, 0
     with torch.no_grad():
         for start in range(0, len(y), batch_size):
-            logits = model(x[start:start + batch_size])
-            total_loss += float(F.cross_entropy(logits, y[start:start + batch_size], reduction="sum"))
-            correct += int((logits.argmax(1) == y[start:start + batch_size]).sum())
+            xb, yb = x[start:start + batch_size].to(on), y[start:start + batch_size].to(on)
+            logits = model(xb)
+            total_loss += float(F.cross_entropy(logits, yb, reduction="sum"))
+            correct += int((logits.argmax(1) == yb).sum())
     return total_loss / len(y), correct / len(y)
 
 
 def confusion_matrix(model: nn.Module, x: torch.Tensor, y: torch.Tensor, n_classes: int) -> torch.Tensor:
-    """Tensor[n_classes, n_classes]: row = true class, column = predicted class.
+    """Tensor[n_classes, n_classes] on the CPU: row = true class, column = predicted class (the model runs on its
+    own device).
 
     >>> confusion_matrix(nn.Sequential(nn.Flatten(), nn.Linear(4, 2)), torch.zeros(3, 1, 2, 2), torch.tensor([0, 1, 1]), 2).sum()
     tensor(3)
     """
     model.eval()
     with torch.no_grad():
-        predicted = model(x).argmax(1)
-    return torch.bincount(y * n_classes + predicted, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+        predicted = model(x.to(_device(model))).argmax(1).cpu()
+    return torch.bincount(y.cpu() * n_classes + predicted, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
 def train_classifier(model: nn.Module, data: Dataset, *, epochs: int = 5, lr: float = 1e-3, batch_size: int = 64,
                      seed: int = 0, reports_per_epoch: int = 4) -> Iterator[EpochRecord]:
-    """Adam on cross-entropy; yields a record ``reports_per_epoch`` times per epoch (the last at each epoch's end)."""
+    """Adam on cross-entropy; yields a record ``reports_per_epoch`` times per epoch (the last at each epoch's end).
+
+    The model trains where its parameters are; ``data`` may be elsewhere (each batch is moved to the model's device).
+    """
     if not 1 <= epochs <= 100:
         raise InvalidParameter(f"epochs must be between 1 and 100, got {epochs}")
     if not 0 < lr <= 1:
@@ -60,6 +72,7 @@ def train_classifier(model: nn.Module, data: Dataset, *, epochs: int = 5, lr: fl
     if not 1 <= batch_size <= 1024:
         raise InvalidParameter(f"batch_size must be between 1 and 1024, got {batch_size}")
     gen = torch.Generator().manual_seed(seed)
+    on = _device(model)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     n = len(data.train_y)
     batches = (n + batch_size - 1) // batch_size
@@ -69,15 +82,16 @@ def train_classifier(model: nn.Module, data: Dataset, *, epochs: int = 5, lr: fl
         seen, loss_sum, correct, start = 0, 0.0, 0, time.perf_counter()
         for b in range(batches):
             idx = order[b * batch_size:(b + 1) * batch_size]
+            xb, yb = data.train_x[idx.to(data.train_x.device)].to(on), data.train_y[idx.to(data.train_y.device)].to(on)
             model.train()
-            logits = model(data.train_x[idx])
-            loss = F.cross_entropy(logits, data.train_y[idx])
+            logits = model(xb)
+            loss = F.cross_entropy(logits, yb)
             opt.zero_grad()
             loss.backward()
             opt.step()
             seen += len(idx)
             loss_sum += loss.item() * len(idx)
-            correct += int((logits.argmax(1) == data.train_y[idx]).sum())
+            correct += int((logits.argmax(1) == yb).sum())
             if (b + 1) % report_every == 0 or b == batches - 1:
                 val_loss, val_acc = evaluate(model, data.val_x, data.val_y)
                 yield EpochRecord(epoch + (b + 1) / batches, loss_sum / seen, correct / seen, val_loss, val_acc,

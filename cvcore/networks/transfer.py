@@ -20,6 +20,7 @@ from torch import nn
 
 from cvcore import zoo
 from cvcore.data import digits as datasets
+from cvcore.device import resolve_device
 from cvcore.errors import InvalidParameter
 from cvcore.inside.features import preprocess
 from cvcore.networks.training import train_classifier
@@ -44,12 +45,18 @@ CASES = {c.name: c for c in (
 
 
 class TransferNet(nn.Module):
-    """A backbone (MobileNetV2's ``features``), global average pooling and a new linear head."""
+    """A backbone (MobileNetV2's ``features``), global average pooling and a new linear head.
+
+    The head is made on the backbone's device, so a copy of a network on a GPU trains there.
+    """
 
     def __init__(self, features: nn.Sequential, classes: int, frozen: int):
         super().__init__()
         self.features = features
-        self.head = nn.Linear(features[-1].out_channels if hasattr(features[-1], "out_channels") else 1280, classes)
+        at = next((p.device for p in features.parameters()), torch.device("cpu"))
+        # initialised on the CPU (the same numbers on every device), then moved to the backbone's device
+        head = nn.Linear(features[-1].out_channels if hasattr(features[-1], "out_channels") else 1280, classes)
+        self.head = head.to(at)
         self.frozen = frozen
         for block in list(self.features)[:frozen]:
             block.requires_grad_(False)
@@ -98,12 +105,15 @@ def make_network(pretrained: nn.Module, classes: int, case: str, *, seed: int = 
     return net, _plan(net, CASES[case])
 
 
-def random_network(classes: int, *, seed: int = 0) -> tuple[TransferNet, Plan]:
-    """The same architecture from random initialisation, everything trainable: what pretraining is compared with."""
+def random_network(classes: int, *, seed: int = 0, device=None) -> tuple[TransferNet, Plan]:
+    """The same architecture from random initialisation, everything trainable: what pretraining is compared with.
+
+    Initialised on the CPU (the same weights on every device), then moved to ``device`` (default: ``default_device()``).
+    """
     import torchvision
 
     torch.manual_seed(seed)
-    net = TransferNet(torchvision.models.mobilenet_v2(weights=None).features, classes, 0)
+    net = TransferNet(torchvision.models.mobilenet_v2(weights=None).features, classes, 0).to(resolve_device(device))
     return net, _plan(net, CASES["large"])
 
 
@@ -160,10 +170,12 @@ def texture_set(per_class: int = 20, *, seed: int = 0) -> dict[str, list[Image.I
 
 
 def head_features(net: TransferNet, x: torch.Tensor, *, batch: int = 32) -> torch.Tensor:
-    """The frozen backbone's pooled output for every image, computed once: Tensor[N, 1280]."""
+    """The frozen backbone's pooled output for every image, computed once: Tensor[N, 1280] on the network's device
+    (``x`` may be elsewhere: it goes there a batch at a time)."""
+    on = next(net.parameters()).device
     net.eval()
     with torch.inference_mode():
-        return torch.cat([net.embed(x[i:i + batch]) for i in range(0, len(x), batch)])
+        return torch.cat([net.embed(x[i:i + batch].to(on)) for i in range(0, len(x), batch)])
 
 
 def train_head(net: TransferNet, data: datasets.Dataset, *, epochs: int = 30, lr: float = 1e-2, seed: int = 0):
