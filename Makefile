@@ -81,3 +81,11 @@ screenshot: dev-setup chromium
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts .tools
+
+# The container image without a container engine (not part of `make test`): the Dockerfile's own install steps run into
+# a fresh virtual environment, then the app starts from it and the image's health check must pass. CONTAINER_VARIANT=cpu
+# (the image's default) needs download.pytorch.org; cuda takes PyPI's build (several GB). See tests/e2e/test_container_build.py.
+.PHONY: container-test
+CONTAINER_VARIANT ?= cpu
+container-test: dev-setup
+	CNNLAB_CONTAINER_BUILD=1 CNNLAB_CONTAINER_VARIANT=$(CONTAINER_VARIANT) $(PY) -m pytest -p no:cacheprovider tests/e2e/test_container_build.py
