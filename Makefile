@@ -62,8 +62,11 @@ lint: dev-setup
 test: lint chromium axe nginx
 	CHROMIUM=$(CHROMIUM) NGINX=$(NGINX) $(PY) -m pytest
 
-bench: dev-setup
-	$(PY) benchmarks/run.py
+# Every speed figure, the browser's last (see benchmarks/run.py). Only the browser, for some labs and fewer repeats:
+# make bench BENCH="--browser-only --labs conv,faces --repeat 3".
+BENCH ?=
+bench: dev-setup chromium
+	CHROMIUM=$(CHROMIUM) $(PY) benchmarks/run.py $(BENCH)
 
 # Resident memory while every long job runs 20 times in one process (target: < 10 % growth after the first run).
 memory: dev-setup

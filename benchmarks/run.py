@@ -23,8 +23,14 @@
 6. Inside a trained CNN: feature extraction, every heatmap method, activation maximization and the
    top-9 patches against a forward (and backward) pass (see ``benchmarks/inside.py``), and the page's
    rerun after the layer changes.
+12. In the browser, as the learner sees it: each lab's main controls, from the input event until the changed
+   output is on screen, against the same on a one-slider page, interleaved (target: within 1.5x); opening each
+   lab in a warm server (target: 1.5 s); a cold server to the first lab drawn (target: 8 s). See
+   ``benchmarks/browser.py``. Only that part, for some labs: ``make bench BENCH="--browser-only --labs conv,faces
+   --repeat 3"`` (``--labs`` and ``--repeat`` also apply to the full run; ``--no-browser`` leaves it out).
 """
 
+import argparse
 import os
 import statistics
 import sys
@@ -40,7 +46,7 @@ import torch
 import torch.nn.functional as F
 from streamlit.testing.v1 import AppTest
 
-from benchmarks import classroom, detection, faces, faces_browser, inside, style, transfer
+from benchmarks import browser, classroom, detection, faces, faces_browser, inside, style, transfer
 from benchmarks.timing import median_ms as _median_ms
 from cvcore import images
 from cvcore.conv import conv_trace, kernels
@@ -154,7 +160,25 @@ def bench_learning(steps: int = 500) -> float:
     return steps / (time.perf_counter() - start)
 
 
+def bench_browser(labs: str, repeat: int) -> None:
+    print(f"\nIn the browser (headless Chromium, the real server on 127.0.0.1, CPU; medians of {repeat} changes, "
+          "interleaved with the one-slider echo page):", flush=True)
+    failures: list[str] = []
+    result = browser.rows(repeat, labs, failures=failures)
+    print("\n".join(browser.report(result, failures)))
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description="CNN Lab's speed figures, each against a reference timed in the same run.")
+    parser.add_argument("--browser-only", action="store_true", help="only the browser part (see benchmarks/browser.py)")
+    parser.add_argument("--no-browser", action="store_true", help="leave the browser part out")
+    parser.add_argument("--labs", default="", help="the browser part: comma-separated starts of lab slugs, e.g. "
+                        "conv,faces (all by default)")
+    parser.add_argument("--repeat", type=int, default=7, help="the browser part: changes timed per control (default 7)")
+    args = parser.parse_args()
+    if args.browser_only:
+        bench_browser(args.labs, args.repeat)
+        return
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     print(f"CNN Lab benchmarks (torch {torch.__version__}, {torch.get_num_threads()} threads, CPU)\n")
     print(f"{'measurement':34} {'median ms':>10} {'reference':>14} {'ref ms':>8} {'ratio':>7}")
@@ -205,6 +229,8 @@ def main() -> None:
     trace_ms = bench_trace()[0][1]
     print(f"\ntargets: conv_trace < 20 ms -> {trace_ms:.2f} ms ({'met' if trace_ms < 20 else 'MISSED'}); page reruns < 3x "
           "trivial -> " + ", ".join(f"{p} {r:.1f}x" for p, r in ratios.items()))
+    if not args.no_browser:
+        bench_browser(args.labs, args.repeat)
 
 
 if __name__ == "__main__":
