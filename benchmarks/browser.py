@@ -38,6 +38,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -249,6 +250,19 @@ class Server:
 def server_env() -> dict:
     weights = os.environ.get("CVCORE_WEIGHTS_DIR") or str(ROOT.parent / "shared" / "weights")
     return dict(os.environ, CVCORE_OFFLINE="1", CVCORE_DEVICE="cpu", CVCORE_WEIGHTS_DIR=weights)
+
+
+@contextmanager
+def probed_pages(playwright):
+    """Headless Chromium with the probe in every page: yields two pages (the lab's and the echo page's)."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    try:
+        context = browser.new_context(viewport=VIEWPORT)
+        context.add_init_script(_PROBE)
+        context.set_default_timeout(TIMEOUT_MS)
+        yield context.new_page(), context.new_page()
+    finally:
+        browser.close()
 
 
 # ------------------------------------------------------------------------------------------------ page helpers
@@ -545,44 +559,36 @@ def rows(repeat: int = 7, labs: str | None = None, root: Path = ROOT, open_repea
                 print(f"    {[round(t) for t in row.times]} ms, echo {[round(t) for t in row.ref_times]} ms; "
                       f"redrawn: {' / '.join(dict.fromkeys(row.changed[-2:]))}", flush=True)
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            context = browser.new_context(viewport=VIEWPORT)
-            context.add_init_script(_PROBE)
-            context.set_default_timeout(TIMEOUT_MS)
-            page, echo = context.new_page(), context.new_page()
-            with Server(ECHO_PAGE, root, env) as echo_server:
-                echo_cold = (drawn_at(echo, echo_server.url) - echo_server.started) * 1000
-                with Server(root / "app.py", root, env) as app:
-                    app_cold = (drawn_at(page, f"{app.url}/{COLD_LAB}") - app.started) * 1000
-                    if cold:
-                        out.append(Row(f"cold server: Popen to /{COLD_LAB} drawn", app_cold, echo_cold, "echo cold",
-                                       f"{COLD_TARGET_MS / 1000:.0f} s", app_cold < COLD_TARGET_MS))
-                        show(out[-1])
-                    for slug in slugs if open_repeat > 0 else []:
-                        times, ref = [], []
-                        for _ in range(open_repeat):
-                            times.append(open_page(page, f"{app.url}/{slug}"))
-                            ref.append(open_page(echo, echo_server.url))
-                        ms, ref_ms = statistics.median(times), statistics.median(ref)
-                        out.append(Row(f"open /{slug} (warm server)", ms, ref_ms, "echo open",
-                                       f"{OPEN_TARGET_MS / 1000:.1f} s", ms < OPEN_TARGET_MS, times, ref))
-                        show(out[-1])
-                    for control in controls:
-                        try:
-                            open_page(page, f"{app.url}/{control.lab}{control.query}")
-                            open_page(echo, echo_server.url)
-                            out.append(measure_control(page, echo, control, repeat))
-                        except Exception as exc:  # one control that cannot be driven does not lose the others
-                            reason = f"{control.title}: not measured ({str(exc).splitlines()[0]})"
-                            print(reason, file=sys.stderr, flush=True)
-                            if failures is not None:
-                                failures.append(reason)
-                            continue
-                        show(out[-1])
-        finally:
-            browser.close()
+    with sync_playwright() as p, probed_pages(p) as (page, echo), \
+            Server(ECHO_PAGE, root, env) as echo_server:
+        echo_cold = (drawn_at(echo, echo_server.url) - echo_server.started) * 1000
+        with Server(root / "app.py", root, env) as app:
+            app_cold = (drawn_at(page, f"{app.url}/{COLD_LAB}") - app.started) * 1000
+            if cold:
+                out.append(Row(f"cold server: Popen to /{COLD_LAB} drawn", app_cold, echo_cold, "echo cold",
+                               f"{COLD_TARGET_MS / 1000:.0f} s", app_cold < COLD_TARGET_MS))
+                show(out[-1])
+            for slug in slugs if open_repeat > 0 else []:
+                times, ref = [], []
+                for _ in range(open_repeat):
+                    times.append(open_page(page, f"{app.url}/{slug}"))
+                    ref.append(open_page(echo, echo_server.url))
+                ms, ref_ms = statistics.median(times), statistics.median(ref)
+                out.append(Row(f"open /{slug} (warm server)", ms, ref_ms, "echo open",
+                               f"{OPEN_TARGET_MS / 1000:.1f} s", ms < OPEN_TARGET_MS, times, ref))
+                show(out[-1])
+            for control in controls:
+                try:
+                    open_page(page, f"{app.url}/{control.lab}{control.query}")
+                    open_page(echo, echo_server.url)
+                    out.append(measure_control(page, echo, control, repeat))
+                except Exception as exc:  # one control that cannot be driven does not lose the others
+                    reason = f"{control.title}: not measured ({str(exc).splitlines()[0]})"
+                    print(reason, file=sys.stderr, flush=True)
+                    if failures is not None:
+                        failures.append(reason)
+                    continue
+                show(out[-1])
     return out
 
 
