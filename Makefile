@@ -7,7 +7,7 @@ PORT   ?= 8501
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run test lint bench memory load setup dev-setup chromium axe nginx screenshot clean
+.PHONY: run test lint bench memory load gpu-check setup dev-setup chromium axe nginx screenshot clean
 
 setup: $(VENV)/.installed
 dev-setup: $(VENV)/.dev-installed
@@ -77,6 +77,12 @@ SESSIONS ?= 10 20
 MINUTES ?= 2
 load: dev-setup chromium
 	CHROMIUM=$(CHROMIUM) $(PY) benchmarks/load.py --sessions $(SESSIONS) --minutes $(MINUTES)
+
+# Every lab's engine path on the GPU against the CPU, with stated tolerances, and the GPU's timings (style transfer
+# against a textbook loop, fine-tuning and activation maximization against the CPU); exits 2 without CUDA. No set-up
+# step first: it runs offline in the existing .venv (see scripts/gpu_check.py for --device, --quick, --only).
+gpu-check:
+	$(PY) scripts/gpu_check.py
 
 # Regenerates the README's screenshot.
 screenshot: dev-setup chromium
