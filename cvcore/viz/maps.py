@@ -116,7 +116,7 @@ def mosaic_figure(maps: torch.Tensor, labels: list[int], *, title: str, cols: in
 def filter_patches(weights: torch.Tensor, *, cols: int = 8, tile: int = 48) -> np.ndarray:
     """First-layer filters (Tensor[N, 3, k, k]) as RGB patches: each scaled so 0 is mid-grey and its largest
     magnitude reaches black or full colour, then enlarged without smoothing."""
-    w = weights.detach().float()
+    w = weights.detach().float().cpu()
     scale = w.flatten(1).abs().amax(1).clamp(min=1e-12)[:, None, None, None]
     rgb = (0.5 + 0.5 * w / scale).clamp(0, 1)  # [N, 3, k, k]
     tiles = torch.nn.functional.interpolate(rgb, size=(tile, tile), mode="nearest")
