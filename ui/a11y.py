@@ -5,6 +5,10 @@ Three things fall below WCAG AA contrast (4.5:1): captions (3.9:1 on white) and 
 tint (4.47:1); in the dark theme also a slider's value above its thumb. Deriving them from the text colour
 (with an opacity for captions) keeps them readable in both the light and the dark theme.
 
+While a run takes more than half a second Streamlit shows its running indicator (``client.toolbarMode = "viewer"``)
+with a Stop button of its own; the labs' long jobs have their own Stop, so the indicator's is hidden: one Stop per
+job, read once by a screen reader.
+
 ``st.image`` draws its caption beside an ``<img>`` without ``alt``: a small, constant script gives every image
 its caption as ``alt`` (or marks it decorative with ``alt=""`` when it has none), also for images drawn later.
 """
@@ -19,6 +23,7 @@ CSS = """<style>
 [data-testid="stWidgetLabel"], [data-testid="stWidgetLabel"] p { color: inherit !important; }
 button[data-selected="true"], button[data-selected="true"] p { color: inherit !important; font-weight: 600; }
 [data-testid="stSliderThumbValue"], [data-testid="stSliderThumbValue"] p { color: inherit !important; }
+[data-testid="stStatusWidget"] button { display: none; }
 </style>"""
 
 

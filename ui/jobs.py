@@ -11,7 +11,7 @@ long job at a time. A lab adopts it with one line around its engine generator::
 
 The slot is taken before the first step and given back when the loop ends, when the job raises,
 and when Streamlit stops the run (a click on Stop or any widget reruns the page, which closes the
-generator). ``CVCORE_JOBS`` sets the number of slots; by default one per GPU when the engine runs
+generator; see ``click_pending`` for clicks inside a fragment). ``CVCORE_JOBS`` sets the number of slots; by default one per GPU when the engine runs
 on CUDA, else one per CPU core the process may use.
 """
 
@@ -24,7 +24,31 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-__all__ = ["JobLimiter", "JobRefused", "job_slots", "limiter", "limited"]
+__all__ = ["JobLimiter", "JobRefused", "job_slots", "limiter", "limited", "click_pending", "yield_to_click"]
+
+
+def click_pending() -> bool:
+    """Whether the learner has clicked or changed a control since this script run started, and the new run waits.
+
+    A click on a widget outside any ``st.fragment`` stops the current run at its next Streamlit call; a click on a
+    widget inside one (every lab's controls are, see ``ui.page.part``) does not: Streamlit lets the run finish
+    first, so a long job would run to its end before its own Stop button was read. The job loops ask this after
+    every step instead. Streamlit has no public call for it; if its internals change, this answers False and a
+    job runs to its end (or to a click outside the lab's part).
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+
+    ctx = get_script_run_ctx()
+    requests = getattr(ctx, "script_requests", None)
+    return getattr(requests, "_state", None) is ScriptRequestType.RERUN
+
+
+def yield_to_click() -> None:
+    """If a click waits (``click_pending``), end this run now and rerun the whole page with it, as a click outside
+    a fragment would: the click's callback (Stop, a second Start) then runs first, and every part is redrawn."""
+    if click_pending():
+        st.rerun()
 
 
 class JobRefused(RuntimeError):
@@ -147,6 +171,7 @@ def limited(records, label: str, *, shared: JobLimiter | None = None):
     started = time.monotonic()
 
     def waiting(ahead: int) -> None:
+        yield_to_click()  # Stop (or any click) while in the queue leaves it
         jobs_word = "job" if ahead == 1 else "jobs"
         notice.info(f"{label}: waiting for the server, {ahead} {jobs_word} ahead of yours in the queue "
                     f"({time.monotonic() - started:.0f} s so far). It starts by itself.", icon=":material/hourglass_top:")

@@ -13,7 +13,7 @@ from cvcore import lessons
 from cvcore.errors import CvcoreError
 
 __all__ = ["LESSON_PARAM", "PRESENTER_PARAM", "seed_from_link", "step_values", "lesson_panel", "question_panel",
-           "presenter_toggle", "presenter_style", "is_presenting"]
+           "presenter_toggle", "presenter_style", "is_presenting", "leave_moved_step"]
 
 LESSON_PARAM = "lesson"
 PRESENTER_PARAM = "presenter"
@@ -68,6 +68,22 @@ def _apply(settings, step: lessons.Step, number: int) -> None:
         settings.put(name, value)
     st.query_params[LESSON_PARAM] = str(number)
     st.session_state[_handled_key(settings.NS)] = number
+    st.rerun()  # the whole page: the step sets controls outside the panels' fragment
+
+
+def leave_moved_step(settings) -> bool:
+    """If the link names a lesson step and a setting has moved away from it, take the step out of the link (the
+    link no longer shows that step); returns whether it did."""
+    entry = lessons.lessons_for(settings.NS)
+    number = None if entry is None else _step_number(entry)
+    if number is None:
+        return False
+    wanted = entry.steps[number - 1].settings
+    if not any(name in settings.SETTINGS and settings.get(name) != value for name, value in wanted.items()):
+        return False
+    del st.query_params[LESSON_PARAM]
+    st.session_state[_handled_key(settings.NS)] = None
+    return True
 
 
 def lesson_panel(settings) -> None:
@@ -75,13 +91,8 @@ def lesson_panel(settings) -> None:
     entry = lessons.lessons_for(settings.NS)
     if entry is None:
         return
+    leave_moved_step(settings)
     number = _step_number(entry)
-    if number is not None:
-        wanted = entry.steps[number - 1].settings
-        if any(name in settings.SETTINGS and settings.get(name) != value for name, value in wanted.items()):
-            del st.query_params[LESSON_PARAM]  # the settings moved on: the link no longer shows that step
-            st.session_state[_handled_key(settings.NS)] = None
-            number = None
     with st.expander(f"Lesson: {len(entry.steps)} steps" + (f" (step {number})" if number else ""),
                      expanded=number is not None, icon=":material/school:"):
         for i, step in enumerate(entry.steps, start=1):
@@ -109,17 +120,20 @@ def question_panel(settings) -> None:
         return
     variant_key = f"_q.{ns}.variant"
     variant = int(st.session_state.get(variant_key, 0))
-    try:
-        questions = lessons.questions_for(ns, settings.as_dict(), variant)
-    except (CvcoreError, ValueError, TypeError) as exc:
-        questions, problem = [], str(exc)
-    else:
-        problem = ""
-    with st.expander("Predict, then reveal", icon=":material/quiz:"):
+    # Built only while open: a closed panel costs one expander, not a dozen widgets, on every run.
+    with st.expander("Predict, then reveal", icon=":material/quiz:", key=_open_key(ns), on_change="rerun") as panel:
+        if not panel.open:
+            return
         if variant == 0:
             st.caption("About the settings on screen: predict, then check.")
         else:
             st.caption(f"Practice set {variant}: other settings, same ideas.")
+        try:
+            questions = lessons.questions_for(ns, settings.as_dict(), variant)
+        except (CvcoreError, ValueError, TypeError) as exc:
+            questions, problem = [], str(exc)
+        else:
+            problem = ""
         if not questions:
             st.caption(f"No questions for these settings{': ' + problem if problem else ''}.")
         for i, q in enumerate(questions, start=1):
@@ -181,3 +195,7 @@ def presenter_style(on: bool) -> None:
     st.set_page_config(initial_sidebar_state="collapsed" if on else "auto")
     if on:
         st.html(_PRESENTER_CSS)
+
+
+def _open_key(ns: str) -> str:
+    return f"_q.{ns}.open"

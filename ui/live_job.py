@@ -165,6 +165,7 @@ class LiveJob:
                         draw(item, slot)
                 if not record["active"]:  # Stop, a second Start or another click came during this step
                     break
+                jobs.yield_to_click()  # a click inside the lab's part: let it in now (the record stays running)
             else:
                 record["state"] = "done"
         except (CvcoreError, jobs.JobRefused) as exc:  # bad input for the engine, or the server refused the job

@@ -4,6 +4,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from ui import lessons, state
+
 __all__ = ["step_view"]
 
 _PLAY_SECONDS = 0.8
@@ -18,14 +20,16 @@ def _restart_if_at_end(step_key: str, play_key: str, n_steps: int) -> None:
         st.session_state[step_key] = 1
 
 
-def step_view(step_key: str, n_steps: int, render: Callable[[int], None], *, on_step: Callable[[], None] | None = None) -> None:
-    """Controls for ``step_key`` (1-based, in session state) and ``render(step_index_0_based)``.
+def step_view(settings, name: str, n_steps: int, render: Callable[[int], None]) -> None:
+    """Controls for the setting ``name`` of the lab ``settings`` (a ``LabSettings`` class; the step is 1-based)
+    and ``render(step_index_0_based)``.
 
     Runs as a fragment: stepping reruns only this part of the page. While "Play" is on the
     fragment advances one step every 0.8 s and stops at the last step. Keyboard: Tab reaches every
     control, the arrow keys move the focused slider, and P / N step back and forward from anywhere
     on the page (outside text fields).
     """
+    step_key = settings.key(name)
     play_key = f"{step_key}_play"
     st.session_state[step_key] = min(max(1, int(st.session_state.get(step_key, 1))), n_steps)
     playing = bool(st.session_state.get(play_key, False))
@@ -54,7 +58,8 @@ def step_view(step_key: str, n_steps: int, render: Callable[[int], None], *, on_
         if bool(st.session_state.get(play_key, False)) != playing:
             st.rerun()  # the timer is set when the whole page runs
         render(st.session_state[step_key] - 1)
-        if on_step is not None:
-            on_step()
+        state.sync(settings, [name])
+        if lessons.leave_moved_step(settings):
+            st.rerun()  # the lesson panel, drawn by the page's part, says the step was left
 
     _view()

@@ -48,8 +48,7 @@ def stepped_trace(settings, compute: Callable[[], Any], *, size_formula: Callabl
     if example is not None and example.note:
         st.info(example.note)
 
-    step_view(settings.key("step"), trace.output.numel(), lambda i: step_panel(trace, i),
-              on_step=lambda: state.sync(settings, ["step"]))
+    step_view(settings, "step", trace.output.numel(), lambda i: step_panel(trace, i))
 
     computation(trace, settings.get("step") - 1)
     code_expander(lambda: snippet(trace), filename=filename)

@@ -2,8 +2,7 @@ import streamlit as st
 
 from labs.architectures import views
 from labs.architectures.settings import ArchSettings
-from ui import state
-from ui.page import start_lab
+from ui.page import part, start_lab
 
 start_lab(
     ArchSettings,
@@ -13,10 +12,16 @@ start_lab(
     "n_C grows, and see where the parameters (the fully connected layers, in old networks) and the compute (the "
     "convolutions) are.",
 )
-views.network()
-st.subheader("The classic networks side by side")
-views.comparison()
-st.subheader("Why convolutions?")
-views.why_convolutions()
-views.focus_views()
-state.sync(ArchSettings)
+
+
+@part(ArchSettings)
+def body() -> None:
+    views.network()
+    st.subheader("The classic networks side by side")
+    views.comparison()
+    st.subheader("Why convolutions?")
+    views.why_convolutions()
+    views.focus_views()
+
+
+body()

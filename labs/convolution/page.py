@@ -5,7 +5,7 @@ from cvcore.teach import snippets
 from labs.convolution import controls, views
 from labs.convolution.settings import EXAMPLES, ConvSettings
 from ui import state
-from ui.page import start_lab
+from ui.page import part, start_lab
 from ui.trace_page import Section, stepped_trace
 
 start_lab(
@@ -16,27 +16,33 @@ start_lab(
     "the output. Pick an example from the course, change padding, stride and dilation, and step through it.",
 )
 
-col_input, col_kernel, col_settings = st.columns([1.3, 1, 1.2], gap="medium")
-with col_input:
-    image = controls.input_controls()
-with col_kernel:
-    kernel = controls.kernel_controls()
-with col_settings:
-    settings = controls.setting_controls()
 
-if image is None or kernel is None:
-    state.stop(ConvSettings)
+@part(ConvSettings)
+def body() -> None:
+    col_input, col_kernel, col_settings = st.columns([1.3, 1, 1.2], gap="medium")
+    with col_input:
+        image = controls.input_controls()
+    with col_kernel:
+        kernel = controls.kernel_controls()
+    with col_settings:
+        settings = controls.setting_controls()
 
-stepped_trace(
-    ConvSettings,
-    lambda: conv_trace(image, kernel, **settings.conv_kwargs),
-    size_formula=lambda: views.size_formula(image, kernel, settings.conv_kwargs),
-    example=EXAMPLES.get(settings.src),
-    step_panel=views.step_panel,
-    computation=views.computation_expander,
-    snippet=snippets.conv_snippet,
-    filename="convolution.py",
-    check=views.check_expander,
-    section=Section("Apply the kernel to a real photo", "conv.open_photo",
-                    lambda: views.photo_panel(kernel, settings.conv_kwargs)),
-)
+    if image is None or kernel is None:
+        state.stop(ConvSettings)
+
+    stepped_trace(
+        ConvSettings,
+        lambda: conv_trace(image, kernel, **settings.conv_kwargs),
+        size_formula=lambda: views.size_formula(image, kernel, settings.conv_kwargs),
+        example=EXAMPLES.get(settings.src),
+        step_panel=views.step_panel,
+        computation=views.computation_expander,
+        snippet=snippets.conv_snippet,
+        filename="convolution.py",
+        check=views.check_expander,
+        section=Section("Apply the kernel to a real photo", "conv.open_photo",
+                        lambda: views.photo_panel(kernel, settings.conv_kwargs)),
+    )
+
+
+body()

@@ -16,7 +16,6 @@ from cvcore.teach import model_snippets
 from cvcore.viz.boxes import COLORS, BoxStyle, boxes_figure
 from labs.detection import localization as lab
 from labs.detection.settings import DetectionSettings as S
-from ui import state
 from ui.code import code_expander
 from ui.figures import show_chart
 from ui.models import cached_network
@@ -126,7 +125,7 @@ def nms_view() -> None:
                     f"**Discard** the boxes{' of its class' if per is not None else ''} with IoU > {settings.iou:g}: "
                     f"{gone}. Boxes left: {len(b) - len(below) - len(kept) - 1 - len(done) - len(step.removed)}.")
 
-    step_view(S.key("nms_step"), len(result.steps), render, on_step=lambda: state.sync(S, ["nms_step"]))
+    step_view(S, "nms_step", len(result.steps), render)
     rows = [{"box": int(i), "class": names[int(labels[i])], "score": round(float(s[i]), 3),
              "x1, y1, x2, y2": ", ".join(f"{v:.0f}" for v in b[i].tolist())} for i in result.keep]
     st.markdown(f"**Kept after NMS: {len(rows)} boxes**")

@@ -1,7 +1,6 @@
 from labs.detection import localization, nms
 from labs.detection.settings import DetectionSettings
-from ui import state
-from ui.page import start_lab
+from ui.page import part, start_lab
 
 start_lab(
     DetectionSettings,
@@ -12,7 +11,12 @@ start_lab(
     "in one pass over a grid with anchor boxes.",
 )
 
-view = DetectionSettings.widget("view", horizontal=True)
-{"target": localization.target_view, "sliding": localization.sliding_view, "iou": localization.iou_view,
- "nms": nms.nms_view, "yolo": nms.yolo_view}[view]()
-state.sync(DetectionSettings)
+
+@part(DetectionSettings)
+def body() -> None:
+    view = DetectionSettings.widget("view", horizontal=True)
+    {"target": localization.target_view, "sliding": localization.sliding_view, "iou": localization.iou_view,
+     "nms": nms.nms_view, "yolo": nms.yolo_view}[view]()
+
+
+body()

@@ -2,8 +2,7 @@ import streamlit as st
 
 from labs.dimensions import views
 from labs.dimensions.settings import DimsSettings
-from ui import state
-from ui.page import start_lab
+from ui.page import part, start_lab
 
 start_lab(
     DimsSettings,
@@ -12,13 +11,19 @@ start_lab(
     "at the same cost. **1-D** convolution slides along a signal (a heartbeat, a sound); **3-D** convolution slides "
     "through a volume (a CT scan, a video), and the filters gain a depth of their own.",
 )
-part = views.part_control()
-if part == "dilation":
-    views.dilation_part()
-elif part == "1d":
-    views.one_d_part()
-elif part == "3d":
-    views.three_d_part()
-else:
-    st.info("Pick a part above.")
-state.sync(DimsSettings)
+
+
+@part(DimsSettings)
+def body() -> None:
+    shown = views.part_control()
+    if shown == "dilation":
+        views.dilation_part()
+    elif shown == "1d":
+        views.one_d_part()
+    elif shown == "3d":
+        views.three_d_part()
+    else:
+        st.info("Pick a part above.")
+
+
+body()

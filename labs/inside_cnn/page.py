@@ -5,7 +5,7 @@ from labs.inside_cnn import explain, heatmaps, layers
 from labs.inside_cnn import subject as lab
 from labs.inside_cnn.settings import InsideSettings
 from ui import state
-from ui.page import start_lab
+from ui.page import part, start_lab
 
 start_lab(
     InsideSettings,
@@ -26,23 +26,29 @@ except CvcoreError as exc:
     st.error(f"The network cannot read this image: {exc}")
     state.stop(InsideSettings)
 
-view = InsideSettings.widget("view", horizontal=True)
-choice = None
-try:
-    if view == "maps":
-        layers.feature_maps(subject)
-    elif view == "filters":
-        layers.filters(subject)
-    elif view == "units":
-        layers.unit_view(subject)
-    else:
-        choice = heatmaps.controls(subject, top)
-        if choice is not None:
-            (heatmaps.heatmaps if view == "heatmaps" else heatmaps.checks)(subject, choice)
-except CvcoreError as exc:
-    st.error(f"Cannot show this: {exc}")
 
-explain.computation(subject, choice)
-explain.code(subject, view, choice)
-explain.check(subject, view, choice)
-state.sync(InsideSettings)
+@part(InsideSettings, "view")
+def view_part(subject, top) -> None:
+    """The view and its controls (layer, channel, heatmap method ...): they rerun this part, not the prediction."""
+    view = InsideSettings.widget("view", horizontal=True)
+    choice = None
+    try:
+        if view == "maps":
+            layers.feature_maps(subject)
+        elif view == "filters":
+            layers.filters(subject)
+        elif view == "units":
+            layers.unit_view(subject)
+        else:
+            choice = heatmaps.controls(subject, top)
+            if choice is not None:
+                (heatmaps.heatmaps if view == "heatmaps" else heatmaps.checks)(subject, choice)
+    except CvcoreError as exc:
+        st.error(f"Cannot show this: {exc}")
+
+    explain.computation(subject, choice)
+    explain.code(subject, view, choice)
+    explain.check(subject, view, choice)
+
+
+view_part(subject, top)

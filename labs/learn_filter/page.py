@@ -2,8 +2,7 @@ import streamlit as st
 
 from labs.learn_filter import views
 from labs.learn_filter.settings import LearnSettings
-from ui import state
-from ui.page import start_lab
+from ui.page import part, start_lab
 
 start_lab(
     LearnSettings,
@@ -13,11 +12,17 @@ start_lab(
     "convolving a real photo with it gives the same output as the target kernel. Watch the loss fall and the numbers "
     "converge.",
 )
-chosen = views.training_controls()
-go_col, stop_col = st.columns([1, 5])
-views.TRAINING.start_button("Train", go_col, key="learn.train", disabled=chosen is None)
-views.TRAINING.stop_button(stop_col, key="learn.stop")
-if views.TRAINING.requested() and chosen is not None:
-    views.train(*chosen)
-views.result()
-state.sync(LearnSettings)
+
+
+@part(LearnSettings)
+def body() -> None:
+    chosen = views.training_controls()
+    go_col, stop_col = st.columns([1, 5])
+    views.TRAINING.start_button("Train", go_col, key="learn.train", disabled=chosen is None)
+    views.TRAINING.stop_button(stop_col, key="learn.stop")
+    if views.TRAINING.requested() and chosen is not None:
+        views.train(*chosen)
+    views.result()
+
+
+body()

@@ -5,7 +5,7 @@ from cvcore.teach import snippets
 from labs.pooling import controls, views
 from labs.pooling.settings import EXAMPLES, PoolSettings
 from ui import state
-from ui.page import start_lab
+from ui.page import part, start_lab
 from ui.trace_page import Section, stepped_trace
 
 start_lab(
@@ -16,25 +16,31 @@ start_lab(
     "on every channel separately, so the number of channels never changes.",
 )
 
-col_input, col_settings = st.columns([1.3, 1], gap="medium")
-with col_input:
-    x = controls.input_controls()
-with col_settings:
-    settings = controls.setting_controls()
 
-if x is None:
-    state.stop(PoolSettings)
+@part(PoolSettings)
+def body() -> None:
+    col_input, col_settings = st.columns([1.3, 1], gap="medium")
+    with col_input:
+        x = controls.input_controls()
+    with col_settings:
+        settings = controls.setting_controls()
 
-stepped_trace(
-    PoolSettings,
-    lambda: pool_trace(x, **settings.pool_kwargs),
-    size_formula=lambda: views.size_formula(x, settings),
-    example=EXAMPLES.get(settings.src),
-    step_panel=views.step_panel,
-    computation=views.computation_expander,
-    snippet=snippets.pool_snippet,
-    filename="pooling.py",
-    check=views.check_expander,
-    section=Section("Pooling a real feature map (MobileNetV2's first layer)", "pool.open_fmap",
-                    lambda: views.feature_map_panel(settings)),
-)
+    if x is None:
+        state.stop(PoolSettings)
+
+    stepped_trace(
+        PoolSettings,
+        lambda: pool_trace(x, **settings.pool_kwargs),
+        size_formula=lambda: views.size_formula(x, settings),
+        example=EXAMPLES.get(settings.src),
+        step_panel=views.step_panel,
+        computation=views.computation_expander,
+        snippet=snippets.pool_snippet,
+        filename="pooling.py",
+        check=views.check_expander,
+        section=Section("Pooling a real feature map (MobileNetV2's first layer)", "pool.open_fmap",
+                        lambda: views.feature_map_panel(settings)),
+    )
+
+
+body()

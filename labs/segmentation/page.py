@@ -1,7 +1,6 @@
 from labs.segmentation import views
 from labs.segmentation.settings import SegmentationSettings
-from ui import state
-from ui.page import start_lab
+from ui.page import part, start_lab
 
 start_lab(
     SegmentationSettings,
@@ -12,6 +11,11 @@ start_lab(
     "shape), and a 1x1 convolution scores each class at every pixel.",
 )
 
-view = SegmentationSettings.widget("view", horizontal=True)
-{"tasks": views.tasks_view, "segment": views.segment_view, "instances": views.instances_view}[view]()
-state.sync(SegmentationSettings)
+
+@part(SegmentationSettings)
+def body() -> None:
+    view = SegmentationSettings.widget("view", horizontal=True)
+    {"tasks": views.tasks_view, "segment": views.segment_view, "instances": views.instances_view}[view]()
+
+
+body()

@@ -2,8 +2,7 @@ import streamlit as st
 
 from labs.separable import views as lab
 from labs.separable.settings import SeparableSettings
-from ui import state
-from ui.page import start_lab
+from ui.page import part, start_lab
 
 start_lab(
     SeparableSettings,
@@ -15,17 +14,22 @@ start_lab(
     "general case: g = 1 is standard, g = n_C is depthwise.",
 )
 
-settings_col, view_col = st.columns([1, 2], gap="large")
-with settings_col:
-    settings = lab.layer_settings()
-with view_col:
-    lab.layer_view(settings)
 
-st.subheader("The course's 1x1 example")
-lab.course_1x1()
+@part(SeparableSettings)
+def body() -> None:
+    settings_col, view_col = st.columns([1, 2], gap="large")
+    with settings_col:
+        settings = lab.layer_settings()
+    with view_col:
+        lab.layer_view(settings)
 
-st.subheader("What it costs")
-st.markdown("Multiplications = n_H' · n_W' · n_C' · (f · f · n_C / g); parameters = (f · f · n_C / g + 1) · n_C'. "
-            "Pick one of the course's examples or enter your own layer.")
-lab.calculator()
-state.sync(SeparableSettings)
+    st.subheader("The course's 1x1 example")
+    lab.course_1x1()
+
+    st.subheader("What it costs")
+    st.markdown("Multiplications = n_H' · n_W' · n_C' · (f · f · n_C / g); parameters = (f · f · n_C / g + 1) · n_C'. "
+                "Pick one of the course's examples or enter your own layer.")
+    lab.calculator()
+
+
+body()

@@ -5,7 +5,7 @@ from labs.style_transfer import controls as lab
 from labs.style_transfer import explain as views
 from labs.style_transfer.settings import StyleTransferSettings
 from ui import state
-from ui.page import start_lab
+from ui.page import part, start_lab
 
 start_lab(
     StyleTransferSettings,
@@ -17,33 +17,38 @@ start_lab(
     "classic choice, or the offline MobileNetV2.",
 )
 
-pictures = lab.inputs()
-if pictures is None:
-    state.stop(StyleTransferSettings)
-content, stylish = pictures
-chosen = lab.pick_backbone()
-if chosen is None:
-    state.stop(StyleTransferSettings)
-name, model = chosen
-spec = style_nets.backbone(name)
-view = StyleTransferSettings.widget("view", horizontal=True)
-settings = None
-if view == "run":
-    settings = lab.controls(spec)
-    if settings is not None:
-        if settings.size > 384 and next(model.parameters()).device.type == "cpu":
-            st.caption(f"{settings.size} px on the CPU: expect several seconds per ten steps (a GPU is much faster).")
-        go_col, stop_col, _ = st.columns([1, 1, 6])
-        lab.JOB.start_button("Start", go_col, key="style_go")
-        lab.JOB.stop_button(stop_col, key="style_stop")
-        if lab.JOB.requested():
-            lab.run(content, stylish, model, settings)
-    lab.results()
-elif view == "gram":
-    views.gram_view(content, stylish, spec, model)
-else:
-    views.layers_view(content, stylish, spec, model)
-views.how_it_is_computed()
-views.pytorch_code(settings)
-views.check(stylish, spec, model, settings)
-state.sync(StyleTransferSettings)
+
+@part(StyleTransferSettings)
+def body() -> None:
+    pictures = lab.inputs()
+    if pictures is None:
+        state.stop(StyleTransferSettings)
+    content, stylish = pictures
+    chosen = lab.pick_backbone()
+    if chosen is None:
+        state.stop(StyleTransferSettings)
+    name, model = chosen
+    spec = style_nets.backbone(name)
+    view = StyleTransferSettings.widget("view", horizontal=True)
+    settings = None
+    if view == "run":
+        settings = lab.controls(spec)
+        if settings is not None:
+            if settings.size > 384 and next(model.parameters()).device.type == "cpu":
+                st.caption(f"{settings.size} px on the CPU: expect several seconds per ten steps (a GPU is much faster).")
+            go_col, stop_col, _ = st.columns([1, 1, 6])
+            lab.JOB.start_button("Start", go_col, key="style_go")
+            lab.JOB.stop_button(stop_col, key="style_stop")
+            if lab.JOB.requested():
+                lab.run(content, stylish, model, settings)
+        lab.results()
+    elif view == "gram":
+        views.gram_view(content, stylish, spec, model)
+    else:
+        views.layers_view(content, stylish, spec, model)
+    views.how_it_is_computed()
+    views.pytorch_code(settings)
+    views.check(stylish, spec, model, settings)
+
+
+body()

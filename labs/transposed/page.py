@@ -3,7 +3,7 @@ from labs.transposed import views as lab
 from labs.transposed.settings import TransposedSettings
 from ui import state
 from ui.code import code_expander
-from ui.page import start_lab
+from ui.page import part, start_lab
 from ui.stepper import step_view
 
 start_lab(
@@ -14,21 +14,26 @@ start_lab(
     "ordinary convolution, or as each input cell stamping a scaled copy of the kernel into the output.",
 )
 
-x, k, settings = lab.controls()
-if x is None or k is None:
-    state.stop(TransposedSettings)
-lab.size_formula(x, k, settings)
-trace = lab.trace_or_error(x, k, settings)
-if trace is None:
-    state.stop(TransposedSettings)
 
-if settings.view == "stuffed":
-    n_steps, panel = trace.output.numel(), lambda i: lab.stuffed_panel(trace, i)
-else:
-    n_steps, panel = trace.source.numel(), lambda i: lab.scatter_panel(trace, i)
-step_view(TransposedSettings.key("step"), n_steps, panel, on_step=lambda: state.sync(TransposedSettings, ["step"]))
+@part(TransposedSettings)
+def body() -> None:
+    x, k, settings = lab.controls()
+    if x is None or k is None:
+        state.stop(TransposedSettings)
+    lab.size_formula(x, k, settings)
+    trace = lab.trace_or_error(x, k, settings)
+    if trace is None:
+        state.stop(TransposedSettings)
 
-lab.explain()
-code_expander(lambda: snippets.transpose_snippet(trace), filename="transposed_convolution.py")
-lab.check(trace)
-state.sync(TransposedSettings)
+    if settings.view == "stuffed":
+        n_steps, panel = trace.output.numel(), lambda i: lab.stuffed_panel(trace, i)
+    else:
+        n_steps, panel = trace.source.numel(), lambda i: lab.scatter_panel(trace, i)
+    step_view(TransposedSettings, "step", n_steps, panel)
+
+    lab.explain()
+    code_expander(lambda: snippets.transpose_snippet(trace), filename="transposed_convolution.py")
+    lab.check(trace)
+
+
+body()

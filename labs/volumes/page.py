@@ -6,7 +6,7 @@ from labs.volumes.settings import VolumeSettings
 from ui import state
 from ui.code import code_expander
 from ui.lazy import lazy_expander
-from ui.page import start_lab
+from ui.page import part, start_lab
 from ui.stepper import step_view
 
 start_lab(
@@ -18,24 +18,28 @@ start_lab(
     "follows. Each filter gives one output map; several filters stack into an output of depth n_C'.",
 )
 
-col_input, col_filters, col_settings = st.columns([1.2, 1.4, 1], gap="medium")
-with col_input:
-    x = lab.input_volume()
-with col_filters:
-    bank = lab.filters(x.shape[0])
-with col_settings:
-    settings = lab.layer_settings()
 
-trace = lab.trace_or_error(x, *bank, settings) if bank is not None else None
-if trace is None:
-    state.stop(VolumeSettings)
+@part(VolumeSettings)
+def body() -> None:
+    col_input, col_filters, col_settings = st.columns([1.2, 1.4, 1], gap="medium")
+    with col_input:
+        x = lab.input_volume()
+    with col_filters:
+        bank = lab.filters(x.shape[0])
+    with col_settings:
+        settings = lab.layer_settings()
 
-lab.summary(trace)
-step_view(VolumeSettings.key("step"), trace.output.numel(), lambda i: lab.step_panel(trace, i),
-          on_step=lambda: state.sync(VolumeSettings, ["step"]))
-code_expander(lambda: snippets.volume_snippet(trace), filename="volume_convolution.py")
-lab.check(trace)
-with lazy_expander("A real photo through these filters", "vol.open_photo") as is_open:
-    if is_open:
-        lab.photo_panel(settings)
-state.sync(VolumeSettings)
+    trace = lab.trace_or_error(x, *bank, settings) if bank is not None else None
+    if trace is None:
+        state.stop(VolumeSettings)
+
+    lab.summary(trace)
+    step_view(VolumeSettings, "step", trace.output.numel(), lambda i: lab.step_panel(trace, i))
+    code_expander(lambda: snippets.volume_snippet(trace), filename="volume_convolution.py")
+    lab.check(trace)
+    with lazy_expander("A real photo through these filters", "vol.open_photo") as is_open:
+        if is_open:
+            lab.photo_panel(settings)
+
+
+body()

@@ -55,6 +55,9 @@ def test_questions_check_the_answer_and_explain_it(open_page):
     at = open_page("convolution", sections_open=False)
     size = lessons.questions_for("conv", {"src": "edge_6x6", "ksize": 3, "stride": 1, "dilation": 1, "pad": "valid"})[0]
     assert size.answer == 4
+    assert not [w for w in at.number_input if w.key.startswith("_q.conv.")]  # closed: not built
+    at.session_state["_q.conv.open"] = True  # the learner opens "Predict, then reveal"
+    at.run()
     given = next(w for w in at.number_input if w.key.startswith("_q.conv.1."))
     given.set_value(5).run()
     at.button(key=given.key.replace(".given", ".check")).click().run()
