@@ -12,10 +12,9 @@ import pytest
 
 from tests.conftest import ARTIFACTS, ROOT, free_port, stop
 from tests.e2e.test_browser import ARGS, CHROMIUM
+from tests.nginx_front import NGINX, start_nginx, write_config
 
 pytestmark = pytest.mark.e2e
-
-NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
 
 
 def _get(url: str, cookie: str | None = None) -> tuple[int, str, str]:
@@ -36,25 +35,12 @@ def _wait_healthy(url: str, procs, deadline: float) -> None:
     pytest.fail(f"{url} did not answer within the time allowed (see test-artifacts/)")
 
 
-def _site_config(ports: list[int], listen: int) -> str:
-    """The repository's config with this test's replicas and port (everything else as deployed)."""
-    site = (ROOT / "deploy" / "nginx.conf").read_text()
-    servers = re.findall(r"^\s*server 127\.0\.0\.1:\d+.*;$", site, flags=re.M)
-    assert len(servers) >= 2, "deploy/nginx.conf should list several replicas"
-    site = site.replace(servers[0], "\n".join(f"    server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;" for p in ports))
-    for extra in servers[1:]:
-        site = site.replace(extra + "\n", "")
-    assert "listen 80;" in site
-    return site.replace("listen 80;", f"listen 127.0.0.1:{listen};")
-
-
 @pytest.fixture(scope="module")
 def behind_nginx(tmp_path_factory):
     """Two replicas and nginx in front; yields (nginx URL, access-log path, replica addresses)."""
     if not Path(NGINX).exists():
         pytest.fail(f"nginx is missing at {NGINX}: `make test` installs Debian's nginx package")
     work = tmp_path_factory.mktemp("nginx")
-    work.chmod(0o777)  # nginx's workers may run as another user
     ARTIFACTS.mkdir(exist_ok=True)
     env = dict(os.environ, CVCORE_OFFLINE="1", CVCORE_DEVICE="cpu")
     ports, procs, logs = [free_port(), free_port()], [], []
@@ -65,34 +51,14 @@ def behind_nginx(tmp_path_factory):
              "--server.address", "127.0.0.1", "--server.headless", "true"],
             cwd=ROOT, env=env, stdout=logs[-1], stderr=subprocess.STDOUT))
     listen = free_port()
-    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (work / sub).mkdir()
-        (work / sub).chmod(0o777)
+    conf = write_config(work, ports, listen)
     access = work / "access.log"
-    conf = work / "nginx.conf"
-    conf.write_text(f"""
-{"user root;" if os.geteuid() == 0 else ""}
-worker_processes 1;
-daemon off;
-pid {work}/nginx.pid;
-error_log {work}/error.log;
-events {{ worker_connections 256; }}
-http {{
-    log_format route '$cnnlab_route $upstream_addr $status $request_uri';
-    access_log {access} route;
-    client_body_temp_path {work}/body;
-    proxy_temp_path {work}/proxy;
-    fastcgi_temp_path {work}/fastcgi;
-    uwsgi_temp_path {work}/uwsgi;
-    scgi_temp_path {work}/scgi;
-{_site_config(ports, listen)}
-}}
-""")
-    check = subprocess.run([NGINX, "-t", "-p", str(work), "-c", str(conf), "-e", str(work / "error.log")],
-                           capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
-    nginx = subprocess.Popen([NGINX, "-p", str(work), "-c", str(conf), "-e", str(work / "error.log")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        nginx = start_nginx(work, conf)
+    except RuntimeError as exc:
+        for p in procs:
+            stop(p)
+        pytest.fail(f"nginx -t refused the config: {exc}")
     try:
         deadline = time.time() + 150
         for port in ports:
