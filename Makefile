@@ -72,11 +72,15 @@ bench: dev-setup chromium
 memory: dev-setup
 	$(PY) benchmarks/memory.py 20
 
-# Many sessions at once in headless Chromium (not part of `make test`): SESSIONS="10 20", MINUTES=2.
-SESSIONS ?= 10 20
-MINUTES ?= 2
-load: dev-setup chromium
-	CHROMIUM=$(CHROMIUM) $(PY) benchmarks/load.py --sessions $(SESSIONS) --minutes $(MINUTES)
+# A class at once (not part of `make test`): simulated learners speaking Streamlit's protocol, one app process and
+# then one per core behind deploy/nginx.conf; LEARNERS="1 10 30 60" MINUTES=1.5 (per round) TOPOLOGY=both (single,
+# nginx). The report also lands in test-artifacts/load.md. `benchmarks/load.py --browser` is the Chromium check.
+LEARNERS ?= 1 10 30 60
+MINUTES ?= 1.5
+TOPOLOGY ?= both
+load: dev-setup nginx
+	NGINX=$(NGINX) $(PY) benchmarks/load.py --learners $(LEARNERS) --minutes $(MINUTES) --topology $(TOPOLOGY) \
+		--report test-artifacts/load.md
 
 # Every lab's engine path on the GPU against the CPU, with stated tolerances, and the GPU's timings (style transfer
 # against a textbook loop, fine-tuning and activation maximization against the CPU); exits 2 without CUDA. No set-up
