@@ -210,11 +210,12 @@ def results() -> None:
     cols = st.columns(4)
     entry = zoo.registry()["mobilenet_v2"]
     mean, std = torch.tensor(entry.mean).view(3, 1, 1), torch.tensor(entry.std).view(3, 1, 1)
+    device = next(net.parameters()).device  # the network trained where the engine runs; the images stay on the CPU
     for col, i in zip(cols, range(min(4, len(data.val_y))), strict=False):
         x = data.val_x[i:i + 1]
         with torch.no_grad():
-            pred = int(net(x).argmax(1))
-        heat = attribution.grad_cam(net, x, pred, "features.18")
+            pred = int(net(x.to(device)).argmax(1))
+        heat = attribution.grad_cam(net, x.to(device), pred, "features.18").cpu()
         picture = ((x[0] * std + mean).clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
         col.image(overlay(picture, heat, alpha=0.5), width="stretch",
                   caption=f"true {data.classes[int(data.val_y[i])]}, predicted {data.classes[pred]}")
