@@ -7,7 +7,7 @@ PORT   ?= 8501
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run test lint bench memory load gpu-check setup dev-setup chromium axe nginx screenshot clean
+.PHONY: run test lint bench memory load gpu-check profile setup dev-setup chromium axe nginx screenshot clean
 
 setup: $(VENV)/.installed
 dev-setup: $(VENV)/.dev-installed
@@ -102,3 +102,9 @@ clean:
 CONTAINER_VARIANT ?= cpu
 container-test: dev-setup
 	CNNLAB_CONTAINER_BUILD=1 CNNLAB_CONTAINER_VARIANT=$(CONTAINER_VARIANT) $(PY) -m pytest -p no:cacheprovider tests/e2e/test_container_build.py
+
+# Where a lab's rerun spends its time: cProfile over AppTest reruns, grouped by bucket (see benchmarks/profile_rerun.py).
+# Another checkout too, interleaved: git worktree add /tmp/before <commit>; make profile PROFILE="--root /tmp/before --root .".
+PROFILE ?=
+profile: dev-setup
+	$(PY) -m benchmarks.profile_rerun $(PROFILE)
