@@ -16,13 +16,22 @@ one package per chapter of the course:
 - ``lessons``: each lab's lesson steps and questions; ``viz``: plotly figure builders
 """
 
-from cvcore import attribution, conv, device, errors, images, zoo
-from cvcore.conv import ConvStep, ConvTrace, apply_kernel, conv_trace, output_size, same_padding
-from cvcore.conv.pooling import PoolStep, PoolTrace, pool_trace
-from cvcore.device import default_device
-from cvcore.errors import CvcoreError, ImageError, InvalidParameter, WeightsUnavailable
-from cvcore.images import load_image, sample_image
-from cvcore.inside import features  # kept at the top level: the notebook examples use cvcore.inside.features
+import importlib
+
+# Imported on first use (PEP 562), so that a page using one chapter does not load every other one (Captum,
+# torchvision's model zoo ...) before it can draw: the public names are the same either way.
+_MODULES = {"attribution": "cvcore.attribution", "conv": "cvcore.conv", "device": "cvcore.device",
+            "errors": "cvcore.errors", "images": "cvcore.images", "zoo": "cvcore.zoo",
+            "features": "cvcore.inside.features"}
+_NAMES = {
+    "ConvStep": "cvcore.conv", "ConvTrace": "cvcore.conv", "apply_kernel": "cvcore.conv", "conv_trace": "cvcore.conv",
+    "output_size": "cvcore.conv", "same_padding": "cvcore.conv",
+    "PoolStep": "cvcore.conv.pooling", "PoolTrace": "cvcore.conv.pooling", "pool_trace": "cvcore.conv.pooling",
+    "default_device": "cvcore.device",
+    "CvcoreError": "cvcore.errors", "ImageError": "cvcore.errors", "InvalidParameter": "cvcore.errors",
+    "WeightsUnavailable": "cvcore.errors",
+    "load_image": "cvcore.images", "sample_image": "cvcore.images",
+}
 
 __all__ = [
     "attribution",
@@ -49,3 +58,18 @@ __all__ = [
     "PoolTrace",
     "pool_trace",
 ]
+
+
+def __getattr__(name: str):
+    if name in _MODULES:
+        value = importlib.import_module(_MODULES[name])
+    elif name in _NAMES:
+        value = getattr(importlib.import_module(_NAMES[name]), name)
+    else:
+        raise AttributeError(f"module 'cvcore' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

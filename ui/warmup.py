@@ -1,5 +1,7 @@
-"""What the server prepares in the background as soon as the app first runs: the heavy imports and the default
-network, so that a learner's first click does not wait for them, and the garbage-collection set-up.
+"""What the server prepares in the background once the app's first page is drawn (``app.py``): the heavy imports
+of the other labs and the default network, so that a learner's first click does not wait for them, and the
+garbage-collection set-up. Started after that first page, not before it: the imports would compete with it for the
+interpreter.
 
 Why ``gc.freeze()`` and no collection after every run (``runner.postScriptGC = false`` in
 ``.streamlit/config.toml``): after the imports the process holds a few million long-lived objects (torch,
