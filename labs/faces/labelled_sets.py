@@ -87,7 +87,7 @@ def triplet_view() -> None:
     st.image([s["crops"][a], s["crops"][p], s["crops"][n]], caption=["A", "P", "N"], width=112)
     kind = "easy (nothing to learn)" if d_an > d_ap + margin else "hard (N nearer than P)" if d_an <= d_ap else "semi-hard"
     st.markdown(f"d(A, P) = **{d_ap:.3f}**, d(A, N) = **{d_an:.3f}**: L = max({d_ap:.3f} - {d_an:.3f} + {margin:.2f}, 0) "
-                f"= **{loss:.3f}**, a {kind} triplet.")
+                f"= **{loss:.3f}**, {'an' if kind.startswith('easy') else 'a'} {kind} triplet.")
     counts = faces.triplet_kinds(e, pd.factorize(pd.Series(people))[0].tolist(), margin)
     st.dataframe(pd.DataFrame([{"triplets in the set": counts.total, "easy (loss 0)": counts.easy,
                                 "semi-hard": counts.semi_hard, "hard": counts.hard}]), hide_index=True)

@@ -98,7 +98,7 @@ def _course_1x1_parts():
     products = " + ".join(f"{format_number(w)}×{format_number(v)}" for v, w in
                           zip(step.windows.flatten().tolist(), step.weights.flatten().tolist(), strict=True))
     sums = f"{products} = {format_number(step.z)};  ReLU → {format_number(step.value)}"
-    return grid_heatmap(x, title="6x6x1 input"), grid_heatmap(out, title="* one 1x1 filter of 2"), header, sums
+    return grid_heatmap(x, title="6x6x1 input"), grid_heatmap(out, title="After one 1x1 filter (weight 2)"), header, sums
 
 
 def course_1x1() -> None:

@@ -42,7 +42,8 @@ class StyleTransferSettings(LabSettings, ns="style"):
                               help="Wang, Li and Vasconcelos (CVPR 2021): a softmax over each feature map before the "
                                    "Gram matrices and the content cost. It makes networks other than VGG stylise well.")
     avg_pool: bool = Setting(False, "Average pooling instead of max (VGG)")
-    multiscale: bool = Setting(False, "Multi-scale (60% of steps at half size)")
+    multiscale: bool = Setting(False, "Multi-scale", help="60% of the steps at half size first, then the rest at full "
+                                                        "size: faster, and the large shapes of the style come through.")
     content_layer: str = Setting("", "Content layer", widget="select")
     style_layers: str = Setting("", "Style layers")
     lambdas: str = Setting("", "lambda per style layer",
