@@ -52,17 +52,23 @@ def inputs() -> tuple[Image.Image, Image.Image] | None:
     with left:
         content = image_input(S.key("content"), default_sample=S.field("content_sample").default,
                               label=S.field("content_source").label)
+        _thumbnail(content, "Content image C")
     with right:
         kind = S.widget("style_kind", horizontal=True)
         if kind == "generated":
             stylish = style_images.style_image(S.widget("style_gen"), 384)
-            st.image(np.asarray(stylish), width=220)
         else:
             stylish = image_input(S.key("stylepic"), default_sample=S.field("stylepic_sample").default,
                                   label=S.field("stylepic_source").label)
+        _thumbnail(stylish, "Style image S")
     if content is None or stylish is None:
         return None
     return content, stylish
+
+
+def _thumbnail(picture: Image.Image | None, caption: str) -> None:
+    if picture is not None:
+        st.image(np.asarray(picture.convert("RGB")), caption=caption, width=220)
 
 
 def _status(name: str) -> tuple[bool, str]:
