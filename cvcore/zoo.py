@@ -25,6 +25,7 @@ from cvcore.weights import (
     find_local_weights,
     how_to_get,
     is_offline,
+    recent_failure,
     resolve_weights,
     sha256_of,
     torchvision_spec,
@@ -222,6 +223,9 @@ def network_status(name: str) -> tuple[bool, str]:
         return True, "weights found here"
     if is_offline():
         return False, "offline, and " + "; ".join(f"{spec.filename} is not here ({how_to_get(spec)})" for spec in missing)
+    failed = [(spec, recent_failure(spec)) for spec in missing if recent_failure(spec)]
+    if failed:
+        return False, "; ".join(f"{spec.filename} is not here and could not be downloaded: {why}" for spec, why in failed)
     return False, f"downloads {sum(spec.size_mb for spec in missing):.0f} MB on first use"
 
 
@@ -245,6 +249,9 @@ def available() -> list[ModelStatus]:
             statuses.append(ModelStatus(entry, True, f"weights from {location.source}"))
         elif is_offline():
             statuses.append(ModelStatus(entry, False, f"offline and not found locally; to get it: {how_to_get(entry.weights)}"))
+        elif recent_failure(entry.weights):
+            statuses.append(ModelStatus(entry, False, f"could not be downloaded: {recent_failure(entry.weights)}; to get "
+                                                      f"it: {how_to_get(entry.weights)}"))
         else:
             statuses.append(ModelStatus(entry, False, f"downloads {entry.weights.size_mb:.0f} MB on first use"))
     return statuses
@@ -261,7 +268,8 @@ def load_model(name: str, *, device=None, progress: Progress | None = None, offl
     try:
         state = torch.load(location.path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a verified file that still fails to load is reported, not raised raw
-        raise WeightsUnavailable(f"{location.path} passed its checksum but could not be loaded: {exc}") from exc
+        raise WeightsUnavailable(f"{location.path.name} ({location.source}) passed its checksum but could not be "
+                                 f"loaded: {type(exc).__name__}") from exc
     entry = _REGISTRY[name]
     model = getattr(torchvision.models, entry.builder)(weights=None, **dict(entry.builder_kwargs))
     model.load_state_dict(state)

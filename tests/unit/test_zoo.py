@@ -89,11 +89,11 @@ def test_download_reports_progress_and_verifies(tiny, isolated, monkeypatch):
     assert path.read_bytes() == payload
     assert seen[-1] == (len(payload), len(payload))
     bad = zoo.WeightsSpec(spec.filename, "0" * 64, spec.url, spec.size_mb)
-    with pytest.raises(WeightsUnavailable, match="expected 0000"):
+    with pytest.raises(WeightsUnavailable, match="expected sha256 0000"):
         zoo.download_weights(bad, isolated / "dl2")
     assert list((isolated / "dl2").iterdir()) == []  # no partial file is left behind
     missing = zoo.WeightsSpec("absent.pth", "0" * 64, spec.url.replace("tiny-1234", "absent"), 1.0)
-    with pytest.raises(WeightsUnavailable, match="could not download absent.pth"):
+    with pytest.raises(WeightsUnavailable, match="answered HTTP 404 when asked for absent.pth"):
         zoo.download_weights(missing, isolated / "dl3")
 
 
