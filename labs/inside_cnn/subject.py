@@ -20,7 +20,7 @@ from labs.inside_cnn.settings import InsideSettings as S
 from ui import trained_models
 from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
-from ui.models import get_model
+from ui.models import get_model, weights_notice
 
 __all__ = ["Subject", "subject", "prediction", "layers", "default_layer", "current_layer", "conv_options",
            "layer_picker", "activation", "heatmaps", "probe_set", "digest", "top_patches"]
@@ -80,15 +80,24 @@ def _model_choice() -> tuple[str, zoo.ModelEntry, torch.nn.Module] | None:
     if name == trained_models.EXPORTED:
         return trained_models.exported_choice()
     status = statuses[name]
-    if not status.ready and "offline" in status.detail:
+    if not status.ready and not status.detail.startswith("downloads"):  # offline, or its download failed
         st.warning(f"**{status.entry.label} is unavailable here.** {status.detail[0].upper()}{status.detail[1:]}. "
-                   "Pick MobileNetV2 to go on.")
+                   f"{_go_on(statuses, name)}")
         return None
     try:
         return name, _ENTRIES[name], get_model(name)
     except CvcoreError as exc:
-        st.warning(f"**{status.entry.label} is unavailable:** {exc}")
+        weights_notice(f"{status.entry.label}'s weights", exc, instead=_go_on(statuses, name))
         return None
+
+
+def _go_on(statuses: dict[str, zoo.ModelStatus], name: str) -> str:
+    """What a learner can pick instead of the unavailable model ``name``."""
+    here = [s.entry.label for n, s in statuses.items() if s.ready and n != name]
+    if here:
+        return f"Pick {here[0]} above to go on."
+    return ("No pretrained network is on this server: train one in **Build your own CNN**, then pick "
+            "\"Your CNN\" above.")
 
 
 def _digest(image: Image.Image) -> str:

@@ -15,7 +15,7 @@ from ui.check import check_expander as show_check
 from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
 from ui.lazy import lazy_expander
-from ui.models import get_model
+from ui.models import get_model, weights_notice
 
 __all__ = ["size_formula", "step_panel", "feature_map_panel", "computation_expander", "check_expander"]
 
@@ -77,7 +77,8 @@ def feature_map_panel(settings: PoolSettings) -> None:
         maps = _sample_stem(sample) if sample is not None else _stem(image)
         source = "MobileNetV2's first layer (32 learned 3x3 filters, stride 2, BatchNorm, ReLU6)"
     except WeightsUnavailable as exc:
-        st.warning(f"MobileNetV2 weights are not available, so hand-made edge filters stand in for it. {exc}")
+        weights_notice("MobileNetV2's ImageNet weights", exc, instead="Four hand-made edge filters stand in for its "
+                       "first layer here; the rest of the lab works as usual.")
         maps, source = _edge_maps(image), "four edge detectors (Sobel) followed by ReLU"
     if not 0 <= PoolSettings.get("channel") < maps.shape[0]:
         PoolSettings.put("channel", int(maps.std(dim=(1, 2)).argmax()))  # a channel with something to see

@@ -25,7 +25,7 @@ from labs.style_transfer.settings import StyleTransferSettings as S
 from ui.figures import show_chart
 from ui.image_input import image_input
 from ui.live_job import LiveJob
-from ui.models import get_model
+from ui.models import get_model, weights_notice
 
 __all__ = ["RUN", "JOB", "inputs", "pick_backbone", "controls", "run", "results", "png"]
 
@@ -71,22 +71,24 @@ def _thumbnail(picture: Image.Image | None, caption: str) -> None:
         st.image(np.asarray(picture.convert("RGB")), caption=caption, width=220)
 
 
-def _status(name: str) -> tuple[bool, str]:
-    statuses = {s.entry.name: s for s in zoo.available()}
-    s = statuses[name]
-    return s.ready or "downloads" in s.detail, s.detail
+def _label(name: str, status: zoo.ModelStatus) -> str:
+    """The backbone's name, and for one whose weights are not here why (like the Inside lab's model picker)."""
+    label = style_nets.BACKBONES[name].label
+    return label if status.ready else f"{label} (not here: {status.detail.split(';')[0]})"
 
 
 def pick_backbone() -> tuple[str, object] | None:
-    """The backbone radio (an unavailable one says why) and its cached model; None after an error."""
-    ready = {name: _status(name) for name in style_nets.BACKBONES}
+    """The backbone radio (an unavailable one says why) and its cached model; None after a message that says why."""
+    statuses = {s.entry.name: s for s in zoo.available() if s.entry.name in style_nets.BACKBONES}
     name = S.widget("backbone", horizontal=True, on_change=_backbone_changed,
-                    format_func=lambda n: style_nets.BACKBONES[n].label + ("" if ready[n][0] else " - weights unavailable"))
+                    format_func=lambda n: _label(n, statuses[n]))
     try:
         return name, get_model(name)
     except CvcoreError as exc:
-        st.error(f"{style_nets.BACKBONES[name].label} cannot be used here: {exc} MobileNetV2 works offline: choose it "
-                 "above.")
+        others = [style_nets.BACKBONES[n].label for n, s in statuses.items() if n != name and s.ready]
+        instead = (f"Choose {others[0]} above: its weights are here." if others else
+                   "No backbone's weights are on this server, so style transfer cannot run here; the other labs work.")
+        weights_notice(f"{style_nets.BACKBONES[name].label.split(' (')[0]}'s ImageNet weights", exc, instead=instead)
         return None
 
 

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 import torch
+import torchvision
 
 from cvcore import attribution, images, zoo
-from cvcore.errors import CvcoreError
+from cvcore.errors import CvcoreError, WeightsUnavailable
 from cvcore.networks import transfer
 from cvcore.networks.training import confusion_matrix, train_classifier
 from cvcore.viz import grid_heatmap
@@ -19,7 +20,7 @@ from cvcore.viz.training import curves_figure
 from labs.transfer.settings import TransferSettings as S
 from ui.figures import show_chart
 from ui.live_job import LiveJob, Outcome
-from ui.models import get_model
+from ui.models import get_model, weights_notice
 
 __all__ = ["TRAINING", "classes", "plans", "train", "results", "compare", "export"]
 
@@ -118,7 +119,8 @@ def _camera_shots(i: int) -> list:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _plan_rows(n: int) -> list[dict]:
-    model = get_model("mobilenet_v2")
+    # What each case freezes depends on the architecture only, so the table needs no pretrained weights.
+    model = torchvision.models.mobilenet_v2(weights=None)
     rows = []
     for name, case in transfer.CASES.items():
         _, plan = transfer.make_network(model, n, name)
@@ -127,8 +129,18 @@ def _plan_rows(n: int) -> list[dict]:
     return rows
 
 
+_WITHOUT_WEIGHTS = ("Training the pretrained network needs them; the table above, training **from random weights** "
+                    "below and the rest of the lab still work.")
+
+
 def plans(n: int) -> str:
     st.dataframe(pd.DataFrame(_plan_rows(n)), hide_index=True)
+    status = {s.entry.name: s for s in zoo.available()}["mobilenet_v2"]
+    if not status.ready and not status.detail.startswith("downloads"):  # offline, or its download failed
+        try:
+            get_model("mobilenet_v2")  # raises the reason, in words
+        except CvcoreError as exc:
+            weights_notice("MobileNetV2's ImageNet weights", exc, instead=_WITHOUT_WEIGHTS)
     case = S.widget("case")
     S.widget("epochs")
     return case
@@ -164,6 +176,9 @@ def train(groups: dict, case: str) -> None:
     try:
         data = transfer.image_set(groups, entry)
         net, plan = transfer.make_network(get_model("mobilenet_v2"), len(data.classes), case)
+    except WeightsUnavailable as exc:
+        weights_notice("MobileNetV2's ImageNet weights", exc, instead=_WITHOUT_WEIGHTS)
+        return
     except CvcoreError as exc:
         st.error(str(exc))
         return
