@@ -3,6 +3,9 @@
 A lesson step writes its settings into the lab's session state (the same keys as the widgets) and its number
 into the link (``lesson=3``), so a link to a step reopens it; the step number leaves the link as soon as a
 setting moves away from it. Presenter mode is ``presenter=1`` in the link.
+
+While "Predict, then reveal" is open on the questions about the settings on screen, a question not yet checked is
+*awaited*: the lab hides what answers it (``awaiting(ns, number)``, ``hidden_note``) until the learner checks it.
 """
 
 import zlib
@@ -13,7 +16,7 @@ from cvcore import lessons
 from cvcore.errors import CvcoreError
 
 __all__ = ["LESSON_PARAM", "PRESENTER_PARAM", "seed_from_link", "step_values", "lesson_panel", "question_panel",
-           "presenter_toggle", "presenter_style", "is_presenting", "leave_moved_step"]
+           "presenter_toggle", "presenter_style", "is_presenting", "leave_moved_step", "awaiting", "hidden_note"]
 
 LESSON_PARAM = "lesson"
 PRESENTER_PARAM = "presenter"
@@ -113,9 +116,26 @@ def _new_variant(variant_key: str, delta: int) -> None:
     st.session_state[variant_key] = 0 if delta == 0 else st.session_state.get(variant_key, 0) + delta
 
 
+def _awaited_key(ns: str) -> str:
+    return f"_q.{ns}.awaited"  # numbers of the questions about the screen that are open and not yet checked
+
+
+def awaiting(ns: str, number: int) -> bool:
+    """Whether question ``number`` (1-based) about the settings on screen is open in "Predict, then reveal" and not
+    checked yet: the lab hides what would answer it until then. The panel is drawn before the lab's outputs in
+    every run of its part, so this always describes the questions on screen."""
+    return number in st.session_state.get(_awaited_key(ns), ())
+
+
+def hidden_note(where, number: int) -> None:
+    """The caption that stands where a hidden answer would be."""
+    where.caption(f"Hidden while you predict: check question {number} of *Predict, then reveal* to see it.")
+
+
 def question_panel(settings) -> None:
     """The "Predict, then reveal" expander: questions about the current settings, each checked and explained."""
     ns = settings.NS
+    st.session_state[_awaited_key(ns)] = ()
     if lessons.lessons_for(ns) is None:
         return
     variant_key = f"_q.{ns}.variant"
@@ -151,6 +171,8 @@ def question_panel(settings) -> None:
             right.button("Check", key=f"_q.{tag}.check", on_click=_record, args=(store, q.prompt, answer_key),
                          width="stretch")
             checked = st.session_state.get(store)
+            if variant == 0 and (checked is None or checked[0] != q.prompt):
+                st.session_state[_awaited_key(ns)] += (i,)
             if checked is not None and checked[0] == q.prompt:
                 shown = f"{q.answer:,}" if isinstance(q.answer, int) else f"{q.answer}"
                 if checked[1] is None:

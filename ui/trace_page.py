@@ -34,7 +34,8 @@ def stepped_trace(settings, compute: Callable[[], Any], *, size_formula: Callabl
 
     ``settings`` is the lab's ``LabSettings`` class (it declares ``step``); ``compute()`` returns the trace (its
     ``output`` has one cell per step) or raises ``CvcoreError``, shown as the reason there is no output.
-    ``example`` is the course example on screen (its ``note`` is shown) or None. ``step_panel(trace, i)`` and
+    ``example`` is the course example chosen as input, or None; its ``note`` is shown only while the trace computes
+    exactly that example (``example.describes(trace)``). ``step_panel(trace, i)`` and
     ``computation(trace, i)`` draw step ``i`` (0-based); ``snippet(trace)`` is the PyTorch code, offered as
     ``filename``; ``check(trace)`` draws the check against PyTorch.
     """
@@ -46,7 +47,11 @@ def stepped_trace(settings, compute: Callable[[], Any], *, size_formula: Callabl
         state.stop(settings)
 
     if example is not None and example.note:
-        st.info(example.note)
+        if example.describes(trace):
+            st.info(example.note)
+        else:  # a note belongs to the state it explains: the settings moved away from the example's
+            st.caption(f"The course's note on this example is about {example.settings_text}; these settings differ, "
+                       "so the numbers on screen are not the course's.")
 
     step_view(settings, "step", trace.output.numel(), lambda i: step_panel(trace, i))
 

@@ -3,7 +3,15 @@ transposed, dilated/1-D/3-D, and learning a filter."""
 
 import torch
 
-from cvcore.conv import conv_cost, kernels, layer_parameters, output_size, same_padding, transpose_output_size
+from cvcore.conv import (
+    conv_cost,
+    filter_bank,
+    kernels,
+    layer_parameters,
+    output_size,
+    same_padding,
+    transpose_output_size,
+)
 from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
 from cvcore.teach import course
 
@@ -39,15 +47,17 @@ def conv_questions(s: dict, variant: int = 0) -> list[Question]:
     n = max(n, dilation * (f - 1) + 1 - 2 * p)  # the kernel must fit
     out = output_size(n, f, p, stride, dilation)
     span = dilation * (f - 1) + 1
-    odd_f = f if f % 2 else f + 1
+    # A kernel two sizes up from the one on screen: its padding is not on screen yet (the one for f may be).
+    odd_f = (f if f % 2 else f + 1) + 2
     same = same_padding(odd_f, dilation)[0]
     return [
         Question(f"A {n}x{n} input, a {f}x{f} kernel, padding p = {p}, stride s = {stride}, dilation d = {dilation}. "
                  "How many cells wide is the output?", out,
                  f"floor((n + 2p - d(f - 1) - 1) / s) + 1 = floor(({n} + {2 * p} - {span - 1} - 1) / {stride}) + 1 = {out}."),
-        Question(f"How many multiplications does the whole {out}x{out} output of that layer take (one channel)?",
+        Question("How many multiplications does that layer's whole output take (one channel)?",
                  out * out * f * f, f"Every output cell multiplies a {f}x{f} window: {out}² x {f * f} = {out * out * f * f}."),
-        Question(f"Which padding p keeps the size of the input with a {odd_f}x{odd_f} kernel, dilation {dilation}, stride 1?",
+        Question(f"Which padding p would keep the size of the input with a larger {odd_f}x{odd_f} kernel, dilation "
+                 f"{dilation}, stride 1?",
                  same, f"'Same' padding is p = d(f - 1) / 2 = {dilation}·{odd_f - 1} / 2 = {same}: "
                        f"the output side n + 2p - d(f - 1) equals n."),
     ]
@@ -69,15 +79,21 @@ def pool_questions(s: dict, variant: int = 0) -> list[Question]:
                  f"floor(({n} + {2 * p} - {f}) / {stride}) + 1 = {out}."),
         Question(f"The input has {c} channel(s) of {n}x{n}. How many numbers does the pooled output hold?", out * out * c,
                  f"Pooling works on every channel separately and keeps their number: {out} x {out} x {c} = {out * out * c}."),
-        Question(f"How many learnable parameters does this {f}x{f} pooling layer have?", 0,
-                 "None: f and s are hyperparameters fixed by hand; max and mean have nothing to learn."),
+        Question(f"How many input numbers does one output number of this {f}x{f} pooling summarise?", f * f,
+                 f"One {f}x{f} window of one channel: {f} x {f} = {f * f}. Pooling never mixes channels, and it "
+                 "learns nothing: f and s are fixed by hand."),
     ]
 
 
 def volume_questions(s: dict, variant: int = 0) -> list[Question]:
     pick = Picker(s, variant)
     n, c = pick.int("n", 3, 12), pick.int("channels", 1, 4)
+    if variant == 0 and s.get("src") == "photo":
+        c = 3  # the lab's photo crop is RGB
     f, k = pick.int("f", 1, 5), pick.int("k", 1, 4)
+    bank = s.get("bank", "random") if variant == 0 else "random"
+    if bank in ("colour_edges", "brightness_edges"):  # ready-made banks: their own number and size of filters
+        k, _, f, _ = filter_bank(bank, c).shape
     stride, p = pick.int("stride", 1, 3), pick.int("padding", 0, 2)
     n = max(n, f - 2 * p)
     out = output_size(n, f, p, stride)

@@ -84,23 +84,31 @@ def mobilenet_block_shape(block: int, size: int) -> tuple[int, int, int]:
 
 
 def inside_questions(s: dict, variant: int = 0) -> list[Question]:
+    # The lab shows the chosen layer's shape (C x H x W) in its Layer box and above its maps, so the questions ask
+    # what follows from that shape rather than the shape itself: its size in numbers, another photo size, Grad-CAM.
     pick = Picker(s, variant)
     match = re.fullmatch(r"features\.(\d+)", str(s.get("layer", "")))
     block = int(match.group(1)) if match and variant == 0 and int(match.group(1)) <= 18 else \
         6 if variant == 0 else pick.rng.randint(1, 18)
     size = 224 if variant == 0 else pick.rng.choice([160, 192, 224, 256])
+    other = 320 if variant == 0 else pick.rng.choice([m for m in (128, 160, 192, 256, 320) if m != size])
     c, h, _ = mobilenet_block_shape(block, size)
+    _, other_h, _ = mobilenet_block_shape(block, other)
     last_c, last_h, _ = mobilenet_block_shape(18, size)
     return [
-        Question(f"MobileNetV2 gets a {size}x{size} photo. How many cells wide is each feature map of features.{block}?", h,
-                 f"The convolutions with stride 2 before it halve the size {size // h}-fold in all: {size} / {size // h} "
-                 f"= {h}."),
-        Question(f"How many feature maps (channels) does features.{block} output?", c,
-                 f"features.{block} ends with {c} filters, so it outputs {c} maps of {h}x{h}."),
-        Question(f"Grad-CAM uses the last feature maps (features.18). For a {size}x{size} photo, how many cells wide is "
-                 "the heatmap before it is stretched over the photo?", last_h,
-                 f"features.18 is {last_c}x{last_h}x{last_h}: the network has shrunk the photo 32-fold, which is why "
-                 "class-activation maps look blocky."),
+        Question(f"MobileNetV2 gets a {size}x{size} photo. How many numbers does features.{block} output in all "
+                 "(channels x height x width)?", c * h * h,
+                 f"features.{block} outputs {c} maps of {h}x{h}: {c} x {h} x {h} = {c * h * h:,} numbers, the "
+                 "activation size the next layer reads."),
+        Question(f"The same network gets a {other}x{other} photo instead. How many cells wide is each feature map of "
+                 f"features.{block} now?", other_h,
+                 f"Its stride-2 convolutions shrink the photo {size // h}-fold before features.{block}, whatever its "
+                 f"size: {other} / {size // h} = {other_h} (and {size} / {size // h} = {h} for the {size}x{size} "
+                 "photo). The weights do not depend on the photo's size."),
+        Question(f"Grad-CAM uses the last feature maps (features.18) and stretches them over the {size}x{size} photo. "
+                 "How many photo pixels wide is one cell of the heatmap?", size // last_h,
+                 f"features.18 is {last_c}x{last_h}x{last_h}: {size} / {last_h} = {size // last_h}; the network has "
+                 "shrunk the photo 32-fold, which is why class-activation maps look blocky."),
     ]
 
 

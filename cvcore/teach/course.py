@@ -1,7 +1,9 @@
 """The course's worked examples, as data: the presets of the labs and the golden values of the tests.
 
 Each example keeps what the course prints beside it, so a lab can point out where a slide
-misprints a value (the 7x7 stride-2 example) while computing the true one.
+misprints a value (the 7x7 stride-2 example) while computing the true one. A note explains the
+example's own settings: ``describes(trace)`` says whether a trace computes exactly the example, so a
+lab shows the note only then (and ``settings_text`` says what the example's settings are).
 """
 
 from dataclasses import dataclass
@@ -25,6 +27,28 @@ class ConvExample:
     printed: Grid | None = None
     note: str = ""
 
+    @property
+    def settings_text(self) -> str:
+        """The example's settings in words, e.g. "the course's kernel, stride 2, no padding"."""
+        pad = "no padding" if self.padding == 0 else f"zero padding p = {self.padding}"
+        return f"the course's kernel, stride {self.stride}, {pad}"
+
+    def describes(self, trace) -> bool:
+        """Whether ``trace`` (a ``cvcore.conv.ConvTrace``) computes exactly this example: its input and kernel,
+        its stride and padding (zeros), no dilation and no flip.
+
+        >>> from cvcore.conv import conv_trace
+        >>> import torch
+        >>> ex = conv_examples()["stride_7x7"]
+        >>> x, k = torch.tensor(ex.image), torch.tensor(ex.kernel)
+        >>> ex.describes(conv_trace(x, k, stride=2)), ex.describes(conv_trace(x, k, stride=2, padding=1))
+        (True, False)
+        """
+        return (_same(trace.input, self.image) and _same(trace.kernel, self.kernel)
+                and tuple(trace.stride) == (self.stride, self.stride) and tuple(trace.padding) == (self.padding,) * 4
+                and (self.padding == 0 or trace.padding_mode == "zeros")
+                and tuple(trace.dilation) == (1, 1) and not trace.flip)
+
 
 @dataclass(frozen=True)
 class PoolExample:
@@ -39,6 +63,31 @@ class PoolExample:
     stride: int
     printed: Grid | None = None
     note: str = ""
+
+    @property
+    def settings_text(self) -> str:
+        """The example's settings in words, e.g. "max pooling, f = 2, s = 2, no padding"."""
+        return f"{'max' if self.kind == 'max' else 'average'} pooling, f = {self.size}, s = {self.stride}, no padding"
+
+    def describes(self, trace) -> bool:
+        """Whether ``trace`` (a ``cvcore.conv.pooling.PoolTrace``) computes exactly this example: its input (one
+        channel), kind, window, stride and no padding.
+
+        >>> from cvcore.conv.pooling import pool_trace
+        >>> import torch
+        >>> ex = pool_examples()["max_4x4"]
+        >>> x = torch.tensor(ex.image)
+        >>> ex.describes(pool_trace(x, kind="max", size=2, stride=2)), ex.describes(pool_trace(x, kind="avg", size=2, stride=2))
+        (True, False)
+        """
+        return (trace.input.shape[0] == 1 and _same(trace.input[0], self.image) and trace.kind == self.kind
+                and tuple(trace.size) == (self.size, self.size) and tuple(trace.stride) == (self.stride, self.stride)
+                and tuple(trace.padding) == (0, 0))
+
+
+def _same(values, grid: Grid) -> bool:
+    """Whether ``values`` (Tensor[H, W]) holds exactly the numbers of ``grid``."""
+    return tuple(values.shape) == (len(grid), len(grid[0])) and values.tolist() == [list(row) for row in grid]
 
 
 def _rows(text: str) -> Grid:

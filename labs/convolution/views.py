@@ -16,18 +16,29 @@ from ui.check import check_expander as show_check
 from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
 from ui.lazy import lazy_expander
+from ui.lessons import awaiting, hidden_note
 
 __all__ = ["size_formula", "step_panel", "photo_panel", "computation_expander", "check_expander"]
 
 _CHART = {"displayModeBar": False}
+_SIZE_QUESTION = 1  # "How many cells wide is the output?" (cvcore.lessons.convolutions.conv_questions)
 
 
-def _axis_formula(axis: str, n: int, f: int, pads: tuple[int, int], s: int, d: int) -> str:
+def _predicting_size() -> bool:
+    return awaiting(ConvSettings.NS, _SIZE_QUESTION)
+
+
+def _axis_formula(axis: str, n: int, f: int, pads: tuple[int, int], s: int, d: int, hide: bool = False) -> str:
     before, after = pads
     two_p = f"2 \\cdot {before}" if before == after else f"({before} + {after})"
     inner = n + before + after - d * (f - 1) - 1
     value = inner // s + 1 if inner >= 0 else None
-    result = f"= \\lfloor {inner} / {s} \\rfloor + 1 = {value}" if value is not None else f"= \\lfloor {inner} / {s} \\rfloor + 1 \\le 0"
+    if hide:  # the learner is predicting it
+        result = "= \\;?"
+    elif value is not None:
+        result = f"= \\lfloor {inner} / {s} \\rfloor + 1 = {value}"
+    else:
+        result = f"= \\lfloor {inner} / {s} \\rfloor + 1 \\le 0"
     return (f"n_{{{axis}}}' = \\left\\lfloor \\frac{{{n} + {two_p} - {d}\\,({f} - 1) - 1}}{{{s}}} \\right\\rfloor + 1 {result}")
 
 
@@ -41,8 +52,9 @@ def size_formula(image: torch.Tensor, kernel: torch.Tensor, settings: dict) -> N
     except CvcoreError:
         return
     s, d = settings["stride"], settings["dilation"]
-    height = _axis_formula("H", image.shape[0], kernel.shape[0], (top, bottom), s, d)
-    width = _axis_formula("W", image.shape[1], kernel.shape[1], (left, right), s, d)
+    hide = _predicting_size()
+    height = _axis_formula("H", image.shape[0], kernel.shape[0], (top, bottom), s, d, hide)
+    width = _axis_formula("W", image.shape[1], kernel.shape[1], (left, right), s, d, hide)
     if height.replace("n_{H}", "n_{W}") == width:  # a square case: one line says it
         st.latex(width.replace("n_{W}'", "n_H' = n_W'"))
     else:
@@ -61,7 +73,10 @@ def step_panel(trace: ConvTrace, index: int) -> None:
         middle, right = st.columns([1, 3])
     show_chart(left, fig_in, config=_CHART, key="conv_fig_in", width="content")
     show_chart(middle, fig_k, config=_CHART, key="conv_fig_k", width="content")
-    show_chart(right, fig_out, config=_CHART, key="conv_fig_out", width="content")
+    if _predicting_size():
+        hidden_note(right, _SIZE_QUESTION)
+    else:
+        show_chart(right, fig_out, config=_CHART, key="conv_fig_out", width="content")
     top, left_pad = trace.padding[0], trace.padding[2]  # axes count from the image's corner; padding is negative
     st.markdown(f"**Output cell (row {step.row}, column {step.col})**: the window covers rows "
                 f"{step.rows[0] - top}..{step.rows[-1] - top} and columns {step.cols[0] - left_pad}..{step.cols[-1] - left_pad}"

@@ -15,12 +15,20 @@ from ui.check import check_expander as show_check
 from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
 from ui.lazy import lazy_expander
+from ui.lessons import awaiting, hidden_note
 from ui.models import get_model, weights_notice
 
 __all__ = ["size_formula", "step_panel", "feature_map_panel", "computation_expander", "check_expander"]
 
 _CHART = {"displayModeBar": False}
 _STEM = "features.0"
+# The questions of cvcore.lessons.convolutions.pool_questions answered by the output's size: its width, its numbers.
+_SIZE_QUESTIONS = (1, 2)
+
+
+def _awaited_size_question() -> int | None:
+    """The first question about the output's size still to be predicted, if any."""
+    return next((n for n in _SIZE_QUESTIONS if awaiting(PoolSettings.NS, n)), None)
 
 
 def size_formula(x: torch.Tensor, settings: PoolSettings) -> None:
@@ -33,8 +41,9 @@ def size_formula(x: torch.Tensor, settings: PoolSettings) -> None:
     oh, ow = (h + 2 * p - f) // s + 1, (w + 2 * p - f) // s + 1
     if min(oh, ow) < 1:
         return
+    result = "?" if _awaited_size_question() else f"{oh} \\times {ow} \\times {c}"  # hidden while predicted
     st.latex(f"\\left\\lfloor \\frac{{{h} + {2 * p} - {f}}}{{{s}}} + 1 \\right\\rfloor \\times "
-             f"\\left\\lfloor \\frac{{{w} + {2 * p} - {f}}}{{{s}}} + 1 \\right\\rfloor \\times {c} = {oh} \\times {ow} \\times {c}")
+             f"\\left\\lfloor \\frac{{{w} + {2 * p} - {f}}}{{{s}}} + 1 \\right\\rfloor \\times {c} = {result}")
 
 
 def step_panel(trace: PoolTrace, index: int) -> None:
@@ -42,7 +51,11 @@ def step_panel(trace: PoolTrace, index: int) -> None:
     fig_in, fig_out = pool_figures(trace, index)
     left, right = st.columns([3, 2])
     show_chart(left, fig_in, config=_CHART, key="pool_fig_in", width="content")
-    show_chart(right, fig_out, config=_CHART, key="pool_fig_out", width="content")
+    awaited = _awaited_size_question()
+    if awaited:
+        hidden_note(right, awaited)
+    else:
+        show_chart(right, fig_out, config=_CHART, key="pool_fig_out", width="content")
     where = f"channel {step.channel}, " if trace.channels > 1 else ""
     st.markdown(f"**Output cell ({where}row {step.row}, column {step.col})**" +
                 (" — the winning value is in [brackets]:" if step.kind == "max" else ":"))

@@ -14,11 +14,14 @@ from labs.volumes.settings import VolumeSettings as S
 from ui.check import check_expander
 from ui.figures import show_chart
 from ui.grid_input import photo_input
+from ui.lessons import awaiting, hidden_note
 
 __all__ = ["input_volume", "filters", "layer_settings", "trace_or_error", "summary", "step_panel", "photo_panel",
            "check"]
 
 _CHART = {"displayModeBar": False}
+# The questions of cvcore.lessons.convolutions.volume_questions: each output map's width, the layer's parameters.
+_SIZE_QUESTION, _PARAMS_QUESTION = 1, 2
 
 
 def input_volume() -> torch.Tensor:
@@ -79,11 +82,15 @@ def summary(trace: VolumeTrace) -> None:
     c, n_h, n_w = trace.input.shape
     k, _, f, _ = trace.kernels.shape
     out_h, out_w = trace.output.shape[1:]
+    hide_size, hide_params = awaiting(S.NS, _SIZE_QUESTION), awaiting(S.NS, _PARAMS_QUESTION)
+    out = "? \\times ?" if hide_size else f"{out_h} \\times {out_w}"  # hidden while the learner predicts them
     st.latex(f"{n_h} \\times {n_w} \\times {c} \\;*\\; {k} \\text{{ filters of }} {f} \\times {f} \\times {c} "
-             f"\\;\\to\\; {out_h} \\times {out_w} \\times {k}")
-    st.markdown(f"**Parameters** (f·f·n_C + 1)·n_C' = ({f}·{f}·{c} + 1)·{k} = **{trace.parameters}** "
-                f"(weights and one bias per filter) · **multiplications** {out_h}·{out_w}·{k}·{f}·{f}·{c} = "
-                f"**{trace.multiplications:,}**")
+             f"\\;\\to\\; {out} \\times {k}")
+    params = "?" if hide_params else f"{trace.parameters}"
+    mults = "?·?" if hide_size else f"{out_h}·{out_w}"
+    total = "?" if hide_size else f"{trace.multiplications:,}"
+    st.markdown(f"**Parameters** (f·f·n_C + 1)·n_C' = ({f}·{f}·{c} + 1)·{k} = **{params}** "
+                f"(weights and one bias per filter) · **multiplications** {mults}·{k}·{f}·{f}·{c} = **{total}**")
 
 
 def step_panel(trace: VolumeTrace, index: int) -> None:
@@ -93,6 +100,9 @@ def step_panel(trace: VolumeTrace, index: int) -> None:
                              (f"Filter {step.filter + 1}: one slice per channel", slices, "k"),
                              ("Output: one map per filter", outputs, "out")):
         st.markdown(f"**{label}**")
+        if key == "out" and awaiting(S.NS, _SIZE_QUESTION):
+            hidden_note(st, _SIZE_QUESTION)
+            continue
         for col, (i, fig) in zip(st.columns(max(len(figs), 3)), enumerate(figs), strict=False):
             show_chart(col, fig, config=_CHART, key=f"vol_{key}_{i}", width="content")
     c_total = trace.input.shape[0]
