@@ -12,7 +12,7 @@ from torch import nn
 
 from cvcore.errors import InvalidParameter
 
-__all__ = ["LAYER_KINDS", "LayerSpec", "LayerCheck", "ResidualBlock", "SeparableConv2d", "course_example", "check_network",
+__all__ = ["LAYER_KINDS", "LAYER_FIELDS", "LayerSpec", "LayerCheck", "ResidualBlock", "SeparableConv2d", "course_example", "check_network",
            "build_network", "sequential_code", "with_batchnorm", "with_residuals", "specs_text", "parse_specs"]
 
 LAYER_KINDS = {
@@ -27,6 +27,16 @@ LAYER_KINDS = {
     "dropout": "Dropout (p)",
     "flatten": "Flatten",
     "linear": "Linear (units)",
+}
+# The ``LayerSpec`` settings each kind reads (the others are ignored for that kind).
+LAYER_FIELDS: dict[str, tuple[str, ...]] = {
+    "conv": ("size", "kernel", "stride", "padding"),
+    "separable": ("size", "kernel", "stride", "padding"),
+    "maxpool": ("kernel", "stride", "padding"),
+    "avgpool": ("kernel", "stride", "padding"),
+    "linear": ("size",),
+    "dropout": ("p",),
+    **dict.fromkeys(("residual", "batchnorm", "relu", "tanh", "flatten"), ()),
 }
 _MAX_PARAMS = 20_000_000
 _MAX_ACTIVATION = 20_000_000

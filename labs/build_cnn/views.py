@@ -1,6 +1,5 @@
 """The Build-your-own-CNN lab: the layer editor, the live shape table, training and the comparison."""
 
-import hashlib
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -35,27 +34,73 @@ def _reset() -> None:
     S.put("layers", S.field("layers").default)
 
 
-def editor() -> list[builder.LayerSpec] | None:
-    """The editable list of layers (add rows at the bottom, delete with the row menu)."""
+# The editor's columns, each with the ``LayerSpec`` field it edits; a cell is blank where the layer has no such setting.
+_FIELD_OF = {"filters / units": "size", "kernel": "kernel", "stride": "stride", "padding": "padding", "dropout p": "p"}
+_INTEGERS = ["filters / units", "kernel", "stride", "padding"]
+_EDITOR = "build._editor"  # {"version", "base": the layers the editor opened on, "last": the layers it last gave}
+
+
+def _frame(specs: list[builder.LayerSpec]) -> pd.DataFrame:
+    """One row per layer; only the settings that apply to its kind are filled in."""
+    rows = [[s.kind] + [getattr(s, field) if field in builder.LAYER_FIELDS[s.kind] else None
+                        for field in _FIELD_OF.values()] for s in specs]
+    return pd.DataFrame(rows, columns=_COLUMNS).astype({**dict.fromkeys(_INTEGERS, "Int64"), "dropout p": "float64"})
+
+
+def _spec(index: int, row: pd.Series) -> builder.LayerSpec:
+    """The layer of one edited row; a setting its kind needs must be filled in (the ValueError says which)."""
+    kind = str(row["layer"])
+    values = {}
+    for column, field in _FIELD_OF.items():
+        if field not in builder.LAYER_FIELDS.get(kind, ()):
+            continue
+        if pd.isna(row[column]):
+            raise ValueError(f"Layer {index + 1} ({kind}) needs a value in its \"{column}\" cell.")
+        try:
+            values[field] = float(row[column]) if field == "p" else int(row[column])
+        except (TypeError, ValueError):
+            raise ValueError(f"Layer {index + 1} ({kind}): \"{column}\" must be a number, got {row[column]!r}.") from None
+    return builder.LayerSpec(kind, **values)
+
+
+def _opened_on(text: str) -> dict:
+    """The editor's state: kept while the layers are the ones it last gave; opened afresh (a new key, so no edits
+    carried over) when they changed elsewhere: the reset button, a link, a lesson step."""
+    state = st.session_state.get(_EDITOR)
+    if state is not None and text == state["last"]:
+        return state
     try:
-        specs = builder.parse_specs(S.get("layers"))
+        base = builder.specs_text(builder.parse_specs(text))
     except CvcoreError as exc:
         st.error(f"The layers in the link could not be read ({exc}); showing the course's example.")
-        specs = builder.course_example()
-    frame = pd.DataFrame([[s.kind, s.size, s.kernel, s.stride, s.padding, s.p] for s in specs], columns=_COLUMNS)
-    digest = hashlib.sha1(builder.specs_text(specs).encode()).hexdigest()[:10]
+        base = builder.specs_text(builder.course_example())
+    state = {"version": state["version"] + 1 if state else 0, "base": base, "last": text}
+    st.session_state[_EDITOR] = state
+    return state
+
+
+def editor() -> list[builder.LayerSpec] | None:
+    """The editable list of layers (add rows at the bottom, delete with the row menu).
+
+    The editor keeps one key and one starting table while the learner edits it: Streamlit keeps the edits as changes
+    to that table, so every edit lands, however many come in a row."""
+    state = _opened_on(S.get("layers"))
+    frame = _frame(builder.parse_specs(state["base"]))
+    integer = {"min_value": 0, "step": 1, "format": "%d"}
     edited = st.data_editor(
-        frame, key=f"build.editor_{digest}", num_rows="dynamic", hide_index=False, height=38 + 35 * (len(frame) + 1),
+        frame, key=f"build.editor_{state['version']}", num_rows="dynamic", hide_index=False,
+        height=38 + 35 * (len(frame) + 1),
         column_config={"layer": st.column_config.SelectboxColumn("layer", options=list(builder.LAYER_KINDS), required=True),
-                       "dropout p": st.column_config.NumberColumn("dropout p", min_value=0.0, max_value=0.95, step=0.05)})
+                       **{c: st.column_config.NumberColumn(c, **integer) for c in _INTEGERS},
+                       "dropout p": st.column_config.NumberColumn("dropout p", min_value=0.0, max_value=0.95, step=0.05,
+                                                                  format="%.2f")})
     st.button("Back to the course's example", key="build.reset", on_click=_reset)
     try:
-        rows = edited.fillna({"filters / units": 0, "kernel": 3, "stride": 1, "padding": 0, "dropout p": 0.5})
-        specs = [builder.LayerSpec(str(r["layer"]), int(r["filters / units"]), int(r["kernel"]), int(r["stride"]),
-                                   int(r["padding"]), float(r["dropout p"])) for _, r in rows.iterrows() if r["layer"]]
-    except (TypeError, ValueError) as exc:
-        st.error(f"Every setting must be a number: {exc}")
+        specs = [_spec(i, row) for i, (_, row) in enumerate(edited[edited["layer"].notna()].iterrows())]
+    except ValueError as exc:
+        st.error(str(exc))
         return None
+    st.session_state[_EDITOR] = {**state, "last": builder.specs_text(specs)}
     S.put("layers", builder.specs_text(specs))
     return specs
 
@@ -130,7 +175,7 @@ def _train_live(networks: dict[str, list[builder.LayerSpec]], store) -> tuple[Ou
                           key=f"build_live_{sum(map(len, histories.values()))}")
 
     def text(progress: _Progress) -> str:
-        return (f"{progress.label}: epoch {progress.record.epoch:.2f} of {opts['epochs']}, validation accuracy "
+        return (f"{progress.label}: epoch {round(progress.record.epoch, 2):g} of {opts['epochs']}, validation accuracy "
                 f"{progress.record.val_acc:.1%}")
 
     outcome = TRAINING.run(_trainings(networks, opts), total=opts["epochs"] * len(networks),
@@ -162,7 +207,7 @@ def results() -> None:
     last = run["history"][-1]
     a, b, c = st.columns(3)
     a.metric("Validation accuracy", f"{last['val_acc']:.1%}")
-    b.metric("Epochs", f"{last['epoch']:.2f}")
+    b.metric("Epochs", f"{round(last['epoch'], 2):g}")  # 5 at the end, 2.25 when stopped during the third
     c.metric("Training speed", f"{last['images_per_s']:,.0f} images/s")
     if trained_models.record() is not None:
         st.page_link("labs/inside_cnn/page.py", label="Look inside your trained network: feature maps, filters, heatmaps",

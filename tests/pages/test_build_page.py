@@ -1,5 +1,7 @@
 """The Build-your-own-CNN page driven through AppTest."""
 
+import pandas as pd
+
 from tests.pages.conftest import errors, texts
 
 
@@ -37,3 +39,26 @@ def test_residual_comparison(open_page):
     at.run()
     at.button(key="build.compare_go").click().run()
     assert errors(at) == [] and "with residual blocks:" in texts(at)
+
+
+def test_the_layer_table_shows_only_the_settings_each_layer_has(open_page):
+    at = open_page("build_cnn", layers="conv-8-3-1-0_relu_maxpool-0-2-2-0_dropout-0.25_flatten_linear-10-3-1-0")
+    assert errors(at) == []
+    table = next(d.value for d in at.dataframe if "dropout p" in d.value.columns)
+    assert list(table["layer"]) == ["conv", "relu", "maxpool", "dropout", "flatten", "linear"]
+    filled = {row["layer"]: [c for c in table.columns[1:] if not pd.isna(row[c])] for _, row in table.iterrows()}
+    assert filled == {"conv": ["filters / units", "kernel", "stride", "padding"], "relu": [],
+                      "maxpool": ["kernel", "stride", "padding"], "dropout": ["dropout p"], "flatten": [],
+                      "linear": ["filters / units"]}
+    assert str(table["kernel"].dtype) == "Int64" and table["kernel"][0] == 3
+
+
+def test_the_editor_reopens_on_the_course_example_after_the_reset(open_page):
+    at = open_page("build_cnn", layers="conv-8-3-1-0_flatten_linear-10-3-1-0")
+    first = at.session_state["build._editor"]["version"]
+    at.button(key="build.reset").click().run()
+    assert errors(at) == [] and "**167,114 parameters**" in texts(at)
+    table = next(d.value for d in at.dataframe if "dropout p" in d.value.columns)
+    assert len(table) == 12
+    # a fresh editor (a new key): no edit made in the earlier one is carried over
+    assert at.session_state["build._editor"]["version"] == first + 1

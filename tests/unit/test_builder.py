@@ -64,3 +64,16 @@ def test_training_refuses_bad_settings():
         next(training.train_classifier(net, data, epochs=0))
     with pytest.raises(InvalidParameter, match="lr"):
         next(training.train_classifier(net, data, lr=5))
+
+
+def test_layer_fields_name_every_kind_and_only_settings_the_layer_reads():
+    assert set(builder.LAYER_FIELDS) == set(builder.LAYER_KINDS)
+    base = builder.LayerSpec("conv", 8, 3, 1, 0)
+    for kind, fields in builder.LAYER_FIELDS.items():
+        # a setting the kind does not read changes neither its output shape nor its parameters
+        spec = builder.LayerSpec(kind, 8, 3, 1, 1, 0.5)
+        for field, other in (("size", 9), ("kernel", 5), ("stride", 2), ("padding", 0), ("p", 0.25)):
+            changed = builder.LayerSpec(**{**spec.__dict__, field: other})
+            if field not in fields:
+                checks = builder.check_network([base, changed], (1, 12, 12))[1], builder.check_network([base, spec], (1, 12, 12))[1]
+                assert checks[0].output_shape == checks[1].output_shape and checks[0].params == checks[1].params, (kind, field)
