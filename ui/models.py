@@ -57,7 +57,7 @@ def randomized_copy(name: str, layers: int, _model: torch.nn.Module) -> torch.nn
 def weights_notice(what: str, exc: Exception, *, instead: str = "") -> None:
     """A yellow box for a network whose weights are not on this server: ``what`` (e.g. "MobileNetV2's ImageNet
     weights") is missing, ``instead`` says what the lab does without it, and the error's text how a teacher gets it."""
-    text = f"**{what} {'are' if what.endswith('weights') else 'is'} not available on this server.**"
+    text = f"**{what} {'are' if 'weights' in what else 'is'} not available on this server.**"
     if instead:
         text += f" {instead}"
     st.warning(f"{text}\n\n{exc}", icon=":material/cloud_off:")

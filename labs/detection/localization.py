@@ -17,9 +17,9 @@ from cvcore.viz.boxes import COLORS, BoxStyle, boxes_figure, iou_figure
 from labs.detection.settings import DetectionSettings as S
 from ui.code import code_expander
 from ui.figures import show_chart
-from ui.models import cached_network, get_model
+from ui.models import cached_network, get_model, weights_notice
 
-__all__ = ["scene", "picture", "tiny_yolo", "raw_yolo", "window_scores", "target_view", "iou_view", "sliding_view"]
+__all__ = ["scene", "picture", "tiny_yolo", "raw_yolo", "classifier_missing", "window_scores", "target_view", "iou_view", "sliding_view"]
 
 _CHART = {"displayModeBar": False}
 
@@ -53,6 +53,17 @@ def raw_yolo(seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch
         vectors = yolo.decode(model(scene(seed).image[None]), model.config)[0]
     b, s, lab = yolo.detections(vectors, model.config)
     return b, s, lab, vectors
+
+
+def classifier_missing() -> bool:
+    """Whether MobileNetV2's weights are missing here, after a notice that says so and what still works."""
+    try:
+        get_model("mobilenet_v2")
+    except CvcoreError as exc:
+        weights_notice("MobileNetV2's ImageNet weights", exc, instead="The sliding windows need this classifier; the "
+                       "target vector, IoU and NMS on the tiny YOLO's boxes work without it.")
+        return True
+    return False
 
 
 @st.cache_data(show_spinner="Running the classifier over the windows ...", max_entries=32)
@@ -164,6 +175,8 @@ def sliding_view() -> None:
     image = images.sample_image(pic)
     window = int(S.widget("window", b, bounds=(32, min(300, min(image.size)))))
     stride = float(S.widget("stride", b2))
+    if classifier_missing():
+        return
     top = _top_class(pic)
     entry = zoo.registry()["mobilenet_v2"]
     klass = S.widget("klass", c, options=[-1] + list(range(len(entry.categories))),

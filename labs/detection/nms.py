@@ -51,6 +51,8 @@ def _raw(source: str):
         seed = S.get("nms_seed")
         b, s, lab_, _ = lab.raw_yolo(seed)
         return lab.picture(lab.scene(seed)), b, s, lab_, shapes.CLASSES, f"the tiny YOLO on scene {seed}"
+    if lab.classifier_missing():
+        return None
     pic, window, klass = S.get("pic"), S.get("window"), S.get("klass")
     entry = zoo.registry()["mobilenet_v2"]
     klass = lab._top_class(pic)[0].index if klass < 0 else klass

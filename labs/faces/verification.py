@@ -26,7 +26,7 @@ from ui.code import code_expander
 from ui.figures import show_chart
 from ui.image_input import Wording, image_input
 from ui.lazy import lazy_expander
-from ui.models import cached_network
+from ui.models import cached_network, weights_notice
 
 __all__ = ["PRIVACY", "FaceAnalysis", "engine", "analyse", "face_input", "labelled_set", "set_picker",
            "pair_distances", "metric_radio", "tau_slider", "verify_view", "recognise_view"]
@@ -75,13 +75,16 @@ def _reference(metric: str) -> tuple[np.ndarray, np.ndarray]:
 
 def engine() -> tuple[faces.Mtcnn, torch.nn.Module] | None:
     """The detector and the embedder, or None after an error that says how to get the weights."""
-    try:
-        return _detector(), _model()
-    except CvcoreError as exc:
-        st.error(f"The face networks are unavailable: {exc}")
-        st.info("The views *Triplet loss*, *Embedding space*, *Choosing tau* and *Siamese head* still work on the "
-                "sample photos' stored embeddings.")
-        return None
+    for what, load in (("The face detector's weights (MTCNN)", _detector), ("The face embedding network's "
+                                                                          "weights (MobileFaceNet)", _model)):
+        try:
+            load()
+        except CvcoreError as exc:
+            weights_notice(what, exc, instead="This view needs them to find and compare faces in photos. The views "
+                           "*Triplet loss*, *Embedding space*, *Choosing tau* and *Siamese head* still work, on the "
+                           "sample photos' stored embeddings.")
+            return None
+    return _detector(), _model()
 
 
 def _png(array: np.ndarray) -> bytes:

@@ -49,9 +49,10 @@ def test_a_start_during_a_run_stops_it_and_says_so(open_page):
 
 def test_vgg19_without_weights_is_shown_unavailable_and_mobilenet_still_works(open_page):
     at = _tiny(open_page, backbone="vgg19")
-    assert "weights unavailable" in " ".join(at.radio(key="style.backbone").options)
-    message = " ".join(errors(at))
-    assert "VGG-19 (the classic choice) cannot be used here" in message and "vgg19-dcbb9e9d.pth" in message
+    assert "VGG-19 (the classic choice) (not here: offline" in " ".join(at.radio(key="style.backbone").options)
+    message = " ".join(str(w.value) for w in at.warning)
+    assert errors(at) == [] and "VGG-19's ImageNet weights are not available on this server" in message
+    assert "vgg19-dcbb9e9d.pth" in message and "Choose MobileNetV2" in message
     at.radio(key="style.backbone").set_value("mobilenet_v2").run()
     assert errors(at) == []
     at.button(key="style_go").click().run()
