@@ -59,11 +59,24 @@ def confusion_matrix(model: nn.Module, x: torch.Tensor, y: torch.Tensor, n_class
     return torch.bincount(y.cpu() * n_classes + predicted, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
+def _recompute_bn(model: nn.Module, x: torch.Tensor, batch_size: int) -> None:
+    """Batch-norm statistics as exact averages over ``x`` Tensor[N, C, H, W] (the model's weights do not change)."""
+    on = _device(model)
+    with torch.no_grad():
+        torch.optim.swa_utils.update_bn((x[i:i + batch_size] for i in range(0, len(x), batch_size)), model, device=on)
+
+
 def train_classifier(model: nn.Module, data: Dataset, *, epochs: int = 5, lr: float = 1e-3, batch_size: int = 64,
-                     seed: int = 0, reports_per_epoch: int = 4) -> Iterator[EpochRecord]:
+                     seed: int = 0, reports_per_epoch: int = 4, precise_bn: bool = False) -> Iterator[EpochRecord]:
     """Adam on cross-entropy; yields a record ``reports_per_epoch`` times per epoch (the last at each epoch's end).
 
     The model trains where its parameters are; ``data`` may be elsewhere (each batch is moved to the model's device).
+
+    ``precise_bn``: before each validation, recompute every batch-norm layer's statistics over the whole training set
+    (``torch.optim.swa_utils.update_bn``). A network trained from scratch on a few batches per epoch otherwise
+    validates with running averages still far from its activations' real statistics (mostly their initial 0 and 1),
+    and a deep one such as MobileNetV2 then gives the same class for every image. Not for a model whose batch-norm
+    layers are frozen (in eval mode while it trains): their statistics would be reset and not recomputed.
     """
     if not 1 <= epochs <= 100:
         raise InvalidParameter(f"epochs must be between 1 and 100, got {epochs}")
@@ -93,6 +106,8 @@ def train_classifier(model: nn.Module, data: Dataset, *, epochs: int = 5, lr: fl
             loss_sum += loss.item() * len(idx)
             correct += int((logits.argmax(1) == yb).sum())
             if (b + 1) % report_every == 0 or b == batches - 1:
+                if precise_bn:
+                    _recompute_bn(model, data.train_x, batch_size)
                 val_loss, val_acc = evaluate(model, data.val_x, data.val_y)
                 yield EpochRecord(epoch + (b + 1) / batches, loss_sum / seen, correct / seen, val_loss, val_acc,
                                   seen / max(time.perf_counter() - start, 1e-9))
