@@ -88,6 +88,7 @@ def grid_heatmap(
         "margin": {"l": 40, "r": 10, "t": 40, "b": 40},
         "plot_bgcolor": "white",
         "template": _NO_TEMPLATE,
+        "meta": {"grid_cell": cell},  # the cell size in pixels, for ``grid_svg``'s picture of the same grid
         "xaxis": {"title": {"text": "column"}, "dtick": 1 if w <= 16 else 4, "showgrid": False, "zeroline": False,
                   "range": [col_offset - 0.5, col_offset + w - 0.5], "constrain": "domain"},
         "yaxis": {"title": {"text": "row"}, "dtick": 1 if h <= 16 else 4, "showgrid": False, "zeroline": False,

@@ -1,3 +1,5 @@
+import base64
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -44,5 +46,24 @@ def errors(at: AppTest) -> list[str]:
     return [str(e.value) for e in at.error]
 
 
+_SVG = "data:image/svg+xml;base64,"
+
+
+def photos(at: AppTest) -> list:
+    """The page's images other than its number grids (which ``ui.figures.show_chart`` draws as SVG pictures)."""
+    return [image for image in at.get("image") if not all(img.url.startswith(_SVG) for img in image.proto.imgs)]
+
+
 def image_captions(at: AppTest) -> list[str]:
-    return [caption for image in at.get("image") for caption in image.captions]
+    return [caption for image in photos(at) for caption in image.captions]
+
+
+def grid_pictures(at: AppTest) -> list[str]:
+    """The SVG markup of every number grid the page drew as a picture (``ui.figures.show_chart``), in page order."""
+    return [base64.b64decode(img.url[len(_SVG):]).decode() for image in at.get("image") for img in image.proto.imgs
+            if img.url.startswith(_SVG)]
+
+
+def chart_texts(at: AppTest) -> str:
+    """What every chart of the page shows, as text: the plotly figures' specs and the number grids' SVG markup."""
+    return "\n".join([str(c.proto.spec) for c in at.get("plotly_chart")] + grid_pictures(at))

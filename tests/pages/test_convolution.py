@@ -1,6 +1,6 @@
 """The Convolution page driven through Streamlit's AppTest."""
 
-from tests.pages.conftest import errors, image_captions, texts
+from tests.pages.conftest import errors, grid_pictures, image_captions, photos, texts
 
 
 def _step_expression(at) -> str:
@@ -55,7 +55,7 @@ def test_padding_same_and_modes(open_page):
     at = open_page("convolution")
     at.radio(key="conv.pad").set_value("same").run()
     assert at.slider(key="conv.step").max == 36
-    assert "Input 6x6, padded to 8x8 (zeros)" in str(at.get("plotly_chart")[0].proto.spec)
+    assert "Input 6x6, padded to 8x8 (zeros)" in grid_pictures(at)[0]
     at.selectbox(key="conv.mode").set_value("reflect").run()
     assert errors(at) == []
     assert "mode='reflect'" in texts(at)
@@ -141,7 +141,7 @@ def test_closed_sections_are_not_computed(open_page):
     assert "F.conv2d" not in texts(at) and "largest difference" not in texts(at)
     assert [e.label for e in at.expander] == ["Lesson: 5 steps", "Predict, then reveal", "How it is computed",
                                               "PyTorch code", "Check against PyTorch", "Apply the kernel to a real photo"]
-    assert at.get("image") == [] or len(at.get("image")) == 0
+    assert photos(at) == []
     at.session_state["conv.open_check"] = True
     at.run()
     assert "largest difference from the step-by-step result is **0**" in texts(at)

@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from cvcore.conv import filter_bank
-from tests.pages.conftest import errors, texts
+from tests.pages.conftest import errors, image_captions, texts
 
 
 def test_volumes_page_sums_channels_then_bias_then_relu(open_page):
@@ -29,7 +29,7 @@ def test_volumes_page_reports_bad_biases_and_bank_mismatch(open_page):
 
 def test_volumes_page_photo_feature_maps(open_page):
     at = open_page("volumes", bank="colour_edges")
-    captions = [c for image in at.get("image") for c in image.captions]
+    captions = image_captions(at)
     assert captions == ["Input (R, G, B)"] + [f"Feature map of filter {i}" for i in (1, 2, 3)]
     assert filter_bank("colour_edges", 3)[1, 1].abs().sum() == 6  # filter 2 sees only G
 
