@@ -1,4 +1,5 @@
-"""A text alternative for any plotly figure: its title, axes and key numbers, for a caption under the chart."""
+"""A text alternative for any plotly figure: its title, axes and key numbers, read by assistive technology beside the
+chart (the page keeps it visually hidden)."""
 
 import math
 import re
@@ -51,7 +52,7 @@ def _trace(t) -> str:
         if ys.size == 0:
             return ""
         if ys.size == 1 or (t.mode or "").startswith("markers"):
-            return f"{ys.size} point(s){name}" if ys.size > 1 else f"a point{name} at {_number(ys[0])}"
+            return f"{ys.size} points{name}" if ys.size > 1 else f"a point{name} at {_number(ys[0])}"
         return f"curve{name} of {ys.size} points from {_number(ys[0])} to {_number(ys[-1])} (range {_number(ys.min())} " \
                f"to {_number(ys.max())})"
     return t.type
@@ -70,7 +71,7 @@ def describe(fig: go.Figure) -> str:
     parts = [p for p in (_trace(t) for t in fig.data) if p and p != "scatter"]
     boxes = [s for s in (fig.layout.shapes or ()) if s.type == "rect"]
     if boxes and any(t.type == "image" for t in fig.data):
-        parts.append(f"{len(boxes)} box(es) drawn")
+        parts.append(f"{len(boxes)} box drawn" if len(boxes) == 1 else f"{len(boxes)} boxes drawn")
     axes = []
     for axis, label in ((fig.layout.xaxis, "x"), (fig.layout.yaxis, "y")):
         text = axis.title.text if axis is not None and axis.title is not None else None
