@@ -4,6 +4,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cvcore.networks.architectures import LayerRow
+from cvcore.viz.axes import count_axis
 
 __all__ = ["shape_figure", "breakdown_figure"]
 
@@ -21,8 +22,10 @@ def shape_figure(rows: list[LayerRow], *, title: str) -> go.Figure:
                              line={"color": "#e4572e"}), secondary_y=True)
     fig.update_layout(title=title, height=380, margin={"t": 50, "b": 40, "l": 50, "r": 50}, legend={"orientation": "h"},
                       xaxis={"title": "convolution and pooling layers, in order", "showticklabels": len(steps) <= 30})
-    fig.update_yaxes(title_text="n_H (height = width)", secondary_y=False)
-    fig.update_yaxes(title_text="n_C (channels)", secondary_y=True)
+    heights, channels = [r.output_shape[1] for r in steps], [r.output_shape[0] for r in steps]
+    fig.update_yaxes(title_text="n_H (height = width)", secondary_y=False, **count_axis(max(heights, default=1)))
+    # ticks of its own (not aligned with the left axis's, which puts them at numbers like -82 and 304), no grid
+    fig.update_yaxes(title_text="n_C (channels)", secondary_y=True, showgrid=False, **count_axis(max(channels, default=1)))
     return fig
 
 
@@ -39,6 +42,8 @@ def breakdown_figure(rows: list[LayerRow]) -> go.Figure:
                          showlegend=False), 1, 1)
     fig.add_trace(go.Bar(x=[kinds[k][1] for k in shown], y=shown, orientation="h", marker_color="#e4572e",
                          showlegend=False), 1, 2)
+    fig.update_xaxes(count_axis(max((kinds[k][0] for k in shown), default=1)), row=1, col=1)
+    fig.update_xaxes(count_axis(max((kinds[k][1] for k in shown), default=1)), row=1, col=2)
     fig.update_layout(title="Where the parameters and the compute are, by kind of layer", height=120 + 40 * len(shown),
                       margin={"t": 70, "b": 30, "l": 10, "r": 10})
     return fig

@@ -4,6 +4,7 @@ import plotly.graph_objects as go
 import torch
 
 from cvcore.conv.cost import ConvCost
+from cvcore.viz.axes import count_axis
 from cvcore.viz.grids import grid_heatmap
 
 __all__ = ["connectivity_figure", "cost_figure"]
@@ -27,5 +28,6 @@ def cost_figure(costs: dict[str, ConvCost]) -> go.Figure:
     fig = go.Figure(go.Bar(x=values, y=names, orientation="h", text=[f"{v:,}" for v in values],
                            textposition="auto", marker_color="#e4572e"))
     fig.update_layout(title="Multiplications per image", xaxis_title="multiplications", yaxis_title="design",
-                      yaxis={"autorange": "reversed"}, height=90 + 50 * len(names), margin={"l": 10, "r": 10, "t": 40, "b": 40})
+                      xaxis=count_axis(max(values, default=1)), yaxis={"autorange": "reversed"},
+                      height=90 + 50 * len(names), margin={"l": 10, "r": 10, "t": 40, "b": 40})
     return fig

@@ -4,6 +4,8 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
+from cvcore.viz.axes import count_axis, log_axis
+
 __all__ = ["costs_figure", "gram_figure"]
 
 
@@ -20,7 +22,8 @@ def costs_figure(history: dict, labels: dict[str, str] | None = None) -> go.Figu
     for layer, values in history.get("per_layer", {}).items():
         fig.add_trace(go.Scatter(x=steps, y=values, name=f"style {labels.get(layer, layer)}", mode="lines",
                                  line={"dash": "dot", "width": 1}))
-    fig.update_layout(title="Costs per step (log scale)", xaxis_title="step", yaxis_title="cost", yaxis_type="log",
+    fig.update_layout(title="Costs per step (log scale)", xaxis_title="step", yaxis_title="cost", yaxis=log_axis(),
+                      xaxis=count_axis(max(steps, default=1)),
                       height=340, margin={"t": 40, "b": 40, "l": 60, "r": 10}, legend={"font": {"size": 10}})
     return fig
 
