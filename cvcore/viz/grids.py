@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import torch
 
 from cvcore.conv import format_number
+from cvcore.errors import InvalidParameter
 
 __all__ = ["COLORSCALES", "grid_heatmap", "outline_cells", "outline_box"]
 
@@ -37,6 +38,8 @@ def grid_heatmap(
     row_offset: int = 0,
     col_offset: int = 0,
     overlays: tuple[dict, ...] | list[dict] = (),
+    row_labels: list[str] | None = None,
+    col_labels: list[str] | None = None,
 ) -> go.Figure:
     """A heatmap of ``values`` (Tensor[H, W]) with each cell's number (or ``text``) written in it.
 
@@ -44,7 +47,8 @@ def grid_heatmap(
 
     ``hidden`` (bool Tensor[H, W]) blanks cells not computed yet. Axes count rows and columns
     from ``row_offset``/``col_offset`` (e.g. -p on a padded input, so the image starts at 0).
-    ``overlays`` are extra traces such as ``outline_cells`` frames. The figure is built in one
+    ``row_labels``/``col_labels`` (one name per row/column) replace the numbers on an axis, e.g. class names on a
+    confusion matrix. ``overlays`` are extra traces such as ``outline_cells`` frames. The figure is built in one
     constructor call: plotly validates far faster that way than through ``update_layout``.
     """
     v = values.detach().to("cpu", torch.float64)
@@ -94,6 +98,15 @@ def grid_heatmap(
         "yaxis": {"title": {"text": "row"}, "dtick": 1 if h <= 16 else 4, "showgrid": False, "zeroline": False,
                   "range": [row_offset + h - 0.5, row_offset - 0.5], "scaleanchor": "x", "constrain": "domain"},
     }
+    for axis, names, n in (("yaxis", row_labels, h), ("xaxis", col_labels, w)):
+        if names is not None:
+            if len(names) != n:
+                raise InvalidParameter(f"expected {n} {'row' if axis == 'yaxis' else 'column'} labels, got {len(names)}")
+            offset = row_offset if axis == "yaxis" else col_offset
+            layout[axis].update(tickmode="array", tickvals=list(range(offset, offset + n)), ticktext=list(names))
+    if row_labels is not None:
+        layout["margin"]["l"] = 40 + 7 * max(map(len, row_labels), default=0)
+        layout["width"] += layout["margin"]["l"] - 40
     # Validation is skipped for speed (a rerun per step); tests validate these figures in full.
     return go.Figure(data=[heatmap, *overlays], layout=layout, _validate=False)
 
