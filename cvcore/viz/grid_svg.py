@@ -48,7 +48,7 @@ def grid_svg(fig, *, scale: float = 1.0) -> str | None:
     left = max(_MARGIN_LEFT, 24 + 6.6 * max(map(len, row_names or [""])))  # room for names like "plastic bag"
     bottom = _MARGIN_BOTTOM + (round(4.7 * max(map(len, col_names))) if col_names else 0)
     font = float((heat.get("textfont") or {}).get("size", 12))
-    title = html.escape(_plain((layout.get("title") or {}).get("text", "")))
+    title = html.escape(_title(layout.get("title")))
 
     def px(x_col: float, y_row: float) -> tuple[float, float]:  # axis units (offsets included) to pixels
         return left + (x_col - col0 + 0.5) * cell, _MARGIN_TOP + (y_row - row0 + 0.5) * cell
@@ -86,8 +86,8 @@ def grid_svg(fig, *, scale: float = 1.0) -> str | None:
         _, y = px(col0, row0 + i)
         out.append(f'<text x="{left - 4:.1f}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="#555">'
                    f'{html.escape(row_names[i]) if row_names else row0 + i}</text>')
-    x_title = html.escape(_plain(((layout.get("xaxis", {}).get("title") or {}).get("text")) or "column"))
-    y_title = html.escape(_plain(((layout.get("yaxis", {}).get("title") or {}).get("text")) or "row"))
+    x_title = html.escape(_title(layout.get("xaxis", {}).get("title")) or "column")
+    y_title = html.escape(_title(layout.get("yaxis", {}).get("title")) or "row")
     out.append(f'<text x="{left + w * cell / 2:.1f}" y="{height - 4}" font-size="11" text-anchor="middle" '
                f'fill="#555">{x_title}</text>')
     out.append(f'<text x="10" y="{_MARGIN_TOP + h * cell / 2:.1f}" font-size="11" text-anchor="middle" fill="#555" '
@@ -102,6 +102,11 @@ def grid_svg(fig, *, scale: float = 1.0) -> str | None:
                        + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
     out.append("</svg>")
     return "".join(out)
+
+
+def _title(title) -> str:
+    """A title as plotly takes it (a string, or a dict with ``text``), without markup."""
+    return _plain(title.get("text") or "" if isinstance(title, dict) else title or "")
 
 
 def _tick_names(axis: dict, n: int) -> list[str] | None:

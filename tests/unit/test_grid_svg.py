@@ -108,3 +108,10 @@ def test_named_rows_and_columns_show_their_names():
     fig = grid_heatmap(torch.eye(3), title="Confusion", row_labels=names, col_labels=names)
     axis_texts = [t.text for t in _parse(grid_svg(fig)).findall("s:text", NS) if t.get("fill") == "#555"]
     assert sorted(axis_texts) == sorted(names * 2 + ["column", "row"])  # the names replace the numbers
+
+
+def test_titles_given_as_plain_strings_are_read_too():
+    fig = grid_heatmap(torch.ones(2, 2), title="t")
+    fig.layout.title, fig.layout.xaxis.title = "Connections", "input channel"  # as some figures set them
+    texts = [t.text for t in _parse(grid_svg(fig)).findall("s:text", NS)]
+    assert "Connections" in texts and "input channel" in texts
