@@ -26,7 +26,8 @@ from cvcore.inside.features import preprocess
 from cvcore.networks.training import train_classifier
 
 __all__ = ["CASES", "Case", "TransferNet", "Plan", "make_network", "random_network", "image_set", "texture_set",
-           "head_features", "train_head", "export", "load_exported"]
+           "head_features", "train_head", "export", "load_exported", "split_sizes", "StepCost", "measure_cost",
+           "expected_seconds"]
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,90 @@ def random_network(classes: int, *, seed: int = 0, device=None) -> tuple[Transfe
     return net, _plan(net, CASES["large"])
 
 
+def _n_val(n: int, val_fraction: float) -> int:
+    return max(1, round(n * val_fraction))
+
+
+def split_sizes(counts: list[int], *, val_fraction: float = 0.25) -> tuple[int, int]:
+    """(training, validation) image counts that ``image_set`` makes of classes with ``counts`` images each.
+
+    >>> split_sizes([20, 20, 20, 20, 20])
+    (75, 25)
+    """
+    n_val = sum(_n_val(n, val_fraction) for n in counts if n)
+    return sum(counts) - n_val, n_val
+
+
+@dataclass(frozen=True)
+class StepCost:
+    """Measured seconds per image for the whole network: a forward pass, and a training step (forward + backward +
+    Adam update)."""
+
+    forward_s: float
+    train_s: float
+
+
+def measure_cost(net: TransferNet, *, images: int = 4, size: int = 224) -> StepCost:
+    """Time one forward pass and one training step on ``images`` random pictures where ``net`` is (after one untimed
+    step to warm up). The network's weights are left as they were (a copy trains)."""
+    import time
+
+    net = copy.deepcopy(net)
+    on = next(net.parameters()).device
+    x = torch.randn(images, 3, size, size, device=on)
+    y = torch.zeros(images, dtype=torch.long, device=on)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-6)
+
+    def step() -> None:
+        net.train()
+        loss = F.cross_entropy(net(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    def forward() -> None:
+        net.eval()
+        with torch.inference_mode():
+            net(x)
+
+    def timed(run) -> float:
+        if on.type == "cuda":
+            torch.cuda.synchronize(on)
+        start = time.perf_counter()
+        run()
+        if on.type == "cuda":
+            torch.cuda.synchronize(on)
+        return (time.perf_counter() - start) / images
+
+    step()
+    forward()
+    return StepCost(forward_s=timed(forward), train_s=timed(step))
+
+
+def expected_seconds(cost: StepCost, case: str, n_train: int, n_val: int, epochs: int, *,
+                     from_scratch: bool = False) -> float:
+    """About how long training takes: image passes counted per case, times the measured cost per image.
+
+    The small case runs the backbone once per image (the head's epochs on cached features cost next to nothing);
+    the others take a training step per training image and a forward pass per validation image each epoch, and a
+    network from scratch one more forward pass over the training images (its batch-norm statistics, ``precise_bn``).
+    The medium case is counted as a full step: an upper estimate, since its frozen half needs no gradients.
+
+    >>> expected_seconds(StepCost(0.01, 0.03), "small", 75, 25, 10)
+    1.0
+    >>> round(expected_seconds(StepCost(0.01, 0.03), "large", 75, 25, 10), 2)
+    25.0
+    >>> round(expected_seconds(StepCost(0.01, 0.03), "large", 75, 25, 10, from_scratch=True), 2)
+    32.5
+    """
+    if case not in CASES:
+        raise InvalidParameter(f"case must be one of {list(CASES)}, got {case!r}")
+    if CASES[case].frozen_fraction == 1.0 and not from_scratch:
+        return (n_train + n_val) * cost.forward_s
+    per_epoch = n_train * cost.train_s + n_val * cost.forward_s + (n_train * cost.forward_s if from_scratch else 0.0)
+    return epochs * per_epoch
+
+
 def image_set(groups: dict[str, list[Image.Image]], entry: zoo.ModelEntry, *, val_fraction: float = 0.25,
               seed: int = 0) -> datasets.Dataset:
     """Learner's classes (name -> images) as a preprocessed data set, split per class into training and validation.
@@ -135,7 +220,7 @@ def image_set(groups: dict[str, list[Image.Image]], entry: zoo.ModelEntry, *, va
     for label, pictures in enumerate(named.values()):
         x = torch.cat([preprocess(p, entry) for p in pictures])
         order = torch.randperm(len(x), generator=generator)
-        n_val = max(1, round(len(x) * val_fraction))
+        n_val = _n_val(len(x), val_fraction)
         val_x.append(x[order[:n_val]])
         train_x.append(x[order[n_val:]])
         val_y += [label] * n_val
