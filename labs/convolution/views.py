@@ -16,7 +16,7 @@ from ui.check import check_expander as show_check
 from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
 from ui.lazy import lazy_expander
-from ui.lessons import awaiting, hidden_note
+from ui.lessons import STEPTHROUGH, awaiting, hidden_note, is_presenting
 
 __all__ = ["size_formula", "step_panel", "photo_panel", "computation_expander", "check_expander"]
 
@@ -64,9 +64,16 @@ def size_formula(image: torch.Tensor, kernel: torch.Tensor, settings: dict) -> N
 
 def step_panel(trace: ConvTrace, index: int) -> None:
     """The padded input with the window, the kernel and the output so far, and the sum written out."""
+    with st.container(key=f"{STEPTHROUGH}_conv"):  # kept on one screen in presenter mode (ui.lessons)
+        _step_body(trace, index)
+
+
+def _step_body(trace: ConvTrace, index: int) -> None:
     step = trace.step(index)
     fig_in, fig_k, fig_out = conv_figures(trace, index)
-    if trace.padded.shape[1] <= 12:
+    if is_presenting() and trace.padded.shape[1] <= 16:  # side by side, each as wide as its grid, to fit the screen
+        left, middle, right = st.columns([fig.layout.width or 1 for fig in (fig_in, fig_k, fig_out)], gap="small")
+    elif trace.padded.shape[1] <= 12:
         left, middle, right = st.columns([3, 1.4, 2.4])
     else:  # a big grid gets the full width, kernel and output go below it
         left = st.container()

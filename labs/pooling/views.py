@@ -15,7 +15,7 @@ from ui.check import check_expander as show_check
 from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
 from ui.lazy import lazy_expander
-from ui.lessons import awaiting, hidden_note
+from ui.lessons import STEPTHROUGH, awaiting, hidden_note, is_presenting
 from ui.models import get_model, weights_notice
 
 __all__ = ["size_formula", "step_panel", "feature_map_panel", "computation_expander", "check_expander"]
@@ -47,9 +47,15 @@ def size_formula(x: torch.Tensor, settings: PoolSettings) -> None:
 
 
 def step_panel(trace: PoolTrace, index: int) -> None:
+    with st.container(key=f"{STEPTHROUGH}_pool"):  # kept on one screen in presenter mode (ui.lessons)
+        _step_body(trace, index)
+
+
+def _step_body(trace: PoolTrace, index: int) -> None:
     step = trace.step(index)
     fig_in, fig_out = pool_figures(trace, index)
-    left, right = st.columns([3, 2])
+    # In presenter mode each grid's column is as wide as the grid, so both fit the screen at the same scale.
+    left, right = st.columns([fig.layout.width or 1 for fig in (fig_in, fig_out)] if is_presenting() else [3, 2])
     show_chart(left, fig_in, config=_CHART, key="pool_fig_in", width="content")
     awaited = _awaited_size_question()
     if awaited:

@@ -14,7 +14,7 @@ from labs.volumes.settings import VolumeSettings as S
 from ui.check import check_expander
 from ui.figures import show_chart
 from ui.grid_input import photo_input
-from ui.lessons import awaiting, hidden_note
+from ui.lessons import STEPTHROUGH, awaiting, hidden_note
 
 __all__ = ["input_volume", "filters", "layer_settings", "trace_or_error", "summary", "step_panel", "photo_panel",
            "check"]
@@ -94,6 +94,11 @@ def summary(trace: VolumeTrace) -> None:
 
 
 def step_panel(trace: VolumeTrace, index: int) -> None:
+    with st.container(key=f"{STEPTHROUGH}_vol"):  # kept side by side in presenter mode (ui.lessons)
+        _step_body(trace, index)
+
+
+def _step_body(trace: VolumeTrace, index: int) -> None:
     inputs, slices, outputs = volume_figures(trace, index)
     step = trace.step(index)
     for label, figs, key in (("Input channels and the window", inputs, "in"),

@@ -88,9 +88,11 @@ def test_a_presenter_link_opens_large_with_the_sidebar_folded(app_server, page, 
     assert page.evaluate("() => getComputedStyle(document.documentElement).fontSize") == "21px"
     page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
                            ".getAttribute('data-collapsed') === 'true'")
-    columns = page.locator('[data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) > [data-testid="stColumn"]')
-    main = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()["width"]
-    assert columns.first.bounding_box()["width"] > 0.9 * main  # the figures get the whole width
+    grids = page.locator('.st-key-stepthrough_pool [data-testid="stImage"] img, '
+                         '.st-key-stepthrough_pool [data-testid="stPlotlyChart"]')
+    grids.nth(1).wait_for()
+    first, second = grids.first.bounding_box(), grids.nth(1).bounding_box()
+    assert first["x"] + first["width"] <= second["x"]  # the step-through's input and output stay side by side
     page.screenshot(path=str(artifacts_dir / "e2e-presenter.png"))
     page.get_by_text("Presenter mode").click()
     page.wait_for_function("() => !window.location.search.includes('presenter')")
