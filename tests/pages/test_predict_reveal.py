@@ -106,3 +106,15 @@ def test_stride_example_note_leaves_with_reflect_padding(open_page):
     assert "about the course's kernel, stride 2, no padding; these settings differ" in page
     at.number_input(key="conv.p").set_value(0).run()
     assert "88 and 117" in texts(at)  # p = 0 is the example again, whatever the padding mode
+
+
+def test_inside_questions_ask_what_the_layer_box_does_not_show(open_page):
+    at = _open_questions(open_page("inside_cnn", sections_open=False), "inside")
+    layer = at.selectbox(key="inside.layer")
+    assert layer.value == "features.6" and "32 x 28 x 28" in layer.format_func(layer.value)  # the box shows the shape
+    questions = lessons.questions_for("inside", {"layer": "features.6"})
+    assert [q.answer for q in questions] == [32 * 28 * 28, 40, 32]  # numbers, another photo size, pixels per cell
+    page = _page_text(at)
+    assert "25,088" not in page and "25088" not in page
+    _check(at, "inside", 1, 25088)
+    assert any(s.value.startswith("Right: **25,088**") for s in at.success)
