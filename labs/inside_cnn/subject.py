@@ -80,11 +80,7 @@ def _model_choice() -> tuple[str, zoo.ModelEntry, torch.nn.Module] | None:
     if name == trained_models.EXPORTED:
         return trained_models.exported_choice()
     status = statuses[name]
-    if not status.ready and not status.detail.startswith("downloads"):  # offline, or its download failed
-        st.warning(f"**{status.entry.label} is unavailable here.** {status.detail[0].upper()}{status.detail[1:]}. "
-                   f"{_go_on(statuses, name)}")
-        return None
-    try:
+    try:  # offline, or after a failed download, this raises at once: no download is tried
         return name, _ENTRIES[name], get_model(name)
     except CvcoreError as exc:
         weights_notice(f"{status.entry.label}'s weights", exc, instead=_go_on(statuses, name))

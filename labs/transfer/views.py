@@ -136,9 +136,9 @@ _WITHOUT_WEIGHTS = ("Training the pretrained network needs them; the table above
 def plans(n: int) -> str:
     st.dataframe(pd.DataFrame(_plan_rows(n)), hide_index=True)
     status = {s.entry.name: s for s in zoo.available()}["mobilenet_v2"]
-    if not status.ready and not status.detail.startswith("downloads"):  # offline, or its download failed
+    if not status.ready:
         try:
-            get_model("mobilenet_v2")  # raises the reason, in words
+            get_model("mobilenet_v2")  # downloads it now when it can (with a progress bar), else raises why not
         except CvcoreError as exc:
             weights_notice("MobileNetV2's ImageNet weights", exc, instead=_WITHOUT_WEIGHTS)
     case = S.widget("case")

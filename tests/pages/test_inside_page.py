@@ -46,7 +46,8 @@ def test_a_model_without_weights_is_shown_as_unavailable_not_as_an_error(open_pa
     at = open_page("inside_cnn", model="resnet18")
     assert errors(at) == [] and not at.exception
     (warning,) = _warnings(at)
-    assert "ResNet-18 (ImageNet) is unavailable here" in warning and "CVCORE_WEIGHTS_DIR" in warning
+    assert "ResNet-18 (ImageNet)'s weights are not available on this server" in warning and "CVCORE_WEIGHTS_DIR" in warning
+    assert "Pick MobileNetV2 (ImageNet, offline default) above" in warning
     assert "resnet18-f37072fd.pth" in warning
     at.selectbox(key="inside.model").set_value("mobilenet_v2").run()
     assert _warnings(at) == [] and "Top-5: Egyptian cat" in texts(at)
