@@ -15,6 +15,7 @@ from cvcore.errors import CvcoreError
 from cvcore.teach import model_snippets
 from cvcore.viz.boxes import COLORS, BoxStyle, boxes_figure
 from labs.detection import localization as lab
+from labs.detection.figures import fit_title
 from labs.detection.settings import DetectionSettings as S
 from ui.code import code_expander
 from ui.figures import show_chart
@@ -76,6 +77,10 @@ def nms_controls() -> S:
     return S.current()
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _styles(n: int, names, labels, scores, *, kept=(), picked=None, removed=(), ious=None, below=(), done=()):
     styles = []
     removed_iou = dict(zip(removed, ious or (), strict=False))
@@ -119,9 +124,9 @@ def nms_view() -> None:
         done = {j for st_ in result.steps[:i] for j in st_.removed}
         styles = _styles(len(b), names, labels, s, kept=kept, picked=step.picked, removed=step.removed,
                          ious=step.ious, below=below, done=done)
-        show_chart(st, boxes_figure(picture, b.tolist(), styles, height=420,
-                                     title=f"Step {i + 1}: output the highest-scoring box left, discard its overlaps"),
-                        config=_CHART, key="det_nms_fig")
+        show_chart(st, fit_title(boxes_figure(picture, b.tolist(), styles, height=420,
+                                              title=f"Step {i + 1}: output the highest-scoring box left, discard its "
+                                                    "overlaps")), config=_CHART, key="det_nms_fig")
         gone = ", ".join(f"box {j} (IoU {v:.2f})" for j, v in zip(step.removed, step.ious, strict=True)) or "none"
         st.markdown(f"**Pick** box {step.picked} ({names[int(labels[step.picked])]}, score {step.score:.3f}) and output it. "
                     f"**Discard** the boxes{' of its class' if per is not None else ''} with IoU > {settings.iou:g}: "
@@ -130,7 +135,7 @@ def nms_view() -> None:
     step_view(S, "nms_step", len(result.steps), render)
     rows = [{"box": int(i), "class": names[int(labels[i])], "score": round(float(s[i]), 3),
              "x1, y1, x2, y2": ", ".join(f"{v:.0f}" for v in b[i].tolist())} for i in result.keep]
-    st.markdown(f"**Kept after NMS: {len(rows)} boxes**")
+    st.markdown(f"**Kept after NMS: {_count(len(rows), 'box', 'boxes')}**")
     st.dataframe(pd.DataFrame(rows), hide_index=True)
     if settings.source == "yolo":
         code_expander(lambda: model_snippets.nms_snippet(settings.nms_seed, score_threshold=settings.score,
@@ -148,8 +153,9 @@ def _soft(picture, b, s, labels, names, settings, per) -> None:
     kept = set(keep.tolist())
     styles = [BoxStyle(COLORS["kept"], 3, label=f"{names[int(labels[i])]} {float(s[i]):.2f} -> {float(new[i]):.2f}")
               if i in kept else BoxStyle(COLORS["below"], 1, "dot", opacity=0.0) for i in range(len(b))]
-    show_chart(st, boxes_figure(picture, b.tolist(), styles, height=420, title="Soft-NMS: overlapping boxes lose score "
-                                 "instead of disappearing"), config=_CHART, key="det_soft_fig")
+    show_chart(st, fit_title(boxes_figure(picture, b.tolist(), styles, height=420,
+                                          title="Soft-NMS: overlapping boxes lose score instead of disappearing")),
+               config=_CHART, key="det_soft_fig")
     st.markdown(f"Each pick multiplies the scores of the boxes it overlaps by exp(-IoU^2 / {settings.sigma:g}); a box "
                 f"is kept while its score stays above {settings.score:g}. **{len(kept)} kept.**")
     changed = [{"box": i, "class": names[int(labels[i])], "score before": round(float(s[i]), 3),
@@ -189,20 +195,18 @@ def yolo_view() -> None:
     anchors = [BoxStyle(COLORS["picked"], 2, "dash", label=f"anchor {j + 1}") for j in range(nb)]
     cell_box = [(col * cell, row * cell, (col + 1) * cell, (row + 1) * cell)]
     left, right = st.columns([1, 1.2])
-    show_chart(left, boxes_figure(lab.picture(s), s.boxes.tolist() + anchor_boxes + cell_box,
-                                   truth + anchors + [BoxStyle(COLORS["kept"], 3)], grid=cfg.grid, height=380,
-                                   title=f"Scene {seed}: the grid, the objects, the anchors of cell ({row}, {col})"),
-                      config=_CHART, key="det_yolo_grid")
+    show_chart(left, fit_title(boxes_figure(lab.picture(s), s.boxes.tolist() + anchor_boxes + cell_box,
+                                            truth + anchors + [BoxStyle(COLORS["kept"], 3)], grid=cfg.grid, height=380,
+                                            title=f"Scene {seed}: the grid, the objects, the anchors of cell ({row}, "
+                                                  f"{col})")), config=_CHART, key="det_yolo_grid")
     target = yolo.encode(s.boxes, s.labels, cfg)
-    columns = ["p_c", "b_x", "b_y", "b_h", "b_w"] + [f"c_{i + 1} ({n})" for i, n in enumerate(cfg.classes)]
-    table = []
-    for j in range(nb):
+    entries = ["p_c", "b_x", "b_y", "b_h", "b_w"] + [f"c_{i + 1} ({n})" for i, n in enumerate(cfg.classes)]
+    table = {"entry": entries}
+    for j in range(nb):  # one entry a row, so the table stays narrow enough for its column
         t = target[row, col, j]
-        table.append({"": f"anchor {j + 1}: target", **{n: ("?" if t[0] == 0 and i > 0 else f"{float(t[i]):.2f}")
-                                                        for i, n in enumerate(columns)}})
-        table.append({"": f"anchor {j + 1}: predicted", **{n: f"{float(vectors[row, col, j, i]):.2f}"
-                                                           for i, n in enumerate(columns)}})
-    right.markdown(f"**Cell ({row}, {col}): the target y and the network's output**, anchor by anchor")
+        table[f"{j + 1}: y"] = ["?" if t[0] == 0 and i > 0 else f"{float(t[i]):.2f}" for i in range(len(entries))]
+        table[f"{j + 1}: ŷ"] = [f"{float(vectors[row, col, j, i]):.2f}" for i in range(len(entries))]
+    right.markdown(f"**Cell ({row}, {col}): the target y and the network's output ŷ**, for anchors 1 to {nb}")
     right.dataframe(pd.DataFrame(table), hide_index=True)
     right.markdown("**Anchors** (height x width, in cells), chosen by k-means with distance 1 - IoU on the boxes of "
                    "2,000 training scenes: " + ", ".join(f"{h:.2f} x {w:.2f}" for h, w in cfg.anchors))
@@ -218,9 +222,10 @@ def yolo_view() -> None:
     keep = box_ops.nms(boxes_, scores, iou_threshold=iou, score_threshold=score, labels=labels)
     final = [BoxStyle(COLORS["kept"], 3, label=f"{shapes.CLASSES[int(labels[i])]} {float(scores[i]):.2f}") for i in keep]
     left, right = st.columns([1, 1.2])
-    show_chart(left, boxes_figure(lab.picture(s), boxes_[keep].tolist(), final, height=380,
-                                   title=f"Decoded, scores > {score:g}, then per-class NMS (IoU > {iou:g}): {len(keep)} detections"),
-                      config=_CHART, key="det_yolo_final")
+    show_chart(left, fit_title(boxes_figure(lab.picture(s), boxes_[keep].tolist(), final, height=380,
+                                            title=f"Decoded, scores > {score:g}, then per-class NMS (IoU > {iou:g}): "
+                                                  f"{_count(len(keep), 'detection', 'detections')}")),
+               config=_CHART, key="det_yolo_final")
     evaluation = _evaluation(score)
     saved = torch.load(yolo.ASSET, weights_only=True)
     right.markdown(f"**How good is it?** On 500 held-out scenes (never seen in training), mAP@0.5 = "

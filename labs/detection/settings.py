@@ -48,8 +48,9 @@ class DetectionSettings(LabSettings, ns="det"):
     source: str = Setting("yolo", "Raw detections from", choices=SOURCES, labels=SOURCES,
                           help="The photo of the Sliding-windows part; COCO detectors when their weights are here or "
                                "can be downloaded.")
-    nms_seed: int = Setting(1_000_299, "Scene", bounds=(0, 10**9))
-    score: float = Setting(0.6, "Score threshold (discard p_c <=)", bounds=(0.0, 1.0), step=0.05, widget="slider")
+    # a held-out scene the tiny YOLO gets right: each of its four objects has several raw boxes, and NMS keeps one
+    nms_seed: int = Setting(1_000_080, "Scene", bounds=(0, 10**9))
+    score: float = Setting(0.2, "Score threshold (discard p_c <=)", bounds=(0.0, 1.0), step=0.05, widget="slider")
     iou: float = Setting(0.5, "IoU threshold (discard IoU >)", bounds=(0.0, 1.0), step=0.05, widget="slider")
     per_class: bool = Setting(True, "Per class", help="On: a box only suppresses boxes of its own class.")
     method: str = Setting("greedy", "Method", choices=_METHODS, labels=_METHODS, widget="radio")

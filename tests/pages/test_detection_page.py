@@ -5,6 +5,7 @@ import torch
 
 from cvcore.data import shapes
 from cvcore.detect import boxes, yolo
+from labs.detection.settings import DetectionSettings as S
 from tests.pages.conftest import errors, texts
 
 
@@ -49,7 +50,7 @@ def test_nms_steps_agree_with_torchvision_and_thresholds_rerun_only_nms(open_pag
     at.slider(key="det.nms_step").set_value(2).run()
     model = yolo.load_tiny_yolo()
     with torch.inference_mode():
-        vectors = yolo.decode(model(shapes.scene(1_000_299).image[None]), model.config)[0]
+        vectors = yolo.decode(model(shapes.scene(S.field("nms_seed").default).image[None]), model.config)[0]
     b, s, labels = yolo.detections(vectors, model.config)
     trace = boxes.nms_steps(b, s, iou_threshold=0.4, score_threshold=0.3, labels=labels)
     assert f"**Pick** box {trace.steps[1].picked} (" in texts(at)
@@ -70,9 +71,10 @@ def test_yolo_grid_volume_assignment_and_accuracy(open_page):
     assert errors(at) == []
     assert "**4 x 4 x 3 x 8** (384 numbers)" in texts(at)
     cell, assignment, evaluation = _frames(at)[0], _frames(at)[1], _frames(at)[2]
-    assert len(cell) == 6 and list(evaluation["class"]) == list(shapes.CLASSES)
+    assert len(cell) == 5 + len(shapes.CLASSES) and list(cell.columns)[1:3] == ["1: y", "1: ŷ"]
+    assert list(evaluation["class"]) == list(shapes.CLASSES)
     assert all(0 <= v <= 1 for v in evaluation["AP@0.5"])
-    s = shapes.scene(1_000_299)
+    s = shapes.scene(S.field("nms_seed").default)
     assert len(assignment) == len(s.labels)
 
 
