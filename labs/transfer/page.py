@@ -22,6 +22,7 @@ def body() -> None:
         state.stop(TransferSettings)
     st.subheader("What to freeze")
     case = views.plans(max(2, len([g for g in groups.values() if g])))
+    views.expected_time(groups, case)
     go_col, stop_col, _ = st.columns([1, 1, 4])
     views.TRAINING.start_button("Train", go_col, key="transfer_go", payload="train")
     views.TRAINING.stop_button(stop_col, key="transfer_stop_main")
@@ -34,6 +35,7 @@ def body() -> None:
     views.TRAINING.start_button("Train the same network from random weights", go_col, key="transfer_scratch",
                                 payload="scratch", type="secondary")
     views.TRAINING.stop_button(stop_col, key="transfer_stop_scratch")
+    views.expected_time(groups, case, from_scratch=True)
     views.compare(action == "scratch")
     st.subheader("Export")
     views.export()

@@ -22,11 +22,13 @@ from ui.figures import show_chart
 from ui.live_job import LiveJob, Outcome
 from ui.models import get_model, weights_notice
 
-__all__ = ["TRAINING", "classes", "plans", "train", "results", "compare", "export"]
+__all__ = ["TRAINING", "classes", "plans", "expected_time", "train", "results", "compare", "export"]
 
 MAX_PER_CLASS = 200
 _RUN, _SCRATCH = "transfer._run", "transfer._scratch"
 _CHART = {"displayModeBar": False}
+_BATCH = 16  # images per step when the backbone trains
+_MAX_CAMS = 5  # validation pictures with their Grad-CAM, one per class
 # One job for both buttons (payload "train" or "scratch"): one run at a time, one Stop.
 TRAINING = LiveJob("transfer", "Training (transfer learning)", unit="epoch", kept="the curves so far are kept")
 
@@ -146,14 +148,49 @@ def plans(n: int) -> str:
     return case
 
 
-def _train_live(net, data, label: str, lr: float, store) -> Outcome:
+@st.cache_resource(show_spinner="Timing this computer once, to tell how long training takes ...")
+def _cost() -> transfer.StepCost:
+    net, _ = transfer.random_network(5)  # the same architecture as the copies that train, on the same device
+    return transfer.measure_cost(net)
+
+
+def expected_time(groups: dict, case: str, *, from_scratch: bool = False) -> None:
+    """About how long the next training takes, from this computer's measured cost per image."""
+    n_train, n_val = transfer.split_sizes([len(g) for g in groups.values()])
+    if not n_train:
+        return
+    seconds = transfer.expected_seconds(_cost(), "large" if from_scratch else case, n_train, n_val,
+                                        int(S.get("epochs")), from_scratch=from_scratch)
+    st.caption(f"Expected time: about {_duration(seconds)} on this computer for {n_train} training and {n_val} "
+               f"validation images, {int(S.get('epochs'))} epochs (an estimate from a timed step; other users of the "
+               "same computer can slow it down).")
+
+
+def _duration(seconds: float) -> str:
+    """'under 5 seconds', '40 seconds', '3 minutes' (rounded: this is an estimate).
+
+    >>> _duration(2), _duration(41), _duration(174)
+    ('under 5 seconds', '40 seconds', '3 minutes')
+    """
+    if seconds < 5:
+        return "under 5 seconds"
+    if seconds < 90:
+        return f"{round(seconds / 10) * 10 or 5} seconds"
+    return f"{round(seconds / 60)} minutes"
+
+
+def _train_live(net, data, label: str, lr: float, store, *, from_scratch: bool = False) -> Outcome:
     """Train ``net`` on ``data`` as the lab's live job; ``store(history)`` keeps the curve in the session after each
-    epoch. A wholly frozen backbone trains only the head, on features computed once."""
+    epoch. A wholly frozen backbone trains only the head, on features computed once. A network from random weights
+    has its batch-norm statistics recomputed on the training images before each validation (``precise_bn``): its
+    running averages, after a few batches, are still far from the real ones and it would give one class for every
+    image."""
     epochs = int(S.get("epochs"))
     if net.frozen == len(net.features):
         records = transfer.train_head(net, data, epochs=epochs, lr=lr)
     else:
-        records = train_classifier(net, data, epochs=epochs, lr=lr, batch_size=16, reports_per_epoch=1)
+        records = train_classifier(net, data, epochs=epochs, lr=lr, batch_size=_BATCH, reports_per_epoch=1,
+                                   precise_bn=from_scratch)
     history: list[dict] = []
 
     def keep(record) -> None:
@@ -217,16 +254,19 @@ def results() -> None:
     matrix = confusion_matrix(net, data.val_x, data.val_y, len(data.classes))
     per_class = (matrix.diag().double() / matrix.sum(1).clamp(min=1)).tolist()
     left, right = st.columns([1.2, 1])
-    show_chart(left, grid_heatmap(matrix.double(), title="Confusion matrix (row: true, column: predicted)", colors="gray"),
-                      config=_CHART, key="transfer_confusion", width="content")
+    names = list(data.classes)
+    figure = grid_heatmap(matrix.double(), title="Confusion matrix", colors="gray", row_labels=names, col_labels=names)
+    figure.update_layout(xaxis={"title": {"text": "predicted class"}}, yaxis={"title": {"text": "true class"}})
+    show_chart(left, figure, config=_CHART, key="transfer_confusion", width="content")
     right.dataframe(pd.DataFrame({"class": data.classes, "accuracy": [f"{v:.0%}" for v in per_class]}), hide_index=True)
-    right.caption("Rows and columns in the order: " + ", ".join(data.classes))
-    st.markdown("**Validation images, the prediction, and Grad-CAM for it** (which pixels made the network decide):")
-    cols = st.columns(4)
+    st.markdown("**One validation image per class, the prediction, and Grad-CAM for it** (which pixels made the "
+                "network decide):")
+    shown = _one_per_class(data.val_y, _MAX_CAMS)
+    cols = st.columns(len(shown))
     entry = zoo.registry()["mobilenet_v2"]
     mean, std = torch.tensor(entry.mean).view(3, 1, 1), torch.tensor(entry.std).view(3, 1, 1)
     device = next(net.parameters()).device  # the network trained where the engine runs; the images stay on the CPU
-    for col, i in zip(cols, range(min(4, len(data.val_y))), strict=False):
+    for col, i in zip(cols, shown, strict=True):
         x = data.val_x[i:i + 1]
         with torch.no_grad():
             pred = int(net(x.to(device)).argmax(1))
@@ -234,6 +274,11 @@ def results() -> None:
         picture = ((x[0] * std + mean).clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
         col.image(overlay(picture, heat, alpha=0.5), width="stretch",
                   caption=f"true {data.classes[int(data.val_y[i])]}, predicted {data.classes[pred]}")
+
+
+def _one_per_class(labels: torch.Tensor, most: int) -> list[int]:
+    """The index of the first image of each class in ``labels`` Tensor[N], in class order, at most ``most`` of them."""
+    return [int(torch.nonzero(labels == c)[0]) for c in labels.unique().tolist()][:most]
 
 
 def compare(run_now: bool) -> None:
@@ -246,7 +291,7 @@ def compare(run_now: bool) -> None:
         def store(history: list[dict]) -> None:
             st.session_state[_SCRATCH] = {"history": history}
 
-        _train_live(net, data, "from scratch", 1e-3, store)
+        _train_live(net, data, "from scratch", 1e-3, store, from_scratch=True)
     outcome = TRAINING.outcome()
     if outcome is not None and outcome.payload == "scratch" and outcome.stopped:
         st.warning(outcome.message)
@@ -255,7 +300,9 @@ def compare(run_now: bool) -> None:
         show_chart(st, curves_figure({f"pretrained ({run['case']})": run["history"], "from scratch": scratch["history"]}, "acc",
                                 "What pretraining buys: same images, same epochs"), config=_CHART, key="transfer_compare")
         st.caption(f"Validation accuracy: pretrained {run['history'][-1]['val_acc']:.0%}, from random weights "
-                   f"{scratch['history'][-1]['val_acc']:.0%}.")
+                   f"{scratch['history'][-1]['val_acc']:.0%}. Before each validation, the network from random weights "
+                   "has its batch-norm statistics recomputed on the training images: after only a few batches its "
+                   "running averages are still far from the real ones, and it would answer one class for every image.")
 
 
 def export() -> None:
