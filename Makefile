@@ -108,3 +108,12 @@ container-test: dev-setup
 PROFILE ?=
 profile: dev-setup
 	$(PY) -m benchmarks.profile_rerun $(PROFILE)
+
+# A one-file host (not part of `make test`): `pip install -r requirements.txt` into a fresh virtual environment and
+# nothing else, then every lab offline (each works or says what is missing) and `streamlit run app.py`. PyPI's torch
+# is several GB; ONEFILE_TORCH_INDEX=https://download.pytorch.org/whl/cpu takes the CPU-only wheels first instead.
+# See tests/e2e/test_onefile_host.py; the report lands in test-artifacts/onefile-report.json.
+.PHONY: onefile-test
+ONEFILE_TORCH_INDEX ?=
+onefile-test: dev-setup
+	CNNLAB_ONEFILE=1 CNNLAB_ONEFILE_TORCH_INDEX=$(ONEFILE_TORCH_INDEX) $(PY) -m pytest -p no:cacheprovider -s tests/e2e/test_onefile_host.py
