@@ -50,7 +50,9 @@ def step_view(settings, name: str, n_steps: int, render: Callable[[int], None]) 
                         args=(step_key, 1, n_steps), shortcut="N",
                         disabled=st.session_state[step_key] >= n_steps, width="stretch")
         if n_steps > 1:
-            slider_col.slider(f"Step (of {n_steps})", 1, n_steps, key=step_key)
+            # The number of steps is the output's size: hidden while the learner predicts it (question 1).
+            label = "Step" if lessons.awaiting(settings.NS, 1) else f"Step (of {n_steps})"
+            slider_col.slider(label, 1, n_steps, key=step_key)
         else:
             slider_col.markdown("Step 1 of 1: the output has a single cell.")
         play_col.toggle("Play", key=play_key, disabled=n_steps <= 1, help="Advance one step every 0.8 s",

@@ -40,9 +40,11 @@ def test_convolution_hides_its_output_size_until_checked(open_page):
     assert "= 4" not in page and "Output 4x4" not in page and "4 x 4 cells" not in page
     assert "Hidden while you predict: check question 1" in page
     assert "= \\;?" in "\n".join(x.value for x in at.latex)
+    assert at.slider(key="conv.step").label == "Step"  # 16 steps would say 4x4
     _check(at, "conv", 1, 5)  # a wrong answer reveals it too
     page = _page_text(at)
     assert "= 4" in page and "Output 4x4" in page and "Hidden while you predict" not in page
+    assert at.slider(key="conv.step").label == "Step (of 16)"
 
 
 def test_convolution_practice_questions_hide_nothing(open_page):
