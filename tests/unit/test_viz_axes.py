@@ -40,6 +40,7 @@ def test_training_curves_count_epochs_and_write_losses_without_si_prefixes():
                for e in range(1, 21)]
     loss = _valid(curves_figure({"run": history}, "loss", "Loss"))
     assert loss["yaxis"]["exponentformat"] == "power" and loss["xaxis"]["dtick"] == 1
+    assert loss["xaxis"]["title"]["text"] == "epoch" and loss["yaxis"]["title"]["text"] == "loss"  # titles kept
     acc = _valid(curves_figure({"run": history}, "acc", "Accuracy"))
     assert acc["yaxis"]["tickformat"] == ".0%" and acc["yaxis"]["range"] == [0, 1.02]
 
