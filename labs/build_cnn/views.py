@@ -89,7 +89,7 @@ def editor() -> list[builder.LayerSpec] | None:
     integer = {"min_value": 0, "step": 1, "format": "%d"}
     edited = st.data_editor(
         frame, key=f"build.editor_{state['version']}", num_rows="dynamic", hide_index=False,
-        height=38 + 35 * (len(frame) + 1),
+        height=38 + 35 * (len(frame) + 1), placeholder="",  # a setting the layer does not have: an empty cell
         column_config={"layer": st.column_config.SelectboxColumn("layer", options=list(builder.LAYER_KINDS), required=True),
                        **{c: st.column_config.NumberColumn(c, **integer) for c in _INTEGERS},
                        "dropout p": st.column_config.NumberColumn("dropout p", min_value=0.0, max_value=0.95, step=0.05,
@@ -111,7 +111,8 @@ def shape_table(specs: list[builder.LayerSpec]) -> bool:
     rows = [{"#": c.index + 1, "layer": builder.LAYER_KINDS[c.spec.kind].split(" (")[0],
              "output shape": " x ".join(map(str, c.output_shape)) if c.output_shape else "",
              "parameters": c.params, "check": "✓" if not c.error else c.error} for c in checks]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, height=38 + 35 * len(rows))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, height=38 + 35 * len(rows),
+                 column_config={"parameters": st.column_config.NumberColumn("parameters", format="localized")})
     problem = next((c for c in checks if c.error), None)
     if problem is not None:
         st.error(f"Layer {problem.index + 1} ({problem.spec.kind}): {problem.error}")
