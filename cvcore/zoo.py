@@ -217,7 +217,7 @@ def network_status(name: str) -> tuple[bool, str]:
     if entry.asset:
         path = ASSETS / entry.asset
         return (True, f"{entry.asset} in assets/") if path.is_file() else (
-            False, f"{path} is missing; run `python {entry.script}` to train it (minutes on a CPU)")
+            False, f"assets/{entry.asset} is missing; run `python {entry.script}` to train it (minutes on a CPU)")
     missing = [spec for spec in entry.files if find_local_weights(spec)[0] is None]
     if not missing:
         return True, "weights found here"
@@ -290,12 +290,13 @@ def load_asset(path: str | Path, build: Callable[[dict], torch.nn.Module], *, wh
         WeightsUnavailable: the file is missing, or it cannot be read as ``what``.
     """
     path = Path(path)
+    shown = f"{path.parent.name}/{path.name}"  # named without the server's folders
     if not path.is_file():
-        raise WeightsUnavailable(f"{path} is missing; run `python {script}` to train it (minutes on a CPU)")
+        raise WeightsUnavailable(f"{shown} is missing; run `python {script}` to train it (minutes on a CPU)")
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True)
         model = build(saved)
         model.load_state_dict(saved["state_dict"])
     except Exception as exc:  # a damaged file is reported, not raised raw
-        raise WeightsUnavailable(f"{path} could not be read as {what}: {exc}") from exc
+        raise WeightsUnavailable(f"{shown} could not be read as {what} ({type(exc).__name__})") from exc
     return model.eval()
