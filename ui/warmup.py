@@ -47,9 +47,14 @@ def _warm() -> None:
     quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
     level, quiet.level = quiet.level, logging.ERROR
     try:
-        models.cached_model(DEFAULT_MODEL)
-    except CvcoreError as exc:  # missing weights: the labs that need them say so in the page
-        _log.warning("%s not preloaded: %s", DEFAULT_MODEL, exc)
+        try:
+            models.cached_model(DEFAULT_MODEL)
+        except CvcoreError as exc:  # missing weights: the labs that need them say so in the page
+            _log.warning("%s not preloaded: %s", DEFAULT_MODEL, exc)
+        try:
+            models.transfer_step_cost()  # the Transfer lab's time estimate, so that the lab opens without timing
+        except (CvcoreError, RuntimeError) as exc:
+            _log.warning("training cost not timed: %s", exc)
     finally:
         quiet.setLevel(level)
     freeze()
