@@ -83,7 +83,7 @@ def _model_choice() -> tuple[str, zoo.ModelEntry, torch.nn.Module] | None:
     try:  # offline, or after a failed download, this raises at once: no download is tried
         return name, _ENTRIES[name], get_model(name)
     except CvcoreError as exc:
-        weights_notice(f"{status.entry.label}'s weights", exc, instead=_go_on(statuses, name))
+        weights_notice(f"{status.entry.label.split(' (')[0]}'s ImageNet weights", exc, instead=_go_on(statuses, name))
         return None
 
 

@@ -1,7 +1,8 @@
 """Run by the fresh virtual environment of test_onefile_host.py: every lab's views in AppTest (explored one level
-deep), then a JSON report on stdout: per page, whether it raised, what its notices about weights said, and any
-folder of the server it showed; and the process's peak resident memory."""
+deep, every collapsible section open), then a JSON report on stdout: per page, whether it raised, what its notices
+about weights said, and any folder of the server it showed; and the process's peak resident memory."""
 
+import ast
 import json
 import os
 import resource
@@ -17,6 +18,15 @@ from tests.pages.explore import explore, lab_pages  # noqa: E402
 FOLDERS = [str(ROOT), sys.prefix, os.path.expanduser("~"), "site-packages"]
 
 
+def _sections() -> tuple[str, ...]:
+    """The pages' collapsible sections (tests/pages/conftest.py's SECTIONS, read without importing pytest)."""
+    tree = ast.parse((ROOT / "tests" / "pages" / "conftest.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "SECTIONS":
+            return ast.literal_eval(node.value)
+    return ()
+
+
 def main() -> None:
     report = {}
     for page in (sys.argv[1:] or lab_pages()):
@@ -24,6 +34,8 @@ def main() -> None:
 
         def open_page(slug: str, made=made):
             at = new_app()
+            for key in _sections():  # every collapsible section open, as a curious learner leaves them
+                at.session_state[key] = True
             open_lab(at, slug).run()
             made.append(at)
             return at

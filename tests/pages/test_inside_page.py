@@ -46,7 +46,7 @@ def test_a_model_without_weights_is_shown_as_unavailable_not_as_an_error(open_pa
     at = open_page("inside_cnn", model="resnet18")
     assert errors(at) == [] and not at.exception
     (warning,) = _warnings(at)
-    assert "ResNet-18 (ImageNet)'s weights are not available on this server" in warning and "CVCORE_WEIGHTS_DIR" in warning
+    assert "ResNet-18's ImageNet weights are not available on this server" in warning and "CVCORE_WEIGHTS_DIR" in warning
     assert "Pick MobileNetV2 (ImageNet, offline default) above" in warning
     assert "resnet18-f37072fd.pth" in warning
     at.selectbox(key="inside.model").set_value("mobilenet_v2").run()
@@ -104,8 +104,9 @@ def test_faithfulness_and_sanity_view(open_page):
     at = open_page("inside_cnn", view="checks", methods="grad_cam,saliency", pic_sample="coffee", random_layers="5")
     assert errors(at) == []
     table = at.dataframe[0].value.set_index("method")  # the second table is in "How Grad-CAM is computed"
-    assert list(table.index) == ["Grad-CAM", "Saliency (Captum)", "random pixels (baseline)", "random 7x7 blobs (baseline)"]
-    grad_cam, blobs = table.loc["Grad-CAM"], table.loc["random 7x7 blobs (baseline)"]
+    assert list(table.index) == ["Grad-CAM", "Saliency (Captum)", "random pixels (baseline)",
+                           "random 7x7 blobs (baseline, mean of 4)"]
+    grad_cam, blobs = table.loc["Grad-CAM"], table.loc["random 7x7 blobs (baseline, mean of 4)"]
     assert grad_cam["deletion area"] < blobs["deletion area"]
     assert grad_cam["insertion area"] > max(blobs["insertion area"], table.loc["random pixels (baseline)"]["insertion area"])
     assert [m.label for m in at.metric] == ["Rank correlation with the trained map"] * 2
