@@ -19,6 +19,7 @@ from ui.models import randomized_copy
 __all__ = ["Choice", "controls", "heatmaps", "checks"]
 
 _CHART = {"displayModeBar": False}
+_STEPS = 10  # points on each curve after the first: 10% of the pixels a step
 _PER_ROW = 4
 _METHODS = "inside._methods"  # the multiselect's own list; the ``methods`` setting is its comma-separated text
 
@@ -113,7 +114,7 @@ def heatmaps(s: Subject, choice: Choice) -> None:
 @st.cache_data(show_spinner="Deleting and inserting pixels ...", max_entries=64)
 def _curves(name: str, digest: str, target: int, method: str, layer: str, options: tuple, _s: Subject,
             _heat: torch.Tensor) -> attribution.Faithfulness:
-    return attribution.deletion_insertion(_s.model, _s.x, target, _heat.to(_s.x.device))
+    return attribution.deletion_insertion(_s.model, _s.x, target, _heat.to(_s.x.device), steps=_STEPS)
 
 
 @st.cache_data(show_spinner="Explaining the randomized network ...", max_entries=16)
@@ -124,29 +125,45 @@ def _randomized_maps(name: str, digest: str, target: int, methods: tuple, layer:
                                 occlusion_window=options[2])
 
 
-_BASELINES = {"random_pixels": "random pixels (baseline)", "random_blobs": "random 7x7 blobs (baseline)"}
+_BASELINES = {"random_pixels": "random pixels (baseline)", "random_blobs": "random 7x7 blobs (baseline, mean of 4)"}
+_DRAWS = 4  # one random map is a lucky or an unlucky draw (deletion areas from 0.17 to 0.35 on the sample cat)
 
 
-def _random_maps(size: tuple[int, int]) -> dict[str, torch.Tensor]:
+def _random_maps(size: tuple[int, int]) -> dict[str, list[torch.Tensor]]:
+    """The baselines: random pixels, and random 7x7 blobs (as coarse as a map from a 7x7 layer) in several draws."""
     generator = torch.Generator().manual_seed(0)
-    blobs = torch.nn.functional.interpolate(torch.rand(1, 1, 7, 7, generator=generator), size=size, mode="bilinear",
-                                            align_corners=False)[0, 0]
-    return {"random_pixels": torch.rand(size, generator=generator), "random_blobs": blobs}
+    blobs = [torch.nn.functional.interpolate(torch.rand(1, 1, 7, 7, generator=generator), size=size, mode="bilinear",
+                                             align_corners=False)[0, 0] for _ in range(_DRAWS)]
+    return {"random_pixels": [torch.rand(size, generator=generator)], "random_blobs": blobs}
+
+
+def _average(rows: list[list[float]]) -> list[float]:
+    return [sum(values) / len(values) for values in zip(*rows, strict=True)]
+
+
+def _mean(curves: list[attribution.Faithfulness]) -> attribution.Faithfulness:
+    return attribution.Faithfulness(curves[0].fractions, _average([c.deletion for c in curves]),
+                                    _average([c.insertion for c in curves]))
 
 
 def checks(s: Subject, choice: Choice) -> None:
     """Deletion and insertion curves with their areas, and the model-randomization sanity check."""
     maps, problems = _maps(s, choice)
     options = S.map_options()
-    results = {m: _curves(s.name, s.digest, choice.target, m, choice.layer, options, s, heat)
-               for m, heat in dict(maps, **_random_maps(s.picture.shape[:2])).items()}
+    results = {m: _curves(s.name, s.digest, choice.target, m, choice.layer, options, s, heat) for m, heat in maps.items()}
+    for name, draws in _random_maps(s.picture.shape[:2]).items():
+        results[name] = _mean([_curves(s.name, s.digest, choice.target, f"{name}_{i}", "", (), s, heat)
+                               for i, heat in enumerate(draws)])
     label = {m: attribution.METHODS[m].label if m in attribution.METHODS else _BASELINES[m] for m in results}
     st.markdown("**Deletion**: grey out the pixels the map ranks highest first; a faithful map makes the class "
                 "probability collapse quickly (small area). **Insertion**: reveal them first on a blurred image; "
-                "a faithful map makes it rise quickly (large area). Two random maps are the baselines to beat.")
-    st.caption("Read with care: scattered grey pixels confuse a network more than one grey region does, so deletion "
-               "favours pixel-level maps (Saliency, Integrated Gradients) and even random pixels; insertion favours "
-               "region-level maps. Compare a method with the random baseline of its own kind.")
+                "a faithful map makes it rise quickly (large area). Random maps are the baselines to beat.")
+    st.caption("Read with care: grey patches scattered over the object confuse a network more than one grey region "
+               "of the same size, whose outline still shows the object's shape. So deletion favours pixel-level maps "
+               "(Saliency, Integrated Gradients) and random maps, and on a photo filled by its object a region map "
+               "(Grad-CAM) can lose to random blobs; insertion, which starts from a blur, favours region maps. ROAD "
+               "(Rong et al., 2022) fills removed pixels from their neighbours to limit this. Compare a method with "
+               "the random baseline of its own kind, on both curves.")
     first = next(iter(results.values()))
     left, right = st.columns(2)
     show_chart(left, viz.curves_figure(first.fractions, {label[m]: r.deletion for m, r in results.items()},
