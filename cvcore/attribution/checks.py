@@ -2,7 +2,9 @@
 
 - Deletion and insertion (Petsiuk et al., RISE, 2018): remove the pixels a heatmap ranks highest
   first and watch the class probability fall (a faithful map makes it fall fast: small area), or
-  reveal them first on a blurred image and watch it rise (fast: large area).
+  reveal them first on a blurred image and watch it rise (fast: large area). Removing the lowest-ranked
+  pixels first instead (ROAD's "least relevant first", Rong et al., 2022) must hurt less: the same kind
+  of removal, in the map's opposite order, so what the grey shapes alone do to the network cancels out.
 - Model randomization (Adebayo et al., Sanity Checks for Saliency Maps, 2018): re-initialise the
   top layers of a copy of the model; a method that explains the model must give a different map.
 """
@@ -26,6 +28,11 @@ class Faithfulness:
     fractions: list[float]
     deletion: list[float]
     insertion: list[float]
+    least_first: list[float] | None = None  # deletion in the opposite order, when asked for
+
+    @property
+    def least_first_auc(self) -> float | None:
+        return None if self.least_first is None else _area(self.fractions, self.least_first)
 
     @property
     def deletion_auc(self) -> float:
@@ -46,12 +53,13 @@ def _area(xs: list[float], ys: list[float]) -> float:
 
 
 def deletion_insertion(model: torch.nn.Module, x: torch.Tensor, target: int, heatmap: torch.Tensor, *,
-                       steps: int = 16, batch: int = 17) -> Faithfulness:
+                       steps: int = 16, batch: int = 17, least_first: bool = False) -> Faithfulness:
     """Deletion and insertion curves of ``heatmap`` (Tensor[H, W]) for class ``target`` on ``x`` (Tensor[1, 3, H, W]).
 
     Deleted pixels take the value 0 (the mean colour after normalisation); insertion starts from a
     heavily blurred copy of the image, so the model sees no sharp evidence until it is revealed.
-    Ties in the heatmap are broken by position, so the curves are deterministic.
+    Ties in the heatmap are broken by position, so the curves are deterministic. ``least_first`` also
+    gives the deletion curve with the lowest-ranked pixels removed first.
     """
     if x.dim() != 4 or x.shape[0] != 1:
         raise InvalidParameter(f"x must be one image as Tensor[1, 3, H, W], got shape {tuple(x.shape)}")
@@ -67,15 +75,20 @@ def deletion_insertion(model: torch.nn.Module, x: torch.Tensor, target: int, hea
     fractions = [i / steps for i in range(steps + 1)]
     size = min(51, 2 * (min(h, w) // 4) + 1)  # a wide blur, narrower on small inputs
     blurred = TF.gaussian_blur(x, kernel_size=size, sigma=size / 3.4)
-    deleted, inserted = [], []
+    deleted, inserted, reverse = [], [], []
     for f in fractions:
         top = rank < round(f * h * w)  # [1, 1, H, W]: the pixels ranked in the top fraction f
         deleted.append(torch.where(top, torch.zeros_like(x), x))
         inserted.append(torch.where(top, x, blurred))
+        if least_first:
+            bottom = rank >= h * w - round(f * h * w)  # the pixels ranked in the bottom fraction f
+            reverse.append(torch.where(bottom, torch.zeros_like(x), x))
     with torch.inference_mode():
-        probs = torch.cat([F.softmax(model(chunk), -1)[:, target] for chunk in torch.cat(deleted + inserted).split(batch)])
+        probs = torch.cat([F.softmax(model(chunk), -1)[:, target]
+                           for chunk in torch.cat(deleted + inserted + reverse).split(batch)])
     probs = probs.float().cpu().tolist()
-    return Faithfulness(fractions, probs[: steps + 1], probs[steps + 1:])
+    n = steps + 1
+    return Faithfulness(fractions, probs[:n], probs[n: 2 * n], probs[2 * n:] if least_first else None)
 
 
 def randomized_top(model: torch.nn.Module, layers: int, *, seed: int = 0) -> torch.nn.Module:

@@ -113,8 +113,9 @@ def heatmaps(s: Subject, choice: Choice) -> None:
 
 @st.cache_data(show_spinner="Deleting and inserting pixels ...", max_entries=64)
 def _curves(name: str, digest: str, target: int, method: str, layer: str, options: tuple, _s: Subject,
-            _heat: torch.Tensor) -> attribution.Faithfulness:
-    return attribution.deletion_insertion(_s.model, _s.x, target, _heat.to(_s.x.device), steps=_STEPS)
+            _heat: torch.Tensor, least_first: bool = False) -> attribution.Faithfulness:
+    return attribution.deletion_insertion(_s.model, _s.x, target, _heat.to(_s.x.device), steps=_STEPS,
+                                          least_first=least_first)
 
 
 @st.cache_data(show_spinner="Explaining the randomized network ...", max_entries=16)
@@ -150,14 +151,17 @@ def checks(s: Subject, choice: Choice) -> None:
     """Deletion and insertion curves with their areas, and the model-randomization sanity check."""
     maps, problems = _maps(s, choice)
     options = S.map_options()
-    results = {m: _curves(s.name, s.digest, choice.target, m, choice.layer, options, s, heat) for m, heat in maps.items()}
+    results = {m: _curves(s.name, s.digest, choice.target, m, choice.layer, options, s, heat, True)
+               for m, heat in maps.items()}
     for name, draws in _random_maps(s.picture.shape[:2]).items():
         results[name] = _mean([_curves(s.name, s.digest, choice.target, f"{name}_{i}", "", (), s, heat)
                                for i, heat in enumerate(draws)])
     label = {m: attribution.METHODS[m].label if m in attribution.METHODS else _BASELINES[m] for m in results}
     st.markdown("**Deletion**: grey out the pixels the map ranks highest first; a faithful map makes the class "
                 "probability collapse quickly (small area). **Insertion**: reveal them first on a blurred image; "
-                "a faithful map makes it rise quickly (large area). Random maps are the baselines to beat.")
+                "a faithful map makes it rise quickly (large area). Random maps are the baselines to beat. "
+                "**Least relevant first**: deletion in the map's opposite order; it must hurt less than deletion "
+                "(a larger area), whatever the grey shapes themselves do to the network.")
     st.caption("Read with care: grey patches scattered over the object confuse a network more than one grey region "
                "of the same size, whose outline still shows the object's shape. So deletion favours pixel-level maps "
                "(Saliency, Integrated Gradients) and random maps, and on a photo filled by its object a region map "
@@ -173,6 +177,7 @@ def checks(s: Subject, choice: Choice) -> None:
                                          title="Insertion (higher is better)", xaxis="pixels revealed"),
                        config=_CHART, key="inside_insertion")
     st.dataframe(pd.DataFrame([{"method": label[m], "deletion area": round(r.deletion_auc, 4),
+                                "least relevant first": None if r.least_first is None else round(r.least_first_auc, 4),
                                 "insertion area": round(r.insertion_auc, 4)} for m, r in results.items()]),
                  hide_index=True)
     with lazy_expander("Sanity check: randomize the top of the network", "inside.open_sanity", expanded=True) as is_open:

@@ -108,6 +108,7 @@ def test_faithfulness_and_sanity_view(open_page):
                            "random 7x7 blobs (baseline, mean of 4)"]
     grad_cam, blobs = table.loc["Grad-CAM"], table.loc["random 7x7 blobs (baseline, mean of 4)"]
     assert grad_cam["deletion area"] < blobs["deletion area"]
+    assert grad_cam["deletion area"] < grad_cam["least relevant first"]
     assert grad_cam["insertion area"] > max(blobs["insertion area"], table.loc["random pixels (baseline)"]["insertion area"])
     assert [m.label for m in at.metric] == ["Rank correlation with the trained map"] * 2
     assert float(at.metric[0].value) < 0.5
