@@ -9,7 +9,7 @@ While a run takes more than half a second Streamlit shows its running indicator 
 with a Stop button of its own; the labs' long jobs have their own Stop, so the indicator's is hidden: one Stop per
 job, read once by a screen reader.
 
-A chart's description in words (``ui.figures.show_chart``) is for assistive technology only: the ``cnnlab-sr-only``
+A chart's description in words (``ui.figures.show_chart``) is for assistive technology only: the ``cnnlab-sr-``
 rule hides it visually, clipped to one pixel and out of the flow, and keeps it in the accessibility tree.
 
 ``st.image`` draws its caption beside an ``<img>`` without ``alt``: a small, constant script gives every image
@@ -27,7 +27,7 @@ CSS = """<style>
 button[data-selected="true"], button[data-selected="true"] p { color: inherit !important; font-weight: 600; }
 [data-testid="stSliderThumbValue"], [data-testid="stSliderThumbValue"] p { color: inherit !important; }
 [data-testid="stStatusWidget"] button { display: none; }
-.cnnlab-sr-only, [data-testid="stElementContainer"]:has(.cnnlab-sr-only) {
+[data-testid="stLayoutWrapper"]:has(> [class*="st-key-cnnlab-sr-"]) {
   position: absolute !important; width: 1px !important; min-width: 0 !important; height: 1px !important;
   margin: -1px !important;
   padding: 0 !important; border: 0 !important; overflow: hidden !important; clip: rect(0 0 0 0) !important;

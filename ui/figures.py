@@ -1,7 +1,8 @@
 """Charts with a text alternative: every plotly figure is followed by its title and key numbers, in words, for a
-screen reader only (visually hidden by the ``cnnlab-sr-only`` rule of ``ui.a11y.CSS``); a learner sees the chart and the lab's own captions."""
+screen reader only: plain text in a keyed container that the ``cnnlab-sr-`` rule of ``ui.a11y.CSS`` clips out of
+sight (no HTML of the app's own is rendered unescaped); a learner sees the chart and the lab's own captions."""
 
-import html
+import zlib
 
 import plotly.graph_objects as go
 
@@ -9,9 +10,9 @@ from cvcore.viz.describe import describe
 from cvcore.viz.grid_svg import grid_svg
 from ui.lessons import is_presenting, presenter_figure
 
-__all__ = ["SR_ONLY", "show_chart", "screen_reader_text"]
+__all__ = ["SR_KEY", "show_chart", "screen_reader_text"]
 
-SR_ONLY = "cnnlab-sr-only"
+SR_KEY = "cnnlab-sr-"  # the key prefix of the containers that only assistive technology reads
 _PRESENTER_SCALE = 1.6  # number grids drawn this much larger in presenter mode
 
 
@@ -27,12 +28,12 @@ def show_chart(where, fig: go.Figure, **kwargs):
         result = where.image(picture, width="content")
     else:
         result = where.plotly_chart(presenter_figure(fig) if is_presenting() else fig, **kwargs)
-    where.markdown(screen_reader_text(describe(fig)), unsafe_allow_html=True)
+    text = screen_reader_text(describe(fig))
+    where.container(key=SR_KEY + str(kwargs.get("key") or zlib.crc32(text.encode()))).text(text)
     return result
 
 
 def screen_reader_text(text: str) -> str:
-    """``text`` as an HTML block that assistive technology reads and the page does not show (one line, escaped, so
-    Markdown leaves it as it is)."""
-    return f'<div class="{SR_ONLY}">{html.escape(" ".join(text.split()), quote=False)}</div>'
-
+    """``text`` on one line, as assistive technology reads it (``show_chart`` puts it in a container that the page
+    does not show; ``st.text`` renders it as plain text, never as Markdown or HTML)."""
+    return " ".join(text.split())
