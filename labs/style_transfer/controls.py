@@ -68,7 +68,9 @@ def inputs() -> tuple[Image.Image, Image.Image] | None:
 
 def _thumbnail(picture: Image.Image | None, caption: str) -> None:
     if picture is not None:
-        st.image(np.asarray(picture.convert("RGB")), caption=caption, width=220)
+        small = picture.convert("RGB")
+        small.thumbnail((220, 4 * 220))  # at most 220 px wide, and never 0 px high (a 30000x24 panorama)
+        st.image(np.asarray(small), caption=caption, width=small.width)
 
 
 def _label(name: str, status: zoo.ModelStatus) -> str:

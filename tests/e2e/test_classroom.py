@@ -100,12 +100,13 @@ def test_a_presenter_link_opens_large_with_the_sidebar_folded(app_server, page, 
 
 
 def _shown_numbers(pg) -> list[str]:
-    """The captions (every chart's text alternative, with its numbers) and the step-by-step sums, once two reads
+    """The captions, every chart's text alternative (with its numbers) and the step-by-step sums, once two reads
     half a second apart agree (a fragment may still be redrawing)."""
     def read():
         captions = pg.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
+        described = pg.locator('[class*="st-key-cnnlab-sr-"]').all_text_contents()  # the charts' words
         sums = pg.locator("code").filter(has_text="=").all_inner_texts()
-        return [c for c in captions + sums if c.strip() and " ms" not in c]
+        return [c for c in captions + described + sums if c.strip() and " ms" not in c]
 
     before = read()
     for _ in range(40):
