@@ -97,11 +97,11 @@ clean:
 
 # The container image without a container engine (not part of `make test`): the Dockerfile's own install steps run into
 # a fresh virtual environment, then the app starts from it and the image's health check must pass. CONTAINER_VARIANT=cpu
-# (the image's default) needs download.pytorch.org; cuda takes PyPI's build (several GB). See tests/e2e/test_container_build.py.
+# (the image's default) needs download.pytorch.org; cuda takes PyPI's build (several GB). See tests/e2e/check_container_build.py.
 .PHONY: container-test
 CONTAINER_VARIANT ?= cpu
 container-test: dev-setup
-	CNNLAB_CONTAINER_BUILD=1 CNNLAB_CONTAINER_VARIANT=$(CONTAINER_VARIANT) $(PY) -m pytest -p no:cacheprovider tests/e2e/test_container_build.py
+	CNNLAB_CONTAINER_BUILD=1 CNNLAB_CONTAINER_VARIANT=$(CONTAINER_VARIANT) $(PY) -m pytest -p no:cacheprovider tests/e2e/check_container_build.py
 
 # Where a lab's rerun spends its time: cProfile over AppTest reruns, grouped by bucket (see benchmarks/profile_rerun.py).
 # Another checkout too, interleaved: git worktree add /tmp/before <commit>; make profile PROFILE="--root /tmp/before --root .".
@@ -112,8 +112,8 @@ profile: dev-setup
 # A one-file host (not part of `make test`): `pip install -r requirements.txt` into a fresh virtual environment and
 # nothing else, then every lab offline (each works or says what is missing) and `streamlit run app.py`. PyPI's torch
 # is several GB; ONEFILE_TORCH_INDEX=https://download.pytorch.org/whl/cpu takes the CPU-only wheels first instead.
-# See tests/e2e/test_onefile_host.py; the report lands in test-artifacts/onefile-report.json.
+# See tests/e2e/check_onefile_host.py; the report lands in test-artifacts/onefile-report.json.
 .PHONY: onefile-test
 ONEFILE_TORCH_INDEX ?=
 onefile-test: dev-setup
-	CNNLAB_ONEFILE=1 CNNLAB_ONEFILE_TORCH_INDEX=$(ONEFILE_TORCH_INDEX) $(PY) -m pytest -p no:cacheprovider -s tests/e2e/test_onefile_host.py
+	CNNLAB_ONEFILE=1 CNNLAB_ONEFILE_TORCH_INDEX=$(ONEFILE_TORCH_INDEX) $(PY) -m pytest -p no:cacheprovider -s tests/e2e/check_onefile_host.py

@@ -10,7 +10,7 @@ command must pass, and with MobileNetV2's weights hidden the server still says "
 
 This test (in `make test`) uses the project's .venv as the image's /opt/venv, so it proves the final stage: the files
 .dockerignore lets through are enough, the settings work, the build-time readiness check and the health check pass.
-`make container-test` (tests/e2e/test_container_build.py) runs the build stage's pip commands too, into a fresh
+`make container-test` (tests/e2e/check_container_build.py) runs the build stage's pip commands too, into a fresh
 virtual environment.
 """
 

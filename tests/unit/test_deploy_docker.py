@@ -1,7 +1,7 @@
 """The Dockerfile, .dockerignore and deploy/compose.yaml, read as text (no container engine needed).
 
 The helpers here (``parse_dockerfile``, ``context_files``, ``code_env_names``) are also used by the tests that build
-the image's file system without an engine (tests/e2e/test_container_fs.py and test_container_build.py).
+the image's file system without an engine (tests/e2e/test_container_fs.py and check_container_build.py).
 """
 
 import os

@@ -1,7 +1,7 @@
 """A one-file host (Streamlit Community Cloud, a bare server): `pip install -r requirements.txt` into a fresh virtual
 environment, nothing else (no weights carriers, no CVCORE_* settings, empty caches), then the app offline: every lab
 opens and each works or says what is missing; `streamlit run app.py` serves it. Several GB of wheels (PyPI's torch
-bundles CUDA), so only `make onefile-test` runs it (CNNLAB_ONEFILE=1).
+bundles CUDA), so only `make onefile-test` runs it (the file is not named test_*.py, so `make test` does not collect it).
 
 Offline here means a host without internet access that does not say so: CVCORE_OFFLINE is not set, and every
 download goes to a proxy that refuses the connection. CNNLAB_ONEFILE_TORCH_INDEX (e.g.
@@ -22,11 +22,7 @@ import pytest
 
 from tests.conftest import ARTIFACTS, ROOT, free_port
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(os.environ.get("CNNLAB_ONEFILE") != "1",
-                       reason="several GB of wheels: run by `make onefile-test` (CNNLAB_ONEFILE=1)"),
-]
+pytestmark = pytest.mark.e2e
 
 # The labs that need pretrained weights, and the file whose absence each must name.
 NEEDS = {"pooling": "mobilenet_v2", "inside_cnn": "mobilenet_v2", "transfer": "mobilenet_v2", "detection": "mobilenet_v2",
