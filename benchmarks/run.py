@@ -28,6 +28,8 @@
    lab in a warm server (target: 1.5 s); a cold server to the first lab drawn (target: 8 s). See
    ``benchmarks/browser.py``. Only that part, for some labs: ``make bench BENCH="--browser-only --labs conv,faces
    --repeat 3"`` (``--labs`` and ``--repeat`` also apply to the full run; ``--no-browser`` leaves it out).
+13. What an interaction costs the server: CPU seconds of the server process per change of a lab's main control,
+   against the one-slider echo page, one simulated learner speaking Streamlit's protocol (``benchmarks/server_cpu.py``).
 """
 
 import argparse
@@ -46,7 +48,7 @@ import torch
 import torch.nn.functional as F
 from streamlit.testing.v1 import AppTest
 
-from benchmarks import browser, classroom, detection, faces, faces_browser, inside, style, transfer
+from benchmarks import browser, classroom, detection, faces, faces_browser, inside, server_cpu, style, transfer
 from benchmarks.timing import median_ms as _median_ms
 from cvcore import images
 from cvcore.conv import conv_trace, kernels
@@ -229,6 +231,8 @@ def main() -> None:
     trace_ms = bench_trace()[0][1]
     print(f"\ntargets: conv_trace < 20 ms -> {trace_ms:.2f} ms ({'met' if trace_ms < 20 else 'MISSED'}); page reruns < 3x "
           "trivial -> " + ", ".join(f"{p} {r:.1f}x" for p, r in ratios.items()))
+    print("\nWhat an interaction costs the server (CPU per change, one simulated learner; benchmarks/server_cpu.py):")
+    server_cpu.main([])
     if not args.no_browser:
         bench_browser(args.labs, args.repeat)
 
