@@ -87,6 +87,7 @@ load: dev-setup nginx
 # step first: it runs offline in the existing .venv (see scripts/gpu_check.py for --device, --quick, --only).
 gpu-check:
 	$(PY) scripts/gpu_check.py
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit/cuda_paths_check.py
 
 # Regenerates the README's screenshot.
 screenshot: dev-setup chromium
