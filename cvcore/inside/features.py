@@ -16,6 +16,7 @@ from PIL import Image
 from torchvision.models.feature_extraction import create_feature_extractor, get_graph_node_names
 from torchvision.transforms import functional as TF
 
+from cvcore._fx_threads import traced
 from cvcore.errors import InvalidParameter
 from cvcore.images import to_tensor
 from cvcore.zoo import ModelEntry
@@ -85,7 +86,7 @@ def crop(image: Image.Image, entry: ModelEntry) -> Image.Image:
 def _node_names(model: torch.nn.Module) -> tuple[str, ...]:
     with _LOCK:
         if model not in _NODES:
-            _NODES[model] = tuple(get_graph_node_names(model)[1])  # eval-mode graph, in execution order
+            _NODES[model] = tuple(traced(lambda: get_graph_node_names(model))[1])  # eval-mode graph, in order
         return _NODES[model]
 
 
@@ -123,7 +124,7 @@ def _extractor(model: torch.nn.Module, layers: tuple[str, ...]) -> torch.nn.Modu
     with _LOCK:
         per_model = _EXTRACTORS.setdefault(model, {})
         if layers not in per_model:
-            per_model[layers] = create_feature_extractor(model, {name: name for name in layers}).eval()
+            per_model[layers] = traced(lambda: create_feature_extractor(model, {name: name for name in layers})).eval()
         return per_model[layers]
 
 

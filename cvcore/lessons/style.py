@@ -5,6 +5,7 @@ import functools
 import torch
 from torchvision.models.feature_extraction import create_feature_extractor
 
+from cvcore._fx_threads import traced
 from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
 from cvcore.networks import architectures
 from cvcore.style import gatys as style
@@ -17,7 +18,8 @@ __all__ = ["layer_shape", "style_questions"]
 def layer_shape(backbone: str, node: str, size: int) -> tuple[int, int, int]:
     """(n_H, n_W, n_C) of ``node``'s activation for a ``size`` x ``size`` image, measured on the meta device."""
     model = architectures.build(backbone, device="meta")
-    out = create_feature_extractor(model, return_nodes={node: "a"})(torch.empty(1, 3, size, size, device="meta"))["a"]
+    out = traced(lambda: create_feature_extractor(model, return_nodes={node: "a"}))(
+        torch.empty(1, 3, size, size, device="meta"))["a"]
     return int(out.shape[2]), int(out.shape[3]), int(out.shape[1])
 
 

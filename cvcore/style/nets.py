@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from torch import nn
 from torchvision.models.feature_extraction import create_feature_extractor
 
+from cvcore._fx_threads import traced
 from cvcore.errors import InvalidParameter
 
 __all__ = ["Backbone", "BACKBONES", "backbone", "extractor"]
@@ -97,5 +98,5 @@ def extractor(model: nn.Module, spec: Backbone, layers: tuple[str, ...], *, avg_
         if key not in cache:
             depth = max(int(name.split(".")[1]) for name in layers)
             trunk = _Trunk(model.features, depth, avg_pool).eval()
-            cache[key] = create_feature_extractor(trunk, return_nodes={name: name for name in layers}).eval()
+            cache[key] = traced(lambda: create_feature_extractor(trunk, return_nodes={name: name for name in layers})).eval()
         return cache[key]
