@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import free_port, stop
 
 
-def _serve(script: Path, env: dict) -> tuple[subprocess.Popen, str]:
+def serve(script: Path, env: dict) -> tuple[subprocess.Popen, str]:
+    """``streamlit run script`` on a free port of 127.0.0.1 with ``env``; (process, URL) once it answers."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -61,8 +62,8 @@ def rows(repeat: int = 20) -> list[str]:
 
     weights = os.environ.get("CVCORE_WEIGHTS_DIR") or str(SHARED / "weights")
     env = dict(os.environ, CVCORE_OFFLINE="1", CVCORE_DEVICE="cpu", CVCORE_WEIGHTS_DIR=weights)
-    app, app_url = _serve(ROOT / "app.py", env)
-    echo, echo_url = _serve(ROOT / "benchmarks" / "echo_page.py", env)
+    app, app_url = serve(ROOT / "app.py", env)
+    echo, echo_url = serve(ROOT / "benchmarks" / "echo_page.py", env)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)

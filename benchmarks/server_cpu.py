@@ -16,16 +16,14 @@ import os
 import statistics
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.faces_browser import serve
 from benchmarks.stclient import Session
-from tests.conftest import free_port
 
 # (name, page, widget label, widget kind, two values)
 CONTROLS = [
@@ -46,24 +44,11 @@ def cpu_seconds(pid: int) -> float:
 
 
 def start(script: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
     env = dict(os.environ, CVCORE_OFFLINE="1", CVCORE_DEVICE="cpu")
     shared = ROOT.parent / "shared" / "weights"  # the face-embedding weights for the faces lab
     if "CVCORE_WEIGHTS_DIR" not in env and shared.is_dir():
         env["CVCORE_WEIGHTS_DIR"] = str(shared)
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError(f"{script} did not start")
+    return serve(script, env)
 
 
 async def batch(session: Session, label: str, kind: str, values, changes: int, pid: int) -> float:
