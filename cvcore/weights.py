@@ -34,7 +34,7 @@ from cvcore.errors import WeightsUnavailable
 
 __all__ = ["WeightsSpec", "WeightsLocation", "FILES", "torchvision_spec", "sha256_of", "find_local_weights",
            "download_weights", "resolve_weights", "is_offline", "how_to_get", "recent_failure", "unavailable",
-           "RETRY_AFTER"]
+           "unreadable", "RETRY_AFTER"]
 
 Progress = Callable[[int, int | None], None]  # (bytes done, bytes total or None)
 _CHUNK = 1 << 20
@@ -236,6 +236,21 @@ def unavailable(spec: WeightsSpec, why: str, tried: list[str] | tuple[str, ...] 
                              f"a teacher can {how_to_get(spec, offline=offline)}.")
     exc.filename, exc.tried = spec.filename, tuple(tried)
     return exc
+
+
+def unreadable(path: str | Path, source: str, exc: BaseException) -> WeightsUnavailable:
+    """The error for a file that passed its checksum and still could not be loaded (a torch version that cannot read
+    it, a network that does not match it). It names the file and where it was found, not the server's folders, and
+    the cause's type only (its message may hold a path); the cause stays attached as ``__cause__`` for the log.
+
+    >>> str(unreadable("/srv/weights/mobilefacenet.pt", "CVCORE_WEIGHTS_DIR", KeyError("conv1.weight")))
+    'mobilefacenet.pt (found in CVCORE_WEIGHTS_DIR) passed its checksum but could not be loaded (KeyError).'
+    """
+    error = WeightsUnavailable(f"{Path(path).name} (found in {source}) passed its checksum but could not be loaded "
+                               f"({type(exc).__name__}).")
+    error.filename, error.tried = Path(path).name, (str(path),)
+    error.__cause__ = exc
+    return error
 
 
 _FAILURES: dict[tuple[str, str], tuple[float, str]] = {}  # (url, hub cache) -> (when its download failed, why)

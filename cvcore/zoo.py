@@ -29,6 +29,7 @@ from cvcore.weights import (
     resolve_weights,
     sha256_of,
     torchvision_spec,
+    unreadable,
 )
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "load",
     "load_asset",
     "sha256_of",
+    "unreadable",
     "FILES",
     "is_offline",
     "ASSETS",
@@ -268,8 +270,7 @@ def load_model(name: str, *, device=None, progress: Progress | None = None, offl
     try:
         state = torch.load(location.path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a verified file that still fails to load is reported, not raised raw
-        raise WeightsUnavailable(f"{location.path.name} ({location.source}) passed its checksum but could not be "
-                                 f"loaded: {type(exc).__name__}") from exc
+        raise unreadable(location.path, location.source, exc) from exc
     entry = _REGISTRY[name]
     model = getattr(torchvision.models, entry.builder)(weights=None, **dict(entry.builder_kwargs))
     model.load_state_dict(state)

@@ -12,7 +12,7 @@ import torchvision
 from PIL import Image
 
 from cvcore import zoo
-from cvcore.errors import InvalidParameter, WeightsUnavailable
+from cvcore.errors import InvalidParameter
 from cvcore.images import to_tensor
 
 __all__ = ["Detector", "DETECTORS", "status", "build", "raw_detections"]
@@ -77,7 +77,7 @@ def build(name: str, *, pretrained: bool = True, progress=None, offline: bool | 
         try:
             model.load_state_dict(torch.load(location.path, map_location="cpu", weights_only=True))
         except Exception as exc:  # reported, not raised raw
-            raise WeightsUnavailable(f"{location.path} passed its checksum but could not be loaded: {exc}") from exc
+            raise zoo.unreadable(location.path, location.source, exc) from exc
     return _raw_mode(model.eval())
 
 

@@ -105,14 +105,16 @@ def load_mobilefacenet(path: str | Path | None = None, *, device=None, offline: 
             raise WeightsUnavailable(f"expected the MobileFaceNet weights at {path}, got no such file")
         if zoo.sha256_of(path) != spec.sha256:
             raise WeightsUnavailable(f"expected {path} to have sha256 {spec.sha256[:16]}..., got {zoo.sha256_of(path)[:16]}...")
+        source = "the file given"
     else:
-        path = zoo.resolve_weights(spec, offline=offline).path
+        location = zoo.resolve_weights(spec, offline=offline)
+        path, source = location.path, location.source
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
         model = MobileFaceNet()
         model.load_state_dict(state)
     except Exception as exc:  # a verified file that still fails to load is reported, not raised raw
-        raise WeightsUnavailable(f"{path} passed its checksum but could not be loaded: {exc}") from exc
+        raise zoo.unreadable(path, source, exc) from exc
     model = model.eval()
     return model.to(device) if device is not None else model
 

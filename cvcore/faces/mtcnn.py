@@ -16,7 +16,6 @@ import torch
 from torch import nn
 
 from cvcore import zoo
-from cvcore.errors import WeightsUnavailable
 
 __all__ = ["PNet", "RNet", "ONet", "Mtcnn", "MTCNN_WEIGHTS", "load_mtcnn"]
 
@@ -115,6 +114,6 @@ def load_mtcnn(*, offline: bool | None = None) -> Mtcnn:
             net = cls()
             net.load_state_dict(state)
         except Exception as exc:  # a verified file that still fails to load is reported, not raised raw
-            raise WeightsUnavailable(f"{location.path} passed its checksum but could not be loaded: {exc}") from exc
+            raise zoo.unreadable(location.path, location.source, exc) from exc
         nets[name] = net.eval()
     return Mtcnn(**nets)

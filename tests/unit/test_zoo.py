@@ -169,3 +169,30 @@ def test_every_network_the_labs_load_is_registered_with_its_weights(monkeypatch,
         zoo.load_network("mobilefacenet")
     with pytest.raises(ValueError, match="network must be one of"):
         zoo.load_network("yolo9000")
+
+
+@pytest.mark.parametrize("loader", ["classifier", "mtcnn", "mobilefacenet", "coco"])
+def test_a_verified_file_that_cannot_be_loaded_names_no_server_folder(loader, monkeypatch, tmp_path):
+    """A file can pass its checksum and still not load (another torch, a network that does not match it): the message
+    names the file and where it was found, never the server's folder or the cause's text."""
+    import importlib
+
+    coco, embed, mtcnn = (importlib.import_module(f"cvcore.{m}") for m in ("detect.coco", "faces.embed", "faces.mtcnn"))
+
+    folder = tmp_path / "srv-secret-folder"
+    folder.mkdir()
+
+    def resolve(spec, **_):
+        path = folder / spec.filename
+        path.write_bytes(b"not a torch file")  # "verified": resolution is replaced, so the loader reads this
+        return zoo.WeightsLocation(path, "CVCORE_WEIGHTS_DIR")
+
+    monkeypatch.setattr(zoo, "resolve_weights", resolve)  # every loader resolves through cvcore.zoo
+    load = {"classifier": lambda: zoo.load("mobilenet_v2"), "mtcnn": mtcnn.load_mtcnn,
+            "mobilefacenet": embed.load_mobilefacenet, "coco": lambda: coco.build(next(iter(coco.DETECTORS)))}[loader]
+    with pytest.raises(WeightsUnavailable) as caught:
+        load()
+    message = str(caught.value)
+    assert "srv-secret-folder" not in message and str(tmp_path) not in message
+    assert "passed its checksum but could not be loaded" in message and "CVCORE_WEIGHTS_DIR" in message
+    assert caught.value.__cause__ is not None  # the real cause stays for the log
