@@ -7,7 +7,7 @@ from cvcore.errors import InvalidParameter
 from cvcore.images import sample_names
 from cvcore.zoo import registry
 
-__all__ = ["feature_snippet", "heatmap_snippet", "iou_snippet", "nms_snippet"]
+__all__ = ["feature_snippet", "heatmap_snippet", "unit_snippet", "iou_snippet", "nms_snippet"]
 
 _CAPTUM_CALLS = {  # how the snippet calls each Captum class that computes a pixel method (``Method.captum``)
     "IntegratedGradients": "IntegratedGradients(model).attribute(x, target=target, n_steps={steps})",
@@ -143,3 +143,57 @@ def nms_snippet(seed: int, *, score_threshold: float, iou_threshold: float, per_
         f"keep = idx[{call}]",
         "print('kept', keep.tolist())",
     ]) + "\n"
+
+
+def unit_snippet(model: str, sample: str | None, unit, channel: int, row: int, col: int, *,
+                 head: list[str] | None = None) -> str:
+    """Code that recomputes one output value of the convolution ``unit`` (a ``cvcore.inside.unit_trace.ConvUnit``)
+    by hand, from the previous activations and the layer's weights, and prints it beside the network's own.
+
+    ``head`` replaces the lines that build ``model`` and ``x`` (for a network trained in the app).
+
+    >>> from cvcore.inside.unit_trace import ConvUnit
+    >>> unit = ConvUnit("features.0", "features.0.0", "features.0.1", "ReLU6", "features.0", None, "features.0")
+    >>> "value = z.clamp(0, 6)" in unit_snippet("mobilenet_v2", "chelsea", unit, 5, 0, 0)
+    True
+    """
+    nodes = {"after": unit.output}
+    if unit.input is not None:
+        nodes["before"] = unit.input
+    if unit.block is not None:
+        nodes["block"] = unit.block
+        if unit.shortcut is not None:
+            nodes["shortcut"] = unit.shortcut
+    names = ", ".join(f"{node!r}: {key!r}" for key, node in nodes.items())
+    activation = {"ReLU6": "value = z.clamp(0, 6)  # ReLU6", "ReLU": "value = z.clamp(min=0)  # ReLU",
+                  "tanh": "value = torch.tanh(z)"}.get(unit.activation, "value = z  # no activation: a linear layer")
+    lines = (head if head is not None else _head(model, sample)) + [
+        "",
+        f"extractor = create_feature_extractor(model, {{{names}}})  # no hooks left on the model",
+        "with torch.no_grad():",
+        "    maps = {name: out[0] for name, out in extractor(x).items()}",
+        "a = maps['before']  # the previous layer's activations [C_in, H, W]" if unit.input is not None
+        else "a = x[0]  # the network's input [C_in, H, W]",
+        f"conv = model.get_submodule({unit.conv!r})",
+        f"k, row, col = {int(channel)}, {int(row)}, {int(col)}  # output channel, row, column",
+        "(sh, sw), (ph, pw), (dh, dw), (kh, kw) = conv.stride, conv.padding, conv.dilation, conv.kernel_size",
+        "per_group = conv.in_channels // conv.groups  # all input channels, or one for a depthwise filter",
+        "first = k // (conv.out_channels // conv.groups) * per_group  # the first input channel this filter sees",
+        "padded = torch.nn.functional.pad(a[first:first + per_group], (pw, pw, ph, ph))  # zero padding",
+        "window = padded[:, row * sh:row * sh + dh * (kh - 1) + 1:dh, col * sw:col * sw + dw * (kw - 1) + 1:dw]",
+        "with torch.no_grad():",
+        "    products = window * conv.weight[k]  # [C_g, kh, kw]",
+        "    s = products.sum() + (conv.bias[k] if conv.bias is not None else 0)",
+    ]
+    if unit.bn is not None:
+        lines += [f"    bn = model.get_submodule({unit.bn!r})",
+                  "    z = (s - bn.running_mean[k]) / torch.sqrt(bn.running_var[k] + bn.eps) * bn.weight[k] + bn.bias[k]"]
+    else:
+        lines.append("    z = s")
+    lines += [f"    {activation}",
+              "print('by hand', value.item(), 'network', maps['after'][k, row, col].item())"]
+    if unit.block is not None:
+        shortcut = "maps['shortcut']" if unit.shortcut is not None else "x[0]"
+        lines.append(f"print('after the block adds its input', (value + {shortcut}[k, row, col]).item(), "
+                     "'network', maps['block'][k, row, col].item())")
+    return "\n".join(lines) + "\n"

@@ -1,7 +1,7 @@
 import streamlit as st
 
 from cvcore.errors import CvcoreError
-from labs.inside_cnn import explain, heatmaps, layers
+from labs.inside_cnn import explain, heatmaps, layers, network
 from labs.inside_cnn import subject as lab
 from labs.inside_cnn.settings import InsideSettings
 from ui import state
@@ -33,6 +33,9 @@ def view_part(subject, top) -> None:
     view = InsideSettings.widget("view", horizontal=True)
     choice = None
     try:
+        if view == "overview":
+            network.whole_network(subject)  # draws its own step-through, check and code
+            return
         if view == "maps":
             layers.feature_maps(subject)
         elif view == "filters":

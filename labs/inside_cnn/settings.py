@@ -12,8 +12,8 @@ from ui.settings import LabSettings, Setting
 
 __all__ = ["VIEWS", "SORTS", "PARAMETRIZATIONS", "MODELS", "InsideSettings"]
 
-VIEWS = {"maps": "Feature maps", "filters": "Filters", "units": "What a unit wants", "heatmaps": "Heatmaps",
-         "checks": "Faithfulness and sanity"}
+VIEWS = {"overview": "Whole network", "maps": "Feature maps", "filters": "Filters", "units": "What a unit wants",
+         "heatmaps": "Heatmaps", "checks": "Faithfulness and sanity"}
 SORTS = {"index": "channel number", "mean": "mean activation", "max": "max activation"}
 PARAMETRIZATIONS = {"fourier": "frequencies (1/f, decorrelated colours)", "pixels": "pixels, blurred"}
 MODELS = (*zoo.registry(), trained_models.NAME, trained_models.EXPORTED)
@@ -31,6 +31,8 @@ class InsideSettings(LabSettings, ns="inside"):
     view: str = Setting("maps", "Look at", choices=VIEWS, labels=VIEWS, widget="radio")
     layer: str = Setting("", "Layer", widget="select")
     channel: int = Setting(0, "Channel", bounds=(0, 4095), help="Or click a map in the grid.")
+    cell: str = Setting("", "Cell (row, column)", help="Or click a cell of the map. Empty: the channel's strongest cell.")
+    in_step: int = Setting(1, "Input channel", bounds=(1, 4096))  # the traced cell's input channels, largest first
     sort: str = Setting("mean", "Order", choices=SORTS, labels=SORTS)
     grid_page: int = Setting(1, "Page", bounds=(1, 64))
     shared: bool = Setting(False, "One scale for all", help="Off: each map on its own range (shows its pattern). "

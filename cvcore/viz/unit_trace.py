@@ -1,0 +1,81 @@
+"""Figures for one traced output value of a real network (``cvcore.inside.unit_trace``): the stage thumbnails of the
+whole-network overview, a channel's map whose cells can be clicked, and the window, weights and products of one
+input channel as number grids (the *Convolution over volumes* step for a real layer)."""
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+import torch.nn.functional as F
+
+from cvcore.errors import InvalidParameter
+from cvcore.inside.unit_trace import CONTEXT, UnitTrace
+from cvcore.viz.conv import WINDOW_COLOR
+from cvcore.viz.grids import grid_heatmap, outline_cells
+from cvcore.viz.maps import colorize, data_uri
+
+__all__ = ["thumbnail", "cell_picker_figure", "window_figures"]
+
+_NO_TEMPLATE = {"layout": {}}
+
+
+def thumbnail(values: torch.Tensor, size: int = 64, colormap: str = "viridis") -> np.ndarray:
+    """A map (Tensor[H, W]) scaled to its own range, coloured and enlarged without smoothing: uint8 [size, size, 3].
+
+    >>> thumbnail(torch.tensor([[0.0, 1.0], [2.0, 3.0]]), size=4)[:, :, 0].shape
+    (4, 4)
+    """
+    v = values.detach().float().cpu()
+    if v.dim() != 2 or v.numel() == 0:
+        raise InvalidParameter(f"values must be a map Tensor[H, W], got shape {tuple(v.shape)}")
+    low, high = float(v.min()), float(v.max())
+    v = (v - low) / (high - low) if high > low else torch.zeros_like(v)
+    big = F.interpolate(v[None, None], size=(size, size), mode="nearest")[0, 0]
+    return colorize(big, colormap)
+
+
+def cell_picker_figure(values: torch.Tensor, *, title: str, selected: tuple[int, int] | None = None,
+                       colormap: str = "viridis", px: int = 360) -> go.Figure:
+    """A channel's map (Tensor[H, W]) as a picture with one invisible point per cell: a click on a cell selects the
+    point whose ``customdata`` is ``[row, col]``; ``selected`` is framed."""
+    v = values.detach().float().cpu()
+    h, w = v.shape
+    low, high = float(v.min()), float(v.max())
+    scale = max(1, px // max(h, w))
+    picture = colorize(F.interpolate(((v - low) / (high - low) if high > low else torch.zeros_like(v))[None, None],
+                                     scale_factor=scale, mode="nearest")[0, 0], colormap)
+    rows, cols = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
+    xs, ys = ((cols.flatten() + 0.5) * scale).tolist(), ((rows.flatten() + 0.5) * scale).tolist()
+    custom = torch.stack([rows.flatten(), cols.flatten()], 1).tolist()
+    data = [go.Image(source=data_uri(picture), hoverinfo="skip"),
+            go.Scatter(x=xs, y=ys, mode="markers", customdata=custom, marker={"size": max(scale * 0.9, 3),
+                       "symbol": "square", "opacity": 0.01, "color": "white"},
+                       hovertemplate="row %{customdata[0]}, column %{customdata[1]}<extra></extra>")]
+    if selected is not None:
+        r, c = selected
+        data.append(go.Scatter(x=[c * scale, (c + 1) * scale, (c + 1) * scale, c * scale, c * scale],
+                               y=[r * scale, r * scale, (r + 1) * scale, (r + 1) * scale, r * scale], mode="lines",
+                               line={"color": "#ff2b2b", "width": 3}, hoverinfo="skip"))
+    size = h * scale
+    return go.Figure(data=data, layout={
+        "template": _NO_TEMPLATE, "title": {"text": title}, "height": size + 70, "width": w * scale + 20,
+        "margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "clickmode": "event+select", "dragmode": False,
+        "showlegend": False, "xaxis": {"visible": False, "range": [-0.5, w * scale + 0.5]},
+        "yaxis": {"visible": False, "range": [size + 0.5, -0.5], "scaleanchor": "x"}}, _validate=False)
+
+
+def window_figures(trace: UnitTrace, position: int, *, input_name: str = "input") -> tuple[go.Figure, go.Figure, go.Figure]:
+    """For the input channel ``trace.channels[position]``: (its activations around the window, with the window
+    framed and zeros where the padding is; the filter's weights for it; the products), as number grids."""
+    if not 0 <= position < len(trace.channels):
+        raise InvalidParameter(f"position must be between 0 and {len(trace.channels) - 1}, got {position}")
+    channel = trace.channels[position]
+    top, left = trace.rows[0] - CONTEXT, trace.cols[0] - CONTEXT
+    frame = outline_cells([(r - top, c - left) for r in trace.rows for c in trace.cols], color=WINDOW_COLOR,
+                          row_offset=top, col_offset=left)
+    inputs = grid_heatmap(trace.context[position], title=f"{input_name}, channel {channel}: the window", row_offset=top,
+                          col_offset=left, overlays=[frame])
+    weights = grid_heatmap(trace.weights[position], title=f"Filter {trace.channel}, slice for channel {channel}",
+                           colors="signed", zmid=0.0)
+    products = grid_heatmap(trace.products[position], title=f"Products (sum {trace.channel_sums[position]:.4f})",
+                            colors="signed", zmid=0.0)
+    return inputs, weights, products
