@@ -11,7 +11,7 @@ from cvcore.conv import format_number, kernels
 from cvcore.conv.learn import learn_kernel
 from cvcore.errors import CvcoreError
 from cvcore.teach import grids
-from cvcore.viz import grid_heatmap
+from cvcore.viz.learn import exact_rows, kernel_figure
 from labs.learn_filter.settings import LearnSettings as S
 from ui.code import code_expander
 from ui.figures import show_chart
@@ -75,8 +75,8 @@ def train(image: torch.Tensor, target: torch.Tensor, opts: dict) -> None:
     def draw(record, slot) -> None:
         with slot.container():
             st.plotly_chart(_loss_figure(losses), config=_CHART, key=f"learn_live_{record.step}")
-            st.plotly_chart(grid_heatmap(record.kernel.double(), title=f"Kernel after step {record.step}",
-                                         colors="signed", zmid=0.0), config=_CHART, key=f"learn_k_{record.step}")
+            st.plotly_chart(kernel_figure(record.kernel, title=f"Kernel after step {record.step}"), config=_CHART,
+                            key=f"learn_k_{record.step}")
 
     TRAINING.run(learn_kernel(image, target, **opts), total=steps, step=lambda r: r.step,
                  text=lambda r: f"Step {r.step} of {steps}: loss {r.loss:.3g}", keep=keep, draw=draw)
@@ -97,10 +97,8 @@ def result() -> None:
     learned, target = torch.tensor(run["kernel"], dtype=torch.float64), torch.tensor(run["target"], dtype=torch.float64)
     show_chart(st, _loss_figure(run["losses"]), config=_CHART, key="learn_loss")
     a, b, c = st.columns([1, 1, 1.4])
-    show_chart(a, grid_heatmap(learned, title="Learned", colors="signed", zmid=0.0), config=_CHART, key="learn_learned",
-                   width="content")
-    show_chart(b, grid_heatmap(target, title="Target", colors="signed", zmid=0.0), config=_CHART, key="learn_target",
-                   width="content")
+    show_chart(a, kernel_figure(learned, title="Learned"), config=_CHART, key="learn_learned", width="content")
+    show_chart(b, kernel_figure(target, title="Target"), config=_CHART, key="learn_target", width="content")
     with c:
         gap = float((learned - target).abs().max())
         st.metric("Largest difference from the target", format_number(gap))
@@ -108,6 +106,8 @@ def result() -> None:
                   help=f"{steps_done} steps in {run['seconds']:.2f} s on this server")
         st.caption("The nine numbers were never told to the network: it only saw the image and the target's output, "
                    "and gradient descent found them.")
+    with st.expander("The nine numbers, exact (the grids round them to fit their cells)"):
+        st.dataframe(exact_rows(learned, target), hide_index=True, key="learn_exact")
     code_expander(_snippet(run), filename="learn_filter.py")
 
 
