@@ -28,19 +28,22 @@ class Wording:
 
 def image_input(key: str, *, default_sample: str = "chelsea", label: str = "Image",
                 samples: Mapping[str, tuple[str, Image.Image]] | None = None, sample_key: str | None = None,
-                wording: Wording = Wording()) -> Image.Image | None:
+                wording: Wording = Wording(), extra_sources: tuple[str, ...] = ()) -> Image.Image | None:
     """Let the learner pick an image; returns an RGB/L image at most ``MAX_SIDE`` px, or None.
 
     The choice lives in ``st.session_state[f"{key}_source"]`` and ``[f"{key}_sample"]`` (or ``[sample_key]``; a
     page that lists them among its settings gets them into its links). ``samples`` (name -> (label, image)) replaces
-    the app's sample photos; ``wording`` what the picker says.
+    the app's sample photos; ``wording`` what the picker says. ``extra_sources`` are more choices for the radio
+    that the caller handles itself (e.g. a live camera): while one is chosen this returns None and draws nothing more.
     Uploads are decoded in memory (never written to disk) by ``cvcore.images.load_image``;
     a bad file gives an ``st.error`` and ``None``, and the page carries on.
     """
     source_key, sample_key = f"{key}_source", sample_key or f"{key}_sample"
     st.session_state.setdefault(source_key, "Sample")
     st.session_state.setdefault(sample_key, default_sample)
-    source = st.radio(label, IMAGE_SOURCES, key=source_key, horizontal=True)
+    source = st.radio(label, IMAGE_SOURCES + tuple(extra_sources), key=source_key, horizontal=True)
+    if source in extra_sources:
+        return None
     if source == "Sample":
         labels = images.sample_names() if samples is None else {name: text for name, (text, _) in samples.items()}
         name = st.selectbox("Sample photo", list(labels), key=sample_key, format_func=lambda n: labels[n])

@@ -1,4 +1,4 @@
-from labs.detection import localization, nms
+from labs.detection import live, localization, nms
 from labs.detection.settings import DetectionSettings
 from ui.page import part, start_lab
 
@@ -16,7 +16,7 @@ start_lab(
 def body() -> None:
     view = DetectionSettings.widget("view", horizontal=True)
     {"target": localization.target_view, "sliding": localization.sliding_view, "iou": localization.iou_view,
-     "nms": nms.nms_view, "yolo": nms.yolo_view}[view]()
+     "nms": nms.nms_view, "yolo": nms.yolo_view, "live": live.live_view}[view]()
 
 
 body()

@@ -4,12 +4,13 @@ from cvcore import images
 from cvcore.detect import coco, localization
 from ui.settings import LabSettings, Setting
 
-__all__ = ["VIEWS", "SOURCES", "DetectionSettings"]
+__all__ = ["VIEWS", "SOURCES", "LIVE_SOURCES", "DetectionSettings"]
 
 VIEWS = {"target": "Target vector", "sliding": "Sliding windows", "iou": "IoU", "nms": "Non-max suppression",
-         "yolo": "YOLO grid and anchors"}
+         "yolo": "YOLO grid and anchors", "live": "Live camera"}
 SOURCES = {"yolo": "tiny YOLO (shapes)", "windows": "sliding windows (photo)",
            **{name: d.label.split(" (")[0] + " (photo)" for name, d in coco.DETECTORS.items()}}
+LIVE_SOURCES = {"yolo": "tiny YOLO (shapes cards)", **{name: d.label.split(" (")[0] for name, d in coco.DETECTORS.items()}}
 _LOSSES = {"squared": "squared error", "practical": "logistic + CE + squared"}
 _METHODS = {"greedy": "greedy (the course)", "soft": "Soft-NMS"}
 _SAMPLES = images.sample_names()
@@ -56,5 +57,8 @@ class DetectionSettings(LabSettings, ns="det"):
     method: str = Setting("greedy", "Method", choices=_METHODS, labels=_METHODS, widget="radio")
     sigma: float = Setting(0.5, "Soft-NMS sigma", bounds=(0.05, 2.0), step=0.05, widget="slider")
     nms_step: int = Setting(1, "Step", bounds=(1, 5000))
+    # Live camera (the thresholds above apply)
+    live_source: str = Setting("yolo", "Detector", choices=LIVE_SOURCES, labels=LIVE_SOURCES,
+                               help="The COCO detectors when their weights are here or can be downloaded.")
     row: int = Setting(1, "Cell row", bounds=(0, 15))
     col: int = Setting(1, "Cell column", bounds=(0, 15))

@@ -10,7 +10,7 @@ from ui import trained_models
 from ui.image_input import IMAGE_SOURCES
 from ui.settings import LabSettings, Setting
 
-__all__ = ["VIEWS", "SORTS", "PARAMETRIZATIONS", "MODELS", "InsideSettings"]
+__all__ = ["VIEWS", "SORTS", "PARAMETRIZATIONS", "MODELS", "LIVE", "LIVE_VIEWS", "InsideSettings"]
 
 VIEWS = {"overview": "Whole network", "maps": "Feature maps", "filters": "Filters", "units": "What a unit wants",
          "heatmaps": "Heatmaps", "checks": "Faithfulness and sanity"}
@@ -18,6 +18,8 @@ SORTS = {"index": "channel number", "mean": "mean activation", "max": "max activ
 PARAMETRIZATIONS = {"fourier": "frequencies (1/f, decorrelated colours)", "pixels": "pixels, blurred"}
 MODELS = (*zoo.registry(), trained_models.NAME, trained_models.EXPORTED)
 _SAMPLES = images.sample_names()
+LIVE = "Live camera"  # an image source of this lab only: the camera's video (labs.inside_cnn.video)
+LIVE_VIEWS = {"maps": "Feature maps", "grad_cam": "Grad-CAM"}
 _CAMS = ", ".join(m.label for m in attribution.METHODS.values() if m.family == attribution.CAM)
 
 
@@ -25,7 +27,7 @@ class InsideSettings(LabSettings, ns="inside"):
     model: str = Setting("mobilenet_v2", "Model", choices=MODELS,
                          help="MobileNetV2 works offline; the others are used when their weights are here or can be "
                               "downloaded; a network you trained in Build your own CNN appears last.")
-    pic_source: str = Setting("Sample", "Image", choices=IMAGE_SOURCES, widget="radio")
+    pic_source: str = Setting("Sample", "Image", choices=(*IMAGE_SOURCES, LIVE), widget="radio")
     pic_sample: str = Setting("chelsea", "Sample photo", choices=_SAMPLES, labels=_SAMPLES)
     digit_index: int = Setting(0, "Digit number", bounds=(0, 358))
     view: str = Setting("maps", "Look at", choices=VIEWS, labels=VIEWS, widget="radio")
@@ -54,6 +56,7 @@ class InsideSettings(LabSettings, ns="inside"):
                                "Integrated Gradients, Guided Grad-CAM). Each sample costs one more run of the method.")
     ig_steps: int = Setting(32, "Integrated Gradients steps", bounds=(4, 128))
     window: int = Setting(56, "Occlusion window (px)", bounds=(8, 112), step=8)
+    live_view: str = Setting("maps", "Show", choices=LIVE_VIEWS, labels=LIVE_VIEWS, widget="radio")
     random_layers: int = Setting(1, "Layers with weights to re-initialise, counted from the output", bounds=(1, 64),
                                  widget="slider")
 

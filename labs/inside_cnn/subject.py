@@ -16,6 +16,7 @@ from cvcore import attribution, images, zoo
 from cvcore.errors import CvcoreError
 from cvcore.inside import features, units
 from cvcore.viz.maps import top5_figure
+from labs.inside_cnn.settings import LIVE
 from labs.inside_cnn.settings import InsideSettings as S
 from ui import trained_models
 from ui.figures import show_chart
@@ -105,7 +106,8 @@ def _crop(image: Image.Image, entry: zoo.ModelEntry) -> np.ndarray:
 
 
 def subject() -> Subject | None:
-    """Model picker and image input side by side; None (after a message) if either is missing."""
+    """Model picker and image input side by side; None (after a message) if either is missing, or after the live
+    video when the image source is the live camera."""
     left, right = st.columns([1, 1.4], gap="medium")
     with left:
         chosen = _model_choice()
@@ -116,8 +118,12 @@ def subject() -> Subject | None:
         if entry.channels == 1:
             image = trained_models.digit_input(S.key("digit"))
         else:
-            image = image_input(S.key("pic"), default_sample=S.field("pic_sample").default)
+            image = image_input(S.key("pic"), default_sample=S.field("pic_sample").default, extra_sources=(LIVE,))
     if image is None:
+        if entry.channels == 3 and S.get("pic_source") == LIVE:
+            from labs.inside_cnn import video  # it imports this module
+
+            video.live_part(name, entry, model)
         return None
     if entry.channels == 3 and min(image.size) < 32:
         st.info(f"This image is only {image.size[0]}x{image.size[1]} pixels; it is enlarged to {entry.crop}x{entry.crop} "
