@@ -14,7 +14,7 @@ from labs.volumes.settings import VolumeSettings as S
 from ui.check import check_expander
 from ui.figures import show_chart
 from ui.grid_input import photo_input
-from ui.lessons import STEPTHROUGH, awaiting, hidden_note
+from ui.lessons import STEPTHROUGH, awaiting, hidden_note, is_presenting
 
 __all__ = ["input_volume", "filters", "layer_settings", "trace_or_error", "summary", "step_panel", "photo_panel",
            "check"]
@@ -101,18 +101,52 @@ def step_panel(trace: VolumeTrace, index: int) -> None:
 def _step_body(trace: VolumeTrace, index: int) -> None:
     inputs, slices, outputs = volume_figures(trace, index)
     step = trace.step(index)
-    for label, figs, key in (("Input channels and the window", inputs, "in"),
-                             (f"Filter {step.filter + 1}: one slice per channel", slices, "k"),
-                             ("Output: one map per filter", outputs, "out")):
-        st.markdown(f"**{label}**")
-        if key == "out" and awaiting(S.NS, _SIZE_QUESTION):
-            hidden_note(st, _SIZE_QUESTION)
-            continue
-        for col, (i, fig) in zip(st.columns(max(len(figs), 3)), enumerate(figs), strict=False):
-            show_chart(col, fig, config=_CHART, key=f"vol_{key}_{i}", width="content")
     c_total = trace.input.shape[0]
     lines = [f"{channel_name(c, c_total)}: {step.channel_expression(i)}" for i, c in enumerate(step.channels)]
+    parts = (("Input channels and the window", inputs, "in"),
+             (f"Filter {step.filter + 1}: one slice per channel", slices, "k"),
+             ("Output: one map per filter", outputs, "out"))
+    if is_presenting():
+        _presenter_layout(parts, "\n".join(lines + [step.total_expression()]))
+        return
+    for label, figs, key in parts:
+        st.markdown(f"**{label}**")
+        _grids(st, figs, key, max(len(figs), 3))
     st.code("\n".join(lines + [step.total_expression()]), language=None, wrap_lines=True)
+
+
+def _grids(where, figs, key: str, columns) -> None:
+    """``figs`` side by side in ``where.columns(columns)``; the outputs hidden while their size is predicted."""
+    if key == "out" and awaiting(S.NS, _SIZE_QUESTION):
+        hidden_note(where, _SIZE_QUESTION)
+        return
+    for col, (i, fig) in zip(where.columns(columns), enumerate(figs), strict=False):
+        show_chart(col, fig, config=_CHART, key=f"vol_{key}_{i}", width="content")
+
+
+def _widths(figs, room: float = 0.0) -> list[float]:
+    """Column weights that draw ``figs`` at one scale: their own widths, and what is left of ``room`` as a gap."""
+    widths = [float(fig.layout.width or 300) for fig in figs]
+    return widths + ([room - sum(widths)] if room - sum(widths) >= 1 else [])
+
+
+def _presenter_layout(parts, expressions: str) -> None:
+    """One projector screen (1280x720): the input channels and the output maps in one row, so the window and the
+    cell it makes are seen together; below them the filter's slices and, beside those, the sums. Each grid's column is
+    as wide as its picture, so every grid is drawn at one scale."""
+    (in_label, inputs, _), (k_label, slices, _), (out_label, outputs, _) = parts
+    room_in = sum(_widths(inputs))
+    room_out = max(sum(_widths(outputs)), 2 * max(_widths(outputs)))  # room for the sums below
+    left, right = st.columns([room_in, room_out], gap="small")
+    left.markdown(f"**{in_label}**")
+    _grids(left, inputs, "in", _widths(inputs))
+    right.markdown(f"**{out_label}**")
+    _grids(right, outputs, "out", _widths(outputs, room_out))
+    room_k = sum(_widths(slices))
+    left, right = st.columns([room_k, room_in + room_out - room_k], gap="small")
+    left.markdown(f"**{k_label}**")
+    _grids(left, slices, "k", _widths(slices))
+    right.code(expressions, language=None, wrap_lines=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -85,3 +85,41 @@ def test_chart_text_grows_in_presenter_mode(app_server, projector, artifacts_dir
     (measured,) = chart.evaluate_all(_MEASURE)
     assert measured["text"] >= MIN_CHART_TEXT  # titles, axes and layer names alike
     pg.screenshot(path=str(artifacts_dir / "e2e-presenter-architectures-1280x720.png"))
+
+
+# Each frame drawn in a grid picture (the window on an input channel, the current cell on an output map), mapped from
+# the picture's own units to CSS pixels of the page.
+_FRAMES = """els => els.map(e => {
+  const r = e.getBoundingClientRect();
+  const svg = new DOMParser().parseFromString(atob(e.src.split(',')[1]), 'image/svg+xml').documentElement;
+  const scale = r.width / Number(svg.getAttribute('viewBox').split(' ')[2]);
+  const title = svg.querySelector('text').textContent;
+  return {title, frames: [...svg.querySelectorAll('path')].map(p => {
+    const n = p.getAttribute('d').match(/-?[\\d.]+/g).map(Number);
+    const xs = n.filter((_, i) => i % 2 === 0), ys = n.filter((_, i) => i % 2 === 1);
+    return {left: r.left + Math.min(...xs) * scale, right: r.left + Math.max(...xs) * scale,
+            top: r.top + Math.min(...ys) * scale, bottom: r.top + Math.max(...ys) * scale};
+  })};
+})"""
+
+
+def test_the_volumes_step_through_fits_one_projector_screen(app_server, projector, artifacts_dir):
+    """Three input channels, one filter's three slices and two output maps: the window on every channel and the output
+    cell it makes are on the screen together, and the whole step-through is no taller than the screen."""
+    pg = projector
+    pg.goto(f"{app_server}/volumes?presenter=1&step=7")
+    pg.get_by_text("Step (of 18)").wait_for()
+    pg.wait_for_function("() => document.querySelectorAll('.st-key-stepthrough_vol img').length === 8")
+    box = pg.locator(".st-key-stepthrough_vol")
+    box.evaluate("e => e.scrollIntoView({block: 'end'})")  # its top just below the header bar
+    pg.wait_for_timeout(300)
+    top, bottom = box.evaluate("e => [e.getBoundingClientRect().top, e.getBoundingClientRect().bottom]")
+    assert bottom - top <= 720 - 60, (top, bottom)  # room for the page's header bar
+    pictures = _grids(pg, "vol").evaluate_all(_FRAMES)
+    windows = [f for p in pictures if p["title"].startswith("Input") for f in p["frames"]]
+    cells = [f for p in pictures if p["title"].startswith("Output") for f in p["frames"]]
+    assert len(windows) == 3 and len(cells) == 1, pictures  # a window on R, G and B; the cell of filter 1 or 2
+    for frame in windows + cells:
+        assert frame["left"] >= 0 and frame["top"] >= 0 and frame["right"] <= 1280 and frame["bottom"] <= 720, frame
+    assert max(w["top"] for w in windows) < cells[0]["bottom"] and cells[0]["top"] < max(w["bottom"] for w in windows)
+    pg.screenshot(path=str(artifacts_dir / "e2e-presenter-volumes-1280x720.png"))
