@@ -111,7 +111,7 @@ def whole_network(s: Subject) -> None:
     for start in range(0, len(stages), _PER_ROW):
         columns = st.columns(_PER_ROW, gap="small")
         for column, stage in zip(columns, stages[start:start + _PER_ROW], strict=False):
-            _stage_tile(column, stage, chosen is not None and stage.name == chosen.name)
+            _stage_tile(column, stage, chosen is not None and stage.name == chosen.name, s.entry.categories)
     if chosen is None:
         st.info("Click a stage above (or pick one with the keyboard: Tab to its button, then Enter) to open its maps.")
         return
@@ -125,12 +125,13 @@ def whole_network(s: Subject) -> None:
     _stage_units(s, chosen, units)
 
 
-def _stage_tile(column, stage: engine.Stage, selected: bool) -> None:
+def _stage_tile(column, stage: engine.Stage, selected: bool, categories) -> None:
     with column:
         if stage.thumbnail is not None:
             st.image(figures.thumbnail(stage.thumbnail, 64), width="stretch")
-        else:
-            st.caption("top: " + ", ".join(f"{i} ({v:.2f})" for i, v in stage.top))
+        else:  # a vector: its largest entries (class names for the class scores)
+            named = stage.shape[0] == len(categories)
+            st.caption("largest: " + ", ".join(f"{categories[i] if named else i} ({v:.2f})" for i, v in stage.top))
         st.button(stage.name, key=f"inside_stage_{stage.name}", on_click=_open_stage, args=(stage,),
                   type="primary" if selected else "secondary", width="stretch",
                   help=f"{stage.kind}: output {_shape(stage.shape)}"
