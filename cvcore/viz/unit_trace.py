@@ -11,9 +11,9 @@ from cvcore.errors import InvalidParameter
 from cvcore.inside.unit_trace import CONTEXT, UnitTrace
 from cvcore.viz.conv import WINDOW_COLOR
 from cvcore.viz.grids import grid_heatmap, outline_cells
-from cvcore.viz.maps import colorize, data_uri
+from cvcore.viz.maps import colorize, data_uri, mosaic
 
-__all__ = ["thumbnail", "cell_picker_figure", "window_figures"]
+__all__ = ["thumbnail", "cell_picker_figure", "maps_figure", "window_figures"]
 
 _NO_TEMPLATE = {"layout": {}}
 
@@ -35,32 +35,51 @@ def thumbnail(values: torch.Tensor, size: int = 64, colormap: str = "viridis") -
 
 def cell_picker_figure(values: torch.Tensor, *, title: str, selected: tuple[int, int] | None = None,
                        colormap: str = "viridis", px: int = 360) -> go.Figure:
-    """A channel's map (Tensor[H, W]) as a picture with one invisible point per cell: a click on a cell selects the
-    point whose ``customdata`` is ``[row, col]``; ``selected`` is framed."""
+    """A channel's map (Tensor[H, W]) as a picture with one invisible point per cell at (x=column, y=row): a click
+    on a cell selects that point; ``selected`` is framed. Built from plain dicts, unvalidated (a 112x112 map has
+    12,544 points, which plotly's validation takes most of a second over)."""
     v = values.detach().float().cpu()
     h, w = v.shape
     low, high = float(v.min()), float(v.max())
     scale = max(1, px // max(h, w))
     picture = colorize(F.interpolate(((v - low) / (high - low) if high > low else torch.zeros_like(v))[None, None],
                                      scale_factor=scale, mode="nearest")[0, 0], colormap)
-    rows, cols = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
-    xs, ys = ((cols.flatten() + 0.5) * scale).tolist(), ((rows.flatten() + 0.5) * scale).tolist()
-    custom = torch.stack([rows.flatten(), cols.flatten()], 1).tolist()
-    data = [go.Image(source=data_uri(picture), hoverinfo="skip"),
-            go.Scatter(x=xs, y=ys, mode="markers", customdata=custom, marker={"size": max(scale * 0.9, 3),
-                       "symbol": "square", "opacity": 0.01, "color": "white"},
-                       hovertemplate="row %{customdata[0]}, column %{customdata[1]}<extra></extra>")]
+    data = [{"type": "image", "source": data_uri(picture), "x0": -0.5 + 0.5 / scale, "dx": 1 / scale,
+             "y0": -0.5 + 0.5 / scale, "dy": 1 / scale, "hoverinfo": "skip"},
+            {"type": "scatter", "x": list(range(w)) * h, "y": [r for r in range(h) for _ in range(w)],
+             "mode": "markers", "marker": {"size": max(scale * 0.9, 3), "symbol": "square", "opacity": 0.01,
+                                           "color": "white"},
+             "hovertemplate": "row %{y}, column %{x}<extra></extra>"}]
     if selected is not None:
         r, c = selected
-        data.append(go.Scatter(x=[c * scale, (c + 1) * scale, (c + 1) * scale, c * scale, c * scale],
-                               y=[r * scale, r * scale, (r + 1) * scale, (r + 1) * scale, r * scale], mode="lines",
-                               line={"color": "#ff2b2b", "width": 3}, hoverinfo="skip"))
-    size = h * scale
+        data.append({"type": "scatter", "x": [c - 0.5, c + 0.5, c + 0.5, c - 0.5, c - 0.5],
+                     "y": [r - 0.5, r - 0.5, r + 0.5, r + 0.5, r - 0.5], "mode": "lines", "hoverinfo": "skip",
+                     "line": {"color": "#ff2b2b", "width": 3}})
     return go.Figure(data=data, layout={
-        "template": _NO_TEMPLATE, "title": {"text": title}, "height": size + 70, "width": w * scale + 20,
+        "template": _NO_TEMPLATE, "title": {"text": title}, "height": h * scale + 70, "width": w * scale + 20,
         "margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "clickmode": "event+select", "dragmode": False,
-        "showlegend": False, "xaxis": {"visible": False, "range": [-0.5, w * scale + 0.5]},
-        "yaxis": {"visible": False, "range": [size + 0.5, -0.5], "scaleanchor": "x"}}, _validate=False)
+        "showlegend": False, "xaxis": {"visible": False, "range": [-0.5, w - 0.5]},
+        "yaxis": {"visible": False, "range": [h - 0.5, -0.5], "scaleanchor": "x"}}, _validate=False)
+
+
+def maps_figure(maps: torch.Tensor, labels: list[int], *, title: str, cols: int = 16, tile: int = 40,
+                colormap: str = "viridis") -> go.Figure:
+    """Maps (Tensor[N, H, W]) side by side as one picture; a click on a tile selects the point whose
+    ``customdata`` is its channel (``labels``). The same picture as ``cvcore.viz.maps.mosaic_figure``, built
+    unvalidated from plain dicts, since the whole-network view redraws it on every click."""
+    picture = mosaic(maps, cols=cols, colormap=colormap, tile=tile)
+    step = tile + 2
+    height, width = picture.shape[:2]
+    return go.Figure(data=[
+        {"type": "image", "source": data_uri(picture), "hoverinfo": "skip"},
+        {"type": "scatter", "x": [(i % cols) * step + tile / 2 for i in range(len(labels))],
+         "y": [(i // cols) * step + tile / 2 for i in range(len(labels))], "mode": "markers", "customdata": labels,
+         "marker": {"size": tile * 0.9, "symbol": "square", "opacity": 0.01, "color": "white"},
+         "hovertemplate": "channel %{customdata}<extra></extra>"}], layout={
+        "template": _NO_TEMPLATE, "title": {"text": title}, "height": int(height * 1.02) + 70, "width": width + 40,
+        "margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "clickmode": "event+select", "dragmode": False,
+        "showlegend": False, "xaxis": {"visible": False, "range": [-1, width]},
+        "yaxis": {"visible": False, "range": [height, -1], "scaleanchor": "x"}}, _validate=False)
 
 
 def window_figures(trace: UnitTrace, position: int, *, input_name: str = "input") -> tuple[go.Figure, go.Figure, go.Figure]:

@@ -12,11 +12,10 @@ from cvcore.errors import CvcoreError, InvalidParameter
 from cvcore.inside import features, unit_trace
 from cvcore.inside import overview as engine
 from cvcore.teach import model_snippets
-from cvcore.viz import maps as viz
 from cvcore.viz import unit_trace as figures
 from labs.inside_cnn.settings import InsideSettings as S
 from labs.inside_cnn.subject import Subject
-from ui import trained_models
+from ui import state, trained_models
 from ui.code import code_expander
 from ui.figures import show_chart
 from ui.stepper import step_view
@@ -30,9 +29,11 @@ _TOLERANCE = 1e-4  # relative, float32 network against the float64 step-through
 _CHART = {"displayModeBar": False}
 
 
-@st.cache_data(show_spinner="Running the network once for every stage ...", max_entries=16)
-def _stages(name: str, digest: str, _s: Subject) -> list[engine.Stage]:
-    return engine.overview(_s.model, _s.x)
+@st.cache_resource(show_spinner="Running the network once for every stage ...", max_entries=16)
+def _stages(name: str, digest: str, _s: Subject) -> tuple[list[engine.Stage], dict[str, object]]:
+    """The stages and their thumbnails (uint8 pictures), read only."""
+    stages = engine.overview(_s.model, _s.x)
+    return stages, {st.name: figures.thumbnail(st.thumbnail, 64) for st in stages if st.thumbnail is not None}
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -40,7 +41,7 @@ def _units(name: str, _model: torch.nn.Module) -> dict[str, unit_trace.ConvUnit]
     return {unit.name: unit for unit in unit_trace.conv_units(_model)}
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=8)  # read only; a copy per rerun would cost more than the trace
 def _activations(name: str, digest: str, unit: str, _s: Subject) -> dict[str, torch.Tensor]:
     return unit_trace.unit_activations(_s.model, _s.x, _units(name, _s.model)[unit])
 
@@ -87,9 +88,8 @@ def _on_map_click() -> None:
 
 def _on_cell_click() -> None:
     points = ((st.session_state.get("inside_net_cell") or {}).get("selection") or {}).get("points") or []
-    if points and isinstance(points[0].get("customdata"), (list, tuple)):
-        row, col = points[0]["customdata"][:2]
-        S.put("cell", f"{int(row)},{int(col)}")
+    if points and points[0].get("x") is not None and points[0].get("y") is not None:
+        S.put("cell", f"{round(points[0]['y'])},{round(points[0]['x'])}")  # the point of a cell is at (col, row)
         S.put("in_step", 1)
 
 
@@ -99,7 +99,7 @@ def _shape(shape: tuple[int, ...]) -> str:
 
 def whole_network(s: Subject) -> None:
     """The row of stages; below it, the chosen stage's maps, channel and traced cell."""
-    stages = _stages(s.name, s.digest, s)
+    stages, thumbnails = _stages(s.name, s.digest, s)
     units = _units(s.name, s.model)
     layer = S.get("layer")
     unit = units.get(layer)
@@ -111,24 +111,33 @@ def whole_network(s: Subject) -> None:
     for start in range(0, len(stages), _PER_ROW):
         columns = st.columns(_PER_ROW, gap="small")
         for column, stage in zip(columns, stages[start:start + _PER_ROW], strict=False):
-            _stage_tile(column, stage, chosen is not None and stage.name == chosen.name, s.entry.categories)
+            _stage_tile(column, stage, thumbnails.get(stage.name), chosen is not None and stage.name == chosen.name,
+                        s.entry.categories)
     if chosen is None:
         st.info("Click a stage above (or pick one with the keyboard: Tab to its button, then Enter) to open its maps.")
         return
     st.divider()
-    if not chosen.units:
-        _plain_stage(s, chosen)
-        return
-    if unit is None or unit.stage != chosen.name:
-        unit = units[chosen.units[-1]]
-        S.put("layer", unit.name)
-    _stage_units(s, chosen, units)
+    if chosen.units and (unit is None or unit.stage != chosen.name):
+        S.put("layer", chosen.units[-1])
+    _drill_down(s, chosen)
 
 
-def _stage_tile(column, stage: engine.Stage, selected: bool, categories) -> None:
+@st.fragment
+def _drill_down(s: Subject, stage: engine.Stage) -> None:
+    """The stage's maps, channel and cell: a control here reruns only this part, not the row of stages."""
+    try:
+        if stage.units:
+            _stage_units(s, stage, _units(s.name, s.model))
+        else:
+            _plain_stage(s, stage)
+    finally:  # the link follows this part's controls, also after a bad cell
+        state.sync(S, ["layer", "channel", "cell", "in_step"])
+
+
+def _stage_tile(column, stage: engine.Stage, picture, selected: bool, categories) -> None:
     with column:
-        if stage.thumbnail is not None:
-            st.image(figures.thumbnail(stage.thumbnail, 64), width="stretch")
+        if picture is not None:
+            st.image(picture, width="stretch")
         else:  # a vector: its largest entries (class names for the class scores)
             named = stage.shape[0] == len(categories)
             st.caption("largest: " + ", ".join(f"{categories[i] if named else i} ({v:.2f})" for i, v in stage.top))
@@ -146,7 +155,7 @@ def _plain_stage(s: Subject, stage: engine.Stage) -> None:
     if stage.is_map:
         act = _stage_output(s.name, s.digest, stage.name, s)
         order = features.rank_channels(act, "mean")[:_MAPS].tolist()
-        show_chart(st, viz.mosaic_figure(act[order], order, cols=min(16, len(order)), tile=40,
+        show_chart(st, figures.maps_figure(act[order], order, cols=min(16, len(order)), tile=40,
                                          title=f"{stage.name}: the {len(order)} most active of {act.shape[0]} maps"),
                    config=_CHART, key="inside_net_plain")
 
@@ -172,7 +181,7 @@ def _stage_units(s: Subject, stage: engine.Stage, units: dict[str, unit_trace.Co
         channel = int(S.widget("channel", label=f"Channel (0 to {count - 1})", bounds=(0, count - 1)))
     order = features.rank_channels(out, "mean")[:_MAPS].tolist()
     note = " (before the block adds its input)" if unit.block else ""
-    show_chart(st, viz.mosaic_figure(out[order], order, cols=min(16, len(order)), tile=40,
+    show_chart(st, figures.maps_figure(out[order], order, cols=min(16, len(order)), tile=40,
                                      title=f"{unit.name}{note}: the {len(order)} most active of {count} maps, "
                                            f"each {height}x{width}; click one"),
                config=_CHART, key="inside_net_maps", on_select=_on_map_click, selection_mode="points")
