@@ -30,6 +30,10 @@
    --repeat 3"`` (``--labs`` and ``--repeat`` also apply to the full run; ``--no-browser`` leaves it out).
 13. What an interaction costs the server: CPU seconds of the server process per change of a lab's main control,
    against the one-slider echo page, one simulated learner speaking Streamlit's protocol (``benchmarks/server_cpu.py``).
+14. The live camera: frames per second the server processes over WebRTC from Chromium's fake camera (30 frames/s,
+   640 x 480) in Inside (MobileNetV2 top-5 and feature maps) and Detection (tiny YOLO and NMS), against the same
+   WebRTC path with an identity processor and against the per-frame work alone (``benchmarks/webcam.py``; in the
+   browser part, so ``--no-browser`` leaves it out).
 """
 
 import argparse
@@ -48,7 +52,7 @@ import torch
 import torch.nn.functional as F
 from streamlit.testing.v1 import AppTest
 
-from benchmarks import browser, classroom, detection, faces, faces_browser, inside, server_cpu, style, transfer
+from benchmarks import browser, classroom, detection, faces, faces_browser, inside, server_cpu, style, transfer, webcam
 from benchmarks.timing import median_ms as _median_ms
 from cvcore import images
 from cvcore.conv import conv_trace, kernels
@@ -234,6 +238,8 @@ def main() -> None:
     print("\nWhat an interaction costs the server (CPU per change, one simulated learner; benchmarks/server_cpu.py):")
     server_cpu.main([])
     if not args.no_browser:
+        print("\nThe live camera over WebRTC (Chromium's fake camera, 127.0.0.1; benchmarks/webcam.py):")
+        print("\n".join(webcam.rows()))
         bench_browser(args.labs, args.repeat)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import start_app, stop
 from tests.e2e.test_browser import ARGS, CHROMIUM
@@ -20,7 +21,7 @@ _PLAYING = """() => { const f = [...document.querySelectorAll('iframe')].find(i 
   return v ? [v.videoWidth, v.currentTime] : null; }"""
 
 
-def write_y4m(path: Path, picture: Image.Image, frames: int = 2) -> Path:
+def write_y4m(path: Path, picture: Image.Image, frames: int = 2, fps: int = 15) -> Path:
     """``picture`` as a short YUV 4:2:0 video (what Chromium's --use-file-for-fake-video-capture plays in a loop)."""
     rgb = np.asarray(picture.convert("RGB"), dtype=np.float32)
     h, w = rgb.shape[:2]
@@ -31,7 +32,7 @@ def write_y4m(path: Path, picture: Image.Image, frames: int = 2) -> Path:
     planes = [y] + [c.reshape(h // 2, 2, w // 2, 2).mean((1, 3)) for c in (u, v)]
     data = b"".join(np.clip(p, 0, 255).round().astype(np.uint8).tobytes() for p in planes)
     with open(path, "wb") as out:
-        out.write(f"YUV4MPEG2 W{w} H{h} F15:1 Ip A1:1 C420jpeg\n".encode())
+        out.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
         for _ in range(frames):
             out.write(b"FRAME\n" + data)
     return path
@@ -49,13 +50,26 @@ def _launch(playwright, y4m: Path):
                                       args=ARGS + FAKE_CAMERA + [f"--use-file-for-fake-video-capture={y4m}"])
 
 
+def start(page, tries: int = 3) -> None:
+    """Press the WebRTC component's Start until it turns into Stop (a click before its script is ready is lost)."""
+    component = page.frame_locator('iframe[title*="webrtc"]')
+    for _ in range(tries):
+        component.get_by_role("button", name="Start").click()
+        try:
+            component.get_by_role("button", name="Stop").wait_for(timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    pytest.fail(f"the stream did not start after {tries} presses of Start")
+
+
 def _stream(page, url: str, results: str) -> str:
     """Open ``url``, press Start in the WebRTC component, and wait for the processed video to play and for the results
     line (which contains ``results``) to come back; returns that line."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: `make test` installs Debian's chromium package")
     page.goto(url)
-    page.frame_locator('iframe[title*="webrtc"]').get_by_role("button", name="Start").click()
+    start(page)
     line = page.get_by_text("frames/s processed").first
     line.wait_for()
     page.wait_for_function(f"() => document.body.innerText.includes({results!r})")
