@@ -4,6 +4,7 @@ copy, ``torch.nn.functional`` and hand-checked numbers."""
 
 import copy
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -38,6 +39,14 @@ def cat(entry):
     return features.preprocess(images.sample_image("chelsea"), entry)
 
 
+@pytest.fixture(scope="module")
+def own(mobilenet, cat):
+    """MobileNetV2's own outputs for the cat, of every module the tests look at, from one hooked pass on a copy."""
+    names = [f"features.{i}" for i in range(19)] + ["classifier.1", "features.2.conv.0", "features.1.conv.0",
+                                                    "features.2.conv.1", "features.3.conv.0", "features.3.conv.3"]
+    return _hooked(mobilenet, cat, names)
+
+
 # (unit, channel, row, col, what it checks): the stem (stride 2, 3 input channels, the top-left corner in the
 # padding), depthwise 3x3 (stride 1 at the bottom-right corner; stride 2 on the top edge), a 1x1 expansion, a 1x1
 # linear projection followed by the residual addition, and the last 1x1 convolution (320 input channels).
@@ -52,11 +61,10 @@ CASES = [
 
 
 @pytest.mark.parametrize("name, channel, row, col, seen, rows, cols", CASES)
-def test_a_traced_value_of_mobilenet_v2_equals_the_network_own(mobilenet, cat, name, channel, row, col, seen, rows,
-                                                                cols):
+def test_a_traced_value_of_mobilenet_v2_equals_the_network_own(mobilenet, cat, own, name, channel, row, col, seen,
+                                                                rows, cols):
     unit = {u.name: u for u in unit_trace.conv_units(mobilenet)}[name]
     t = unit_trace.trace_unit(mobilenet, unit, channel, row, col, x=cat)
-    own = _hooked(mobilenet, cat, [unit.output] + ([unit.block] if unit.block else []))
     assert len(t.channels) == seen and (t.rows, t.cols) == (rows, cols)
     torch.testing.assert_close(torch.tensor(t.value, dtype=torch.float64), own[unit.output][channel, row, col].double(), rtol=_RTOL,
                                atol=_ATOL)
@@ -77,13 +85,13 @@ def test_a_traced_value_of_mobilenet_v2_equals_the_network_own(mobilenet, cat, n
                                    rtol=_RTOL, atol=_ATOL)
 
 
-def test_the_window_and_weights_are_the_layer_own(mobilenet, cat):
+def test_the_window_and_weights_are_the_layer_own(mobilenet, cat, own):
     """The depthwise filter's weights are its one channel's; the window is the input's 3x3 patch at stride 2."""
     t = unit_trace.trace_unit(mobilenet, "features.2.conv.1", 20, 10, 12, x=cat)
     conv = mobilenet.features[2].conv[1][0]
     assert conv.groups == 96 and t.channels == (20,)
     torch.testing.assert_close(t.weights, conv.weight[20].detach().double())
-    previous = _hooked(mobilenet, cat, ["features.2.conv.0"])["features.2.conv.0"]
+    previous = own["features.2.conv.0"]
     torch.testing.assert_close(t.window[0], previous[20, 19:22, 23:26].double())
 
 
@@ -177,11 +185,10 @@ def test_bad_units_and_cells_are_named_in_the_message(mobilenet, cat):
         unit_trace.trace_unit(mobilenet, "features.0", 32, 0, 0, x=cat)
 
 
-def test_the_overview_lists_every_stage_with_its_shape_and_strongest_map(mobilenet, cat):
+def test_the_overview_lists_every_stage_with_its_shape_and_strongest_map(mobilenet, cat, own):
     stages = overview.overview(mobilenet, cat)
     names = [s.name for s in stages]
     assert names == [f"features.{i}" for i in range(19)] + ["adaptive_avg_pool2d", "flatten", "classifier.1"]
-    own = _hooked(mobilenet, cat, [f"features.{i}" for i in range(19)] + ["classifier.1"])
     for stage in stages[:19]:
         assert stage.shape == tuple(own[stage.name].shape)
         means = own[stage.name].mean(dim=(1, 2))
@@ -191,3 +198,69 @@ def test_the_overview_lists_every_stage_with_its_shape_and_strongest_map(mobilen
     assert stages[-1].top[0][0] == int(own["classifier.1"].argmax()) == 285  # Egyptian cat
     assert stages[3].units == ("features.3.conv.0", "features.3.conv.1", "features.3.conv.2")
     assert all(not m._forward_hooks for m in mobilenet.modules())
+
+
+def test_the_window_figures_show_the_trace_own_numbers(mobilenet, cat):
+    from cvcore.viz import unit_trace as figures
+    from cvcore.viz.grid_svg import grid_svg
+
+    t = unit_trace.trace_unit(mobilenet, "features.0", 5, 0, 0, x=cat)  # the corner: a row and a column of padding
+    window, weights, products = figures.window_figures(t, 1, input_name="image")  # the green channel
+    z = torch.tensor(window.data[0].z, dtype=torch.float64)  # rows -3 .. 3, columns -3 .. 3
+    assert window.data[0].y[0] == -3 and window.data[0].x[0] == -3
+    torch.testing.assert_close(z[2:5, 2:5], t.window[1])
+    torch.testing.assert_close(z[3:, 3:], cat[0, 1, :4, :4].double())  # the image itself, past the padding
+    assert float(z[:3].abs().max()) == 0.0 and float(z[:, :3].abs().max()) == 0.0  # zeros where the padding is
+    frame = window.data[1]
+    assert (min(v for v in frame.x if v is not None), max(v for v in frame.x if v is not None)) == (-1.5, 1.5)
+    torch.testing.assert_close(torch.tensor(weights.data[0].z, dtype=torch.float64),
+                               mobilenet.features[0][0].weight[5, 1].detach().double())
+    torch.testing.assert_close(torch.tensor(products.data[0].z, dtype=torch.float64), t.window[1] * t.weights[1])
+    assert all(grid_svg(fig) is not None for fig in (window, weights, products))  # drawn as pictures in the page
+
+
+def test_a_click_on_the_cell_picker_names_the_cell_under_it():
+    import base64
+    import io
+
+    from PIL import Image
+
+    from cvcore.viz import maps as viz
+    from cvcore.viz import unit_trace as figures
+
+    values = torch.arange(12, dtype=torch.float32).reshape(3, 4)  # each cell its own colour
+    fig = figures.cell_picker_figure(values, title="t", selected=(2, 1), px=40)
+    image, points, frame = fig.data
+    assert list(zip(points.y, points.x, strict=True)) == [(r, c) for r in range(3) for c in range(4)]  # each cell
+    picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(image.source.split(",")[1]))).convert("RGB"))
+    colours = viz.colorize(values / 11, "viridis")
+    for r, c in ((0, 0), (1, 2), (2, 3)):  # the picture's pixel at a point's place has that cell's colour
+        px = round((c - image.x0) / image.dx)
+        py = round((r - image.y0) / image.dy)
+        assert picture[py, px].tolist() == colours[r, c].tolist()
+    assert (min(frame.x), max(frame.x), min(frame.y), max(frame.y)) == (0.5, 1.5, 1.5, 2.5)
+
+
+def _run_snippet(code: str, model: nn.Module, x: torch.Tensor) -> list[tuple[float, float]]:
+    import contextlib
+    import io
+    import re
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "one_value.py", "exec"), {"model": model, "x": x})
+    return [(float(a), float(b)) for a, b in re.findall(r"(-?[\d.e+-]+) network (-?[\d.e+-]+)", out.getvalue())]
+
+
+@pytest.mark.parametrize("name, channel, row, col", [("features.2.conv.1", 20, 0, 37), ("features.3.conv.2", 7, 5, 9)])
+def test_the_pytorch_code_recomputes_the_value(mobilenet, cat, own, name, channel, row, col):
+    from cvcore.teach import model_snippets
+
+    unit = {u.name: u for u in unit_trace.conv_units(mobilenet)}[name]
+    code = model_snippets.unit_snippet("mobilenet_v2", "chelsea", unit, channel, row, col, head=[
+        "import torch", "from torchvision.models.feature_extraction import create_feature_extractor"])
+    printed = _run_snippet(code, mobilenet, cat)
+    assert len(printed) == (2 if unit.block else 1)
+    for (by_hand, network), module in zip(printed, [unit.output, unit.block], strict=False):
+        reference = float(own[module][channel, row, col])
+        assert by_hand == pytest.approx(reference, rel=1e-4, abs=1e-5) and network == pytest.approx(reference)
