@@ -160,6 +160,8 @@ _NETWORKS = {entry.name: entry for entry in (
                  asset="tiny_yolo.pt", script="scripts/train_yolo.py"),
     NetworkEntry("tiny_fcn", "the segmentation network (shapes world)", "cvcore.detect.segmentation:load_fcn",
                  asset="tiny_fcn.pt", script="scripts/train_fcn.py"),
+    NetworkEntry("digits_cnn", "the digits CNN (the course's network, trained on the bundled digits)",
+                 "cvcore.networks.digits_cnn:load_digits_cnn", asset="digits_cnn.pt", script="scripts/train_digits.py"),
     _coco("fasterrcnn", "Faster R-CNN (ResNet-50 FPN, COCO)", "FasterRCNN_ResNet50_FPN_Weights"),
     _coco("retinanet", "RetinaNet (ResNet-50 FPN, COCO)", "RetinaNet_ResNet50_FPN_Weights"),
     _coco("ssdlite", "SSDlite (MobileNetV3, COCO)", "SSDLite320_MobileNet_V3_Large_Weights"),
