@@ -34,6 +34,9 @@
    640 x 480) in Inside (MobileNetV2 top-5 and feature maps) and Detection (tiny YOLO and NMS), against the same
    WebRTC path with an identity processor and against the per-frame work alone (``benchmarks/webcam.py``; in the
    browser part, so ``--no-browser`` leaves it out).
+15. Inside a trained CNN, the whole network: the overview of every stage and the drill-down to one value (activations
+   and step-through) against a plain forward pass; opening the overview, a click on a stage and a new cell in the page
+   against the one-slider page's rerun (``benchmarks/inside_network.py``).
 """
 
 import argparse
@@ -219,6 +222,10 @@ def main() -> None:
     print("\nInside a trained CNN (MobileNetV2, 224 px, 1 thread as the app runs):")
     for name, ms, ref, ref_ms in inside.rows():
         print(f"{name:36} {ms:10.1f} {ref:>16} {ref_ms:8.1f} {ms / ref_ms:7.2f}x")
+    from benchmarks import inside_network
+
+    print("\nInside a trained CNN, the whole network (benchmarks/inside_network.py):")
+    print("\n".join(inside_network.rows(trivial_ms)))
     print("\nNeural style transfer (1 thread; VGG-19 with random weights):")
     for line in style.rows():
         print(line)
