@@ -36,6 +36,7 @@ __all__ = ["ICE_ENV", "Work", "Feed", "FrameRate", "ice_servers", "webrtc_missin
 
 ICE_ENV = "CVCORE_ICE_SERVERS"
 Work = Callable[[np.ndarray], tuple[np.ndarray, str]]
+VIDEO_HEIGHT = 420  # px of the returned video on the page
 _LOG = logging.getLogger(__name__)
 
 
@@ -209,7 +210,12 @@ def live_stream(key: str, work: Work, *, still_label: str = "Take a still pictur
     feed.work = work
     ctx = webrtc_streamer(key=f"{key}_webrtc", mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": servers},
                           queued_video_frames_callback=feed.process_queued,
-                          media_stream_constraints={"video": True, "audio": False}, async_processing=True)
+                          media_stream_constraints={"video": True, "audio": False}, async_processing=True,
+                          # one height whatever the picture's shape, so a view that changes it never pushes Stop
+                          # out of the component's frame
+                          video_html_attrs={"autoPlay": True, "controls": False, "muted": True,
+                                            "style": {"width": "100%", "height": f"{VIDEO_HEIGHT}px",
+                                                      "objectFit": "contain"}})
     if ctx.state.playing:
         _results(feed)
     else:

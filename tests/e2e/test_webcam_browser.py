@@ -95,6 +95,13 @@ def test_inside_live_camera_classifies_the_frames(server, tmp_path, artifacts_di
             line = _stream(page, f"{server}/inside_cnn?pic_source=Live+camera", "Top-5:")
             assert "cat" in line.split("Top-5:")[1].split(",")[0], line  # the sample cat, seen through the camera
             page.screenshot(path=str(artifacts_dir / "e2e-webcam-inside.png"), full_page=True)
+            page.get_by_text("Grad-CAM", exact=True).click()  # the running stream takes the new view at its next frame
+            page.wait_for_function("() => document.body.innerText.includes('Over the crop: the Grad-CAM of')")
+            assert page.frame_locator('iframe[title*="webrtc"]').locator("button").first.inner_text().lower() == "stop"
+            # the returned video turns into the crop with its heatmap: 224 px wide instead of crop + maps
+            page.wait_for_function(f"() => {{ const p = ({_PLAYING})(); return p && p[0] === 224; }}", timeout=20_000)
+            time.sleep(0.5)
+            page.screenshot(path=str(artifacts_dir / "e2e-webcam-inside-gradcam.png"), full_page=True)
         finally:
             browser.close()
 
@@ -117,5 +124,7 @@ def test_detection_live_camera_finds_the_shapes(server, tmp_path, artifacts_dir)
             kept = int(line.split(" kept by NMS")[0].split(", ")[-1])
             assert kept == len(scene.boxes), line  # one box per shape after NMS
             page.screenshot(path=str(artifacts_dir / "e2e-webcam-detection.png"), full_page=True)
+            page.get_by_role("slider").first.press("End")  # score threshold 1: the next frames keep nothing
+            page.wait_for_function("() => document.body.innerText.includes('score > 1, 0 kept by NMS')")
         finally:
             browser.close()
