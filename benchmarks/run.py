@@ -30,6 +30,9 @@
    --repeat 3"`` (``--labs`` and ``--repeat`` also apply to the full run; ``--no-browser`` leaves it out).
 13. What an interaction costs the server: CPU seconds of the server process per change of a lab's main control,
    against the one-slider echo page, one simulated learner speaking Streamlit's protocol (``benchmarks/server_cpu.py``).
+14. Heavy jobs on a shared Ray pool: a short job (learning a filter, 300 steps; style transfer, 10 steps at 128 px)
+   from submission to its last record through a local Ray head, against the same job in the process, and the first
+   run's cold start of a worker (``benchmarks/cluster.py``; left out when Ray is not installed).
 14. The live camera: frames per second the server processes over WebRTC from Chromium's fake camera (30 frames/s,
    640 x 480) in Inside (MobileNetV2 top-5 and feature maps) and Detection (tiny YOLO and NMS), against the same
    WebRTC path with an identity processor and against the per-frame work alone (``benchmarks/webcam.py``; in the
@@ -244,6 +247,15 @@ def main() -> None:
           "trivial -> " + ", ".join(f"{p} {r:.1f}x" for p, r in ratios.items()))
     print("\nWhat an interaction costs the server (CPU per change, one simulated learner; benchmarks/server_cpu.py):")
     server_cpu.main([])
+    print("\nA short job on the shared Ray pool against in the process (local head on 127.0.0.1; benchmarks/cluster.py):")
+    try:
+        import ray  # noqa: F401  (optional: requirements-cluster.txt)
+    except ImportError:
+        print("left out: Ray is not installed (pip install -r requirements-cluster.txt)")
+    else:
+        from benchmarks import cluster as pool
+
+        print("\n".join(pool.rows()))
     if not args.no_browser:
         print("\nThe live camera over WebRTC (Chromium's fake camera, 127.0.0.1; benchmarks/webcam.py):")
         print("\n".join(webcam.rows()))

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-__all__ = ["JobLimiter", "JobRefused", "job_slots", "limiter", "limited", "click_pending", "yield_to_click"]
+__all__ = ["JobLimiter", "JobRefused", "job_slots", "limiter", "limited", "on_pool", "click_pending", "yield_to_click"]
 
 
 def click_pending() -> bool:
@@ -165,8 +165,19 @@ def _owner() -> str:
     return ctx.session_id if ctx is not None else f"thread-{threading.get_ident()}"
 
 
-def limited(records, label: str, *, shared: JobLimiter | None = None):
-    """Yield ``records`` (an engine generator) while holding a job slot; show the queue position meanwhile."""
+def limited(records, label: str, *, shared: JobLimiter | None = None, job=None):
+    """Yield ``records`` (an engine generator) while holding a job slot; show the queue position meanwhile.
+
+    ``job`` (a ``cvcore.cluster.Job``): the same job as plain data. When ``CVCORE_CLUSTER`` names a Ray cluster, it
+    runs there instead (``records`` is then never started) and the pool's global limit applies (see ``on_pool``)."""
+    from cvcore import cluster
+
+    if job is not None and cluster.address() is not None:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
+        yield from on_pool(job, label)
+        return
     notice = st.empty()
     started = time.monotonic()
 
@@ -185,3 +196,30 @@ def limited(records, label: str, *, shared: JobLimiter | None = None):
         close = getattr(records, "close", None)
         if close is not None:
             close()
+
+
+_SESSIONS_ON_POOL = JobLimiter(1 << 30)  # no limit of its own (the pool has one): only one job per session
+
+
+def on_pool(job, label: str, *, poll: float = 0.5):
+    """Yield the records of ``job`` (a ``cvcore.cluster.Job``) computed on the Ray cluster ``$CVCORE_CLUSTER``.
+
+    The cluster's ``cvcore_job`` resource limits the jobs of every replica together; while this one waits for it the
+    page says so. Leaving the loop (its end, Stop, a click, the session closing: Streamlit stops the run at its
+    next call, which closes this generator) cancels the task. Raises ``cvcore.cluster.ClusterUnavailable`` (shown
+    by ``ui.live_job``) when Ray is missing or the cluster cannot be reached."""
+    from cvcore import cluster
+
+    notice = st.empty()
+    started = time.monotonic()
+    with _SESSIONS_ON_POOL.slot(_owner(), owner_wait=_PREVIOUS_RUN_WAIT), cluster.submit(job) as run:
+        for record in run.records(poll=poll):
+            if record is cluster.PENDING:
+                yield_to_click()  # Stop (or any click) while waiting or during a long step
+                if not run.started:
+                    notice.info(f"{label}: waiting for the shared pool of servers, where every job runs in turn "
+                                f"({time.monotonic() - started:.0f} s so far). It starts by itself.",
+                                icon=":material/hourglass_top:")
+                continue
+            notice.empty()
+            yield record

@@ -140,11 +140,12 @@ class LiveJob:
 
     # --- the run ---------------------------------------------------------------------------------------------------
     def run(self, records: Iterable, *, total: float, step: Callable, text: Callable, keep: Callable,
-            draw: Callable | None = None, start: dict | None = None, every: float = 0.25) -> Outcome:
+            draw: Callable | None = None, start: dict | None = None, every: float = 0.25, job=None) -> Outcome:
         """Consume ``records`` live. ``step(record)`` is how far it is (of ``total``, in the job's units),
         ``text(record)`` the progress line, ``keep(record)`` stores what should outlive the run, ``draw(record, slot)``
         redraws the live view into ``slot`` (an ``st.empty``), at most every ``every`` seconds and at the last
-        record. ``start``: the lab's own fields; this dict becomes the record (so ``keep`` may write into it)."""
+        record. ``start``: the lab's own fields; this dict becomes the record (so ``keep`` may write into it). ``job``: the
+        same job as a ``cvcore.cluster.Job``, which runs on the shared Ray pool when ``CVCORE_CLUSTER`` is set."""
         record = start if start is not None else {}
         record.update(active=True, state="running", step=0, steps=total, message="",
                       payload=st.session_state.pop(self._payload_key, None))
@@ -152,7 +153,7 @@ class LiveJob:
         bar = st.progress(0.0, text="Starting ...")
         slot = st.empty()
         last_draw = 0.0
-        stream = jobs.limited(records, self.label)
+        stream = jobs.limited(records, self.label, job=job)
         try:
             for item in stream:
                 record["step"] = step(item)

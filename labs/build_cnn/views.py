@@ -1,12 +1,11 @@
 """The Build-your-own-CNN lab: the layer editor, the live shape table, training and the comparison."""
 
-from collections.abc import Iterator
-from typing import NamedTuple
-
 import pandas as pd
 import streamlit as st
 import torch
 
+from cvcore import heavy
+from cvcore.cluster import Job
 from cvcore.data import digits as datasets
 from cvcore.errors import CvcoreError
 from cvcore.networks import builder, training
@@ -21,7 +20,7 @@ from ui.live_job import LiveJob, Outcome
 
 __all__ = ["INPUT", "TRAINING", "editor", "shape_table", "training_controls", "train", "results", "compare"]
 
-INPUT = (1, 28, 28)
+INPUT = heavy.INPUT  # the digits: 1 x 28 x 28
 _COLUMNS = ["layer", "filters / units", "kernel", "stride", "padding", "dropout p"]
 _RUN, _COMPARE = "build._run", "build._compare"  # small lists only: histories and a confusion matrix
 _CHART = {"displayModeBar": False}
@@ -144,21 +143,6 @@ def _data() -> datasets.Dataset:
     return datasets.digits(28)
 
 
-class _Progress(NamedTuple):
-    label: str  # which network
-    model: torch.nn.Module
-    epochs: float  # done so far, over all the networks of the job
-    record: training.EpochRecord
-
-
-def _trainings(networks: dict[str, list[builder.LayerSpec]], opts: dict) -> Iterator[_Progress]:
-    """Train each network (label -> layers) in turn on the digits, from the same seed."""
-    for index, (label, specs) in enumerate(networks.items()):
-        model = builder.build_network(specs, INPUT, seed=opts["seed"])
-        for record in training.train_classifier(model, _data(), **opts):
-            yield _Progress(label, model, index * opts["epochs"] + record.epoch, record)
-
-
 def _train_live(networks: dict[str, list[builder.LayerSpec]], store) -> tuple[Outcome, dict[str, torch.nn.Module]]:
     """Train ``networks`` one after the other as one live job; ``store(histories)`` keeps the curves in the session
     after each record. Returns how the job ended and the models (trained as far as it got)."""
@@ -166,21 +150,22 @@ def _train_live(networks: dict[str, list[builder.LayerSpec]], store) -> tuple[Ou
     histories: dict[str, list[dict]] = {}
     models: dict[str, torch.nn.Module] = {}
 
-    def keep(progress: _Progress) -> None:
+    def keep(progress: heavy.NetworkProgress) -> None:
         models[progress.label] = progress.model
         histories.setdefault(progress.label, []).append(progress.record.__dict__.copy())
         store(histories)
 
-    def draw(progress: _Progress, slot) -> None:
+    def draw(progress: heavy.NetworkProgress, slot) -> None:
         slot.plotly_chart(curves_figure(histories, "acc", "Accuracy"), config=_CHART,
                           key=f"build_live_{sum(map(len, histories.values()))}")
 
-    def text(progress: _Progress) -> str:
+    def text(progress: heavy.NetworkProgress) -> str:
         return (f"{progress.label}: epoch {round(progress.record.epoch, 2):g} of {opts['epochs']}, validation accuracy "
                 f"{progress.record.val_acc:.1%}")
 
-    outcome = TRAINING.run(_trainings(networks, opts), total=opts["epochs"] * len(networks),
-                           step=lambda progress: progress.epochs, text=text, keep=keep, draw=draw)
+    outcome = TRAINING.run(heavy.train_networks(networks, opts, data=_data()), total=opts["epochs"] * len(networks),
+                           step=lambda progress: progress.epochs, text=text, keep=keep, draw=draw,
+                           job=Job.of(heavy.train_networks, networks=networks, opts=opts))
     return outcome, models
 
 

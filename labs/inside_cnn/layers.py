@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from cvcore import images
+from cvcore import heavy, images, zoo
+from cvcore.cluster import Job
 from cvcore.errors import CvcoreError
 from cvcore.inside import features, maximize, units
 from cvcore.viz import maps as viz
@@ -216,10 +217,13 @@ def _more_photos() -> tuple[tuple[str, Image.Image], ...]:
 
 def _synthesise(s, layer, channel, param, steps, size, wanted) -> None:
     """Gradient ascent on an image, live; the last preview (uint8, small) and the objective go to the session."""
+    options = {"size": size, "steps": steps, "parametrization": param, "mean": s.entry.mean, "std": s.entry.std,
+               "preview_every": max(1, steps // 8), "jitter": min(8, size // 14)}
+    # A zoo network can be loaded by name on the shared pool; one trained in this session runs here.
+    on_pool = Job.of(heavy.maximize, model=s.name, layer=layer, channel=channel, gpu=True, **options) \
+        if s.name in zoo.registry() else None
     try:
-        run = maximize.maximize_channel(s.model, layer, channel, size=size, steps=steps, parametrization=param,
-                                        mean=s.entry.mean, std=s.entry.std, preview_every=max(1, steps // 8),
-                                        jitter=min(8, size // 14))
+        run = maximize.maximize_channel(s.model, layer, channel, **options)
     except CvcoreError as exc:
         st.error(f"Cannot synthesise: {exc}")
         return
@@ -238,7 +242,7 @@ def _synthesise(s, layer, channel, param, steps, size, wanted) -> None:
                        caption=f"step {preview['step']}: mean activation {preview['objective']:.2f}")
 
     _SYNTHESIS.run(run, total=steps, step=lambda record: record.step, keep=keep, draw=draw,
-                  text=lambda record: f"Step {record.step} of {record.steps}", start={"for": wanted})
+                  text=lambda record: f"Step {record.step} of {record.steps}", start={"for": wanted}, job=on_pool)
 
 
 def _show_result(result: dict) -> None:

@@ -7,6 +7,7 @@ import streamlit as st
 import torch
 
 from cvcore import images
+from cvcore.cluster import Job
 from cvcore.conv import format_number, kernels
 from cvcore.conv.learn import learn_kernel
 from cvcore.errors import CvcoreError
@@ -79,7 +80,8 @@ def train(image: torch.Tensor, target: torch.Tensor, opts: dict) -> None:
                             key=f"learn_k_{record.step}")
 
     TRAINING.run(learn_kernel(image, target, **opts), total=steps, step=lambda r: r.step,
-                 text=lambda r: f"Step {r.step} of {steps}: loss {r.loss:.3g}", keep=keep, draw=draw)
+                 text=lambda r: f"Step {r.step} of {steps}: loss {r.loss:.3g}", keep=keep, draw=draw,
+                 job=Job.of(learn_kernel, image=image, target=target, **opts))
 
 
 def result() -> None:

@@ -14,7 +14,8 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from cvcore import images, zoo
+from cvcore import heavy, images, zoo
+from cvcore.cluster import Job
 from cvcore.device import describe_device
 from cvcore.errors import CvcoreError
 from cvcore.style import gatys as style
@@ -194,8 +195,9 @@ def run(content, stylish, model, settings: style.StyleSettings) -> None:
 
     steps = style.transfer(content, stylish, backbone=settings.backbone, model=model, settings=settings,
                            device=device, stop=JOB.should_stop)
+    on_pool = Job.of(heavy.style_transfer, content=content, style=stylish, settings=settings, gpu=True)
     JOB.run(steps, total=settings.steps, step=lambda progress: progress.step, text=text, keep=keep, draw=draw,
-            start=record)  # ``record`` becomes the job's record: ``keep`` writes into it
+            start=record, job=on_pool)  # ``record`` becomes the job's record: ``keep`` writes into it
 
 
 def _keep(record: dict, progress: style.StyleProgress, every: int) -> None:

@@ -1,0 +1,121 @@
+"""What the shared Ray pool costs a short job: the same job through a local Ray head against in the process.
+
+A Ray head on 127.0.0.1 with one ``cvcore_job`` (started and killed here); this process connects as a web replica
+does. Each job is timed from its submission until its last record has arrived, in-process runs and pool runs
+alternating, after one warm-up run of each (the pool's first run also starts a worker process; that cold start is
+printed on its own). One thread each, as the app runs (``CVCORE_THREADS`` and Ray's one CPU per task).
+
+    .venv/bin/python -m benchmarks.cluster [--repeat 5]
+"""
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("CVCORE_OFFLINE", "1")
+os.environ.setdefault("CVCORE_DEVICE", "cpu")
+
+import torch
+
+from cvcore import cluster, heavy, images
+from cvcore.conv import kernels
+from cvcore.conv.learn import learn_kernel
+from cvcore.style import gatys
+from cvcore.style import images as style_images
+from tests.conftest import free_port
+
+
+@contextmanager
+def local_head(slots: int = 1):
+    """A Ray head on 127.0.0.1 offering ``slots`` jobs at once, this process connected to it; yields its address."""
+    import ray
+
+    temp = tempfile.mkdtemp(prefix="cvray", dir="/tmp")  # short: Ray's socket paths must fit in 107 bytes
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", "--node-ip-address", "127.0.0.1",
+         "--port", str(port), "--num-cpus", "2", "--resources", json.dumps({cluster.JOB_RESOURCE: slots}),
+         "--include-dashboard", "false", "--temp-dir", temp, "--disable-usage-stats"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    where = f"127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                cluster.connect(where)
+                break
+            except cluster.ClusterUnavailable:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+        yield where
+    finally:
+        ray.shutdown()
+        os.killpg(proc.pid, signal.SIGKILL)  # the head's processes; its workers end with their raylet
+        proc.wait()
+
+
+def _jobs() -> list[tuple[str, cluster.Job]]:
+    crop = images.gray_crop(images.sample_image("chelsea"), 96)
+    content, stylish = images.sample_image("chelsea"), style_images.style_image("mosaic", 128)
+    style_settings = gatys.StyleSettings(backbone="mobilenet_v2", size=128, steps=10, optimizer="adam",
+                                         preview_every=5)
+    return [
+        ("Learning a filter, 300 steps (96x96)",
+         cluster.Job.of(learn_kernel, image=crop, target=kernels.make_kernel("sobel_x"), steps=300)),
+        ("Style transfer, 10 steps (128 px)",
+         cluster.Job.of(heavy.style_transfer, content=content, style=stylish, settings=style_settings, gpu=True)),
+    ]
+
+
+def _in_process(job: cluster.Job) -> float:
+    started = time.perf_counter()
+    for _ in job.records():
+        pass
+    return time.perf_counter() - started
+
+
+def _on_pool(job: cluster.Job, where: str) -> float:
+    started = time.perf_counter()
+    with cluster.submit(job, where=where) as run:
+        for _ in run.records(poll=0.01):
+            pass
+    return time.perf_counter() - started
+
+
+def rows(repeat: int = 5) -> list[str]:
+    torch.set_num_threads(1)
+    lines = [f"{'job':40} {'pool ms':>9} {'in-process ms':>14} {'ratio':>7}  (first pool run, cold worker)"]
+    with local_head() as where:
+        for name, job in _jobs():
+            cold = _on_pool(job, where)
+            _in_process(job)  # warm-up: the backbone loaded once here too
+            local, pool = [], []
+            for _ in range(repeat):
+                local.append(_in_process(job))
+                pool.append(_on_pool(job, where))
+            here, there = statistics.median(local) * 1e3, statistics.median(pool) * 1e3
+            lines.append(f"{name:40} {there:9.0f} {here:14.0f} {there / here:6.2f}x  ({cold * 1e3:,.0f} ms)")
+    return lines
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    print("\n".join(rows(args.repeat)))
+
+
+if __name__ == "__main__":
+    main()
