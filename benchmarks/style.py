@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 _STEPS = {256: 6, 384: 4}
 
 
-def _reference(model, spec, c, s, *, optimizer: str, alpha=1.0, beta=1e4, tv=10.0):
+def _reference(model, spec, c, s, *, optimizer: str, alpha=30.0, beta=1e4, tv=10.0):
     """The textbook loop, one step per ``next()``: J = alpha J_content + beta J_style + tv J_tv, then the update."""
     frozen = copy.deepcopy(model).requires_grad_(False)
     layers = (spec.content_layer, *spec.style_layers)

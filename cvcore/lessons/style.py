@@ -54,7 +54,7 @@ register(LabLessons("style", "Neural style transfer", (
                                 "style_gen": "mosaic", "size": 128, "steps": 60, "optimizer": "lbfgs", "init": "content"},
          "Press Start: the cat stays where it is while the mosaic's colours and edges spread over it; the style "
          "cost falls by orders of magnitude, the content cost rises a little."),
-    Step("More style, less content", {"view": "run", "size": 128, "steps": 60, "alpha": 1.0, "beta": 100000.0},
+    Step("More style, less content", {"view": "run", "size": 128, "steps": 60, "alpha": 30.0, "beta": 100000.0},
          "Ten times the style weight beta: the layout of the content dissolves further into the texture."),
     Step("Start from noise", {"view": "run", "size": 128, "steps": 80, "init": "noise"},
          "From random pixels the content cost pulls the cat's outline back; it takes more steps than starting from C."),

@@ -34,7 +34,7 @@ class StyleTransferSettings(LabSettings, ns="style"):
     lr: float = Setting(1.0, "Learning rate", bounds=(1e-6, 1e40),
                         help="L-BFGS: 1 is its natural step. Adam: about 0.02. Far too large makes the run diverge.")
     init: str = Setting("content", "Start from", choices=style.INITS, labels=_INITS, widget="radio")
-    alpha: float = Setting(1.0, "alpha (content weight)", bounds=(0.0, 1e9))
+    alpha: float = Setting(30.0, "alpha (content weight)", bounds=(0.0, 1e9))
     beta: float = Setting(10000.0, "beta (style weight)", bounds=(0.0, 1e12))
     tv: float = Setting(10.0, "Total-variation weight", bounds=(0.0, 1e6), help="Smoothness; 0 switches it off.")
     normalized: bool = Setting(True, "Normalised content cost 1/(4 n_H n_W n_C)")

@@ -27,7 +27,7 @@ def test_a_tiny_run_shows_the_image_costs_snapshots_and_sections(open_page):
     assert [c for c in image_captions(at) if c.startswith("step ")][:2] == ["step 0", "step 1"]
     assert "Download the image (PNG)" in [b.proto.label for b in at.get("download_button")]
     shown = texts(at)
-    assert "times lower" in shown and "At step 3: J = 1 x" in shown
+    assert "times lower" in shown and "At step 3: J = 30 x" in shown
     assert "create_feature_extractor" in shown and "torch.optim.LBFGS" in shown
     assert [s.value for s in at.success] == ["Match"]
     assert at.query_params["size"] == "64"

@@ -136,7 +136,7 @@ def test_step_zero_costs_match_direct_torch(which, mobilenet, vgg, pair):
     assert first.step == 0 and first.image.shape == (c.shape[1], c.shape[2], 3)
     assert first.content_cost == pytest.approx(float(content), rel=1e-4)
     assert first.style_cost == pytest.approx(float(style_cost), rel=1e-4)
-    assert first.total_cost == pytest.approx(first.content_cost + 1e4 * first.style_cost + 10 * first.tv_cost, rel=1e-5)
+    assert first.total_cost == pytest.approx(30 * first.content_cost + 1e4 * first.style_cost + 10 * first.tv_cost, rel=1e-5)
 
 
 @pytest.mark.parametrize("optimizer,backbone", list(itertools.product(style.OPTIMIZERS, ["mobilenet_v2", "vgg19"])))
@@ -177,7 +177,7 @@ def test_lbfgs_step_is_torchs_lbfgs_on_the_same_objective(mobilenet, pair):
             j_c = ((out[spec.content_layer] - target_c) ** 2).sum() / (4 * out[spec.content_layer].numel())
             j_s = sum(((grams[n] - style.gram_matrix(out[n])) ** 2).sum() / (2 * out[n][0].numel()) ** 2
                       for n in spec.style_layers) / len(spec.style_layers)
-            loss = j_c + 1e4 * j_s
+            loss = 30 * j_c + 1e4 * j_s  # the default weights alpha 30, beta 1e4
             g.grad = torch.autograd.grad(loss, g)[0]
             return loss
         opt.step(closure)
