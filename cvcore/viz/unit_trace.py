@@ -42,8 +42,8 @@ def cell_picker_figure(values: torch.Tensor, *, title: str, selected: tuple[int,
     h, w = v.shape
     low, high = float(v.min()), float(v.max())
     scale = max(1, px // max(h, w))
-    picture = colorize(F.interpolate(((v - low) / (high - low) if high > low else torch.zeros_like(v))[None, None],
-                                     scale_factor=scale, mode="nearest")[0, 0], colormap)
+    small = colorize((v - low) / (high - low) if high > low else torch.zeros_like(v), colormap)  # [H, W, 3]
+    picture = np.ascontiguousarray(small.repeat(scale, axis=0).repeat(scale, axis=1))  # each cell scale x scale
     data = [{"type": "image", "source": data_uri(picture), "x0": -0.5 + 0.5 / scale, "dx": 1 / scale,
              "y0": -0.5 + 0.5 / scale, "dy": 1 / scale, "hoverinfo": "skip"},
             {"type": "scatter", "x": list(range(w)) * h, "y": [r for r in range(h) for _ in range(w)],

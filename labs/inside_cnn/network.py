@@ -46,6 +46,16 @@ def _activations(name: str, digest: str, unit: str, _s: Subject) -> dict[str, to
     return unit_trace.unit_activations(_s.model, _s.x, _units(name, _s.model)[unit])
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)  # read only: the same picture for every channel and cell
+def _maps_figure(name: str, digest: str, unit: str, _s: Subject):
+    out = _activations(name, digest, unit, _s)["output"]  # [K, H', W']
+    order = features.rank_channels(out, "mean")[:_MAPS].tolist()
+    note = " (before the block adds its input)" if _units(name, _s.model)[unit].block else ""
+    return figures.maps_figure(out[order], order, cols=min(16, len(order)), tile=40,
+                               title=f"{unit}{note}: the {len(order)} most active of {out.shape[0]} maps, "
+                                     f"each {out.shape[1]}x{out.shape[2]}; click one")
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _stage_output(name: str, digest: str, stage: str, _s: Subject) -> torch.Tensor:
     return features.extract(_s.model, _s.x, [stage])[stage][0].float().cpu()
@@ -179,12 +189,8 @@ def _stage_units(s: Subject, stage: engine.Stage, units: dict[str, unit_trace.Co
         S.put("channel", 0)
     with right:
         channel = int(S.widget("channel", label=f"Channel (0 to {count - 1})", bounds=(0, count - 1)))
-    order = features.rank_channels(out, "mean")[:_MAPS].tolist()
-    note = " (before the block adds its input)" if unit.block else ""
-    show_chart(st, figures.maps_figure(out[order], order, cols=min(16, len(order)), tile=40,
-                                     title=f"{unit.name}{note}: the {len(order)} most active of {count} maps, "
-                                           f"each {height}x{width}; click one"),
-               config=_CHART, key="inside_net_maps", on_select=_on_map_click, selection_mode="points")
+    show_chart(st, _maps_figure(s.name, s.digest, unit.name, s), config=_CHART, key="inside_net_maps",
+               on_select=_on_map_click, selection_mode="points")
     try:
         cell = parse_cell(S.widget("cell"), height, width)
     except InvalidParameter as exc:
