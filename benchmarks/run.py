@@ -35,8 +35,8 @@
    run's cold start of a worker (``benchmarks/cluster.py``; left out when Ray is not installed).
 14. The live camera: frames per second the server processes over WebRTC from Chromium's fake camera (30 frames/s,
    640 x 480) in Inside (MobileNetV2 top-5 and feature maps) and Detection (tiny YOLO and NMS), against the same
-   WebRTC path with an identity processor and against the per-frame work alone (``benchmarks/webcam.py``; in the
-   browser part, so ``--no-browser`` leaves it out).
+   WebRTC path with an identity processor and against the per-frame work alone (``benchmarks/webcam.py``; after the
+   other figures, before the browser part; ``--no-browser`` and ``--browser-only`` leave it out).
 15. Inside a trained CNN, the whole network: the overview of every stage and the drill-down to one value (activations
    and step-through) against a plain forward pass; opening the overview, a click on a stage and a new cell in the page
    against the one-slider page's rerun (``benchmarks/inside_network.py``).
