@@ -13,7 +13,7 @@ import torch
 
 from cvcore.device import resolve_device
 
-__all__ = ["NetworkProgress", "train_networks", "style_transfer", "maximize"]
+__all__ = ["NetworkProgress", "Trained", "train_networks", "transfer_records", "fine_tune", "style_transfer", "maximize"]
 
 INPUT = (1, 28, 28)  # the digits the Build lab trains on
 
@@ -53,6 +53,42 @@ def train_networks(networks: dict, opts: dict, *, data=None) -> Iterator[Network
         model = builder.build_network(specs, INPUT, seed=opts["seed"])
         for record in training.train_classifier(model, data, **opts):
             yield NetworkProgress(label, model, index * opts["epochs"] + record.epoch, record)
+
+
+class Trained(NamedTuple):
+    """A record of ``fine_tune``: the epoch's record and, with the last epoch's, the network's weights (on the CPU),
+    so that the page that asked for the job holds the trained network as if it had trained it itself."""
+
+    record: object  # cvcore.networks.training.EpochRecord
+    weights: dict | None
+
+
+def transfer_records(net, data, *, epochs: int, lr: float, batch_size: int, from_scratch: bool = False) -> Iterator:
+    """How the Transfer lab trains ``net`` (a ``TransferNet``) on ``data``: only the head, on features computed once,
+    when the backbone is wholly frozen; else the network, with batch-norm statistics recomputed before each
+    validation for one from random weights. One ``EpochRecord`` per epoch."""
+    from cvcore.networks import training, transfer
+
+    if net.frozen == len(net.features):
+        return transfer.train_head(net, data, epochs=epochs, lr=lr)
+    return training.train_classifier(net, data, epochs=epochs, lr=lr, batch_size=batch_size, reports_per_epoch=1,
+                                     precise_bn=from_scratch)
+
+
+def fine_tune(data, case: str, *, epochs: int, lr: float, batch_size: int, device=None) -> Iterator[Trained]:
+    """Build the Transfer lab's network for ``case`` ("small", "medium", "large" from ImageNet weights, or "scratch"
+    from random ones) here, and train it on ``data`` as ``transfer_records`` does."""
+    from cvcore.networks import transfer
+
+    dev = resolve_device(device)
+    if case == "scratch":
+        net, _ = transfer.random_network(len(data.classes), device=dev)
+    else:
+        net, _ = transfer.make_network(_pretrained("mobilenet_v2", str(dev)), len(data.classes), case)
+    for record in transfer_records(net, data, epochs=epochs, lr=lr, batch_size=batch_size,
+                                   from_scratch=case == "scratch"):
+        done = record.epoch >= epochs
+        yield Trained(record, {k: v.detach().cpu() for k, v in net.state_dict().items()} if done else None)
 
 
 def style_transfer(content, style, *, settings, device=None) -> Iterator:

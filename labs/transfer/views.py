@@ -10,10 +10,11 @@ import streamlit as st
 import torch
 import torchvision
 
-from cvcore import attribution, images, zoo
+from cvcore import attribution, heavy, images, zoo
+from cvcore.cluster import Job
 from cvcore.errors import CvcoreError, WeightsUnavailable
 from cvcore.networks import transfer
-from cvcore.networks.training import confusion_matrix, train_classifier
+from cvcore.networks.training import confusion_matrix
 from cvcore.viz import grid_heatmap
 from cvcore.viz.maps import overlay
 from cvcore.viz.training import curves_figure
@@ -173,31 +174,34 @@ def _duration(seconds: float) -> str:
     return f"{round(seconds / 60)} minutes"
 
 
-def _train_live(net, data, label: str, lr: float, store, *, from_scratch: bool = False) -> Outcome:
+def _train_live(net, data, label: str, lr: float, store, *, case: str) -> Outcome:
     """Train ``net`` on ``data`` as the lab's live job; ``store(history)`` keeps the curve in the session after each
     epoch. A wholly frozen backbone trains only the head, on features computed once. A network from random weights
-    has its batch-norm statistics recomputed on the training images before each validation (``precise_bn``): its
-    running averages, after a few batches, are still far from the real ones and it would give one class for every
-    image."""
+    (``case`` "scratch") has its batch-norm statistics recomputed on the training images before each validation
+    (``precise_bn``): its running averages, after a few batches, are still far from the real ones and it would give
+    one class for every image. On the shared pool (``CVCORE_CLUSTER``) a worker builds and trains the same network,
+    and its weights come back into ``net`` with the last epoch."""
     epochs = int(S.get("epochs"))
-    if net.frozen == len(net.features):
-        records = transfer.train_head(net, data, epochs=epochs, lr=lr)
-    else:
-        records = train_classifier(net, data, epochs=epochs, lr=lr, batch_size=_BATCH, reports_per_epoch=1,
-                                   precise_bn=from_scratch)
+    records = heavy.transfer_records(net, data, epochs=epochs, lr=lr, batch_size=_BATCH, from_scratch=case == "scratch")
+    on_pool = Job.of(heavy.fine_tune, data=data, case=case, epochs=epochs, lr=lr, batch_size=_BATCH, gpu=True)
     history: list[dict] = []
 
-    def keep(record) -> None:
-        history.append(record.__dict__.copy())
+    def epoch(item):  # a record from this process, or ``heavy.Trained`` from the pool
+        return item.record if isinstance(item, heavy.Trained) else item
+
+    def keep(item) -> None:
+        if isinstance(item, heavy.Trained) and item.weights is not None:
+            net.load_state_dict(item.weights)
+        history.append(epoch(item).__dict__.copy())
         store(history)
 
-    def draw(record, slot) -> None:
+    def draw(item, slot) -> None:
         slot.plotly_chart(curves_figure({label: history}, "acc", "Accuracy"), config=_CHART,
                           key=f"transfer_live_{len(history)}")
 
-    return TRAINING.run(records, total=epochs, step=lambda record: record.epoch, keep=keep, draw=draw,
-                        text=lambda record: f"{label}: epoch {record.epoch:.0f} of {epochs}, validation accuracy "
-                                            f"{record.val_acc:.0%}")
+    return TRAINING.run(records, total=epochs, step=lambda item: epoch(item).epoch, keep=keep, draw=draw,
+                        text=lambda item: f"{label}: epoch {epoch(item).epoch:.0f} of {epochs}, validation accuracy "
+                                          f"{epoch(item).val_acc:.0%}", job=on_pool)
 
 
 def train(groups: dict, case: str) -> None:
@@ -218,7 +222,7 @@ def train(groups: dict, case: str) -> None:
         st.session_state[_RUN] = {"history": history, "classes": list(data.classes), "case": case, "token": None,
                                   "n_val": len(data.val_y)}
 
-    if _train_live(net, data, f"pretrained ({case})", transfer.CASES[case].lr, store).state == "done":
+    if _train_live(net, data, f"pretrained ({case})", transfer.CASES[case].lr, store, case=case).state == "done":
         st.session_state[_RUN]["token"] = _keep((net.eval(), data))
 
 
@@ -285,7 +289,7 @@ def compare(run_now: bool) -> None:
         def store(history: list[dict]) -> None:
             st.session_state[_SCRATCH] = {"history": history}
 
-        _train_live(net, data, "from scratch", 1e-3, store, from_scratch=True)
+        _train_live(net, data, "from scratch", 1e-3, store, case="scratch")
     outcome = TRAINING.outcome()
     if outcome is not None and outcome.payload == "scratch" and outcome.stopped:
         st.warning(outcome.message)

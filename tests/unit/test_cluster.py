@@ -177,6 +177,25 @@ def test_style_transfer_on_the_pool_equals_the_lab_in_process(head, mobilenet):
     assert remote[-1].done and local[-1].done
 
 
+def test_transfer_training_on_the_pool_equals_the_lab_in_process_and_brings_the_weights_back(head, mobilenet, entry):
+    from cvcore import heavy
+    from cvcore.networks import transfer
+
+    data = transfer.image_set(transfer.texture_set(per_class=4), entry)
+    job = cluster.Job.of(heavy.fine_tune, data=data, case="small", epochs=2, lr=1e-2, batch_size=16, gpu=True)
+    with cluster.submit(job, where=head) as run:
+        remote = [r for r in run.records(poll=0.2) if r is not cluster.PENDING]
+    net, _ = transfer.make_network(mobilenet, len(data.classes), "small")  # what the lab trains in-process
+    local = list(heavy.transfer_records(net, data, epochs=2, lr=1e-2, batch_size=16))
+    assert [r.record.epoch for r in remote] == [r.epoch for r in local] == [1, 2]
+    assert [r.weights is None for r in remote] == [True, False]  # the weights come with the last epoch
+    for key in ("train_loss", "train_acc", "val_loss", "val_acc"):
+        torch.testing.assert_close(torch.tensor([getattr(r.record, key) for r in remote]),
+                                   torch.tensor([getattr(r, key) for r in local]), rtol=1e-4, atol=1e-5)
+    for name, value in net.state_dict().items():
+        torch.testing.assert_close(remote[-1].weights[name], value, rtol=1e-4, atol=1e-5)
+
+
 def test_the_engines_error_comes_back_as_it_was_raised(head):
     job = cluster.Job.of(learn_kernel, image=torch.rand(8, 8), target=torch.ones(3, 3), steps=0)
     with pytest.raises(InvalidParameter, match="steps must be between 1 and 10000, got 0"), \
