@@ -10,7 +10,6 @@ import pytest
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.conftest import start_app, stop
 from tests.e2e.test_browser import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.e2e
@@ -38,14 +37,9 @@ def write_y4m(path: Path, picture: Image.Image, frames: int = 2, fps: int = 15) 
     return path
 
 
-@pytest.fixture(scope="module")
-def server():
-    proc, url = start_app("webcam-server.log")
-    yield url
-    stop(proc)
-
-
 def _launch(playwright, y4m: Path):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: `make test` installs Debian's chromium package")
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                       args=ARGS + FAKE_CAMERA + [f"--use-file-for-fake-video-capture={y4m}"])
 
@@ -66,8 +60,6 @@ def start(page, tries: int = 3) -> None:
 def _stream(page, url: str, results: str) -> str:
     """Open ``url``, press Start in the WebRTC component, and wait for the processed video to play and for the results
     line (which contains ``results``) to come back; returns that line."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: `make test` installs Debian's chromium package")
     page.goto(url)
     start(page)
     line = page.get_by_text("frames/s processed").first
@@ -81,7 +73,7 @@ def _stream(page, url: str, results: str) -> str:
     return line.inner_text()
 
 
-def test_inside_live_camera_classifies_the_frames(server, tmp_path, artifacts_dir):
+def test_inside_live_camera_classifies_the_frames(app_server, tmp_path, artifacts_dir):
     from playwright.sync_api import sync_playwright
 
     from cvcore import images
@@ -92,7 +84,7 @@ def test_inside_live_camera_classifies_the_frames(server, tmp_path, artifacts_di
         page = browser.new_page(viewport={"width": 1400, "height": 1500})
         page.set_default_timeout(60_000)
         try:
-            line = _stream(page, f"{server}/inside_cnn?pic_source=Live+camera", "Top-5:")
+            line = _stream(page, f"{app_server}/inside_cnn?pic_source=Live+camera", "Top-5:")
             assert "cat" in line.split("Top-5:")[1].split(",")[0], line  # the sample cat, seen through the camera
             page.screenshot(path=str(artifacts_dir / "e2e-webcam-inside.png"), full_page=True)
             page.get_by_text("Grad-CAM", exact=True).click()  # the running stream takes the new view at its next frame
@@ -106,7 +98,7 @@ def test_inside_live_camera_classifies_the_frames(server, tmp_path, artifacts_di
             browser.close()
 
 
-def test_detection_live_camera_finds_the_shapes(server, tmp_path, artifacts_dir):
+def test_detection_live_camera_finds_the_shapes(app_server, tmp_path, artifacts_dir):
     from playwright.sync_api import sync_playwright
 
     from cvcore.data import shapes
@@ -120,7 +112,7 @@ def test_detection_live_camera_finds_the_shapes(server, tmp_path, artifacts_dir)
         page = browser.new_page(viewport={"width": 1400, "height": 1500})
         page.set_default_timeout(60_000)
         try:
-            line = _stream(page, f"{server}/detection?view=live", "kept by NMS")
+            line = _stream(page, f"{app_server}/detection?view=live", "kept by NMS")
             kept = int(line.split(" kept by NMS")[0].split(", ")[-1])
             assert kept == len(scene.boxes), line  # one box per shape after NMS
             page.screenshot(path=str(artifacts_dir / "e2e-webcam-detection.png"), full_page=True)
