@@ -211,7 +211,7 @@ def on_pool(job, label: str, *, poll: float = 0.5):
     from cvcore import cluster
 
     notice = st.empty()
-    started = time.monotonic()
+    started, waiting = time.monotonic(), True
     with _SESSIONS_ON_POOL.slot(_owner(), owner_wait=_PREVIOUS_RUN_WAIT), cluster.submit(job) as run:
         for record in run.records(poll=poll):
             if record is cluster.PENDING:
@@ -220,6 +220,10 @@ def on_pool(job, label: str, *, poll: float = 0.5):
                     notice.info(f"{label}: waiting for the shared pool of servers, where every job runs in turn "
                                 f"({time.monotonic() - started:.0f} s so far). It starts by itself.",
                                 icon=":material/hourglass_top:")
+                else:  # a long step: still a Streamlit call now and then, where the run of a closed session stops
+                    notice.empty()
                 continue
-            notice.empty()
+            if waiting:
+                waiting = False
+                notice.empty()
             yield record

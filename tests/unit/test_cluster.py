@@ -228,6 +228,29 @@ def test_the_learning_a_filter_lab_runs_its_job_on_the_pool(head, monkeypatch):
     assert any(c.label == "Largest difference from the target" for c in at.metric)
 
 
+def test_a_lab_waiting_for_the_pool_says_so_and_then_gets_its_records(head, monkeypatch):
+    from ui import jobs
+
+    said = []
+
+    class Notice:  # stands for the page's ``st.empty()`` placeholder
+        def info(self, text, **kwargs):
+            said.append(text)
+
+        def empty(self):
+            said.append(None)
+
+    monkeypatch.setattr(jobs.st, "empty", Notice)
+    monkeypatch.setenv("CVCORE_CLUSTER", head)
+    with cluster.submit(_long_job(3000), where=head) as other:  # another replica's job holds the only slot
+        _first_record(other)
+        records = list(jobs.limited(iter(()), "Learning a filter", job=_long_job(5)))
+    assert [r.step for r in records] == [1, 2, 3, 4, 5]
+    waits = [text for text in said if text]
+    assert waits and all(t.startswith("Learning a filter: waiting for the shared pool") for t in waits)
+    assert said[-1] is None  # the notice is gone once the job runs
+
+
 def test_a_job_names_an_engine_function_only():
     with pytest.raises(ValueError, match="a function of the engine"):
         cluster.Job("os:system", {"command": "true"}).records()
