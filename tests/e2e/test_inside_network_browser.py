@@ -66,3 +66,16 @@ def test_a_stage_a_cell_and_a_link_down_to_one_value(app_server, page, artifacts
     assert (module, channel, row, col) == ("features.2.conv.1", 20, 0, 37) and abs(ours - own) <= 1e-5
     assert abs(own - _reference(module, 20, 0, 37)) <= 1e-5
     page.screenshot(path=str(artifacts_dir / "e2e-inside-network-link.png"), full_page=True)
+
+    # A 1x1 projection reads 144 input channels: the stepper walks them, largest contribution first.
+    page.goto(f"{app_server}/inside_cnn?view=overview&layer=features.3.conv.2&channel=7&cell=5,9")
+    page.get_by_text("Step (of 144)").wait_for()
+    page.get_by_text("After the residual addition").wait_for()
+    first = page.get_by_text(re.compile(r"^channel \d+: ")).first.inner_text()
+    page.get_by_role("button", name="▶").first.click()
+    page.wait_for_function("() => new URLSearchParams(window.location.search).get('in_step') === '2'")
+    page.wait_for_function("(first) => ![...document.querySelectorAll('code')].some(c => c.textContent === first)",
+                           arg=first)
+    second = page.get_by_text(re.compile(r"^channel \d+: ")).first.inner_text()
+    assert second != first
+    page.screenshot(path=str(artifacts_dir / "e2e-inside-network-stepper.png"), full_page=True)
