@@ -61,6 +61,7 @@ def part(settings, name: str = "body"):
         @st.fragment(key=key)
         @functools.wraps(draw)
         def run(*args, **kwargs) -> None:
+            state.init(settings)  # a setting whose widget the previous run did not draw was dropped by Streamlit
             _panels(settings)  # first: a part that stops early (``state.stop`` after an error) still has them
             try:
                 draw(*args, **kwargs)

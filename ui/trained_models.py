@@ -19,10 +19,12 @@ from cvcore.errors import CvcoreError
 from cvcore.inside import features
 from cvcore.networks import builder
 
-__all__ = ["NAME", "EXPORTED", "exported_choice", "exported_head", "INPUT", "remember", "record", "entry_and_model", "digit_input", "probe", "snippet_head", "weights_file"]
+__all__ = ["NAME", "EXPORTED", "SHIPPED", "exported_choice", "exported_head", "INPUT", "remember", "record", "entry_and_model",
+           "shipped", "shipped_accuracy", "shipped_head", "digit_input", "probe", "snippet_head", "weights_file"]
 
 NAME = "my_cnn"
 EXPORTED = "exported"  # a network exported by the Transfer-learning lab, uploaded back
+SHIPPED = "digits_cnn"  # the course's network trained by scripts/train_digits.py (assets/digits_cnn.pt)
 INPUT = (1, 28, 28)
 _KEY = "build._trained"
 _PROBE = 48  # validation digits searched for a unit's strongest patches
@@ -65,14 +67,55 @@ def _digits() -> datasets.Dataset:
     return datasets.digits(28)
 
 
+@st.cache_resource(show_spinner=False)
+def _shipped() -> tuple[zoo.ModelEntry, torch.nn.Module]:
+    from ui.models import cached_network
+
+    model = cached_network(SHIPPED)
+    maps = features.layer_list(model, INPUT[1], INPUT[0])
+    entry = zoo.custom_entry(SHIPPED, "Digits CNN shipped with the app (the course's network)",
+                             datasets.digits(28).classes, size=INPUT[1], channels=INPUT[0], cam_layer=maps[-1].name)
+    return entry, model
+
+
+def shipped() -> tuple[zoo.ModelEntry, torch.nn.Module]:
+    """The digits network the app ships (trained by ``scripts/train_digits.py``), with a registry-like entry.
+
+    Raises:
+        WeightsUnavailable: ``assets/digits_cnn.pt`` is missing or not the file this version ships.
+    """
+    return _shipped()
+
+
+@st.cache_data(show_spinner=False)
+def shipped_accuracy() -> float:
+    """The shipped network's accuracy on the validation digits, as its training script measured it."""
+    from cvcore.networks import digits_cnn
+
+    return float(digits_cnn.saved_info()["val_acc"])
+
+
 def _digit_image(index: int) -> Image.Image:
     pixels = (_digits().val_x[index, 0].numpy() * 255).round().astype(np.uint8)
     return Image.fromarray(pixels, mode="L")
 
 
-def digit_input(key: str) -> Image.Image | None:
-    """A validation digit (never seen in training) by number, or an uploaded drawing made to look like one."""
-    source = st.radio("Image", ["Validation digit", "Upload a drawing"], key=f"{key}_source", horizontal=True)
+def digit_input(key: str, watch: tuple[str, zoo.ModelEntry, torch.nn.Module] | None = None) -> Image.Image | None:
+    """A validation digit (never seen in training) by number, a digit drawn on a canvas, or an uploaded drawing made
+    to look like one. While drawing, ``watch`` (name, entry, model) shows that network's maps and Grad-CAM below the
+    canvas (``ui.canvas.watch``), updated at every stroke."""
+    source = st.radio("Image", ["Validation digit", "Draw", "Upload a drawing"], key=f"{key}_source", horizontal=True)
+    if source == "Draw":
+        from ui import canvas
+
+        drawing = canvas.digit_canvas(f"{key}_canvas")
+        if drawing is None:
+            return None
+        if watch is not None:
+            with st.expander("Every layer and the Grad-CAM, as you draw", expanded=True):
+                canvas.watch(*watch, drawing.x, prediction=False)
+        pixels = (drawing.x[0, 0].numpy() * 255).round().astype(np.uint8)
+        return Image.fromarray(pixels, mode="L")
     if source == "Validation digit":
         count = len(_digits().val_y)
         index = int(st.number_input(f"Digit number (0 to {count - 1})", 0, count - 1, key=f"{key}_index"))
@@ -143,6 +186,21 @@ def exported_choice() -> tuple[str, zoo.ModelEntry, torch.nn.Module] | None:
         st.error(str(exc))
         return None
     return f"{EXPORTED}@{hashlib.sha1(data).hexdigest()[:12]}", entry, model
+
+
+def shipped_head() -> list[str]:
+    """Code that loads the shipped digits network (this project's ``cvcore`` on the path) and reads ``my_digit.png``
+    as ``x``."""
+    return [
+        "import torch",
+        "from PIL import Image",
+        "from torchvision.models.feature_extraction import create_feature_extractor",
+        "from cvcore import zoo  # this project's engine",
+        "",
+        "model = zoo.load_network('digits_cnn')  # assets/digits_cnn.pt, made by scripts/train_digits.py, in eval mode",
+        "image = Image.open('my_digit.png').convert('L').resize((28, 28))  # light ink on black, like the training digits",
+        "x = torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8).float().view(1, 1, 28, 28) / 255  # in [0, 1]",
+    ]
 
 
 def exported_head(sample: str | None) -> list[str]:

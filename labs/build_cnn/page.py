@@ -1,6 +1,6 @@
 import streamlit as st
 
-from labs.build_cnn import views
+from labs.build_cnn import draw, views
 from labs.build_cnn.settings import BuildSettings
 from ui.lazy import lazy_expander
 from ui.page import part, start_lab
@@ -28,6 +28,7 @@ def body() -> None:
     if action == "train" and valid:
         views.train(specs)
     views.results()
+    draw.section()
 
     with lazy_expander("Best practices from the course, and a comparison", "build.open_best") as is_open:
         if is_open:

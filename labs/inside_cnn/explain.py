@@ -56,6 +56,8 @@ def code(s: Subject, view: str, choice: Choice | None) -> None:
     head = trained_models.snippet_head(trained) if trained else None
     if s.entry.name == trained_models.EXPORTED:
         head = trained_models.exported_head(s.sample)
+    if s.entry.name == trained_models.SHIPPED:
+        head = trained_models.shipped_head()
     if view in ("heatmaps", "checks") and choice is not None:
         code_expander(lambda: model_snippets.heatmap_snippet(
             s.entry.name, s.sample, choice.target, choice.layer, choice.methods, output=features.output_node(s.model),

@@ -16,7 +16,7 @@ VIEWS = {"overview": "Whole network", "maps": "Feature maps", "filters": "Filter
          "heatmaps": "Heatmaps", "checks": "Faithfulness and sanity"}
 SORTS = {"index": "channel number", "mean": "mean activation", "max": "max activation"}
 PARAMETRIZATIONS = {"fourier": "frequencies (1/f, decorrelated colours)", "pixels": "pixels, blurred"}
-MODELS = (*zoo.registry(), trained_models.NAME, trained_models.EXPORTED)
+MODELS = (*zoo.registry(), trained_models.SHIPPED, trained_models.NAME, trained_models.EXPORTED)
 _SAMPLES = images.sample_names()
 LIVE = "Live camera"  # an image source of this lab only: the camera's video (labs.inside_cnn.video)
 LIVE_VIEWS = {"maps": "Feature maps", "grad_cam": "Grad-CAM"}

@@ -64,6 +64,17 @@ def _trained_choice() -> tuple[str, zoo.ModelEntry, torch.nn.Module] | None:
     return f"{trained_models.NAME}@{trained['digest']}", entry, model
 
 
+def _shipped_choice() -> tuple[str, zoo.ModelEntry, torch.nn.Module] | None:
+    try:
+        entry, model = trained_models.shipped()
+    except CvcoreError as exc:
+        weights_notice("The shipped digits network", exc, instead="Train one in **Build your own CNN** instead.")
+        return None
+    st.caption("The course's network trained on the bundled digits by `scripts/train_digits.py`: validation "
+               "accuracy " + f"{trained_models.shipped_accuracy():.1%}.")
+    return trained_models.SHIPPED, entry, model
+
+
 def _model_choice() -> tuple[str, zoo.ModelEntry, torch.nn.Module] | None:
     statuses = {s.entry.name: s for s in zoo.available()}
     trained = trained_models.record()
@@ -73,6 +84,8 @@ def _model_choice() -> tuple[str, zoo.ModelEntry, torch.nn.Module] | None:
             return "Your CNN from Build your own CNN (digits)" + ("" if trained else ": not trained yet")
         if n == trained_models.EXPORTED:
             return "A network exported from Transfer learning (upload its two files)"
+        if n == trained_models.SHIPPED:
+            return "Digits CNN shipped with the app (draw a digit for it)"
         return _status_label(n, statuses)
 
     name = S.widget("model", format_func=label)
@@ -80,6 +93,8 @@ def _model_choice() -> tuple[str, zoo.ModelEntry, torch.nn.Module] | None:
         return _trained_choice()
     if name == trained_models.EXPORTED:
         return trained_models.exported_choice()
+    if name == trained_models.SHIPPED:
+        return _shipped_choice()
     status = statuses[name]
     try:  # offline, or after a failed download, this raises at once: no download is tried
         return name, _ENTRIES[name], get_model(name)
@@ -116,7 +131,7 @@ def subject() -> Subject | None:
     name, entry, model = chosen
     with right:
         if entry.channels == 1:
-            image = trained_models.digit_input(S.key("digit"))
+            image = trained_models.digit_input(S.key("digit"), watch=(name, entry, model))
         else:
             image = image_input(S.key("pic"), default_sample=S.field("pic_sample").default, extra_sources=(LIVE,))
     if image is None:

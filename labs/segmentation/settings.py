@@ -5,7 +5,7 @@ from ui.settings import LabSettings, Setting
 __all__ = ["VIEWS", "SegmentationSettings"]
 
 VIEWS = {"tasks": "Five tasks, one image", "segment": "A class for every pixel", "instances": "From classes to instances"}
-_SOURCES = {"scene": "generated scene", "upload": "your drawing"}
+_SOURCES = {"scene": "generated scene", "draw": "draw it here", "upload": "upload a picture"}
 
 
 class SegmentationSettings(LabSettings, ns="seg"):

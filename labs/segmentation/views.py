@@ -1,5 +1,7 @@
 """The Segmentation lab: the five tasks on one image, a class for every pixel, and instances from classes."""
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,6 +15,7 @@ from cvcore.detect import segmentation
 from cvcore.errors import CvcoreError
 from cvcore.viz.boxes import COLORS, BoxStyle, boxes_figure
 from labs.segmentation.settings import SegmentationSettings as S
+from ui.canvas import shapes_canvas
 from ui.figures import show_chart
 from ui.models import cached_network
 
@@ -53,13 +56,22 @@ def _legend() -> str:
 
 
 def _input() -> tuple[torch.Tensor, shapes.Scene | None, str] | None:
-    """(image Tensor[3, 128, 128] in [0, 1], the scene if generated, a cache key) from a scene or an upload."""
+    """(image Tensor[3, 128, 128] in [0, 1], the scene if generated, a cache key) from a scene, a drawing or an
+    upload."""
     a, b = st.columns([1, 2])
     source = S.widget("source", a, horizontal=True)
     if source == "scene":
         seed = int(S.widget("seed", b, label="Scene (2,000,000 and up: never seen in training)"))
         s = _scene(seed)
         return s.image, s, f"scene-{seed}"
+    if source == "draw":
+        with b:
+            st.caption("Ellipses, rectangles and triangles in colours on a textured background like the training "
+                       "scenes'; each finished shape is segmented.")
+        x = shapes_canvas("seg.canvas")
+        if x is None:
+            return None
+        return x, None, f"draw-{hashlib.sha1(x.numpy().tobytes()).hexdigest()[:16]}"
     upload = b.file_uploader("Upload a drawing of ellipses, rectangles and triangles", type=list(images.ACCEPTED_TYPES),
                              key="seg.upload", help="Scaled to 128x128 pixels; coloured shapes on a textured or plain background.")
     if upload is None:
@@ -135,6 +147,7 @@ def _held_out() -> list[float]:
 
 def segment_view() -> None:
     chosen = _input()
+    alpha = S.widget("alpha")  # drawn before there is an image too: a widget left out of a run loses its value
     if chosen is None:
         return
     x, s, key = chosen
@@ -143,7 +156,6 @@ def segment_view() -> None:
     except CvcoreError as exc:
         st.error(str(exc))
         return
-    alpha = S.widget("alpha")
     pred = _predict(key, x)
     picture = _picture(x)
     cols = st.columns(3 if s is not None else 2)
