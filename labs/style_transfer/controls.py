@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from cvcore import heavy, images, zoo
+from cvcore import cluster, heavy, images, zoo
 from cvcore.cluster import Job
 from cvcore.device import describe_device
 from cvcore.errors import CvcoreError
@@ -171,8 +171,9 @@ def run(content, stylish, model, settings: style.StyleSettings) -> None:
     spec = style_nets.backbone(settings.backbone)
     labels = {n: spec.label_of(n) for n in settings.style_layers}
     device = next(model.parameters()).device
+    where = "the shared pool of servers" if cluster.address() else describe_device(device)
     record = {"image": None, "snapshots": [], "notices": [], "settings": settings.__dict__.copy(), "labels": labels,
-              "seconds": 0.0, "device": describe_device(device),
+              "seconds": 0.0, "device": where,
               "history": {"step": [], "content": [], "style": [], "tv": [], "total": [], "per_layer": {n: [] for n in labels}}}
     every = max(1, settings.steps // _SNAPSHOTS)
     start = time.perf_counter()

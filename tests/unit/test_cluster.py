@@ -146,6 +146,26 @@ def _short_job_starts_within(where: str, seconds: float) -> float:
     return time.monotonic() - started
 
 
+def test_an_unreachable_cluster_is_a_message_in_the_page_and_the_session_goes_on(monkeypatch):
+    import ray
+
+    from tests.apptest import new_app, open_lab
+
+    assert not ray.is_initialized(), "runs before this process connects to the head (the first test of the module)"
+    monkeypatch.setenv("CVCORE_CLUSTER", f"127.0.0.1:{free_port()}")  # nothing answers there
+    monkeypatch.setenv("CVCORE_OFFLINE", "1")
+    monkeypatch.setenv("CVCORE_DEVICE", "cpu")
+    at = new_app()
+    at.query_params["steps"] = "10"
+    open_lab(at, "learn_filter").run()
+    at.button(key="learn.train").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error][0].startswith("cannot reach the Ray cluster at CVCORE_CLUSTER=127.0.0.1:")
+    monkeypatch.delenv("CVCORE_CLUSTER")  # without the setting, the same session trains in the web process
+    at.button(key="learn.train").click().run()
+    assert not at.exception and not at.error and len(at.session_state["learn._result"]["losses"]) == 10
+
+
 def test_records_equal_the_in_process_ones(head):
     image = torch.rand(40, 40, generator=torch.Generator().manual_seed(3))
     job = cluster.Job.of(learn_kernel, image=image, target=torch.tensor([[0.0, 1, 0], [1, -4, 1], [0, 1, 0]]),
