@@ -40,6 +40,9 @@
 15. Inside a trained CNN, the whole network: the overview of every stage and the drill-down to one value (activations
    and step-through) against a plain forward pass; opening the overview, a click on a stage and a new cell in the page
    against the one-slider page's rerun (``benchmarks/inside_network.py``).
+16. The drawing canvas: in Build your own CNN, a stroke's mouse-up until the shipped digits network's prediction,
+   Grad-CAM and feature maps are redrawn, in Chromium against the one-slider echo page's arrow key to its output,
+   interleaved (``benchmarks/canvas.py``; in the browser part, so ``--no-browser`` leaves it out).
 """
 
 import argparse
@@ -259,6 +262,10 @@ def main() -> None:
     if not args.no_browser:
         print("\nThe live camera over WebRTC (Chromium's fake camera, 127.0.0.1; benchmarks/webcam.py):")
         print("\n".join(webcam.rows()))
+        from benchmarks import canvas
+
+        print("\nThe drawing canvas, stroke to prediction (Chromium, 127.0.0.1; benchmarks/canvas.py):")
+        print("\n".join(canvas.rows(args.repeat)))
         bench_browser(args.labs, args.repeat)
 
 
