@@ -11,6 +11,7 @@ printed on its own). One thread each, as the app runs (``CVCORE_THREADS`` and Ra
 import argparse
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -64,6 +65,7 @@ def local_head(slots: int = 1):
         ray.shutdown()
         os.killpg(proc.pid, signal.SIGKILL)  # the head's processes; its workers end with their raylet
         proc.wait()
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def _jobs() -> list[tuple[str, cluster.Job]]:

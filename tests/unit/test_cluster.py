@@ -7,6 +7,7 @@ process group (GCS, raylet and their helpers); its workers end with their raylet
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -105,6 +106,7 @@ def head():
         os.killpg(proc.pid, signal.SIGKILL)  # the head's processes; the workers end with their raylet
         proc.wait(timeout=30)
         log.close()
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def _task_pids() -> list[int]:
