@@ -21,7 +21,7 @@ $(VENV)/.installed: requirements.txt
 	$(PIP) install --no-deps facenet-pytorch==2.6.0
 	touch $@
 
-$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt requirements-cluster.txt
 	$(PIP) install -r requirements-dev.txt
 	touch $@
 
