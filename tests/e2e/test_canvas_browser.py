@@ -50,6 +50,11 @@ def test_build_a_drawn_digit_is_read_and_each_stroke_updates_the_network(app_ser
     page.get_by_text("The network reads a").wait_for()
     page.screenshot(path=str(artifacts_dir / "e2e-canvas-build-second-stroke.png"))
 
+    # The canvas's own bin empties it: a message again, and no answer.
+    page.locator(".st-key-build-canvas").get_by_role("button", name="Reset canvas & history").click()
+    page.get_by_text("The canvas is empty: draw a digit").wait_for()
+    assert page.get_by_text("The network reads a").count() == 0
+
 
 def test_inside_draw_with_the_shipped_network_and_a_scribble_is_flagged(app_server, page, artifacts_dir):
     page.goto(f"{app_server}/inside_cnn?model=digits_cnn")
