@@ -23,7 +23,7 @@ from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
 from ui.models import get_model, weights_notice
 
-__all__ = ["Subject", "subject", "prediction", "layers", "default_layer", "current_layer", "conv_options",
+__all__ = ["Subject", "subject", "prediction", "layers", "model_layers", "default_layer", "current_layer", "conv_options",
            "layer_picker", "activation", "heatmaps", "probe_set", "digest", "top_patches"]
 
 _ENTRIES = zoo.registry()
@@ -167,12 +167,13 @@ def prediction(s: Subject) -> list[features.Prediction]:
 
 
 @st.cache_resource(show_spinner="Reading the network's layers ...", max_entries=16)
-def _layers(name: str, _model: torch.nn.Module, _entry: zoo.ModelEntry) -> list[features.LayerInfo]:
+def model_layers(name: str, _model: torch.nn.Module, _entry: zoo.ModelEntry) -> list[features.LayerInfo]:
+    """The model's layers with their output shapes, read once per model (``name`` is its cache key)."""
     return features.layer_list(_model, _entry.crop, _entry.channels)
 
 
 def layers(s: Subject) -> list[features.LayerInfo]:
-    return _layers(s.name, s.model, s.entry)
+    return model_layers(s.name, s.model, s.entry)
 
 
 def default_layer(s: Subject) -> str:

@@ -21,7 +21,7 @@ def live_part(name: str, entry: zoo.ModelEntry, model: torch.nn.Module) -> None:
     """The live view's controls and the stream; each run hands the stream a new per-frame function with its settings."""
     show_col, layer_col = st.columns([1, 2.2])
     view = S.widget("live_view", show_col, horizontal=True)
-    layers = lab._layers(name, model, entry)
+    layers = lab.model_layers(name, model, entry)
     names = [layer.name for layer in layers]
     by_name = {layer.name: layer for layer in layers}
     setting = "layer" if view == "maps" else "cam_layer"
