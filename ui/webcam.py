@@ -12,6 +12,10 @@ so it must not call Streamlit; it may read shared models (``st.cache_resource``)
 Where WebRTC is not installed, or the browser cannot open a connection, the still camera (``st.camera_input``)
 takes one picture through the same work.
 
+Live video must not take the whole server from the learners who click: over every stream of the server, at most
+``frame_slots()`` frames compute at once (``CVCORE_LIVE_FRAMES``; by default half of the heavy-job slots, at least
+one). A frame that finds them all busy is dropped too, and its viewer keeps the last processed picture.
+
 ICE servers (STUN/TURN) come from ``CVCORE_ICE_SERVERS``: empty by default, which works on 127.0.0.1 and on a LAN
 with no outside service; a host behind NAT sets e.g. ``stun:stun.example.org:3478`` (comma-separated URLs) or a JSON
 list of RTCIceServer objects (``[{"urls": "turn:turn.example.org", "username": "u", "credential": "p"}]``).
@@ -32,9 +36,11 @@ import streamlit as st
 from cvcore import images
 from cvcore.errors import CvcoreError, ImageError, InvalidParameter
 
-__all__ = ["ICE_ENV", "Work", "Feed", "FrameRate", "ice_servers", "webrtc_missing", "live_stream"]
+__all__ = ["ICE_ENV", "LIVE_ENV", "Work", "Feed", "FrameRate", "ice_servers", "frame_slots", "webrtc_missing",
+           "live_stream"]
 
 ICE_ENV = "CVCORE_ICE_SERVERS"
+LIVE_ENV = "CVCORE_LIVE_FRAMES"
 Work = Callable[[np.ndarray], tuple[np.ndarray, str]]
 VIDEO_HEIGHT = 420  # px of the returned video on the page
 _LOG = logging.getLogger(__name__)
@@ -67,6 +73,36 @@ def ice_servers(value: str | None = None) -> list[dict]:
         if bad:
             raise InvalidParameter(f"ICE server URLs must start with stun:, turn: or turns:, got {bad[0]!r}")
     return servers
+
+
+def frame_slots() -> int:
+    """How many live frames the whole server computes at once: ``$CVCORE_LIVE_FRAMES``, else half of the heavy-job
+    slots (``ui.jobs.job_slots``: cores, or GPUs), at least one.
+
+    Raises:
+        InvalidParameter: the setting is not a whole number >= 1.
+    """
+    raw = os.environ.get(LIVE_ENV, "").strip()
+    if raw:
+        if not raw.isdigit() or int(raw) < 1:
+            raise InvalidParameter(f"{LIVE_ENV} must be a whole number >= 1, got {raw!r}")
+        return int(raw)
+    from ui.jobs import job_slots
+
+    return max(1, job_slots() // 2)
+
+
+_GATE: threading.BoundedSemaphore | None = None
+_GATE_LOCK = threading.Lock()
+
+
+def _server_gate() -> threading.BoundedSemaphore:
+    """The server-wide limit on live frames computing at once (``frame_slots``), made on first use."""
+    global _GATE
+    with _GATE_LOCK:
+        if _GATE is None:
+            _GATE = threading.BoundedSemaphore(frame_slots())
+        return _GATE
 
 
 def webrtc_missing() -> str | None:
@@ -119,15 +155,18 @@ class _Latest:
     text: str
     frames: int
     dropped: int
+    busy: int = 0  # of the dropped: frames that found every live slot of the server busy
 
 
 class Feed:
     """One stream's hand-over between the page (``work``, set on every run) and the frame thread (``process``)."""
 
-    def __init__(self):
+    def __init__(self, gate: threading.Semaphore | None = None):
         self._lock = threading.Lock()
         self._work: Work | None = None
         self._latest = _Latest("", 0, 0)
+        self._shown: np.ndarray | None = None  # the last picture sent back
+        self._gate = gate  # None: the server's (``frame_slots``)
         self.rate = FrameRate()
 
     @property
@@ -150,6 +189,13 @@ class Feed:
         work = self.work
         if work is None:
             return frame
+        gate = self._gate if self._gate is not None else _server_gate()
+        if not gate.acquire(blocking=False):  # other streams hold every live slot: drop this frame too
+            with self._lock:
+                latest, shown = self._latest, self._shown
+                self._latest = _Latest(latest.text, latest.frames, latest.dropped + dropped + 1,
+                                       latest.busy + 1)
+            return shown if shown is not None else _even(frame)
         start = time.perf_counter()
         try:
             picture, text = work(frame)
@@ -158,11 +204,15 @@ class Feed:
         except Exception as exc:  # the stream must survive one bad frame; the reason is logged and shown
             _LOG.exception("live frame failed")
             picture, text = frame, f"This frame failed: {type(exc).__name__}: {exc}"
+        finally:
+            gate.release()
         self.rate.add(time.perf_counter() - start)
+        picture = _even(picture)
         with self._lock:
-            self._latest = _Latest(text, self._latest.frames + 1, self._latest.dropped + dropped)
-        h, w = picture.shape[:2]
-        return np.ascontiguousarray(picture[: h - h % 2, : w - w % 2])  # the video encoder wants even sides
+            latest = self._latest
+            self._latest = _Latest(text, latest.frames + 1, latest.dropped + dropped, latest.busy)
+            self._shown = picture
+        return picture
 
     async def process_queued(self, frames: list) -> list:
         """streamlit-webrtc's queued-frames callback: only the newest frame is processed, the older ones are dropped."""
@@ -170,6 +220,12 @@ class Feed:
 
         out = self.process(frames[-1].to_ndarray(format="rgb24"), dropped=len(frames) - 1)
         return [av.VideoFrame.from_ndarray(out, format="rgb24")]
+
+
+def _even(picture: np.ndarray) -> np.ndarray:
+    """The picture cut to even sides, which the video encoder needs."""
+    h, w = picture.shape[:2]
+    return np.ascontiguousarray(picture[: h - h % 2, : w - w % 2])
 
 
 def _feed(key: str) -> Feed:
@@ -186,7 +242,8 @@ def _status(feed: Feed) -> str:
     if latest.frames == 0:
         return "Waiting for the first frame ..."
     speed = f"**{fps:.1f} frames/s** processed ({ms:.0f} ms each)" if fps else "measuring the frame rate ..."
-    return f"{speed}, {latest.frames} frames so far, {latest.dropped} dropped. {latest.text}"
+    busy = f" ({latest.busy} while other cameras used the server)" if latest.busy else ""
+    return f"{speed}, {latest.frames} frames so far, {latest.dropped} dropped{busy}. {latest.text}"
 
 
 def live_stream(key: str, work: Work, *, still_label: str = "Take a still picture instead") -> None:
@@ -196,6 +253,7 @@ def live_stream(key: str, work: Work, *, still_label: str = "Take a still pictur
     if missing is None:
         try:
             servers = ice_servers()
+            frame_slots()  # a bad setting is said here, not in the frame thread
         except InvalidParameter as exc:
             st.error(f"Live video is not configured correctly on this server: {exc}")
             servers = None

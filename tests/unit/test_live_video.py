@@ -207,3 +207,52 @@ def test_frame_rate_counts_the_last_seconds():
     fps, ms = rate.rate(now=12.0)
     assert fps == pytest.approx(10.0) and ms == pytest.approx(20.0)
     assert rate.rate(now=20.0) == (0.0, 0.0)  # long after the last frame
+
+
+def test_live_frames_of_every_stream_share_the_servers_slots(monkeypatch):
+    """Two streams, one live slot: while one computes a frame, the other's frame is dropped (its viewer keeps the last
+    picture) rather than computing beside it; never more frames compute at once than there are slots."""
+    import threading
+
+    gate = threading.BoundedSemaphore(1)
+    inside, most, entered, release = [0], [0], threading.Event(), threading.Event()
+    count = threading.Lock()
+
+    def slow(frame):
+        with count:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        entered.set()
+        release.wait(5)
+        with count:
+            inside[0] -= 1
+        return frame + 1, "slow"
+
+    first, second = webcam.Feed(gate), webcam.Feed(gate)
+    first.work, second.work = slow, lambda frame: (frame + 2, "fast")
+    shown = second.process(np.zeros((4, 4, 3), np.uint8))  # a free slot: computed
+    assert int(shown[0, 0, 0]) == 2
+    worker = threading.Thread(target=first.process, args=(np.zeros((4, 4, 3), np.uint8),))
+    worker.start()
+    assert entered.wait(5)
+    again = second.process(np.full((4, 4, 3), 7, np.uint8))  # the only slot is busy: dropped, last picture kept
+    assert int(again[0, 0, 0]) == 2 and second.latest.frames == 1
+    assert second.latest.dropped == 1 and second.latest.busy == 1
+    release.set()
+    worker.join(5)
+    assert int(second.process(np.full((4, 4, 3), 7, np.uint8))[0, 0, 0]) == 9  # the slot is back
+    assert most[0] == 1 and first.latest.frames == 1
+
+
+def test_live_frame_slots_setting(monkeypatch):
+    monkeypatch.setenv("CVCORE_JOBS", "4")
+    monkeypatch.delenv("CVCORE_LIVE_FRAMES", raising=False)
+    assert webcam.frame_slots() == 2  # half of the heavy-job slots
+    monkeypatch.setenv("CVCORE_JOBS", "1")
+    assert webcam.frame_slots() == 1  # at least one
+    monkeypatch.setenv("CVCORE_LIVE_FRAMES", "3")
+    assert webcam.frame_slots() == 3
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv("CVCORE_LIVE_FRAMES", bad)
+        with pytest.raises(InvalidParameter, match="CVCORE_LIVE_FRAMES"):
+            webcam.frame_slots()
