@@ -26,6 +26,7 @@ __all__ = ["ConvUnit", "UnitTrace", "conv_units", "unit_activations", "trace_uni
 
 ACTIVATIONS = {nn.ReLU: "ReLU", nn.ReLU6: "ReLU6", nn.Tanh: "tanh"}
 _TOP = 8
+CONTEXT = 2  # rows and columns of activations kept around the window, for the pictures
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ class UnitTrace:
 
     ``channels`` are the input channels the filter sees; ``window``, ``weights`` and ``products`` are
     Tensor[len(channels), kh, kw] (float64), ``channel_sums`` Tensor[len(channels)]. ``rows``/``cols`` are the
-    input rows and columns of the window (negative or past the edge: zero padding). ``network_value`` is the
+    input rows and columns of the window (negative or past the edge: zero padding); ``context`` holds the seen
+    channels' activations from ``CONTEXT`` rows and columns before the window to as many after it. ``network_value`` is the
     network's own activation at the same place; ``shortcut_value``/``block_value``/``network_block_value`` are
     set when a residual addition follows.
     """
@@ -91,6 +93,7 @@ class UnitTrace:
     normed: float
     value: float  # after the activation
     network_value: float
+    context: torch.Tensor | None = None  # [C_g, kh + 2 CONTEXT, kw + 2 CONTEXT] around the window, zeros outside
     shortcut_value: float | None = None
     block_value: float | None = None
     network_block_value: float | None = None
@@ -280,11 +283,18 @@ def trace_unit(model: nn.Module, unit: ConvUnit | str, channel: int, row: int, c
     kh, kw = weight.shape[2:]
     rows = tuple(row * sh - ph + i * dh for i in range(kh))
     cols = tuple(col * sw - pw + j * dw for j in range(kw))
+    seen = a[channels[0]:channels[-1] + 1]  # [C_g, H, W]
     window = torch.zeros(per_group, kh, kw, dtype=torch.float64)
     for i, r in enumerate(rows):
         for j, c in enumerate(cols):
             if 0 <= r < a.shape[1] and 0 <= c < a.shape[2]:
-                window[:, i, j] = a[channels[0]:channels[-1] + 1, r, c]
+                window[:, i, j] = seen[:, r, c]
+    top, left = rows[0] - CONTEXT, cols[0] - CONTEXT
+    bottom, right = rows[-1] + CONTEXT + 1, cols[-1] + CONTEXT + 1
+    context = torch.zeros(per_group, bottom - top, right - left, dtype=torch.float64)
+    r0, r1, c0, c1 = max(top, 0), min(bottom, a.shape[1]), max(left, 0), min(right, a.shape[2])
+    if r1 > r0 and c1 > c0:
+        context[:, r0 - top:r1 - top, c0 - left:c1 - left] = seen[:, r0:r1, c0:c1]
     weights = weight[channel]  # [C_g, kh, kw]
     products = window * weights
     channel_sums = products.sum(dim=(1, 2))
@@ -309,4 +319,4 @@ def trace_unit(model: nn.Module, unit: ConvUnit | str, channel: int, row: int, c
     return UnitTrace(unit=unit, channel=int(channel), row=int(row), col=int(col), channels=channels, rows=rows,
                      cols=cols, window=window, weights=weights, products=products, channel_sums=channel_sums,
                      total=total, bias=bias, pre_norm=pre, norm=norm, normed=normed, value=value,
-                     network_value=float(out[channel, row, col]), **extra)
+                     network_value=float(out[channel, row, col]), context=context, **extra)
