@@ -232,6 +232,7 @@ def test_a_click_on_the_cell_picker_names_the_cell_under_it():
     fig = figures.cell_picker_figure(values, title="t", selected=(2, 1), px=40)
     image, points, frame = fig.data
     assert list(zip(points.y, points.x, strict=True)) == [(r, c) for r in range(3) for c in range(4)]  # each cell
+    assert points.mode == "markers" and points.marker.maxdisplayed == 1  # clickable, one of them drawn
     picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(image.source.split(",")[1]))).convert("RGB"))
     colours = viz.colorize(values / 11, "viridis")
     for r, c in ((0, 0), (1, 2), (2, 3)):  # the picture's pixel at a point's place has that cell's colour
