@@ -16,7 +16,8 @@ page looked as it finally settles (unchanged for ``SETTLE_MS``; a later change, 
 moves the time to that later frame; a run that the run itself asks for starts within that time).
 
 Widgets are found by their keys (the ``st-key-<key>`` class Streamlit gives a keyed element, keys as the labs
-declare them in ``labs/<lab>/settings.py``), else by their labels. Also timed: opening each lab in the warm server
+declare them in ``labs/<lab>/settings.py``), else by their labels; a chart that takes clicks (the whole-network
+view's cell picker) by the start of its title. Also timed: opening each lab in the warm server
 (the address typed, until the lab is drawn and idle; target 1.5 s), and cold starts: from ``Popen`` of the server
 until ``/convolution`` is drawn (target 8 s), and the same for the echo page.
 
@@ -382,6 +383,21 @@ def text(key: str, label: str, values: tuple[str, str]):
     return act
 
 
+def click_chart(title: str, places: tuple[tuple[float, float], tuple[float, float]]):
+    """Two places of the plotly chart whose text starts with ``title``, alternately, as fractions of its plot
+    area (below the 50-px title): a click there. Each click waits out plotly.js's double-click delay (300 ms)
+    after the last, so that it is not read as a double click, which clears the selection."""
+    def act(page, i, arm):
+        chart = page.locator(".js-plotly-plot").filter(has_text=_starts(title)).first
+        chart.scroll_into_view_if_needed()
+        page.wait_for_timeout(400)
+        box = chart.bounding_box()
+        fx, fy = places[i % 2]
+        arm()
+        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + 50 + (box["height"] - 60) * fy)
+    return act
+
+
 def toggle_last_tag(key: str, label: str, option: str):
     """A multiselect: Backspace removes its last choice (``option``), then picking ``option`` puts it back."""
     def act(page, i, arm):
@@ -464,6 +480,9 @@ CONTROLS = [
             buttons(("inside_stage_features.2", "inside_stage_features.13"), ("features.2", "features.13")),
             query="?view=overview"),
     Control("inside_cnn", "whole network: cell (text)", text("inside.cell", "Cell (row, column)", ("3,4", "10,2")),
+            query="?view=overview&layer=features.2.conv.1&channel=20"),
+    Control("inside_cnn", "whole network: cell (click on the 112x112 map)",
+            click_chart("Channel 20 of features.2.conv.1", ((0.3, 0.45), (0.62, 0.7))),
             query="?view=overview&layer=features.2.conv.1&channel=20"),
     Control("detection", "IoU threshold (slider)", slider("det.iou", "IoU threshold"), query="?view=nms"),
     Control("detection", "score threshold (slider)", slider("det.score", "Score threshold", ("ArrowLeft", "ArrowRight")),
