@@ -42,6 +42,8 @@ def test_a_stage_a_cell_and_a_link_down_to_one_value(app_server, page, artifacts
     picker = page.locator(".js-plotly-plot").filter(has_text="click a cell").first
     picker.scroll_into_view_if_needed()
     page.wait_for_timeout(500)  # plotly listens for clicks once it has drawn the chart
+    # One click point per cell of the 56x56 map, but plotly.js draws only one of them (thousands took seconds).
+    assert picker.locator("path.point").count() == 1
     box = picker.bounding_box()
     for fx, fy in ((0.3, 0.45), (0.62, 0.7), (0.5, 0.3)):  # inside the map, below the title
         page.mouse.click(box["x"] + box["width"] * fx, box["y"] + 50 + (box["height"] - 60) * fy)
