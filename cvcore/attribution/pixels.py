@@ -54,7 +54,7 @@ def _smoothed(method, x: torch.Tensor, target: int, smooth: int, **kwargs) -> to
         raise InvalidParameter(f"smooth must be >= 0 noisy samples, got {smooth}")
     if smooth == 0:
         return method.attribute(x, target=target, **kwargs)
-    sigma = _NOISE * float(x.max() - x.min())
+    sigma = _NOISE * float((x.max() - x.min()).detach())
     return _captum().NoiseTunnel(method).attribute(x, nt_type="smoothgrad", nt_samples=smooth, stdevs=sigma, target=target, **kwargs)
 
 

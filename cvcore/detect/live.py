@@ -63,7 +63,7 @@ def yolo_frame(model: yolo.TinyYolo, frame: np.ndarray, *, score: float, iou: fl
     square, x0, y0 = square_crop(frame)
     size = model.config.size
     device = next(model.parameters()).device
-    x = torch.from_numpy(np.ascontiguousarray(square)).to(device).permute(2, 0, 1)[None].float() / 255  # [1, 3, s, s]
+    x = torch.as_tensor(np.array(square, copy=True)).to(device).permute(2, 0, 1)[None].float() / 255  # [1, 3, s, s]
     x = F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
     with torch.inference_mode():
         vectors = yolo.decode(model(x), model.config)[0]  # [S, S, B, 5 + C]
