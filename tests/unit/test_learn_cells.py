@@ -19,7 +19,7 @@ from cvcore.viz.learn import CELL_CHARS, cell_text, exact_rows, kernel_figure
 
 _EM = {**dict.fromkeys("0123456789", 0.636), ".": 0.318, "-": 0.361, "+": 0.838, "e": 0.615, "n": 0.634,
        "a": 0.613, "i": 0.278, "f": 0.352}
-# The numbers, and the widest texts the formatter can write.
+# Values seen spilling out of their cells, and the widest texts the formatter can write.
 _WORST = torch.tensor([[-0.0004413, 0.9996718, -2.0003],
                        [-123.456, 98765.4, -123456.0],
                        [-99.9949, 1 / 3, -7.77777]], dtype=torch.float64)

@@ -6,7 +6,7 @@ mean colour moves towards the style image's, while the content cost stays below 
 content must stay recognisable, measured apart from the optimiser's own costs: the Sobel edge magnitudes of the
 result (both images grey and lightly blurred, sigma 1 px, so the style's own fine strokes count less than the layout)
 correlate with those of the content image by at least EDGE_BOUND. The old balance (alpha 1, beta 1e4, tv 10) fails
-it where the issue saw the cat vanish, the "Fast preview" of Chelsea with the stained-glass mosaic (0.43), and on
+it where a teacher saw the cat vanish, the "Fast preview" of Chelsea with the stained-glass mosaic (0.43), and on
 every example with the GPU preset (0.23 to 0.42); the balanced presets pass on all (0.49 to 0.91). Content | style |
 result strips go to test-artifacts/.
 """
