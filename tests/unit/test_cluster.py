@@ -273,6 +273,41 @@ def test_a_lab_waiting_for_the_pool_says_so_and_then_gets_its_records(head, monk
     assert said[-1] is None  # the notice is gone once the job runs
 
 
+class _Clicked(Exception):
+    """Stands for Streamlit ending the run when the learner clicks Stop (``ui.jobs.yield_to_click``)."""
+
+
+def test_stop_while_waiting_for_the_pool_cancels_the_queued_job(head, monkeypatch):
+    """A learner who presses Stop while the job waits for the pool's only slot: the queued task is cancelled, so it
+    never runs when the slot frees, and the slot goes to the next job at once."""
+    from ui import jobs
+
+    said = []
+
+    class Notice:
+        def info(self, text, **kwargs):
+            said.append(text)
+
+        def empty(self):
+            said.append(None)
+
+    def click():
+        if said:  # the page has said that the job waits: now the learner clicks Stop
+            raise _Clicked
+
+    monkeypatch.setattr(jobs.st, "empty", Notice)
+    monkeypatch.setattr(jobs, "yield_to_click", click)
+    monkeypatch.setenv("CVCORE_CLUSTER", head)
+    with cluster.submit(_long_job(), where=head) as other:  # another replica's job holds the only slot
+        _first_record(other)
+        with pytest.raises(_Clicked):
+            next(jobs.limited(iter(()), "Learning a filter", job=_long_job()))
+        assert said and said[0].startswith("Learning a filter: waiting for the shared pool")
+    time.sleep(2.0)  # the other job is cancelled: a queued task that survived the Stop would be running by now
+    assert _task_pids() == [], "the job stopped while it waited ran anyway"
+    assert _short_job_starts_within(head, 30) < 30
+
+
 def test_a_job_names_an_engine_function_only():
     with pytest.raises(ValueError, match="a function of the engine"):
         cluster.Job("os:system", {"command": "true"}).records()
