@@ -9,31 +9,16 @@ measured in the same run:
 5. The top-9 patches of a channel over the six sample photos.
 """
 
-import statistics
 import time
 from functools import partial
 
 import torch
 
-from benchmarks.timing import median_ms
+from benchmarks.timing import median_ms, paired_ms
 from cvcore import attribution, images, zoo
 from cvcore.inside import features, maximize, units
 
 _median_ms = partial(median_ms, warmup=2)
-
-
-def _paired_ms(fn, reference, repeat: int) -> tuple[float, float]:
-    """Medians of ``fn`` and ``reference`` timed alternately, so that drifts of a noisy machine hit both alike."""
-    for _ in range(3):
-        fn()
-        reference()
-    ours, theirs = [], []
-    for _ in range(repeat):
-        for f, times in ((fn, ours), (reference, theirs)):
-            start = time.perf_counter()
-            f()
-            times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(ours), statistics.median(theirs)
 
 
 def rows(repeat: int = 15) -> list[tuple[str, float, str, float]]:
@@ -51,8 +36,9 @@ def rows(repeat: int = 15) -> list[tuple[str, float, str, float]]:
         xg = x.clone().requires_grad_(True)
         torch.autograd.grad(model(xg)[0, 285], xg)
 
-    extract_ms, forward_ms = _paired_ms(lambda: features.extract(model, x, stages), forward, 4 * repeat)
-    grad_cam_ms, fb_ms = _paired_ms(lambda: attribution.grad_cam(model, x, 285, "features.18"), forward_backward, 2 * repeat)
+    extract_ms, forward_ms = paired_ms(lambda: features.extract(model, x, stages), forward, 4 * repeat, warmup=3)
+    grad_cam_ms, fb_ms = paired_ms(lambda: attribution.grad_cam(model, x, 285, "features.18"), forward_backward, 2 * repeat,
+                                     warmup=3)
     out = [
         ("extract all 19 stages", extract_ms, "forward", forward_ms),
         ("Grad-CAM (features.18)", grad_cam_ms, "forward+backward", fb_ms),

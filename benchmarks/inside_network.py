@@ -24,25 +24,12 @@ os.environ.setdefault("CVCORE_DEVICE", "cpu")
 import torch
 from streamlit.testing.v1 import AppTest
 
+from benchmarks.timing import paired_ms, rerun_ms
 from cvcore import images, zoo
 from cvcore.inside import features, overview, unit_trace
 from tests.apptest import open_lab
 
 __all__ = ["rows", "engine_rows", "page_rows"]
-
-
-def _paired_ms(fn, reference, repeat: int) -> tuple[float, float]:
-    """Medians of ``fn`` and ``reference`` timed alternately, so that drifts of a noisy machine hit both alike."""
-    for _ in range(2):
-        fn()
-        reference()
-    ours, theirs = [], []
-    for _ in range(repeat):
-        for f, times in ((fn, ours), (reference, theirs)):
-            start = time.perf_counter()
-            f()
-            times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(ours), statistics.median(theirs)
 
 
 def engine_rows(repeat: int = 10) -> list[tuple[str, float, str, float]]:
@@ -61,34 +48,22 @@ def engine_rows(repeat: int = 10) -> list[tuple[str, float, str, float]]:
                                      activations=unit_trace.unit_activations(model, x, unit))
 
     out = []
-    ms, ref = _paired_ms(lambda: overview.overview(model, x), forward, repeat)
+    ms, ref = paired_ms(lambda: overview.overview(model, x), forward, repeat)
     out.append(("overview: 22 stages + thumbnails", ms, "forward", ref))
     for name, cell in (("features.18", (414, 3, 4)), ("features.2.conv.1", (20, 0, 37))):
-        ms, ref = _paired_ms(lambda name=name, cell=cell: drill(name, *cell), forward, repeat)
+        ms, ref = paired_ms(lambda name=name, cell=cell: drill(name, *cell), forward, repeat)
         out.append((f"drill-down {name}", ms, "forward", ref))
     acts = unit_trace.unit_activations(model, x, units["features.18"])  # as the page caches them
-    ms, ref = _paired_ms(lambda: unit_trace.trace_unit(model, units["features.18"], 414, 3, 4, activations=acts),
+    ms, ref = paired_ms(lambda: unit_trace.trace_unit(model, units["features.18"], 414, 3, 4, activations=acts),
                          forward, repeat)
     out.append(("trace alone (features.18, 320 ch)", ms, "forward", ref))
     return out
 
 
-def _rerun_ms(at: AppTest, change, repeat: int) -> float:
-    times = []
-    for i in range(repeat):
-        change(at, i)
-        start = time.perf_counter()
-        at.run()
-        times.append((time.perf_counter() - start) * 1000)
-        if at.exception or at.error:
-            raise RuntimeError(f"the page failed while timed: {at.exception or [e.value for e in at.error]}")
-    return statistics.median(times)
-
-
 def trivial_ms(repeat: int = 20) -> float:
     trivial = AppTest.from_file(str(ROOT / "benchmarks" / "trivial_page.py"), default_timeout=120)
     trivial.run()
-    return _rerun_ms(trivial, lambda at, i: at.slider(key="value").set_value(i % 2 + 1), repeat)
+    return rerun_ms(trivial, lambda at, i: at.slider(key="value").set_value(i % 2 + 1), repeat)
 
 
 def page_rows(reference_ms: float, repeat: int = 8) -> list[tuple[str, float, str, float]]:
@@ -110,9 +85,9 @@ def page_rows(reference_ms: float, repeat: int = 8) -> list[tuple[str, float, st
     stages = ("features.2", "features.13")
     for stage in stages:
         at.button(key=f"inside_stage_{stage}").click().run()
-    stage_ms = _rerun_ms(at, lambda app, i: app.button(key=f"inside_stage_{stages[i % 2]}").click(), repeat)
+    stage_ms = rerun_ms(at, lambda app, i: app.button(key=f"inside_stage_{stages[i % 2]}").click(), repeat)
     cells = ("3,4", "10,2")
-    cell_ms = _rerun_ms(at, lambda app, i: app.text_input(key="inside.cell").input(cells[i % 2]), repeat)
+    cell_ms = rerun_ms(at, lambda app, i: app.text_input(key="inside.cell").input(cells[i % 2]), repeat)
     return [("page: open the overview", statistics.median(opened), "1-slider page", reference_ms),
             ("page: click a stage (maps + trace)", stage_ms, "1-slider page", reference_ms),
             ("page: a new cell (trace)", cell_ms, "1-slider page", reference_ms)]

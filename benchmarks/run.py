@@ -47,7 +47,6 @@
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -63,6 +62,7 @@ from streamlit.testing.v1 import AppTest
 
 from benchmarks import browser, classroom, detection, faces, faces_browser, inside, server_cpu, style, transfer, webcam
 from benchmarks.timing import median_ms as _median_ms
+from benchmarks.timing import rerun_ms
 from cvcore import images
 from cvcore.conv import conv_trace, kernels
 from cvcore.conv.learn import learn_kernel
@@ -86,17 +86,6 @@ def bench_trace() -> list[tuple[str, float, float, str]]:
     ref_ms = _median_ms(lambda: F.max_pool2d(x[None, None], 2), 300)
     rows.append(("pool_trace 32x32, f=2", pool_ms, ref_ms, "F.max_pool2d"))
     return rows
-
-
-def _rerun_ms(at: AppTest, change, repeat: int) -> float:
-    times = []
-    for i in range(repeat):
-        change(at, i)
-        start = time.perf_counter()
-        at.run()
-        times.append((time.perf_counter() - start) * 1000)
-        assert not at.exception, at.exception
-    return statistics.median(times)
 
 
 # (page, the setting changed on every rerun, its two alternating values, what is shown)
@@ -130,7 +119,7 @@ def bench_layer_edit(repeat: int = 20) -> float:
 
     change(at, 1)
     at.run()
-    return _rerun_ms(at, change, repeat)
+    return rerun_ms(at, change, repeat, errors_fail=False)
 
 
 def bench_training(epochs: int = 2) -> float:
@@ -149,7 +138,8 @@ def bench_layer_table(name: str) -> float:
 def bench_trivial(repeat: int = 30) -> float:
     trivial = AppTest.from_file(str(ROOT / "benchmarks" / "trivial_page.py"), default_timeout=120)
     trivial.run()
-    return _rerun_ms(trivial, lambda at, i: at.slider(key="value").set_value(i % 2 + 1), repeat)
+    return rerun_ms(trivial, lambda at, i: at.slider(key="value").set_value(i % 2 + 1), repeat,
+                    errors_fail=False)
 
 
 def bench_page(page: str, key: str, values: tuple, repeat: int = 30, widget: str = "number_input",
@@ -161,7 +151,8 @@ def bench_page(page: str, key: str, values: tuple, repeat: int = 30, widget: str
     at.run()
     getattr(at, widget)(key=key).set_value(values[0])
     at.run()  # warm the caches of both settings
-    return _rerun_ms(at, lambda app, i: getattr(app, widget)(key=key).set_value(values[(i + 1) % 2]), repeat)
+    return rerun_ms(at, lambda app, i: getattr(app, widget)(key=key).set_value(values[(i + 1) % 2]), repeat,
+                    errors_fail=False)
 
 
 def bench_learning(steps: int = 500) -> float:
