@@ -9,16 +9,10 @@ printed on its own). One thread each, as the app runs (``CVCORE_THREADS`` and Ra
 """
 
 import argparse
-import json
 import os
-import shutil
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,38 +28,7 @@ from cvcore.conv import kernels
 from cvcore.conv.learn import learn_kernel
 from cvcore.style import gatys
 from cvcore.style import images as style_images
-from tests.conftest import free_port
-
-
-@contextmanager
-def local_head(slots: int = 1):
-    """A Ray head on 127.0.0.1 offering ``slots`` jobs at once, this process connected to it; yields its address."""
-    import ray
-
-    temp = tempfile.mkdtemp(prefix="cvray", dir="/tmp")  # short: Ray's socket paths must fit in 107 bytes
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", "--node-ip-address", "127.0.0.1",
-         "--port", str(port), "--num-cpus", "2", "--resources", json.dumps({cluster.JOB_RESOURCE: slots}),
-         "--include-dashboard", "false", "--temp-dir", temp, "--disable-usage-stats"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    where = f"127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                cluster.connect(where)
-                break
-            except cluster.ClusterUnavailable:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(1)
-        yield where
-    finally:
-        ray.shutdown()
-        os.killpg(proc.pid, signal.SIGKILL)  # the head's processes; its workers end with their raylet
-        proc.wait()
-        shutil.rmtree(temp, ignore_errors=True)
+from tests.ray_head import local_head
 
 
 def _jobs() -> list[tuple[str, cluster.Job]]:

@@ -7,11 +7,9 @@ process group (GCS, raylet and their helpers); its workers end with their raylet
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -21,6 +19,7 @@ import pytest
 import torch
 
 from tests.conftest import ROOT, free_port
+from tests.ray_head import local_head
 
 if os.environ.get("CI") == "true":
     import ray  # noqa: F401  (requirements-dev.txt installs it: never skipped under CI)
@@ -33,7 +32,6 @@ from cvcore.errors import InvalidParameter
 
 pytestmark = pytest.mark.timeout(120)
 
-RAY = str(Path(sys.executable).with_name("ray"))
 _ENV = dict(os.environ, CVCORE_OFFLINE="1", CVCORE_DEVICE="cpu", RAY_USAGE_STATS_ENABLED="0")
 
 # A driver in its own process (another replica of the web app): it connects, says READY, waits for the file ``go``
@@ -80,33 +78,8 @@ def _wait_for_line(proc: subprocess.Popen, word: str, timeout: float) -> str:
 @pytest.fixture(scope="module")
 def head():
     """A Ray head on 127.0.0.1 with one ``cvcore_job``; yields its address; this process is connected to it."""
-    temp = tempfile.mkdtemp(prefix="cvray", dir="/tmp")  # short: Ray's socket paths must fit in 107 bytes
-    port = free_port()
-    log = open(Path(temp) / "head.log", "w")
-    proc = subprocess.Popen(
-        [RAY, "start", "--head", "--block", "--node-ip-address", "127.0.0.1", "--port", str(port), "--num-cpus", "2",
-         "--resources", json.dumps({cluster.JOB_RESOURCE: 1}), "--include-dashboard", "false", "--temp-dir", temp,
-         "--disable-usage-stats"], cwd=ROOT, env=_ENV, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    where = f"127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                cluster.connect(where)
-                break
-            except cluster.ClusterUnavailable:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(1)
+    with local_head(1, env=_ENV) as where:
         yield where
-    finally:
-        import ray
-
-        ray.shutdown()
-        os.killpg(proc.pid, signal.SIGKILL)  # the head's processes; the workers end with their raylet
-        proc.wait(timeout=30)
-        log.close()
-        shutil.rmtree(temp, ignore_errors=True)
 
 
 def _task_pids() -> list[int]:
