@@ -52,8 +52,13 @@ def _maps_figure(name: str, digest: str, unit: str, _s: Subject):
     order = features.rank_channels(out, "mean")[:_MAPS].tolist()
     note = " (before the block adds its input)" if _units(name, _s.model)[unit].block else ""
     return figures.maps_figure(out[order], order, cols=min(16, len(order)), tile=40,
-                               title=f"{unit}{note}: the {len(order)} most active of {out.shape[0]} maps, "
+                               title=f"{unit}{note}: {_which_maps(len(order), out.shape[0])}, "
                                      f"each {out.shape[1]}x{out.shape[2]}; click one")
+
+
+def _which_maps(shown: int, total: int) -> str:
+    """The grid's maps in words: all of them, or the most active ``shown`` of ``total``, strongest first."""
+    return f"all {total} maps, most active first" if shown >= total else f"the {shown} most active of {total} maps"
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -166,7 +171,7 @@ def _plain_stage(s: Subject, stage: engine.Stage) -> None:
         act = _stage_output(s.name, s.digest, stage.name, s)
         order = features.rank_channels(act, "mean")[:_MAPS].tolist()
         show_chart(st, figures.maps_figure(act[order], order, cols=min(16, len(order)), tile=40,
-                                         title=f"{stage.name}: the {len(order)} most active of {act.shape[0]} maps"),
+                                         title=f"{stage.name}: {_which_maps(len(order), act.shape[0])}"),
                    config=_CHART, key="inside_net_plain")
 
 
@@ -191,8 +196,10 @@ def _stage_units(s: Subject, stage: engine.Stage, units: dict[str, unit_trace.Co
         channel = int(S.widget("channel", label=f"Channel (0 to {count - 1})", bounds=(0, count - 1)))
     show_chart(st, _maps_figure(s.name, s.digest, unit.name, s), config=_CHART, key="inside_net_maps",
                on_select=_on_map_click, selection_mode="points")
+    typed = S.widget("cell", label=f"Cell (row 0 to {height - 1}, column 0 to {width - 1})",
+                     placeholder="row, column (e.g. 3, 5); empty: the strongest cell")
     try:
-        cell = parse_cell(S.widget("cell"), height, width)
+        cell = parse_cell(typed, height, width)
     except InvalidParameter as exc:
         st.error(f"Cannot open this cell: {exc}")
         return

@@ -9,7 +9,7 @@ import torch
 from cvcore import images, zoo
 from cvcore.inside import features
 from cvcore.networks import builder
-from tests.pages.conftest import errors, texts
+from tests.pages.conftest import chart_texts, errors, texts
 
 _MOBILENET_STAGES = [f"features.{i}" for i in range(19)] + ["adaptive_avg_pool2d", "flatten", "classifier.1"]
 
@@ -105,3 +105,16 @@ def trained_digit(at) -> torch.Tensor:
     from ui import trained_models
 
     return trained_models.probe()[0][:1]
+
+
+def test_the_cell_box_gives_the_map_range_and_the_grid_says_which_maps_it_shows(open_page):
+    # features.2.conv.2 projects 96 channels to 24 maps of 56x56 (MobileNetV2's third stage); features.18 is the
+    # 320 -> 1280 1x1 convolution on the 7x7 map, more maps than the grid's 64.
+    at = open_page("inside_cnn", sections_open=False, view="overview", layer="features.2.conv.2")
+    box = at.text_input(key="inside.cell")
+    assert box.label == "Cell (row 0 to 55, column 0 to 55)" and box.placeholder.startswith("row, column (e.g.")
+    charts = chart_texts(at)
+    assert "all 24 maps, most active first, each 56x56" in charts and "most active of 24" not in charts
+    at = open_page("inside_cnn", sections_open=False, view="overview", layer="features.18")
+    assert at.text_input(key="inside.cell").label == "Cell (row 0 to 6, column 0 to 6)"
+    assert "the 64 most active of 1280 maps, each 7x7" in chart_texts(at)
