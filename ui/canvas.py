@@ -17,16 +17,20 @@ from cvcore.errors import CvcoreError
 from cvcore.inside import features
 from cvcore.viz.maps import mosaic, overlay
 
-__all__ = ["DIGIT_SIDE", "UNSURE", "digit_canvas", "watch", "shapes_canvas", "SHAPE_TOOLS"]
+__all__ = ["DIGIT_SIDE", "UNSURE", "TOOLBAR_HINT", "digit_canvas", "watch", "shapes_canvas", "SHAPE_TOOLS"]
 
 DIGIT_SIDE = 280  # canvas pixels; ten per pixel of the 28x28 digit
 UNSURE = 0.6  # a top probability below this is flagged as a guess
 _MAX_MAPS = 32  # maps shown per layer (the first ones)
+# The canvas shows its toolbar only while the pointer is on it, over the line above the canvas: this line says so and
+# keeps the toolbar off the control above.
+TOOLBAR_HINT = "Point at the canvas for its toolbar: undo, redo, clear."
 
 
 def digit_canvas(key: str) -> drawn.DrawnDigit | None:
     """A black square to draw a digit on in white; the drawing as a ``DrawnDigit`` (None, after a message, while
     nothing is drawn). The canvas's own toolbar undoes, redoes and clears."""
+    st.caption(TOOLBAR_HINT)
     result = st_canvas(stroke_width=22, stroke_color="#FFFFFF", background_color="#000000", height=DIGIT_SIDE,
                        width=DIGIT_SIDE, drawing_mode="freedraw", return_image_data=True, key=key)
     rgba = result.image_data
@@ -98,7 +102,7 @@ def watch(name: str, entry: zoo.ModelEntry, model: torch.nn.Module, x: torch.Ten
     seen, cam, bars = st.columns([1, 1, 2] if prediction else [1, 1, 0.01])
     seen.image(_enlarged(picture, 5), caption="What the network sees (28x28)", width="stretch")
     cam.image(_enlarged(overlay(picture, heat, alpha=0.55), 5), width="stretch",
-              caption=f"Grad-CAM of \"{best.label}\" at {entry.cam_layer}: where the evidence is")
+              caption=f"Grad-CAM of \"{best.label}\" at layer {entry.cam_layer}: where the evidence is")
     if prediction:  # bars of plain HTML: a chart would take longer to draw than the network takes to answer
         for p in top:
             bars.progress(p.probability, text=f"{p.label}: {p.probability:.1%}")
@@ -135,6 +139,7 @@ def shapes_canvas(key: str) -> torch.Tensor | None:
     seed = int(bg_col.number_input("Background", 0, 10**6, 1, key=f"{key}_bg",
                                    help="The texture of a generated scene, without its objects"))
     under, picture = _background(seed)
+    st.caption(TOOLBAR_HINT)
     result = st_canvas(fill_color=pen, stroke_width=4, stroke_color=pen, background_image=picture,
                        height=_SHAPE_SIDE, width=_SHAPE_SIDE, drawing_mode=tool, return_image_data=True, key=key)
     rgba = result.image_data

@@ -30,17 +30,19 @@ def test_inside_opens_the_shipped_digits_network_without_any_training(open_page)
 
 
 def test_the_draw_sources_wait_for_a_drawing_with_a_message(open_page):
+    hint = "Point at the canvas for its toolbar: undo, redo, clear."  # it shows only while pointed at
     at = open_page("inside_cnn", sections_open=False, model="digits_cnn")
     at.radio(key="inside.digit_source").set_value("Draw").run()
     assert errors(at) == [] and not at.exception
     assert "Draw a digit on the black square" in texts(at) and "Top-5: " not in texts(at)
+    assert hint in texts(at)
 
     at = open_page("build_cnn", sections_open=False)
-    assert errors(at) == [] and "Draw a digit on the black square" in texts(at)
+    assert errors(at) == [] and "Draw a digit on the black square" in texts(at) and hint in texts(at)
     assert "Read by the app's copy of the course's network (until you train yours)" in texts(at)
 
     at = open_page("segmentation", sections_open=False, view="segment", source="draw")
-    assert errors(at) == [] and "Draw shapes on the canvas" in texts(at)
+    assert errors(at) == [] and "Draw shapes on the canvas" in texts(at) and hint in texts(at)
     assert at.slider(key="seg.alpha").value == 0.55  # kept while there is no picture yet
 
 
