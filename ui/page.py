@@ -34,7 +34,7 @@ def start_lab(settings, title: str, intro: str) -> None:
     lessons.presenter_style(lessons.is_presenting())
     st.title(title)
     st.markdown(intro)
-    lesson_col, quiz_col, mode_col = st.columns([3, 3, 1.3])
+    lesson_col, quiz_col, mode_col = st.columns([3, 3, 2])  # wide enough for "Presenter mode" in large type
     with mode_col:
         lessons.presenter_toggle()
     st.session_state[_SLOTS] = (lesson_col, quiz_col)

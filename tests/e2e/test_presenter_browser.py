@@ -29,6 +29,14 @@ _MEASURE = """els => els.map(e => {
 })"""
 
 
+# Whether a text is cut off: the nearest box that ends overflowing text with an ellipsis is narrower than the text.
+_CUT_OFF = """e => {
+  for (let n = e; n; n = n.parentElement)
+    if (getComputedStyle(n).textOverflow === 'ellipsis') return n.scrollWidth > n.clientWidth;
+  return null;  // no such box: the check itself needs looking at
+}"""
+
+
 @pytest.fixture
 def projector(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 720})
@@ -47,6 +55,8 @@ def test_the_convolution_step_through_fits_one_projector_screen(app_server, proj
     pg = projector
     pg.goto(f"{app_server}/convolution?presenter=1")
     pg.get_by_text("Step (of 16)").wait_for()
+    # The toggle's own label in large type is whole, not cut to "Presenter m..." by its column.
+    assert pg.get_by_text("Presenter mode", exact=True).evaluate(_CUT_OFF) is False
     grids = _grids(pg, "conv")
     pg.wait_for_function("() => document.querySelectorAll('.st-key-stepthrough_conv img, "
                          ".st-key-stepthrough_conv [data-testid=\"stPlotlyChart\"]').length === 3")
