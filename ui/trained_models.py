@@ -19,12 +19,13 @@ from cvcore.errors import CvcoreError
 from cvcore.inside import features
 from cvcore.networks import builder
 
-__all__ = ["NAME", "EXPORTED", "SHIPPED", "exported_choice", "exported_head", "INPUT", "remember", "record", "entry_and_model",
+__all__ = ["NAME", "EXPORTED", "SHIPPED", "DIGIT_SOURCES", "exported_choice", "exported_head", "INPUT", "remember", "record", "entry_and_model",
            "shipped", "shipped_accuracy", "shipped_head", "digit_input", "probe", "snippet_head", "weights_file"]
 
 NAME = "my_cnn"
 EXPORTED = "exported"  # a network exported by the Transfer-learning lab, uploaded back
 SHIPPED = "digits_cnn"  # the course's network trained by scripts/train_digits.py (assets/digits_cnn.pt)
+DIGIT_SOURCES = ("Validation digit", "Draw", "Upload a drawing")  # where digit_input's digit comes from
 INPUT = (1, 28, 28)
 _KEY = "build._trained"
 _PROBE = 48  # validation digits searched for a unit's strongest patches
@@ -104,7 +105,7 @@ def digit_input(key: str, watch: tuple[str, zoo.ModelEntry, torch.nn.Module] | N
     """A validation digit (never seen in training) by number, a digit drawn on a canvas, or an uploaded drawing made
     to look like one. While drawing, ``watch`` (name, entry, model) shows that network's maps and Grad-CAM below the
     canvas (``ui.canvas.watch``), updated at every stroke."""
-    source = st.radio("Image", ["Validation digit", "Draw", "Upload a drawing"], key=f"{key}_source", horizontal=True)
+    source = st.radio("Image", DIGIT_SOURCES, key=f"{key}_source", horizontal=True)
     if source == "Draw":
         from ui import canvas
 

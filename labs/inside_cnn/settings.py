@@ -29,6 +29,7 @@ class InsideSettings(LabSettings, ns="inside"):
                               "downloaded; a network you trained in Build your own CNN appears last.")
     pic_source: str = Setting("Sample", "Image", choices=(*IMAGE_SOURCES, LIVE), widget="radio")
     pic_sample: str = Setting("chelsea", "Sample photo", choices=_SAMPLES, labels=_SAMPLES)
+    digit_source: str = Setting("Validation digit", "Image", choices=trained_models.DIGIT_SOURCES, widget="radio")
     digit_index: int = Setting(0, "Digit number", bounds=(0, 358))
     view: str = Setting("maps", "Look at", choices=VIEWS, labels=VIEWS, widget="radio")
     layer: str = Setting("", "Layer", widget="select")

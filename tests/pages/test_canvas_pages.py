@@ -63,3 +63,13 @@ def test_the_code_shown_for_the_shipped_network_runs(tmp_path):
     maps = features.extract(zoo.load_network("digits_cnn"), x, ["3"])["3"][0]
     assert f"output shape {tuple(maps.shape)}" in done.stdout
     assert f"most active channels {maps.flatten(1).mean(1).argsort(descending=True)[:8].tolist()}" in done.stdout
+
+
+def test_the_digit_source_is_in_the_link_and_a_link_reopens_the_canvas(open_page):
+    at = open_page("inside_cnn", sections_open=False, model="digits_cnn")
+    assert "digit_source" not in at.query_params  # the default source, the validation digit, stays out of the link
+    at.radio(key="inside.digit_source").set_value("Draw").run()
+    assert at.query_params["digit_source"] == "Draw"
+    at = open_page("inside_cnn", sections_open=False, model="digits_cnn", digit_source="Draw")
+    assert errors(at) == [] and at.radio(key="inside.digit_source").value == "Draw"
+    assert "Draw a digit on the black square" in texts(at) and "Top-5: " not in texts(at)
