@@ -257,7 +257,11 @@ def _step_through(t: unit_trace.UnitTrace) -> None:
     def render(i: int) -> None:
         position = order[i]
         window, weights, products = figures.window_figures(t, position, input_name=source)
-        for column, fig, key in zip(st.columns(3), (window, weights, products), ("in", "w", "p"), strict=True):
+        figs = (window, weights, products)
+        # Each grid's column as wide as the grid is drawn: equal thirds shrank the window (the widest, with the rows
+        # around it) to about 80% in presenter mode, its numbers to 12 px.
+        for column, fig, key in zip(st.columns([f.layout.width or 1 for f in figs]), figs, ("in", "w", "p"),
+                                    strict=True):
             show_chart(column, fig, config=_CHART, key=f"inside_net_{key}", width="content")
         w, k = t.window[position].flatten().tolist(), t.weights[position].flatten().tolist()
         terms = " + ".join(f"{a:.4f}×{b:.4f}" if b >= 0 else f"{a:.4f}×({b:.4f})" for a, b in zip(w, k, strict=True))
