@@ -20,14 +20,15 @@ def _restart_if_at_end(step_key: str, play_key: str, n_steps: int) -> None:
         st.session_state[step_key] = 1
 
 
-def step_view(settings, name: str, n_steps: int, render: Callable[[int], None]) -> None:
+def step_view(settings, name: str, n_steps: int, render: Callable[[int], None], *,
+              single: str = "the output has a single cell") -> None:
     """Controls for the setting ``name`` of the lab ``settings`` (a ``LabSettings`` class; the step is 1-based)
     and ``render(step_index_0_based)``.
 
     Runs as a fragment: stepping reruns only this part of the page. While "Play" is on the
     fragment advances one step every 0.8 s and stops at the last step. Keyboard: Tab reaches every
     control, the arrow keys move the focused slider, and P / N step back and forward from anywhere
-    on the page (outside text fields).
+    on the page (outside text fields). ``single`` says why there is only one step, when there is one.
     """
     step_key = settings.key(name)
     play_key = f"{step_key}_play"
@@ -54,7 +55,7 @@ def step_view(settings, name: str, n_steps: int, render: Callable[[int], None]) 
             label = "Step" if lessons.awaiting(settings.NS, 1) else f"Step (of {n_steps})"
             slider_col.slider(label, 1, n_steps, key=step_key)
         else:
-            slider_col.markdown("Step 1 of 1: the output has a single cell.")
+            slider_col.markdown(f"Step 1 of 1: {single}.")
         play_col.toggle("Play", key=play_key, disabled=n_steps <= 1, help="Advance one step every 0.8 s",
                         on_change=_restart_if_at_end, args=(step_key, play_key, n_steps))
         if bool(st.session_state.get(play_key, False)) != playing:

@@ -268,7 +268,8 @@ def _step_through(t: unit_trace.UnitTrace) -> None:
         st.code(f"channel {t.channels[position]}: {terms} = {float(t.channel_sums[position]):.6f}", language=None,
                 wrap_lines=True)
 
-    step_view(S, "in_step", len(order), render)
+    step_view(S, "in_step", len(order), render,
+              single="this value reads a single input channel (depthwise, or a one-channel input)")
 
 
 def _result(t: unit_trace.UnitTrace) -> None:

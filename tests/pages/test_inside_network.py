@@ -118,3 +118,11 @@ def test_the_cell_box_gives_the_map_range_and_the_grid_says_which_maps_it_shows(
     at = open_page("inside_cnn", sections_open=False, view="overview", layer="features.18")
     assert at.text_input(key="inside.cell").label == "Cell (row 0 to 6, column 0 to 6)"
     assert "the 64 most active of 1280 maps, each 7x7" in chart_texts(at)
+
+
+def test_a_one_channel_step_through_says_why_it_has_one_step(open_page):
+    # features.2.conv.1 is MobileNetV2's 3x3 depthwise convolution (groups = 96): each output reads one input channel.
+    at = open_page("inside_cnn", sections_open=False, view="overview", layer="features.2.conv.1", cell="10,10")
+    text = texts(at)
+    assert errors(at) == [] and "Step 1 of 1: this value reads a single input channel" in text
+    assert "single cell" not in text
