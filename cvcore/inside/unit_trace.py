@@ -49,6 +49,14 @@ class ConvUnit:
     block: str | None = None
     shortcut: str | None = None
 
+    def nodes(self) -> dict[str, str]:
+        """The activations a trace of this unit reads, by role: "output", then "input", "block" and "shortcut" where
+        the unit has them."""
+        roles = {"output": self.output, "input": self.input}
+        if self.block is not None:
+            roles |= {"block": self.block, "shortcut": self.shortcut}
+        return {role: node for role, node in roles.items() if node is not None}
+
     def kind(self, model: nn.Module) -> str:
         """'depthwise 3x3', '1x1 expansion', '1x1 projection (linear)', '3x3' ... for labels."""
         conv = model.get_submodule(self.conv)
@@ -218,13 +226,7 @@ def unit_activations(model: nn.Module, x: torch.Tensor, unit: ConvUnit) -> dict[
     ``"shortcut"`` and ``"block"``. Float32 on the CPU."""
     if x.dim() != 4 or x.shape[0] != 1:
         raise InvalidParameter(f"x must be one image as Tensor[1, C, H, W], got shape {tuple(x.shape)}")
-    wanted = {"output": unit.output}
-    if unit.input is not None:
-        wanted["input"] = unit.input
-    if unit.block is not None:
-        wanted["block"] = unit.block
-        if unit.shortcut is not None:
-            wanted["shortcut"] = unit.shortcut
+    wanted = unit.nodes()
     got = features.extract(model, x, sorted(set(wanted.values())))
     out = {key: got[node][0].detach().float().cpu().clone() for key, node in wanted.items()}  # not inference tensors
     if unit.input is None:

@@ -157,13 +157,7 @@ def unit_snippet(model: str, sample: str | None, unit, channel: int, row: int, c
     >>> "value = z.clamp(0, 6)" in unit_snippet("mobilenet_v2", "chelsea", unit, 5, 0, 0)
     True
     """
-    nodes = {"after": unit.output}
-    if unit.input is not None:
-        nodes["before"] = unit.input
-    if unit.block is not None:
-        nodes["block"] = unit.block
-        if unit.shortcut is not None:
-            nodes["shortcut"] = unit.shortcut
+    nodes = {{"output": "after", "input": "before"}.get(role, role): node for role, node in unit.nodes().items()}
     names = ", ".join(f"{node!r}: {key!r}" for key, node in nodes.items())
     activation = {"ReLU6": "value = z.clamp(0, 6)  # ReLU6", "ReLU": "value = z.clamp(min=0)  # ReLU",
                   "tanh": "value = torch.tanh(z)"}.get(unit.activation, "value = z  # no activation: a linear layer")
