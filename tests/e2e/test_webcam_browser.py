@@ -3,6 +3,7 @@
 the network, and back: the page's results line names what the network saw, and the returned video plays."""
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -37,11 +38,22 @@ def write_y4m(path: Path, picture: Image.Image, frames: int = 2, fps: int = 15) 
     return path
 
 
-def _launch(playwright, y4m: Path):
+@contextmanager
+def _camera_page(y4m: Path):
+    """A page of a headless Chromium whose camera plays ``y4m`` (closed at the end)."""
+    from playwright.sync_api import sync_playwright
+
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: `make test` installs Debian's chromium package")
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                      args=ARGS + FAKE_CAMERA + [f"--use-file-for-fake-video-capture={y4m}"])
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=ARGS + FAKE_CAMERA + [f"--use-file-for-fake-video-capture={y4m}"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1500})
+            page.set_default_timeout(60_000)
+            yield page
+        finally:
+            browser.close()
 
 
 def start(page, tries: int = 3) -> None:
@@ -74,49 +86,33 @@ def _stream(page, url: str, results: str) -> str:
 
 
 def test_inside_live_camera_classifies_the_frames(app_server, tmp_path, artifacts_dir):
-    from playwright.sync_api import sync_playwright
-
     from cvcore import images
 
     cat = write_y4m(tmp_path / "cat.y4m", images.sample_image("chelsea").convert("RGB").resize((640, 480)))
-    with sync_playwright() as p:
-        browser = _launch(p, cat)
-        page = browser.new_page(viewport={"width": 1400, "height": 1500})
-        page.set_default_timeout(60_000)
-        try:
-            line = _stream(page, f"{app_server}/inside_cnn?pic_source=Live+camera", "Top-5:")
-            assert "cat" in line.split("Top-5:")[1].split(",")[0], line  # the sample cat, seen through the camera
-            page.screenshot(path=str(artifacts_dir / "e2e-webcam-inside.png"), full_page=True)
-            page.get_by_text("Grad-CAM", exact=True).click()  # the running stream takes the new view at its next frame
-            page.wait_for_function("() => document.body.innerText.includes('Over the crop: the Grad-CAM of')")
-            assert page.frame_locator('iframe[title*="webrtc"]').locator("button").first.inner_text().lower() == "stop"
-            # the returned video turns into the crop with its heatmap: 224 px wide instead of crop + maps
-            page.wait_for_function(f"() => {{ const p = ({_PLAYING})(); return p && p[0] === 224; }}", timeout=20_000)
-            time.sleep(0.5)
-            page.screenshot(path=str(artifacts_dir / "e2e-webcam-inside-gradcam.png"), full_page=True)
-        finally:
-            browser.close()
+    with _camera_page(cat) as page:
+        line = _stream(page, f"{app_server}/inside_cnn?pic_source=Live+camera", "Top-5:")
+        assert "cat" in line.split("Top-5:")[1].split(",")[0], line  # the sample cat, seen through the camera
+        page.screenshot(path=str(artifacts_dir / "e2e-webcam-inside.png"), full_page=True)
+        page.get_by_text("Grad-CAM", exact=True).click()  # the running stream takes the new view at its next frame
+        page.wait_for_function("() => document.body.innerText.includes('Over the crop: the Grad-CAM of')")
+        assert page.frame_locator('iframe[title*="webrtc"]').locator("button").first.inner_text().lower() == "stop"
+        # the returned video turns into the crop with its heatmap: 224 px wide instead of crop + maps
+        page.wait_for_function(f"() => {{ const p = ({_PLAYING})(); return p && p[0] === 224; }}", timeout=20_000)
+        time.sleep(0.5)
+        page.screenshot(path=str(artifacts_dir / "e2e-webcam-inside-gradcam.png"), full_page=True)
 
 
 def test_detection_live_camera_finds_the_shapes(app_server, tmp_path, artifacts_dir):
-    from playwright.sync_api import sync_playwright
-
     from cvcore.data import shapes
 
     scene = shapes.scene(1_000_080)  # the held-out scene of the NMS view: four shapes the tiny YOLO gets right
     picture = Image.new("RGB", (640, 480), (128, 128, 128))
     picture.paste(scene.picture().resize((480, 480), Image.NEAREST), (80, 0))
     video = write_y4m(tmp_path / "shapes.y4m", picture)
-    with sync_playwright() as p:
-        browser = _launch(p, video)
-        page = browser.new_page(viewport={"width": 1400, "height": 1500})
-        page.set_default_timeout(60_000)
-        try:
-            line = _stream(page, f"{app_server}/detection?view=live", "kept by NMS")
-            kept = int(line.split(" kept by NMS")[0].split(", ")[-1])
-            assert kept == len(scene.boxes), line  # one box per shape after NMS
-            page.screenshot(path=str(artifacts_dir / "e2e-webcam-detection.png"), full_page=True)
-            page.get_by_role("slider").first.press("End")  # score threshold 1: the next frames keep nothing
-            page.wait_for_function("() => document.body.innerText.includes('score > 1, 0 kept by NMS')")
-        finally:
-            browser.close()
+    with _camera_page(video) as page:
+        line = _stream(page, f"{app_server}/detection?view=live", "kept by NMS")
+        kept = int(line.split(" kept by NMS")[0].split(", ")[-1])
+        assert kept == len(scene.boxes), line  # one box per shape after NMS
+        page.screenshot(path=str(artifacts_dir / "e2e-webcam-detection.png"), full_page=True)
+        page.get_by_role("slider").first.press("End")  # score threshold 1: the next frames keep nothing
+        page.wait_for_function("() => document.body.innerText.includes('score > 1, 0 kept by NMS')")
