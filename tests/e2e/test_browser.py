@@ -144,6 +144,21 @@ def test_learning_a_filter_in_the_browser(app_server, page, artifacts_dir):
     page.screenshot(path=str(artifacts_dir / "e2e-learn-filter.png"))
 
 
+def click_until(page, points, in_link: str) -> None:
+    """Click the page at ``points`` ((x, y) in page pixels) one after another until the link matches the regular
+    expression ``in_link``: a click that lands before a chart listens for it, or between two of its marks, selects
+    nothing."""
+    test = f"() => /{in_link}/.test(window.location.search)"
+    for x, y in points:
+        page.mouse.click(x, y)
+        try:
+            page.wait_for_function(test, timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    page.wait_for_function(test)
+
+
 def _image_bytes(mode: str, size: tuple[int, int], fmt: str = "PNG") -> bytes:
     color = {"L": 90, "RGBA": (200, 30, 30, 0), "RGB": (30, 120, 200)}[mode]
     buf = io.BytesIO()
@@ -158,14 +173,8 @@ def test_inside_a_cnn_click_a_map_to_see_it_large(app_server, page, artifacts_di
     mosaic = page.locator(".js-plotly-plot").nth(1)  # the first chart is the top-5 bar chart
     mosaic.scroll_into_view_if_needed()
     box = mosaic.bounding_box()
-    for dx, dy in ((60, 90), (100, 95), (140, 100)):  # tiles in the first row, right of centre
-        page.mouse.click(box["x"] + box["width"] / 2 + dx, box["y"] + dy)
-        try:  # a click that lands before the chart listens for it, or between two tiles, selects nothing
-            page.wait_for_function("() => /channel=[1-9]/.test(window.location.search)", timeout=15_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    page.wait_for_function("() => /channel=[1-9]/.test(window.location.search)")
+    tiles = ((60, 90), (100, 95), (140, 100))  # in the first row, right of centre
+    click_until(page, [(box["x"] + box["width"] / 2 + dx, box["y"] + dy) for dx, dy in tiles], "channel=[1-9]")
     page.get_by_text("over the image: bright where it fires").wait_for()
     page.get_by_text("Channel 0 of features.6").first.wait_for(state="detached")  # the rerun has replaced it
     page.screenshot(path=str(artifacts_dir / "e2e-inside-maps.png"), full_page=True)

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.e2e.test_browser import browser, page  # the shared Chromium fixtures
+from tests.e2e.test_browser import browser, click_until, page  # the shared Chromium fixtures
 
 pytestmark = pytest.mark.e2e
 
@@ -45,14 +45,9 @@ def test_a_stage_a_cell_and_a_link_down_to_one_value(app_server, page, artifacts
     # One click point per cell of the 56x56 map, but plotly.js draws only one of them (thousands took seconds).
     assert picker.locator("path.point").count() == 1
     box = picker.bounding_box()
-    for fx, fy in ((0.3, 0.45), (0.62, 0.7), (0.5, 0.3)):  # inside the map, below the title
-        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + 50 + (box["height"] - 60) * fy)
-        try:
-            page.wait_for_function("() => /cell=\\d+(%2C|,)\\d+/.test(window.location.search)", timeout=15_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    page.wait_for_function("() => /cell=\\d+(%2C|,)\\d+/.test(window.location.search)")
+    spots = ((0.3, 0.45), (0.62, 0.7), (0.5, 0.3))  # inside the map, below the title
+    click_until(page, [(box["x"] + box["width"] * fx, box["y"] + 50 + (box["height"] - 60) * fy) for fx, fy in spots],
+                "cell=\\d+(%2C|,)\\d+")
     page.get_by_text("Largest contributions").wait_for()
     page.get_by_text("No cell chosen").wait_for(state="detached")  # the clicked cell, not the strongest one
     ours, module, channel, row, col, own = _shown(page)
