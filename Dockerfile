@@ -6,7 +6,7 @@
 #   docker run --rm -p 8501:8501 cnnlab:cpu                     # then open http://localhost:8501
 #   docker run --rm --gpus all -p 8501:8501 cnnlab:cuda         # (the NVIDIA container toolkit on the host)
 #
-# Settings are environment variables (README, "Configuration"): CVCORE_WEIGHTS_DIR is /weights, mount a folder of
+# Settings are environment variables (docs/configuration.md): CVCORE_WEIGHTS_DIR is /weights, mount a folder of
 # extra weights files there (read-only is enough); CVCORE_OFFLINE=1 unless you set it to 0 to allow downloads into
 # TORCH_HOME. The health check asks the server's /_stcore/health and, until they have loaded once, the models
 # (scripts/ready.py): "ok" from Streamlit alone would not say that the weights are here.

@@ -17,7 +17,7 @@ K8S = ROOT / "deploy" / "k8s"
 # The oldest release whose schemas the manifests are checked against as well as the newest the package knows.
 OLDEST = "1.29"
 
-# Measured (README, "Measured load and capacity plan"): one server process at most 0.96 cores; 0.8-1.1 GB resident.
+# Measured (docs/capacity.md): one server process at most 0.96 cores; 0.8-1.1 GB resident.
 PEAK_CORES, PEAK_RSS_GB = 0.96, 1.1
 
 

@@ -1,4 +1,4 @@
-"""The README's security review, checked in the code: what is claimed there is tested here."""
+"""The security review (docs/security.md), checked in the code: what is claimed there is tested here."""
 
 import ast
 import tomllib
