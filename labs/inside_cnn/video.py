@@ -2,9 +2,7 @@
 showing its top-5 and one layer's strongest feature maps or the Grad-CAM of its top class (``cvcore.inside.live``)."""
 
 import streamlit as st
-import torch
 
-from cvcore import zoo
 from cvcore.inside import live
 from labs.inside_cnn import subject as lab
 from labs.inside_cnn.settings import InsideSettings as S
@@ -17,11 +15,12 @@ _CHANNELS = 16  # the strongest maps shown beside the crop: a 4 x 4 mosaic as ta
 
 
 @part(S, "live")
-def live_part(name: str, entry: zoo.ModelEntry, model: torch.nn.Module) -> None:
+def live_part(net: lab.Network) -> None:
     """The live view's controls and the stream; each run hands the stream a new per-frame function with its settings."""
+    model, entry = net.model, net.entry
     show_col, layer_col = st.columns([1, 2.2])
     view = S.widget("live_view", show_col, horizontal=True)
-    layers = lab.model_layers(name, model, entry)
+    layers = lab.model_layers(net)
     names = [layer.name for layer in layers]
     by_name = {layer.name: layer for layer in layers}
     setting = "layer" if view == "maps" else "cam_layer"
