@@ -44,8 +44,10 @@ def _methods_changed() -> None:
     S.put("methods", ",".join(st.session_state[_METHODS]))
 
 
-def controls(s: Subject, top) -> Choice | None:
-    """Class, methods and layer, with the options that change how maps are computed and drawn."""
+def controls(s: Subject) -> Choice | None:
+    """Class, methods and layer, with the options that change how maps are computed and drawn; None (after a message)
+    while no method is chosen."""
+    top = lab.predictions(s)
     a, b = st.columns([1.2, 2])
     classes = len(s.entry.categories)
     if S.get("target") >= classes:

@@ -24,7 +24,7 @@ from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
 from ui.models import get_model, weights_notice
 
-__all__ = ["Network", "Subject", "HASH_FUNCS", "subject", "predictions", "prediction", "layers", "model_layers",
+__all__ = ["Network", "Subject", "HASH_FUNCS", "choose", "predictions", "prediction", "layers", "model_layers",
            "default_layer", "current_layer", "conv_options", "layer_picker", "activation", "heatmaps", "probe_set",
            "top_patches"]
 
@@ -146,9 +146,9 @@ def _crop(image: Image.Image, entry: zoo.ModelEntry) -> np.ndarray:
     return np.asarray(features.crop(image, entry).convert("RGB"))
 
 
-def subject() -> Subject | None:
-    """Model picker and image input side by side; None (after a message) if either is missing, or after the live
-    video when the image source is the live camera."""
+def choose() -> Subject | Network | None:
+    """Model picker and image input side by side: the subject; the network alone while the image source is the live
+    camera (whose video is a view of its own); None (after a message) if the model or the image is missing."""
     left, right = st.columns([1, 1.4], gap="medium")
     with left:
         chosen = _model_choice()
@@ -162,11 +162,7 @@ def subject() -> Subject | None:
         else:
             image = image_input(S.key("pic"), default_sample=S.field("pic_sample").default, extra_sources=(LIVE,))
     if image is None:
-        if entry.channels == 3 and S.get("pic_source") == LIVE:
-            from labs.inside_cnn import video  # it imports this module
-
-            video.live_part(network)
-        return None
+        return network if entry.channels == 3 and S.get("pic_source") == LIVE else None
     if entry.channels == 3 and min(image.size) < 32:
         st.info(f"This image is only {image.size[0]}x{image.size[1]} pixels; it is enlarged to {entry.crop}x{entry.crop} "
                 "for the network, so expect blurry maps.")

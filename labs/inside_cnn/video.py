@@ -7,15 +7,13 @@ from cvcore.inside import live
 from labs.inside_cnn import subject as lab
 from labs.inside_cnn.settings import InsideSettings as S
 from ui import webcam
-from ui.page import part
 
-__all__ = ["live_part"]
+__all__ = ["live_view"]
 
 _CHANNELS = 16  # the strongest maps shown beside the crop: a 4 x 4 mosaic as tall as the crop
 
 
-@part(S, "live")
-def live_part(net: lab.Network) -> None:
+def live_view(net: lab.Network) -> None:
     """The live view's controls and the stream; each run hands the stream a new per-frame function with its settings."""
     model, entry = net.model, net.entry
     show_col, layer_col = st.columns([1, 2.2])
