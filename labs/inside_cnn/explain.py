@@ -15,13 +15,14 @@ from ui import trained_models
 from ui.code import code_expander
 from ui.lazy import lazy_expander
 
-__all__ = ["computation", "code", "check"]
+__all__ = ["computation", "feature_code", "heatmap_code", "feature_check", "heatmap_check"]
 
 _TOLERANCE = 1e-4
 
 
 def computation(s: Subject, choice: Choice | None) -> None:
-    """Grad-CAM's numbers for the current image, class and layer: the weights, and the map they make."""
+    """Grad-CAM's numbers for the current image, class and layer: the weights, and the map they make (nothing while
+    no method is chosen)."""
     if choice is None:
         return
     with lazy_expander("How Grad-CAM is computed", "inside.open_how") as is_open:
@@ -51,45 +52,78 @@ def computation(s: Subject, choice: Choice | None) -> None:
                     "maps above contribute most to the class score on average.")
 
 
-def code(s: Subject, view: str, choice: Choice | None) -> None:
+def _head(s: Subject) -> tuple[dict | None, list[str] | None]:
+    """The record of a network trained in this session (None for any other) and the lines that load the model in the
+    snippets (None: the snippet's own, for a zoo network)."""
     trained = trained_models.record() if s.entry.name == trained_models.NAME else None
     head = trained_models.snippet_head(trained) if trained else None
     if s.entry.name == trained_models.EXPORTED:
         head = trained_models.exported_head(s.sample)
     if s.entry.name == trained_models.SHIPPED:
         head = trained_models.shipped_head()
-    if view in ("heatmaps", "checks") and choice is not None:
-        code_expander(lambda: model_snippets.heatmap_snippet(
-            s.entry.name, s.sample, choice.target, choice.layer, choice.methods, output=features.output_node(s.model),
-            class_name=s.entry.categories[choice.target], steps=S.get("ig_steps"), window=S.get("window"),
-            head=head), filename="heatmaps.py")
-    else:
-        code_expander(lambda: model_snippets.feature_snippet(s.entry.name, s.sample, current_layer(s),
-                                                             S.get("channel"), head=head),
-                      filename="feature_maps.py")
+    return trained, head
+
+
+def _weights_download(trained: dict | None) -> None:
     if trained:
         st.download_button("Download your network's weights (my_cnn.pt)", trained_models.weights_file(trained),
                            file_name="my_cnn.pt", mime="application/octet-stream", key="inside_dl_weights",
                            help="A PyTorch state_dict, for the code above.")
 
 
-def check(s: Subject, view: str, choice: Choice | None) -> None:
-    """Heatmap views: Grad-CAM against Captum's LayerGradCam; other views: the feature extractor against a forward hook."""
-    heat = view in ("heatmaps", "checks") and choice is not None
-    with lazy_expander("Check against Captum" if heat else "Check against PyTorch", "inside.open_check") as is_open:
+def feature_code(s: Subject, choice: Choice | None = None) -> None:
+    """The PyTorch code that reads the feature-map layer's channel (the views without a heatmap choice)."""
+    trained, head = _head(s)
+    code_expander(lambda: model_snippets.feature_snippet(s.entry.name, s.sample, current_layer(s), S.get("channel"),
+                                                         head=head), filename="feature_maps.py")
+    _weights_download(trained)
+
+
+def heatmap_code(s: Subject, choice: Choice | None) -> None:
+    """The PyTorch code of the chosen heatmaps; the feature maps' code while no method is chosen."""
+    if choice is None:
+        feature_code(s)
+        return
+    trained, head = _head(s)
+    code_expander(lambda: model_snippets.heatmap_snippet(
+        s.entry.name, s.sample, choice.target, choice.layer, choice.methods, output=features.output_node(s.model),
+        class_name=s.entry.categories[choice.target], steps=S.get("ig_steps"), window=S.get("window"),
+        head=head), filename="heatmaps.py")
+    _weights_download(trained)
+
+
+def feature_check(s: Subject, choice: Choice | None = None) -> None:
+    """The feature extractor's maps of the feature-map layer against a forward hook's."""
+    def compare():
+        layer = current_layer(s)
+        ours = features.extract(s.model, s.x, [layer])[layer]
+        return ours, features.hooked_activation(s.model, s.x, layer), f"a forward hook on {layer} (on a copy of the model)"
+
+    _check("Check against PyTorch", compare)
+
+
+def heatmap_check(s: Subject, choice: Choice | None) -> None:
+    """The lab's Grad-CAM against Captum's LayerGradCam; the feature maps' check while no method is chosen."""
+    if choice is None:
+        feature_check(s)
+        return
+
+    def compare():
+        ours = attribution.grad_cam(s.model, s.x, choice.target, choice.layer)
+        theirs = attribution.captum_grad_cam(s.model, s.x, choice.target, choice.layer)
+        return ours, theirs, (f"`captum.attr.{attribution.METHODS['grad_cam'].captum}` on {choice.layer} "
+                              "(ReLU, bilinear upsampling, scaled to [0, 1])")
+
+    _check("Check against Captum", compare)
+
+
+def _check(title: str, compare) -> None:
+    """``compare()`` gives the lab's result, the reference's and what the reference is; computed only while open."""
+    with lazy_expander(title, "inside.open_check") as is_open:
         if not is_open:
             return
         try:
-            if heat:
-                ours = attribution.grad_cam(s.model, s.x, choice.target, choice.layer)
-                theirs = attribution.captum_grad_cam(s.model, s.x, choice.target, choice.layer)
-                what = (f"`captum.attr.{attribution.METHODS['grad_cam'].captum}` on {choice.layer} "
-                        "(ReLU, bilinear upsampling, scaled to [0, 1])")
-            else:
-                layer = current_layer(s)
-                ours = features.extract(s.model, s.x, [layer])[layer]
-                theirs = features.hooked_activation(s.model, s.x, layer)
-                what = f"a forward hook on {layer} (on a copy of the model)"
+            ours, theirs, what = compare()
         except CvcoreError as exc:
             st.error(f"No check for this setting: {exc}")
             return

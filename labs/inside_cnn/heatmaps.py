@@ -44,8 +44,10 @@ def _methods_changed() -> None:
     S.put("methods", ",".join(st.session_state[_METHODS]))
 
 
-def controls(s: Subject, top) -> Choice | None:
-    """Class, methods and layer, with the options that change how maps are computed and drawn."""
+def controls(s: Subject) -> Choice | None:
+    """Class, methods and layer, with the options that change how maps are computed and drawn; None (after a message)
+    while no method is chosen."""
+    top = lab.predictions(s)
     a, b = st.columns([1.2, 2])
     classes = len(s.entry.categories)
     if S.get("target") >= classes:
@@ -111,18 +113,19 @@ def heatmaps(s: Subject, choice: Choice) -> None:
             column.caption(info.summary + (f" (layer {choice.layer})" if info.uses_layer else ""))
 
 
-@st.cache_data(show_spinner="Deleting and inserting pixels ...", max_entries=64)
-def _curves(name: str, digest: str, target: int, method: str, layer: str, options: tuple, _s: Subject,
-            _heat: torch.Tensor, least_first: bool = False) -> attribution.Faithfulness:
-    return attribution.deletion_insertion(_s.model, _s.x, target, _heat.to(_s.x.device), steps=_STEPS,
+@st.cache_data(show_spinner="Deleting and inserting pixels ...", max_entries=64, hash_funcs=lab.HASH_FUNCS)
+def _curves(s: Subject, target: int, method: str, layer: str, options: tuple, _heat: torch.Tensor,
+            least_first: bool = False) -> attribution.Faithfulness:
+    """The curves of one map (``_heat``, not hashed: the method, layer and options that made it stand for it)."""
+    return attribution.deletion_insertion(s.model, s.x, target, _heat.to(s.x.device), steps=_STEPS,
                                           least_first=least_first)
 
 
-@st.cache_data(show_spinner="Explaining the randomized network ...", max_entries=16)
-def _randomized_maps(name: str, digest: str, target: int, methods: tuple, layer: str, layers: int, options: tuple,
-                     _s: Subject) -> dict[str, torch.Tensor]:
-    twin = randomized_copy(name, layers, _s.model)
-    return attribution.heatmaps(twin, _s.x, target, list(methods), layer=layer, smooth=options[0], ig_steps=options[1],
+@st.cache_data(show_spinner="Explaining the randomized network ...", max_entries=16, hash_funcs=lab.HASH_FUNCS)
+def _randomized_maps(s: Subject, target: int, methods: tuple, layer: str, layers: int,
+                     options: tuple) -> dict[str, torch.Tensor]:
+    twin = randomized_copy(s.name, layers, s.model)
+    return attribution.heatmaps(twin, s.x, target, list(methods), layer=layer, smooth=options[0], ig_steps=options[1],
                                 occlusion_window=options[2])
 
 
@@ -151,10 +154,9 @@ def checks(s: Subject, choice: Choice) -> None:
     """Deletion and insertion curves with their areas, and the model-randomization sanity check."""
     maps, problems = _maps(s, choice)
     options = S.map_options()
-    results = {m: _curves(s.name, s.digest, choice.target, m, choice.layer, options, s, heat, True)
-               for m, heat in maps.items()}
+    results = {m: _curves(s, choice.target, m, choice.layer, options, heat, True) for m, heat in maps.items()}
     for name, draws in _random_maps(s.picture.shape[:2]).items():
-        results[name] = _mean([_curves(s.name, s.digest, choice.target, f"{name}_{i}", "", (), s, heat)
+        results[name] = _mean([_curves(s, choice.target, f"{name}_{i}", "", (), heat)
                                for i, heat in enumerate(draws)])
     label = {m: attribution.METHODS[m].label if m in attribution.METHODS else _BASELINES[m] for m in results}
     st.markdown("**Deletion**: grey out the pixels the map ranks highest first; a faithful map makes the class "
@@ -192,7 +194,7 @@ def _sanity(s: Subject, choice: Choice, maps: dict[str, torch.Tensor], options: 
     layers = int(S.widget("random_layers", bounds=(1, min(64, weight_layers))))
     st.caption("Adebayo et al. (2018): if a method explains the model, its map must change when the model's learnt "
                "weights are replaced by random ones. A map that stays the same shows the image, not the model.")
-    random_maps = _randomized_maps(s.name, s.digest, choice.target, tuple(maps), choice.layer, layers, options, s)
+    random_maps = _randomized_maps(s, choice.target, tuple(maps), choice.layer, layers, options)
     alpha, colormap = S.get("alpha"), S.get("colormap")
     for method, heat in maps.items():
         other = random_maps[method]

@@ -167,7 +167,7 @@ def unit_view(s: Subject) -> None:
         channel = _channel_input(layer.shape[0])
     extras = _more_photos()
     _, pictures, names = lab.probe_set(s, extras)
-    patches = lab.top_patches(s.name, s.digest, layer.name, channel, tuple(lab.digest(i) for _, i in extras), s, extras)
+    patches = lab.top_patches(s, layer.name, channel, extras)
     st.markdown(f"**The nine places in the {len(names)} photos where channel {channel} of {layer.name} fires most** "
                 "(each crop is exactly the part of the photo the unit can see, its receptive field):")
     crops = viz.patch_crops(pictures, patches)

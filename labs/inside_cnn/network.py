@@ -14,7 +14,7 @@ from cvcore.inside import overview as engine
 from cvcore.teach import model_snippets
 from cvcore.viz import unit_trace as figures
 from labs.inside_cnn.settings import InsideSettings as S
-from labs.inside_cnn.subject import Subject
+from labs.inside_cnn.subject import HASH_FUNCS, Network, Subject
 from ui import state, trained_models
 from ui.code import code_expander
 from ui.figures import show_chart
@@ -29,28 +29,30 @@ _TOLERANCE = 1e-4  # relative, float32 network against the float64 step-through
 _CHART = {"displayModeBar": False}
 
 
-@st.cache_resource(show_spinner="Running the network once for every stage ...", max_entries=16)
-def _stages(name: str, digest: str, _s: Subject) -> tuple[list[engine.Stage], dict[str, object]]:
+@st.cache_resource(show_spinner="Running the network once for every stage ...", max_entries=16, hash_funcs=HASH_FUNCS)
+def _stages(s: Subject) -> tuple[list[engine.Stage], dict[str, object]]:
     """The stages and their thumbnails (uint8 pictures), read only."""
-    stages = engine.overview(_s.model, _s.x)
-    return stages, {st.name: figures.thumbnail(st.thumbnail, 64) for st in stages if st.thumbnail is not None}
+    stages = engine.overview(s.model, s.x)
+    return stages, {stage.name: figures.thumbnail(stage.thumbnail, 64) for stage in stages if stage.thumbnail is not None}
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _units(name: str, _model: torch.nn.Module) -> dict[str, unit_trace.ConvUnit]:
-    return {unit.name: unit for unit in unit_trace.conv_units(_model)}
+@st.cache_resource(show_spinner=False, max_entries=16, hash_funcs=HASH_FUNCS)
+def _units(net: Network) -> dict[str, unit_trace.ConvUnit]:
+    return {unit.name: unit for unit in unit_trace.conv_units(net.model)}
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)  # read only; a copy per rerun would cost more than the trace
-def _activations(name: str, digest: str, unit: str, _s: Subject) -> dict[str, torch.Tensor]:
-    return unit_trace.unit_activations(_s.model, _s.x, _units(name, _s.model)[unit])
+# read only; a copy per rerun would cost more than the trace
+@st.cache_resource(show_spinner=False, max_entries=8, hash_funcs=HASH_FUNCS)
+def _activations(s: Subject, unit: str) -> dict[str, torch.Tensor]:
+    return unit_trace.unit_activations(s.model, s.x, _units(s.network)[unit])
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)  # read only: the same picture for every channel and cell
-def _maps_figure(name: str, digest: str, unit: str, _s: Subject):
-    out = _activations(name, digest, unit, _s)["output"]  # [K, H', W']
+# read only: the same picture for every channel and cell
+@st.cache_resource(show_spinner=False, max_entries=16, hash_funcs=HASH_FUNCS)
+def _maps_figure(s: Subject, unit: str):
+    out = _activations(s, unit)["output"]  # [K, H', W']
     order = features.rank_channels(out, "mean")[:_MAPS].tolist()
-    note = " (before the block adds its input)" if _units(name, _s.model)[unit].block else ""
+    note = " (before the block adds its input)" if _units(s.network)[unit].block else ""
     return figures.maps_figure(out[order], order, cols=min(16, len(order)), tile=40,
                                title=f"{unit}{note}: {_which_maps(len(order), out.shape[0])}, "
                                      f"each {out.shape[1]}x{out.shape[2]}; click one")
@@ -61,9 +63,9 @@ def _which_maps(shown: int, total: int) -> str:
     return f"all {total} maps, most active first" if shown >= total else f"the {shown} most active of {total} maps"
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _stage_output(name: str, digest: str, stage: str, _s: Subject) -> torch.Tensor:
-    return features.extract(_s.model, _s.x, [stage])[stage][0].float().cpu()
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=HASH_FUNCS)
+def _stage_output(s: Subject, stage: str) -> torch.Tensor:
+    return features.extract(s.model, s.x, [stage])[stage][0].float().cpu()
 
 
 def parse_cell(text: str, height: int, width: int) -> tuple[int, int] | None:
@@ -114,8 +116,8 @@ def _shape(shape: tuple[int, ...]) -> str:
 
 def whole_network(s: Subject) -> None:
     """The row of stages; below it, the chosen stage's maps, channel and traced cell."""
-    stages, thumbnails = _stages(s.name, s.digest, s)
-    units = _units(s.name, s.model)
+    stages, thumbnails = _stages(s)
+    units = _units(s.network)
     layer = S.get("layer")
     unit = units.get(layer)
     by_name = {stage.name: stage for stage in stages}
@@ -142,7 +144,7 @@ def _drill_down(s: Subject, stage: engine.Stage) -> None:
     """The stage's maps, channel and cell: a control here reruns only this part, not the row of stages."""
     try:
         if stage.units:
-            _stage_units(s, stage, _units(s.name, s.model))
+            _stage_units(s, stage, _units(s.network))
         else:
             _plain_stage(s, stage)
     finally:  # the link follows this part's controls, also after a bad cell
@@ -168,7 +170,7 @@ def _plain_stage(s: Subject, stage: engine.Stage) -> None:
     st.info("This stage has no convolution of its own (pooling, an activation, flattening or a linear layer): "
             "pick a stage with a convolution to follow one value down to its multiplications.")
     if stage.is_map:
-        act = _stage_output(s.name, s.digest, stage.name, s)
+        act = _stage_output(s, stage.name)
         order = features.rank_channels(act, "mean")[:_MAPS].tolist()
         show_chart(st, figures.maps_figure(act[order], order, cols=min(16, len(order)), tile=40,
                                          title=f"{stage.name}: {_which_maps(len(order), act.shape[0])}"),
@@ -187,14 +189,14 @@ def _stage_units(s: Subject, stage: engine.Stage, units: dict[str, unit_trace.Co
         name = S.widget("layer", label=f"Convolution in {stage.name}", options=list(stage.units),
                         format_func=lambda n: _unit_label(s.model, units[n]))
     unit = units[name]
-    acts = _activations(s.name, s.digest, unit.name, s)
+    acts = _activations(s, unit.name)
     out = acts["output"]  # [K, H', W']
     count, height, width = out.shape
     if S.get("channel") >= count:
         S.put("channel", 0)
     with right:
         channel = int(S.widget("channel", label=f"Channel (0 to {count - 1})", bounds=(0, count - 1)))
-    show_chart(st, _maps_figure(s.name, s.digest, unit.name, s), config=_CHART, key="inside_net_maps",
+    show_chart(st, _maps_figure(s, unit.name), config=_CHART, key="inside_net_maps",
                on_select=_on_map_click, selection_mode="points")
     typed = S.widget("cell", label=f"Cell (row 0 to {height - 1}, column 0 to {width - 1})",
                      placeholder="row, column (e.g. 3, 5); empty: the strongest cell")

@@ -1,8 +1,8 @@
 import streamlit as st
 
 from cvcore.errors import CvcoreError
-from labs.inside_cnn import explain, heatmaps, layers, network
 from labs.inside_cnn import subject as lab
+from labs.inside_cnn import views
 from labs.inside_cnn.settings import InsideSettings
 from ui import state
 from ui.page import part, start_lab
@@ -17,41 +17,22 @@ start_lab(
     "each heatmap can be trusted.",
 )
 
-subject = lab.subject()
-if subject is None:
+looked_at = lab.choose()  # the subject; the network alone while the image source is the live camera
+if looked_at is None:
     state.stop(InsideSettings)
-try:
-    top = lab.prediction(subject)
-except CvcoreError as exc:
-    st.error(f"The network cannot read this image: {exc}")
-    state.stop(InsideSettings)
+if isinstance(looked_at, lab.Subject):
+    try:
+        lab.prediction(looked_at)
+    except CvcoreError as exc:
+        st.error(f"The network cannot read this image: {exc}")
+        state.stop(InsideSettings)
 
 
 @part(InsideSettings, "view")
-def view_part(subject, top) -> None:
+def view_part(looked_at: lab.Subject | lab.Network) -> None:
     """The view and its controls (layer, channel, heatmap method ...): they rerun this part, not the prediction."""
-    view = InsideSettings.widget("view", horizontal=True)
-    choice = None
-    try:
-        if view == "overview":
-            network.whole_network(subject)  # draws its own step-through, check and code
-            return
-        if view == "maps":
-            layers.feature_maps(subject)
-        elif view == "filters":
-            layers.filters(subject)
-        elif view == "units":
-            layers.unit_view(subject)
-        else:
-            choice = heatmaps.controls(subject, top)
-            if choice is not None:
-                (heatmaps.heatmaps if view == "heatmaps" else heatmaps.checks)(subject, choice)
-    except CvcoreError as exc:
-        st.error(f"Cannot show this: {exc}")
-
-    explain.computation(subject, choice)
-    explain.code(subject, view, choice)
-    explain.check(subject, view, choice)
+    live = not isinstance(looked_at, lab.Subject)
+    views.show(views.LIVE if live else InsideSettings.widget("view", horizontal=True), looked_at)
 
 
-view_part(subject, top)
+view_part(looked_at)

@@ -18,12 +18,13 @@ SORTS = {"index": "channel number", "mean": "mean activation", "max": "max activ
 PARAMETRIZATIONS = {"fourier": "frequencies (1/f, decorrelated colours)", "pixels": "pixels, blurred"}
 MODELS = (*zoo.registry(), trained_models.SHIPPED, trained_models.NAME, trained_models.EXPORTED)
 _SAMPLES = images.sample_names()
-LIVE = "Live camera"  # an image source of this lab only: the camera's video (labs.inside_cnn.video)
+LIVE = "Live camera"  # an image source of this lab only: the camera's video, the live view (labs.inside_cnn.video)
 LIVE_VIEWS = {"maps": "Feature maps", "grad_cam": "Grad-CAM"}
 _CAMS = ", ".join(m.label for m in attribution.METHODS.values() if m.family == attribution.CAM)
 
 
 class InsideSettings(LabSettings, ns="inside"):
+    # What the network looks at: the model and the image (``subject.choose``)
     model: str = Setting("mobilenet_v2", "Model", choices=MODELS,
                          help="MobileNetV2 works offline; the others are used when their weights are here or can be "
                               "downloaded; a network you trained in Build your own CNN appears last.")
@@ -31,22 +32,29 @@ class InsideSettings(LabSettings, ns="inside"):
     pic_sample: str = Setting("chelsea", "Sample photo", choices=_SAMPLES, labels=_SAMPLES)
     digit_source: str = Setting("Validation digit", "Image", choices=trained_models.DIGIT_SOURCES, widget="radio")
     digit_index: int = Setting(0, "Digit number", bounds=(0, 358))
+    # The view (``views.VIEWS``; the live camera has its own)
     view: str = Setting("maps", "Look at", choices=VIEWS, labels=VIEWS, widget="radio")
+    # The layer and channel of the feature maps, what a unit wants and the live maps; the whole network's path
+    # adds the traced cell and input channel
     layer: str = Setting("", "Layer", widget="select")
     channel: int = Setting(0, "Channel", bounds=(0, 4095), help="Or click a map in the grid.")
     cell: str = Setting("", "Cell (row, column)", help="Or click a cell of the map. Empty: the channel's strongest cell.")
     in_step: int = Setting(1, "Input channel", bounds=(1, 4096))  # the traced cell's input channels, largest first
+    # Feature maps: the grid and the overlay (the colours and opacity also draw the heatmaps and the live view)
     sort: str = Setting("mean", "Order", choices=SORTS, labels=SORTS)
     grid_page: int = Setting(1, "Page", bounds=(1, 64))
     shared: bool = Setting(False, "One scale for all", help="Off: each map on its own range (shows its pattern). "
                                                             "On: one range for all maps (shows which are strong).")
     colormap: str = Setting("viridis", "Colours", choices=COLORMAPS)
     alpha: float = Setting(0.5, "Overlay opacity", bounds=(0.0, 1.0), step=0.05, widget="slider")
+    # Filters
     conv: str = Setting("", "Convolution", widget="select")
     filter: int = Setting(0, "Filter", bounds=(0, 4095))
+    # What a unit wants: the synthesised image
     steps: int = Setting(128, "Steps", bounds=(8, 512), step=8)
     size: int = Setting(128, "Size (px)", bounds=(64, 224), step=16)
     param: str = Setting("fourier", "Parametrization", choices=PARAMETRIZATIONS, labels=PARAMETRIZATIONS)
+    # Heatmaps, and the faithfulness and sanity checks
     target: int = Setting(-1, "Explain the class", bounds=(-1, 999), widget="select",
                           help="Any of the top-5, or any ImageNet class by name (type to search).")
     methods: str = Setting("grad_cam,grad_cam_pp,layer_cam,saliency", "Methods")  # comma-separated names of METHODS
@@ -57,9 +65,10 @@ class InsideSettings(LabSettings, ns="inside"):
                                "Integrated Gradients, Guided Grad-CAM). Each sample costs one more run of the method.")
     ig_steps: int = Setting(32, "Integrated Gradients steps", bounds=(4, 128))
     window: int = Setting(56, "Occlusion window (px)", bounds=(8, 112), step=8)
-    live_view: str = Setting("maps", "Show", choices=LIVE_VIEWS, labels=LIVE_VIEWS, widget="radio")
     random_layers: int = Setting(1, "Layers with weights to re-initialise, counted from the output", bounds=(1, 64),
                                  widget="slider")
+    # The live camera
+    live_view: str = Setting("maps", "Show", choices=LIVE_VIEWS, labels=LIVE_VIEWS, widget="radio")
 
     # Read from the session one by one: cheaper on every rerun than the whole dataclass (``current``).
     @classmethod

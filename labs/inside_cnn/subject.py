@@ -1,7 +1,8 @@
 """The Inside-a-trained-CNN lab: the model picker, the image, and cached engine calls.
 
-Every cached call is keyed by the model's name and a digest of the image, so reruns that only
-change a view setting reuse the network's work. The shared model is only read.
+Every cached call is keyed by what it reads: a ``Network`` by its name, a ``Subject`` by the model's name and a
+digest of the image (``HASH_FUNCS``, given to each cache), so reruns that only change a view setting reuse the
+network's work. The shared model is only read.
 """
 
 import hashlib
@@ -23,25 +24,50 @@ from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
 from ui.models import get_model, weights_notice
 
-__all__ = ["Subject", "subject", "prediction", "layers", "model_layers", "default_layer", "current_layer", "conv_options",
-           "layer_picker", "activation", "heatmaps", "probe_set", "digest", "top_patches"]
+__all__ = ["Network", "Subject", "HASH_FUNCS", "choose", "predictions", "prediction", "layers", "model_layers",
+           "default_layer", "current_layer", "conv_options", "layer_picker", "activation", "heatmaps", "probe_set",
+           "top_patches"]
 
 _ENTRIES = zoo.registry()
 
 
 @dataclass(frozen=True)
-class Subject:
-    """The model and image every view works on. ``name`` identifies the model in cache keys
-    (for a network trained in the app it includes a digest of its weights)."""
+class Network:
+    """The chosen model. ``name`` identifies it in cache keys (for a network trained in the app it includes a digest
+    of its weights)."""
 
     name: str
     entry: zoo.ModelEntry
     model: torch.nn.Module
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The model and the image every still view works on."""
+
+    network: Network
     image: Image.Image
     digest: str  # identifies the image in cache keys
     x: torch.Tensor  # [1, 3, crop, crop], normalised
     picture: np.ndarray  # the same crop as uint8 [crop, crop, 3], for overlays
     sample: str | None
+
+    @property
+    def name(self) -> str:
+        return self.network.name
+
+    @property
+    def entry(self) -> zoo.ModelEntry:
+        return self.network.entry
+
+    @property
+    def model(self) -> torch.nn.Module:
+        return self.network.model
+
+
+# How the lab's caches hash what they are given: by the names and digests above, never the tensors (exact types:
+# a Subject is not hashed as a Network).
+HASH_FUNCS = {Network: lambda n: n.name, Subject: lambda s: (s.network.name, s.digest)}
 
 
 def _status_label(name: str, statuses: dict[str, zoo.ModelStatus]) -> str:
@@ -120,43 +146,41 @@ def _crop(image: Image.Image, entry: zoo.ModelEntry) -> np.ndarray:
     return np.asarray(features.crop(image, entry).convert("RGB"))
 
 
-def subject() -> Subject | None:
-    """Model picker and image input side by side; None (after a message) if either is missing, or after the live
-    video when the image source is the live camera."""
+def choose() -> Subject | Network | None:
+    """Model picker and image input side by side: the subject; the network alone while the image source is the live
+    camera (whose video is a view of its own); None (after a message) if the model or the image is missing."""
     left, right = st.columns([1, 1.4], gap="medium")
     with left:
         chosen = _model_choice()
     if chosen is None:
         return None
-    name, entry, model = chosen
+    network = Network(*chosen)
+    entry = network.entry
     with right:
         if entry.channels == 1:
-            image = trained_models.digit_input(S.key("digit"), watch=(name, entry, model))
+            image = trained_models.digit_input(S.key("digit"), watch=chosen)
         else:
             image = image_input(S.key("pic"), default_sample=S.field("pic_sample").default, extra_sources=(LIVE,))
     if image is None:
-        if entry.channels == 3 and S.get("pic_source") == LIVE:
-            from labs.inside_cnn import video  # it imports this module
-
-            video.live_part(name, entry, model)
-        return None
+        return network if entry.channels == 3 and S.get("pic_source") == LIVE else None
     if entry.channels == 3 and min(image.size) < 32:
         st.info(f"This image is only {image.size[0]}x{image.size[1]} pixels; it is enlarged to {entry.crop}x{entry.crop} "
                 "for the network, so expect blurry maps.")
-    device = next(model.parameters()).device
+    device = next(network.model.parameters()).device
     sample = selected_sample(S.key("pic")) if entry.channels == 3 else None
-    return Subject(name, entry, model, image, _digest(image), features.preprocess(image, entry).to(device),
-                   _crop(image, entry), sample)
+    return Subject(network, image, _digest(image), features.preprocess(image, entry).to(device), _crop(image, entry),
+                   sample)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _predictions(name: str, digest: str, _subject: Subject) -> list[features.Prediction]:
-    return features.predict(_subject.model, _subject.x, _subject.entry.categories)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
+def predictions(s: Subject) -> list[features.Prediction]:
+    """The network's top-5 for the image."""
+    return features.predict(s.model, s.x, s.entry.categories)
 
 
 def prediction(s: Subject) -> list[features.Prediction]:
     """The top-5 bar chart beside the crop the network sees."""
-    top = _predictions(s.name, s.digest, s)
+    top = predictions(s)
     left, right = st.columns([1, 2.2], gap="medium")
     what = "centre crop" if s.entry.channels == 3 else "grayscale"
     who = s.entry.label.split(" (")[0] if s.entry.weights is not None else "your CNN"
@@ -166,14 +190,14 @@ def prediction(s: Subject) -> list[features.Prediction]:
     return top
 
 
-@st.cache_resource(show_spinner="Reading the network's layers ...", max_entries=16)
-def model_layers(name: str, _model: torch.nn.Module, _entry: zoo.ModelEntry) -> list[features.LayerInfo]:
-    """The model's layers with their output shapes, read once per model (``name`` is its cache key)."""
-    return features.layer_list(_model, _entry.crop, _entry.channels)
+@st.cache_resource(show_spinner="Reading the network's layers ...", max_entries=16, hash_funcs=HASH_FUNCS)
+def model_layers(net: Network) -> list[features.LayerInfo]:
+    """The model's layers with their output shapes, read once per model."""
+    return features.layer_list(net.model, net.entry.crop, net.entry.channels)
 
 
 def layers(s: Subject) -> list[features.LayerInfo]:
-    return model_layers(s.name, s.model, s.entry)
+    return model_layers(s.network)
 
 
 def default_layer(s: Subject) -> str:
@@ -188,21 +212,23 @@ def current_layer(s: Subject) -> str:
     return name if name in {layer.name for layer in layers(s)} else default_layer(s)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _conv_options(name: str, outputs: bool, _model: torch.nn.Module, _entry: zoo.ModelEntry) -> list[features.LayerInfo]:
-    names = features.conv_outputs(_model) if outputs else features.conv_layers(_model)
-    modules = dict(_model.named_modules())
+@st.cache_resource(show_spinner=False, max_entries=16, hash_funcs=HASH_FUNCS)
+def _conv_options(net: Network, outputs: bool) -> list[features.LayerInfo]:
+    model = net.model
+    names = features.conv_outputs(model) if outputs else features.conv_layers(model)
+    modules = dict(model.named_modules())
     kinds = {n: type(modules[n]).__name__ for n in names}
     if not outputs:  # the shape is the weight's: filters, input channels per filter, kernel height and width
         return [features.LayerInfo(n, kinds[n], tuple(modules[n].weight.shape)) for n in names]
-    device = next(_model.parameters()).device
-    shapes = features.extract(_model, torch.zeros(1, _entry.channels, _entry.crop, _entry.crop, device=device), names)
+    device = next(model.parameters()).device
+    shapes = features.extract(model, torch.zeros(1, net.entry.channels, net.entry.crop, net.entry.crop, device=device),
+                              names)
     return [features.LayerInfo(n, kinds[n], tuple(shapes[n].shape[1:])) for n in names]
 
 
 def conv_options(s: Subject, *, outputs: bool) -> list[features.LayerInfo]:
     """Every convolution: its output (``outputs=True``, shapes C x H x W) or its weights (C_out x k x k)."""
-    return _conv_options(s.name, outputs, s.model, s.entry)
+    return _conv_options(s.network, outputs)
 
 
 def _weights_label(layer: features.LayerInfo) -> str:
@@ -224,41 +250,36 @@ def layer_picker(s: Subject, setting: str, default: str, options: list[features.
     return by_name[chosen]
 
 
-@st.cache_data(show_spinner=False, max_entries=24)
-def _activation(name: str, digest: str, layer: str, _subject: Subject) -> torch.Tensor:
-    return features.extract(_subject.model, _subject.x, [layer])[layer][0].float().cpu()
-
-
+@st.cache_data(show_spinner=False, max_entries=24, hash_funcs=HASH_FUNCS)
 def activation(s: Subject, layer: str) -> torch.Tensor:
     """The layer's output for the image, Tensor[C, h, w]."""
-    return _activation(s.name, s.digest, layer, s)
+    return features.extract(s.model, s.x, [layer])[layer][0].float().cpu()
 
 
-@st.cache_data(show_spinner="Computing heatmaps ...", max_entries=32)
-def _heatmaps(name: str, digest: str, target: int, methods: tuple[str, ...], layer: str, smooth: int, ig_steps: int,
-              window: int, _subject: Subject) -> dict[str, torch.Tensor]:
-    return attribution.heatmaps(_subject.model, _subject.x, target, methods, layer=layer, smooth=smooth,
-                                ig_steps=ig_steps, occlusion_window=window)
+@st.cache_data(show_spinner="Computing heatmaps ...", max_entries=32, hash_funcs=HASH_FUNCS)
+def _heatmaps(s: Subject, target: int, methods: tuple[str, ...], layer: str, smooth: int, ig_steps: int,
+              window: int) -> dict[str, torch.Tensor]:
+    return attribution.heatmaps(s.model, s.x, target, methods, layer=layer, smooth=smooth, ig_steps=ig_steps,
+                                occlusion_window=window)
 
 
 def heatmaps(s: Subject, target: int, methods, layer: str) -> dict[str, torch.Tensor]:
     """Each method's map (Tensor[H, W] in [0, 1]) with the lab's current smoothing and step settings."""
-    return _heatmaps(s.name, s.digest, target, tuple(methods), layer, *S.map_options(), s)
+    return _heatmaps(s, target, tuple(methods), layer, *S.map_options())
 
 
-@st.cache_resource(show_spinner="Reading the sample photos ...", max_entries=16)
-def _probe(name: str) -> tuple[torch.Tensor, list[np.ndarray], list[str]]:
-    entry = _ENTRIES[name]
+@st.cache_resource(show_spinner="Reading the sample photos ...", max_entries=16, hash_funcs=HASH_FUNCS)
+def _probe(net: Network) -> tuple[torch.Tensor, list[np.ndarray], list[str]]:
     names = list(images.sample_names())
-    pictures = [_crop(images.sample_image(n), entry) for n in names]
-    x = torch.cat([features.preprocess(images.sample_image(n), entry) for n in names])
+    pictures = [_crop(images.sample_image(n), net.entry) for n in names]
+    x = torch.cat([features.preprocess(images.sample_image(n), net.entry) for n in names])
     return x, pictures, [images.sample_names()[n] for n in names]
 
 
 def probe_set(s: Subject, extras: tuple[tuple[str, Image.Image], ...] = ()) -> tuple[torch.Tensor, list[np.ndarray], list[str]]:
     """The sample photos, the learner's own image when it is not a sample, and ``extras`` (name, image):
     (x [N, 3, S, S], crops, names)."""
-    x, pictures, names = _probe(s.name) if s.entry.channels == 3 else trained_models.probe()
+    x, pictures, names = _probe(s.network) if s.entry.channels == 3 else trained_models.probe()
     own = ([("your image", s.image)] if s.sample is None else []) + list(extras)
     if own:
         x = torch.cat([x] + [features.preprocess(image, s.entry) for _, image in own])
@@ -267,12 +288,8 @@ def probe_set(s: Subject, extras: tuple[tuple[str, Image.Image], ...] = ()) -> t
     return x.to(s.x.device), pictures, names
 
 
-def digest(image: Image.Image) -> str:
-    return _digest(image)
-
-
-@st.cache_data(show_spinner="Finding the strongest patches ...", max_entries=32)
-def top_patches(name: str, digest: str, layer: str, channel: int, extra_digests: tuple[str, ...], _subject: Subject,
-                _extras: tuple = ()) -> list[units.Patch]:
-    x, _, _ = probe_set(_subject, _extras)
-    return units.top_patches(_subject.model, x, layer, channel)
+@st.cache_data(show_spinner="Finding the strongest patches ...", max_entries=32, hash_funcs=HASH_FUNCS)
+def top_patches(s: Subject, layer: str, channel: int, extras: tuple[tuple[str, Image.Image], ...] = ()) -> list[units.Patch]:
+    """The patches of the probe set (with ``extras``, hashed by their pixels) where the channel fires most."""
+    x, _, _ = probe_set(s, extras)
+    return units.top_patches(s.model, x, layer, channel)

@@ -2,26 +2,23 @@
 showing its top-5 and one layer's strongest feature maps or the Grad-CAM of its top class (``cvcore.inside.live``)."""
 
 import streamlit as st
-import torch
 
-from cvcore import zoo
 from cvcore.inside import live
 from labs.inside_cnn import subject as lab
 from labs.inside_cnn.settings import InsideSettings as S
 from ui import webcam
-from ui.page import part
 
-__all__ = ["live_part"]
+__all__ = ["live_view"]
 
 _CHANNELS = 16  # the strongest maps shown beside the crop: a 4 x 4 mosaic as tall as the crop
 
 
-@part(S, "live")
-def live_part(name: str, entry: zoo.ModelEntry, model: torch.nn.Module) -> None:
+def live_view(net: lab.Network) -> None:
     """The live view's controls and the stream; each run hands the stream a new per-frame function with its settings."""
+    model, entry = net.model, net.entry
     show_col, layer_col = st.columns([1, 2.2])
     view = S.widget("live_view", show_col, horizontal=True)
-    layers = lab.model_layers(name, model, entry)
+    layers = lab.model_layers(net)
     names = [layer.name for layer in layers]
     by_name = {layer.name: layer for layer in layers}
     setting = "layer" if view == "maps" else "cam_layer"
