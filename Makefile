@@ -62,7 +62,7 @@ lint: dev-setup
 test: lint chromium axe nginx
 	CHROMIUM=$(CHROMIUM) NGINX=$(NGINX) $(PY) -m pytest
 
-# Every speed figure, the browser's last (see benchmarks/run.py). Only the browser, for some labs and fewer repeats:
+# Every speed figure, the browser's last (see benchmarks/run.py and benchmarks/README.md). Only the browser, for some labs and fewer repeats:
 # make bench BENCH="--browser-only --labs conv,faces --repeat 3".
 BENCH ?=
 bench: dev-setup chromium
@@ -70,16 +70,16 @@ bench: dev-setup chromium
 
 # Resident memory while every long job runs 20 times in one process (target: < 10 % growth after the first run).
 memory: dev-setup
-	$(PY) benchmarks/memory.py 20
+	$(PY) benchmarks/jobs/memory.py 20
 
 # A class at once (not part of `make test`): simulated learners speaking Streamlit's protocol, one app process and
 # then one per core behind deploy/nginx.conf; LEARNERS="1 10 30 60" MINUTES=1.5 (per round) TOPOLOGY=both (single,
-# nginx). The report also lands in test-artifacts/load.md. `benchmarks/load.py --browser` is the Chromium check.
+# nginx). The report also lands in test-artifacts/load.md. `benchmarks/load/driver.py --browser` is the Chromium check.
 LEARNERS ?= 1 10 30 60
 MINUTES ?= 1.5
 TOPOLOGY ?= both
 load: dev-setup nginx
-	NGINX=$(NGINX) $(PY) benchmarks/load.py --learners $(LEARNERS) --minutes $(MINUTES) --topology $(TOPOLOGY) \
+	NGINX=$(NGINX) $(PY) benchmarks/load/driver.py --learners $(LEARNERS) --minutes $(MINUTES) --topology $(TOPOLOGY) \
 		--report test-artifacts/load.md
 
 # Every lab's engine path on the GPU against the CPU, with stated tolerances, and the GPU's timings (style transfer
@@ -104,11 +104,11 @@ CONTAINER_VARIANT ?= cpu
 container-test: dev-setup
 	CNNLAB_CONTAINER_BUILD=1 CNNLAB_CONTAINER_VARIANT=$(CONTAINER_VARIANT) $(PY) -m pytest -p no:cacheprovider tests/e2e/check_container_build.py
 
-# Where a lab's rerun spends its time: cProfile over AppTest reruns, grouped by bucket (see benchmarks/profile_rerun.py).
+# Where a lab's rerun spends its time: cProfile over AppTest reruns, grouped by bucket (see benchmarks/pages/profile_rerun.py).
 # Another checkout too, interleaved: git worktree add /tmp/before <commit>; make profile PROFILE="--root /tmp/before --root .".
 PROFILE ?=
 profile: dev-setup
-	$(PY) -m benchmarks.profile_rerun $(PROFILE)
+	$(PY) -m benchmarks.pages.profile_rerun $(PROFILE)
 
 # A one-file host (not part of `make test`): `pip install -r requirements.txt` into a fresh virtual environment and
 # nothing else, then every lab offline (each works or says what is missing) and `streamlit run app.py`. PyPI's torch

@@ -4,47 +4,25 @@
 """
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from harness.browser import chromium_page
+from harness.server import streamlit_app
+
 STATE = "/convolution?src=stride_7x7&kernel=custom&kgrid=3,4,4/1,0,2/-1,0,3&stride=2&step=3"
 
 
 def main(out: str) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-                               "--server.address", "127.0.0.1"], cwd=ROOT, env=dict(os.environ, CVCORE_OFFLINE="1"),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), headless=True,
-                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                              "--disable-component-update", "--disable-sync"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1250})
-            page.goto(url + STATE)
-            page.get_by_text("= 88").first.wait_for(timeout=90_000)
-            page.wait_for_timeout(1500)
-            page.screenshot(path=out)
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
+    with streamlit_app(env=dict(os.environ, CVCORE_OFFLINE="1"), within=60) as app, \
+            chromium_page({"width": 1400, "height": 1250}) as page:
+        page.goto(app.url + STATE)
+        page.get_by_text("= 88").first.wait_for(timeout=90_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=out)
 
 
 if __name__ == "__main__":

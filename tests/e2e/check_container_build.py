@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.conftest import ARTIFACTS
+from harness.server import ARTIFACTS
 from tests.e2e.test_container_fs import Image, serve_and_check
 
 pytestmark = pytest.mark.e2e

@@ -16,11 +16,10 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 
-from tests.conftest import ARTIFACTS, ROOT, free_port
+from harness.server import ARTIFACTS, ROOT, ServerFailed, streamlit_app
 
 pytestmark = pytest.mark.e2e
 
@@ -82,27 +81,14 @@ def test_requirements_alone_give_a_working_app(tmp_path, capsys):
                 assert named, f"{page} does not say that its weights are missing: {seen['notices']}"
                 assert all("cannot reach" in n and "CVCORE_OFFLINE" not in n for n in named), named
 
-        port = free_port()
-        with open(ARTIFACTS / "onefile-server.log", "w") as log:
-            server = subprocess.Popen([str(venv / "bin" / "streamlit"), "run", "app.py", "--server.port", str(port),
-                                       "--server.address", "127.0.0.1"], cwd=ROOT, env=env, stdout=log,
-                                      stderr=subprocess.STDOUT)
+        server = streamlit_app(env=env, python=py, log=ARTIFACTS / "onefile-server.log", within=120)
+        start = time.perf_counter()
         try:
-            start, ok = time.perf_counter(), False
-            while time.perf_counter() - start < 120 and not ok:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                        ok = r.status == 200
-                except OSError:
-                    time.sleep(0.5)
-            assert ok, "streamlit run app.py did not answer its health check within 120 s"
-            timings["streamlit run app.py until healthy"] = time.perf_counter() - start
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            server.start()
+        except ServerFailed as exc:
+            pytest.fail(f"streamlit run app.py did not answer its health check: {exc}")
+        timings["streamlit run app.py until healthy"] = time.perf_counter() - start
+        server.stop()
         with capsys.disabled():
             print(f"\n  one-file host: peak resident memory of the visit {report['peak_rss_mb']} MB")
             for what, seconds in timings.items():

@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.apptest import new_app, open_lab  # noqa: E402
+from harness.apptest import new_app, open_lab  # noqa: E402
 from tests.pages.explore import explore, lab_pages  # noqa: E402
 
 FOLDERS = [str(ROOT), sys.prefix, os.path.expanduser("~"), "site-packages"]

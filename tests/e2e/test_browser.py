@@ -1,39 +1,13 @@
 """End to end: the real app in Debian's Chromium, driven by Playwright (no browser download)."""
 
 import io
-import os
-from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from harness.browser import click_until
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: `make test` installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1800})
-    pg = context.new_page()
-    pg.set_default_timeout(60_000)
-    yield pg
-    context.close()
 
 
 def _png(width: int, height: int) -> bytes:
@@ -142,21 +116,6 @@ def test_learning_a_filter_in_the_browser(app_server, page, artifacts_dir):
     page.get_by_role("button", name="Train").click()
     page.get_by_text("Largest difference from the target").wait_for()
     page.screenshot(path=str(artifacts_dir / "e2e-learn-filter.png"))
-
-
-def click_until(page, points, in_link: str) -> None:
-    """Click the page at ``points`` ((x, y) in page pixels) one after another until the link matches the regular
-    expression ``in_link``: a click that lands before a chart listens for it, or between two of its marks, selects
-    nothing."""
-    test = f"() => /{in_link}/.test(window.location.search)"
-    for x, y in points:
-        page.mouse.click(x, y)
-        try:
-            page.wait_for_function(test, timeout=15_000)
-            return
-        except PlaywrightTimeout:
-            continue
-    page.wait_for_function(test)
 
 
 def _image_bytes(mode: str, size: tuple[int, int], fmt: str = "PNG") -> bytes:

@@ -1,25 +1,26 @@
 """The browser benchmark's probe still works: one change of one control, timed against the echo page."""
 
 import math
-import os
 from pathlib import Path
 
 import pytest
 
-from benchmarks import browser as bench
+from benchmarks.browser import controls as bench
+from harness import browser as chromium
+from harness.server import app_env
 
 pytestmark = pytest.mark.e2e
 
 
 def test_the_probe_times_a_real_change_of_the_convolution_stride(app_server):
-    if not Path(bench.CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing at {bench.CHROMIUM}: `make test` installs Debian's chromium package")
     from playwright.sync_api import sync_playwright
 
+    if not Path(chromium.CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {chromium.CHROMIUM}: `make test` installs Debian's chromium package")
+
     control = next(c for c in bench.CONTROLS if c.title == "convolution: stride (+/-)")
-    env = dict(os.environ, CVCORE_OFFLINE="1", CVCORE_DEVICE="cpu")
     with sync_playwright() as p, bench.probed_pages(p) as (page, echo), \
-            bench.Server(bench.ECHO_PAGE, bench.ROOT, env) as echo_server:
+            bench.server(bench.ECHO_PAGE, bench.ROOT, app_env()) as echo_server:
         page.set_default_timeout(60_000)
         assert bench.open_page(page, f"{app_server}/convolution") > 0
         bench.open_page(echo, echo_server.url)

@@ -2,8 +2,7 @@
 
 import pytest
 
-from benchmarks.browser import edit_cell
-from tests.e2e.test_browser import browser, page
+from harness.browser import edit_cell
 
 pytestmark = pytest.mark.e2e
 

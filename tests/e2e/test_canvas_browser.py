@@ -6,8 +6,6 @@ import math
 
 import pytest
 
-from tests.e2e.test_browser import browser, page  # the fixtures
-
 pytestmark = pytest.mark.e2e
 
 

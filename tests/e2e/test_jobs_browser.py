@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.e2e.test_browser import browser, page
+from harness.server import health
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +27,6 @@ def test_train_stop_and_train_again_in_one_session(app_server, page):
 
 def test_a_reload_mid_job_and_a_tab_closed_mid_upload_leave_the_server_healthy(app_server, browser, page):
     import io
-    import urllib.request
 
     import numpy as np
     from PIL import Image
@@ -55,8 +54,7 @@ def test_a_reload_mid_job_and_a_tab_closed_mid_upload_leave_the_server_healthy(a
         files=[{"name": "big.png", "mimeType": "image/png", "buffer": buffer.getvalue()}])
     other.close()  # the tab is gone mid-upload
 
-    with urllib.request.urlopen(f"{app_server}/_stcore/health", timeout=10) as response:
-        assert response.status == 200
+    assert health(app_server, timeout=10) == "ok"
     page.goto(f"{app_server}/pooling")  # everyone else's labs still work
     page.get_by_text("max(1, 3, 2, 9) = 9").first.wait_for()
     assert page.get_by_text("Traceback").count() == 0

@@ -1,4 +1,4 @@
-"""The load driver (``benchmarks/load.py`` over ``benchmarks/stclient.py``) against the real app, briefly: one server,
+"""The load driver (``benchmarks/load/driver.py`` over ``benchmarks/load/stclient.py``) against the real app, briefly: one server,
 a rerun that changes the page, a fragment rerun, then two simulated learners for 20 s."""
 
 import asyncio
@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from benchmarks import load
-from benchmarks.stclient import Session
+from benchmarks.load import driver as load
+from benchmarks.load.stclient import Session
 
 pytestmark = pytest.mark.e2e
 

@@ -4,8 +4,6 @@ import re
 
 import pytest
 
-from tests.e2e.test_browser import browser, page
-
 pytestmark = pytest.mark.e2e
 
 

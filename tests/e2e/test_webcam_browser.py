@@ -6,74 +6,34 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.e2e.test_browser import ARGS, CHROMIUM
+from harness import browser as chromium
+from harness.browser import write_y4m
 
 pytestmark = pytest.mark.e2e
 
-FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 _PLAYING = """() => { const f = [...document.querySelectorAll('iframe')].find(i => i.title.includes('webrtc'));
   const v = f && f.contentDocument && f.contentDocument.querySelector('video');
   return v ? [v.videoWidth, v.currentTime] : null; }"""
 
 
-def write_y4m(path: Path, picture: Image.Image, frames: int = 2, fps: int = 15) -> Path:
-    """``picture`` as a short YUV 4:2:0 video (what Chromium's --use-file-for-fake-video-capture plays in a loop)."""
-    rgb = np.asarray(picture.convert("RGB"), dtype=np.float32)
-    h, w = rgb.shape[:2]
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    y = 0.299 * r + 0.587 * g + 0.114 * b  # BT.601 full range, as the C420jpeg tag says
-    u = (b - y) * 0.564 + 128
-    v = (r - y) * 0.713 + 128
-    planes = [y] + [c.reshape(h // 2, 2, w // 2, 2).mean((1, 3)) for c in (u, v)]
-    data = b"".join(np.clip(p, 0, 255).round().astype(np.uint8).tobytes() for p in planes)
-    with open(path, "wb") as out:
-        out.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            out.write(b"FRAME\n" + data)
-    return path
-
-
 @contextmanager
 def _camera_page(y4m: Path):
     """A page of a headless Chromium whose camera plays ``y4m`` (closed at the end)."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: `make test` installs Debian's chromium package")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=ARGS + FAKE_CAMERA + [f"--use-file-for-fake-video-capture={y4m}"])
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1500})
-            page.set_default_timeout(60_000)
+    try:
+        with chromium.chromium_page({"width": 1400, "height": 1500}, video=y4m) as page:
             yield page
-        finally:
-            browser.close()
-
-
-def start(page, tries: int = 3) -> None:
-    """Press the WebRTC component's Start until it turns into Stop (a click before its script is ready is lost)."""
-    component = page.frame_locator('iframe[title*="webrtc"]')
-    for _ in range(tries):
-        component.get_by_role("button", name="Start").click()
-        try:
-            component.get_by_role("button", name="Stop").wait_for(timeout=15_000)
-            return
-        except PlaywrightTimeout:
-            continue
-    pytest.fail(f"the stream did not start after {tries} presses of Start")
+    except chromium.BrowserMissing as exc:
+        pytest.fail(str(exc))
 
 
 def _stream(page, url: str, results: str) -> str:
     """Open ``url``, press Start in the WebRTC component, and wait for the processed video to play and for the results
     line (which contains ``results``) to come back; returns that line."""
     page.goto(url)
-    start(page)
+    chromium.start_stream(page)
     line = page.get_by_text("frames/s processed").first
     line.wait_for()
     page.wait_for_function(f"() => document.body.innerText.includes({results!r})")

@@ -3,7 +3,7 @@ import base64
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import new_app, open_lab
+from harness.apptest import new_app, open_lab
 
 # The pages' collapsible sections, which compute their content only while open.
 SECTIONS = ("conv.open_how", "conv.open_check", "conv.open_photo", "pool.open_how", "pool.open_check", "pool.open_fmap",

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import ROOT, free_port
-from tests.ray_head import local_head
+from harness.ray_head import local_head
+from harness.server import ROOT, free_port
 
 if os.environ.get("CI") == "true":
     import ray  # noqa: F401  (requirements-dev.txt installs it: never skipped under CI)
@@ -124,7 +124,7 @@ def _short_job_starts_within(where: str, seconds: float) -> float:
 def test_an_unreachable_cluster_is_a_message_in_the_page_and_the_session_goes_on(monkeypatch):
     import ray
 
-    from tests.apptest import new_app, open_lab
+    from harness.apptest import new_app, open_lab
 
     assert not ray.is_initialized(), "runs before this process connects to the head (the first test of the module)"
     monkeypatch.setenv("CVCORE_CLUSTER", f"127.0.0.1:{free_port()}")  # nothing answers there
@@ -199,7 +199,7 @@ def test_the_engines_error_comes_back_as_it_was_raised(head):
 
 
 def test_the_learning_a_filter_lab_runs_its_job_on_the_pool(head, monkeypatch):
-    from tests.apptest import new_app, open_lab
+    from harness.apptest import new_app, open_lab
 
     monkeypatch.setenv("CVCORE_CLUSTER", head)
     monkeypatch.setenv("CVCORE_OFFLINE", "1")

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness.server import HEALTH
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
 COMPOSE = ROOT / "deploy" / "compose.yaml"
-HEALTH = "/_stcore/health"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from benchmarks.memory import jobs, repeat, rss_mb
+from benchmarks.jobs.memory import jobs, repeat, rss_mb
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the resident set size from /proc")

@@ -5,7 +5,7 @@ does. Each job is timed from its submission until its last record has arrived, i
 alternating, after one warm-up run of each (the pool's first run also starts a worker process; that cold start is
 printed on its own). One thread each, as the app runs (``CVCORE_THREADS`` and Ray's one CPU per task).
 
-    .venv/bin/python -m benchmarks.cluster [--repeat 5]
+    .venv/bin/python -m benchmarks.jobs.cluster [--repeat 5]
 """
 
 import argparse
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("CVCORE_OFFLINE", "1")
@@ -28,7 +28,7 @@ from cvcore.conv import kernels
 from cvcore.conv.learn import learn_kernel
 from cvcore.style import gatys
 from cvcore.style import images as style_images
-from tests.ray_head import local_head
+from harness.ray_head import local_head
 
 
 def _jobs() -> list[tuple[str, cluster.Job]]:

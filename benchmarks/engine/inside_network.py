@@ -7,7 +7,7 @@ measured in the same run:
 3. In the page (AppTest, caches warm as a learner finds them after a first visit): opening the overview
    (the view switches from Feature maps), a click on a stage, and a new cell, vs a rerun of the one-slider page.
 
-    .venv/bin/python benchmarks/inside_network.py      (also part of ``make bench``)
+    .venv/bin/python -m benchmarks.engine.inside_network      (also part of ``make bench``)
 """
 
 import os
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("CVCORE_OFFLINE", "1")
 os.environ.setdefault("CVCORE_DEVICE", "cpu")
@@ -27,7 +27,7 @@ from streamlit.testing.v1 import AppTest
 from benchmarks.timing import paired_ms, rerun_ms
 from cvcore import images, zoo
 from cvcore.inside import features, overview, unit_trace
-from tests.apptest import open_lab
+from harness.apptest import open_lab
 
 __all__ = ["rows", "engine_rows", "page_rows"]
 
@@ -61,7 +61,7 @@ def engine_rows(repeat: int = 10) -> list[tuple[str, float, str, float]]:
 
 
 def trivial_ms(repeat: int = 20) -> float:
-    trivial = AppTest.from_file(str(ROOT / "benchmarks" / "trivial_page.py"), default_timeout=120)
+    trivial = AppTest.from_file(str(ROOT / "benchmarks" / "pages" / "trivial_page.py"), default_timeout=120)
     trivial.run()
     return rerun_ms(trivial, lambda at, i: at.slider(key="value").set_value(i % 2 + 1), repeat)
 

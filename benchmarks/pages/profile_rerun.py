@@ -1,9 +1,9 @@
 """Where a lab's rerun spends its time: cProfile over AppTest reruns, grouped by the file of each function.
 
-    .venv/bin/python -m benchmarks.profile_rerun                          # this checkout, 20 reruns a lab
-    .venv/bin/python -m benchmarks.profile_rerun --labs conv,faces --reruns 10
+    .venv/bin/python -m benchmarks.pages.profile_rerun                          # this checkout, 20 reruns a lab
+    .venv/bin/python -m benchmarks.pages.profile_rerun --labs conv,faces --reruns 10
     git worktree add /tmp/before a060213
-    .venv/bin/python -m benchmarks.profile_rerun --root /tmp/before --root .   # two checkouts, interleaved
+    .venv/bin/python -m benchmarks.pages.profile_rerun --root /tmp/before --root .   # two checkouts, interleaved
 
 Each lab opens once in AppTest (offline, on the CPU), then one control moves back and forth between two values and
 the page reruns after every move. The reruns are profiled with cProfile in both threads: AppTest's own (the harness,
@@ -35,7 +35,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parents[2]
 # Weights that no installed package carries (the face lab's MobileFaceNet), as the tests and benchmarks find them.
 SHARED_WEIGHTS = HERE.parent / "shared" / "weights"
 
@@ -180,7 +180,7 @@ class _Worker:
     def __init__(self, root: str):
         self.root = root
         os.chdir(root)
-        sys.path[:] = [root] + [p for p in sys.path if Path(p or ".").resolve() != HERE / "benchmarks"]
+        sys.path[:] = [root] + [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
         os.environ.setdefault("CVCORE_OFFLINE", "1")
         os.environ.setdefault("CVCORE_DEVICE", "cpu")
         from streamlit.testing.v1 import AppTest

@@ -8,7 +8,7 @@
 2. Time to a finished 256 px result with the "fast preview" preset (MobileNetV2, model already loaded as in the
    app), and that process's peak memory (RSS), in a fresh process.                         Target: < 20 s.
 
-    python -m benchmarks.style      (also section 9 of benchmarks/run.py)
+    python -m benchmarks.jobs.style      (also section 9 of benchmarks/run.py)
 """
 
 import copy
@@ -29,7 +29,7 @@ from cvcore.style import gatys as style
 from cvcore.style import images as style_images
 from cvcore.style import nets as style_nets
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 _STEPS = {256: 6, 384: 4}
 
 

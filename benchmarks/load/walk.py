@@ -1,17 +1,17 @@
-"""The browser side of ``benchmarks/load.py --browser``: headless Chromium sessions walking through several labs.
+"""The browser side of ``benchmarks/load/driver.py --browser``: headless Chromium sessions walking through several labs.
 
 Each session (its own browser context, so its own Streamlit session) walks ``walks`` times through: open the
 Convolution lab and change the stride; open Inside a trained CNN (MobileNetV2 on a photo, top-5) and switch to its
 heatmaps; open Learning a filter, press Train and Stop two seconds later; open Neural style transfer (128 px, 2000
 steps), press Start and Stop two seconds later; open Pooling. An interaction's latency runs from the click (or the
 navigation) until the page is drawn and Streamlit's "running" indicator is gone (the two seconds before each Stop
-are not counted). ``benchmarks/load.py`` walks the same steps over the protocol (``STEPS``) and prints both.
+are not counted). ``benchmarks/load/driver.py`` walks the same steps over the protocol (``STEPS``) and prints both.
 """
 
 import asyncio
 import time
 
-from tests.e2e.test_browser import ARGS, CHROMIUM
+from harness import browser as chromium
 
 __all__ = ["STEPS", "STYLE_LINK", "browser_round"]
 
@@ -103,7 +103,7 @@ async def browser_round(url: str, sessions: int, walks: int) -> tuple[list[tuple
 
     latencies, errors = [], []
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = await chromium.launch(p)
         try:
             await asyncio.gather(*(_session(browser, url, walks, latencies, errors) for _ in range(sessions)))
         finally:

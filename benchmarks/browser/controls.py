@@ -2,7 +2,7 @@
 
 Headless Chromium drives the real server (``streamlit run app.py`` on 127.0.0.1, offline, CPU). Each control is
 timed from the input event (the key press, click or pick in a list, as the page sees it) until the changed output
-is on screen, against the same measurement on the one-slider echo page (``benchmarks/echo_page.py``) served by a
+is on screen, against the same measurement on the one-slider echo page (``benchmarks/browser/echo_page.py``) served by a
 second server in the same run; the two are interleaved (control, echo, control, echo ...) and every repeat
 changes the value back and forth, so each one is a real change. Medians; target: every control within 1.5x the
 echo page.
@@ -21,9 +21,9 @@ view's cell picker) by the start of its title. Also timed: opening each lab in t
 (the address typed, until the lab is drawn and idle; target 1.5 s), and cold starts: from ``Popen`` of the server
 until ``/convolution`` is drawn (target 8 s), and the same for the echo page.
 
-    .venv/bin/python -m benchmarks.browser                       # everything, medians of 7 (about 10 minutes)
-    .venv/bin/python -m benchmarks.browser --labs conv,faces --repeat 3 -v
-    .venv/bin/python -m benchmarks.browser --list                # the controls' names
+    .venv/bin/python -m benchmarks.browser.controls                       # everything, medians of 7 (about 10 minutes)
+    .venv/bin/python -m benchmarks.browser.controls --labs conv,faces --repeat 3 -v
+    .venv/bin/python -m benchmarks.browser.controls --list                # the controls' names
 
 ``--root`` measures another checkout of the app (the echo page is this checkout's, served from that root so that
 it reads the same ``.streamlit/config.toml``).
@@ -31,23 +31,16 @@ it reads the same ``.streamlit/config.toml``).
 
 import argparse
 import math
-import os
 import re
 import statistics
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-ECHO_PAGE = ROOT / "benchmarks" / "echo_page.py"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ROOT = Path(__file__).resolve().parents[2]
+ECHO_PAGE = Path(__file__).resolve().with_name("echo_page.py")
 VIEWPORT = {"width": 1400, "height": 1800}
 CONTROL_TARGET = 1.5  # x the echo page
 OPEN_TARGET_MS = 1500
@@ -55,7 +48,9 @@ COLD_TARGET_MS = 8000
 COLD_LAB = "convolution"
 
 sys.path.insert(0, str(ROOT))
-from tests.conftest import free_port, stop
+from harness import browser as chromium
+from harness.browser import edit_cell, widget
+from harness.server import app_env, streamlit_app
 
 # Runs in every page before Streamlit's own scripts. ``window.__bench``: ``arm()`` before an input, then
 # ``changed(settle, timeout, output)`` resolves to the milliseconds from that input to the changed output;
@@ -214,49 +209,22 @@ CHANGE_TIMEOUT_MS = 30_000
 
 
 # ----------------------------------------------------------------------------------------------------- servers
-@dataclass
-class Server:
-    """``streamlit run <script>`` on a free port of 127.0.0.1; ``started`` is the wall time of its ``Popen``."""
-
-    script: Path
-    root: Path
-    env: dict
-    proc: subprocess.Popen | None = None
-    url: str = ""
-    started: float = 0.0
-
-    def __enter__(self) -> "Server":
-        port = free_port()
-        python = self.root / ".venv" / "bin" / "python"
-        self.started = time.time()
-        self.proc = subprocess.Popen(
-            [str(python if python.exists() else sys.executable), "-m", "streamlit", "run", str(self.script),
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=self.root, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.url = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        stop(self.proc)
-        raise RuntimeError(f"{self.script.name} did not start within 90 s")
-
-    def __exit__(self, *exc) -> None:
-        stop(self.proc)
+def server(script: Path, root: Path, env: dict):
+    """``streamlit run <script>`` from ``root`` (with its own .venv's Python, if it has one) on a free port of
+    127.0.0.1; its ``started`` is the wall time of its start, for the cold start."""
+    python = root / ".venv" / "bin" / "python"
+    return streamlit_app(script=script, root=root, env=env, python=python if python.exists() else None,
+                         interval=0.05)
 
 
 def server_env() -> dict:
-    weights = os.environ.get("CVCORE_WEIGHTS_DIR") or str(ROOT.parent / "shared" / "weights")
-    return dict(os.environ, CVCORE_OFFLINE="1", CVCORE_DEVICE="cpu", CVCORE_WEIGHTS_DIR=weights)
+    return app_env(weights=True)
 
 
 @contextmanager
 def probed_pages(playwright):
     """Headless Chromium with the probe in every page: yields two pages (the lab's and the echo page's)."""
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    browser = chromium.launch(playwright)
     try:
         context = browser.new_context(viewport=VIEWPORT)
         context.add_init_script(_PROBE)
@@ -294,22 +262,6 @@ def what_changed(page) -> str:
 
 def _starts(text: str) -> re.Pattern:
     return re.compile("^" + re.escape(text))
-
-
-def key_class(key: str) -> str:
-    """The class Streamlit gives the element of a widget with key ``key``: ``conv.stride`` -> ``st-key-conv-stride``."""
-    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
-
-
-def widget(page, testid: str, key: str, label: str = ""):
-    """The widget of kind ``testid`` (e.g. ``stNumberInput``): the element of key ``key`` (a key ending in ``*``
-    matches every key with that start), else the first whose label starts with ``label``."""
-    selector = (f'[class*="{key_class(key[:-1])}"]' if key.endswith("*") else f".{key_class(key)}")
-    keyed = page.locator(selector).locator(f'[data-testid="{testid}"]')
-    if keyed.count() or not label:
-        return keyed.first
-    name = page.locator('[data-testid="stWidgetLabel"]').filter(has_text=_starts(label))
-    return page.locator(f'[data-testid="{testid}"]').filter(has=name).first
 
 
 def number(key: str, label: str, up_first: bool = True):
@@ -414,32 +366,6 @@ def toggle_last_tag(key: str, label: str, option: str):
             choice.wait_for()
             arm()
             choice.click()
-    return act
-
-
-def edit_cell(key: str, row: int, column: int, values: tuple[str, str]):
-    """A data editor's cell (``row``, ``column``; 0-based data rows, columns counted after the index): click its
-    row, move to the column with the arrow keys (the grid is a canvas: its accessible table says which cell is
-    selected), Enter to open the cell's editor, type the value, then Enter."""
-    def act(page, i, arm):
-        grid = widget(page, "stDataFrame", key)
-        grid.scroll_into_view_if_needed()
-        box = grid.bounding_box()
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + 35 * (row + 1) + 17)  # 35-px header and rows
-        want = column + 2  # aria-colindex: 1 is the index
-        in_row = f'tr[aria-rowindex="{row + 2}"] td[aria-selected="true"]'  # aria-rowindex 1 is the header
-        selected = grid.locator(in_row).first
-        selected.wait_for(state="attached", timeout=10_000)
-        at = int(selected.get_attribute("aria-colindex"))
-        while at != want:
-            key_name, at = ("ArrowRight", at + 1) if at < want else ("ArrowLeft", at - 1)
-            page.keyboard.press(key_name)
-            grid.locator(f'{in_row}[aria-colindex="{at}"]').wait_for(state="attached", timeout=10_000)
-        page.keyboard.press("Enter")  # opens the cell's editor
-        editor = page.locator("input.gdg-input, textarea.gdg-input").first
-        editor.fill(values[i % 2])
-        arm()
-        editor.press("Enter")
     return act
 
 
@@ -584,9 +510,9 @@ def rows(repeat: int = 7, labs: str | None = None, root: Path = ROOT, open_repea
                       f"redrawn: {' / '.join(dict.fromkeys(row.changed[-2:]))}", flush=True)
 
     with sync_playwright() as p, probed_pages(p) as (page, echo), \
-            Server(ECHO_PAGE, root, env) as echo_server:
+            server(ECHO_PAGE, root, env) as echo_server:
         echo_cold = (drawn_at(echo, echo_server.url) - echo_server.started) * 1000
-        with Server(root / "app.py", root, env) as app:
+        with server(root / "app.py", root, env) as app:
             app_cold = (drawn_at(page, f"{app.url}/{COLD_LAB}") - app.started) * 1000
             if cold:
                 out.append(Row(f"cold server: Popen to /{COLD_LAB} drawn", app_cold, echo_cold, "echo cold",

@@ -3,12 +3,15 @@
 import os
 import re
 import subprocess
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from harness.server import ARTIFACTS, ROOT, Server, ServerFailed, free_port, stop, streamlit_app, wait_healthy
+
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
 
-__all__ = ["NGINX", "site_config", "write_config", "start_nginx"]
+__all__ = ["NGINX", "Front", "site_config", "write_config", "start_nginx", "behind_nginx"]
 
 
 def site_config(ports: list[int], listen: int) -> str:
@@ -62,3 +65,45 @@ def start_nginx(work: Path, conf: Path) -> subprocess.Popen:
     if check.returncode != 0:
         raise RuntimeError(check.stderr)
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+
+@dataclass
+class Front:
+    """nginx on ``url`` in front of ``replicas``; ``access_log`` names the route key and the replica of each request."""
+
+    url: str
+    access_log: Path
+    replicas: list[Server]
+    proc: subprocess.Popen
+
+
+@contextmanager
+def behind_nginx(replicas: int, work: Path, *, log_name: str = "replica", env: dict | None = None,
+                 connections: int = 256, within: float = 150):
+    """``replicas`` app servers (``streamlit_app``, each logging to ``test-artifacts/<log_name>-<i>.log``), started
+    side by side, and nginx in front of them on a free port (its config, pid and logs in ``work``); yields a
+    ``Front`` once all answer, and stops them at the end. ``ServerFailed`` if nginx refuses the config or a server
+    does not answer."""
+    if not Path(NGINX).exists():
+        raise ServerFailed(f"nginx is missing at {NGINX}: `make nginx` installs Debian's nginx package")
+    servers = [streamlit_app(env=env, log=ARTIFACTS / f"{log_name}-{i + 1}.log", within=within)
+               for i in range(replicas)]
+    listen = free_port()
+    proc = None
+    try:
+        for server in servers:
+            server.launch()
+        for server in servers:
+            server.wait()
+        try:
+            proc = start_nginx(work, write_config(work, [s.port for s in servers], listen, connections=connections))
+        except RuntimeError as exc:
+            raise ServerFailed(f"nginx -t refused the config: {exc}") from None
+        url = f"http://127.0.0.1:{listen}"
+        wait_healthy(url, [proc], within=within, log=str(work / "error.log"))
+        yield Front(url, work / "access.log", servers, proc)
+    finally:
+        if proc is not None:
+            stop(proc)
+        for server in servers:
+            server.stop()

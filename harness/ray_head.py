@@ -1,4 +1,4 @@
-"""A Ray head started on 127.0.0.1 for the shared-pool tests and ``benchmarks/cluster.py``."""
+"""A Ray head started on 127.0.0.1 for the shared-pool tests and ``benchmarks/jobs/cluster.py``."""
 
 import json
 import os
@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cvcore import cluster
-from tests.conftest import ROOT, free_port
+from harness.server import ROOT, free_port
 
 __all__ = ["RAY", "local_head"]
 

@@ -23,9 +23,9 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from benchmarks.timing import median_ms
 from cvcore import faces, images
 from cvcore.errors import WeightsUnavailable
-from tests.apptest import open_lab
+from harness.apptest import open_lab
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
 
 

@@ -1,29 +1,28 @@
 """What one interaction costs the server: CPU seconds of the server process per control change, for a lab's main
-controls against the one-slider echo page (``benchmarks/echo_page.py``), measured in the same run.
+controls against the one-slider echo page (``benchmarks/browser/echo_page.py``), measured in the same run.
 
 Two servers on 127.0.0.1 (the app and the echo page, each ``streamlit run`` with the app's own config), one
-simulated learner on each speaking Streamlit's protocol (``benchmarks/stclient.py``, no browser on the machine's
+simulated learner on each speaking Streamlit's protocol (``benchmarks/load/stclient.py``, no browser on the machine's
 cores). Each batch changes one control back and forth ``--changes`` times and reads the server's CPU time from
 ``/proc/<pid>/stat`` before and after; lab and echo batches alternate, ``--rounds`` times, and the medians are printed
 with their ratio. A change counts from its request until its run (or fragment run) has finished.
 
-    .venv/bin/python -m benchmarks.server_cpu [--changes 10] [--rounds 3]
+    .venv/bin/python -m benchmarks.load.server_cpu [--changes 10] [--rounds 3]
 """
 
 import argparse
 import asyncio
 import os
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.faces_browser import serve
-from benchmarks.stclient import Session
+from benchmarks.load.stclient import Session
+from harness.server import Server, app_env, streamlit_app
 
 # (name, page, widget label, widget kind, two values)
 CONTROLS = [
@@ -43,12 +42,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
-def start(script: Path) -> tuple[subprocess.Popen, str]:
-    env = dict(os.environ, CVCORE_OFFLINE="1", CVCORE_DEVICE="cpu")
-    shared = ROOT.parent / "shared" / "weights"  # the face-embedding weights for the faces lab
-    if "CVCORE_WEIGHTS_DIR" not in env and shared.is_dir():
-        env["CVCORE_WEIGHTS_DIR"] = str(shared)
-    return serve(script, env)
+def server(script: Path) -> Server:
+    """``streamlit run script`` (offline, CPU, the face-embedding weights of ../shared for the faces lab)."""
+    return streamlit_app(script=script, env=app_env(weights=True))
 
 
 async def batch(session: Session, label: str, kind: str, values, changes: int, pid: int) -> float:
@@ -60,15 +56,13 @@ async def batch(session: Session, label: str, kind: str, values, changes: int, p
 
 
 async def measure(changes: int, rounds: int) -> list[tuple[str, float, float]]:
-    app, app_url = start(ROOT / "app.py")
-    echo, echo_url = start(ROOT / "benchmarks" / "echo_page.py")
     rows = []
-    try:
-        echo_session = Session(echo_url)
+    with server(ROOT / "app.py") as app, server(ROOT / "benchmarks" / "browser" / "echo_page.py") as echo:
+        echo_session = Session(echo.url)
         await echo_session.open("/")
         for name, path, label, kind, values in CONTROLS:
             page, _, query = path.partition("?")
-            session = Session(app_url)
+            session = Session(app.url)
             await session.open(page, query)
             if label is None:  # the faces threshold: its label carries the metric, so take the first slider
                 node = session.widgets("slider")[0]
@@ -76,18 +70,14 @@ async def measure(changes: int, rounds: int) -> list[tuple[str, float, float]]:
                 low = float(low[0] if isinstance(low, list) else low)
                 values = (round(low + 0.05, 2), low)
             for _ in range(2):  # warm: the first changes load what the control needs
-                await batch(session, label, kind, values, 2, app.pid)
+                await batch(session, label, kind, values, 2, app.proc.pid)
             lab, ref = [], []
             for _ in range(rounds):
-                lab.append(await batch(session, label, kind, values, changes, app.pid))
-                ref.append(await batch(echo_session, ECHO[2], ECHO[3], ECHO[4], changes, echo.pid))
+                lab.append(await batch(session, label, kind, values, changes, app.proc.pid))
+                ref.append(await batch(echo_session, ECHO[2], ECHO[3], ECHO[4], changes, echo.proc.pid))
             rows.append((name, statistics.median(lab), statistics.median(ref)))
             await session.close()
         await echo_session.close()
-    finally:
-        for proc in (app, echo):
-            proc.kill()
-            proc.wait(timeout=15)
     return rows
 
 

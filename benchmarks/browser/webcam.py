@@ -1,13 +1,12 @@
 """Live video through the network, as a learner's browser gets it: frames per second that the server processes
 over WebRTC from Chromium's fake camera (a y4m file at 30 frames/s, 640 x 480) on 127.0.0.1, for Inside a trained
 CNN (MobileNetV2: top-5 and the 16 strongest maps of features.6) and Detection (the tiny YOLO and NMS), against the
-same WebRTC path with an identity processor (``benchmarks/webcam_page.py``) measured in the same run, and against
+same WebRTC path with an identity processor (``benchmarks/browser/webcam_page.py``) measured in the same run, and against
 the per-frame work alone in this process (one thread, as the app runs).
 
-    .venv/bin/python -m benchmarks.webcam
+    .venv/bin/python -m benchmarks.browser.webcam
 """
 
-import os
 import re
 import sys
 import tempfile
@@ -18,12 +17,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.faces_browser import ARGS, CHROMIUM, serve
-from tests.conftest import stop
-from tests.e2e.test_webcam_browser import FAKE_CAMERA, start, write_y4m
+from harness import browser as chromium
+from harness.browser import write_y4m
+from harness.server import streamlit_app
 
 SECONDS = 10.0  # counted after the first processed frames, once the stream has settled
 _COUNT = re.compile(r"(\d+) frames so far")
@@ -40,13 +39,12 @@ def _pictures() -> dict[str, Image.Image]:
 
 def _processed_rate(playwright, url: str, y4m: Path, seconds: float = SECONDS) -> float:
     """Frames per second the server processed, from the page's frame counter over ``seconds``."""
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                         args=ARGS + FAKE_CAMERA + [f"--use-file-for-fake-video-capture={y4m}"])
+    browser = chromium.launch(playwright, video=y4m)
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1500})
         page.set_default_timeout(120_000)
         page.goto(url)
-        start(page)
+        chromium.start_stream(page)
         line = page.get_by_text("frames so far").first
         line.wait_for()
         time.sleep(3.0)  # the first frames (model warm-up, the encoder's start) are not counted
@@ -78,21 +76,15 @@ def rows() -> list[str]:
     from cvcore.inside import live as inside_live
 
     pictures = _pictures()
-    env = dict(os.environ, CVCORE_OFFLINE="1", CVCORE_DEVICE="cpu")
     lines = []
     with tempfile.TemporaryDirectory() as tmp:
         videos = {name: write_y4m(Path(tmp) / f"{name}.y4m", pic, frames=2, fps=30) for name, pic in pictures.items()}
-        app, app_url = serve(ROOT / "app.py", env)
-        ref, ref_url = serve(ROOT / "benchmarks" / "webcam_page.py", env)
-        try:
-            with sync_playwright() as p:
-                identity = _processed_rate(p, ref_url, videos["cat"])
-                inside = _processed_rate(p, f"{app_url}/inside_cnn?pic_source=Live+camera", videos["cat"])
-                detection = _processed_rate(p, f"{app_url}/detection?view=live", videos["shapes"])
-                identity_after = _processed_rate(p, ref_url, videos["shapes"])
-        finally:
-            stop(app)
-            stop(ref)
+        with streamlit_app() as app, streamlit_app(script=Path(__file__).with_name("webcam_page.py")) as ref, \
+                sync_playwright() as p:
+            identity = _processed_rate(p, ref.url, videos["cat"])
+            inside = _processed_rate(p, f"{app.url}/inside_cnn?pic_source=Live+camera", videos["cat"])
+            detection = _processed_rate(p, f"{app.url}/detection?view=live", videos["shapes"])
+            identity_after = _processed_rate(p, ref.url, videos["shapes"])
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

@@ -1,10 +1,10 @@
 """A class at once: dozens of learners simulated in one process, each speaking Streamlit's own protocol.
 
     make load                  # LEARNERS="1 10 30 60" MINUTES=1.5 TOPOLOGY=both (single, nginx)
-    .venv/bin/python benchmarks/load.py --learners 1 10 30 60 --minutes 1.5 --topology both --report load.md
-    .venv/bin/python benchmarks/load.py --browser --learners 1 2   # Chromium and this driver, same walk, same server
+    .venv/bin/python benchmarks/load/driver.py --learners 1 10 30 60 --minutes 1.5 --topology both --report load.md
+    .venv/bin/python benchmarks/load/driver.py --browser --learners 1 2   # Chromium and this driver, same walk, same server
 
-Each learner is one browser tab spoken over the WebSocket by ``benchmarks/stclient.py`` (see there for the
+Each learner is one browser tab spoken over the WebSocket by ``benchmarks/load/stclient.py`` (see there for the
 protocol: cookies, subprotocol, ``rerun_script`` with every widget state, fragment reruns, ForwardMsg caching). It
 walks the labs in course order from a random first lab (seeded), one interaction every 5 to 10 s (think time,
 random, seeded): it opens a lab from the navigation, changes the lab's main controls (Convolution: stride and
@@ -33,30 +33,27 @@ import asyncio
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.stclient import Run, RunTimeout, Session, SessionLost, WidgetNotFound
-from tests.conftest import free_port, stop
+from benchmarks.load.stclient import Run, RunTimeout, Session, SessionLost, WidgetNotFound
+from harness.server import ARTIFACTS, app_env, streamlit_app
 
 __all__ = ["KINDS", "WALK", "JOBS", "Record", "Result", "drive", "serving", "measure", "report"]
 
 KINDS = ("open", "inspect", "step", "job start", "job stop")
 KNEE_KIND, KNEE_SECONDS = "inspect", 1.0
-WEIGHTS = os.environ.get("CVCORE_WEIGHTS_DIR") or str(ROOT.parent / "shared" / "weights")
 
 
 # --- what a learner does in each lab ------------------------------------------------------------------------------
@@ -328,25 +325,6 @@ async def drive(url: str, learners: int, *, minutes: float = 2.0, max_requests: 
 
 
 # --- servers ------------------------------------------------------------------------------------------------------
-def _env() -> dict:
-    return dict(os.environ, CVCORE_OFFLINE="1", CVCORE_DEVICE="cpu", CVCORE_WEIGHTS_DIR=WEIGHTS)
-
-
-def _wait_healthy(url: str, procs, seconds: float = 120) -> None:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if any(p.poll() is not None for p in procs):
-            raise RuntimeError(f"a server ended while starting (see test-artifacts/load-*.log): {url}")
-        try:
-            with opener.open(url + "/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
-
-
 def _cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -358,38 +336,18 @@ def _cores() -> int:
 def serving(topology: str, name: str):
     """Fresh app servers on 127.0.0.1: ``single`` (one process) or ``nginx`` (one per core behind
     deploy/nginx.conf). Yields (the URL learners use, app pids, front pids, each replica's own URL)."""
-    from tests.nginx_front import NGINX, start_nginx, write_config
+    from harness.nginx import NGINX, behind_nginx
 
-    replicas = 1 if topology == "single" else _cores()
-    if topology == "nginx" and not Path(NGINX).exists():
+    env = app_env(weights=True)
+    if topology == "single":
+        with streamlit_app(env=env, log=ARTIFACTS / f"load-{name}-1.log", within=120) as app:
+            yield app.url, [app.proc.pid], [], [app.url]
+        return
+    if not Path(NGINX).exists():
         raise SystemExit(f"nginx is missing at {NGINX}: `make nginx` installs Debian's nginx package")
-    artifacts = ROOT / "test-artifacts"
-    artifacts.mkdir(exist_ok=True)
-    procs, logs, front = [], [], None
-    ports = [free_port() for _ in range(replicas)]
-    with tempfile.TemporaryDirectory(prefix="load-nginx-") as work:
-        try:
-            for i, port in enumerate(ports):
-                logs.append(open(artifacts / f"load-{name}-{i + 1}.log", "w"))
-                procs.append(subprocess.Popen(
-                    [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-                     "--server.address", "127.0.0.1", "--server.headless", "true"],
-                    cwd=ROOT, env=_env(), stdout=logs[-1], stderr=subprocess.STDOUT))
-            direct = [f"http://127.0.0.1:{p}" for p in ports]
-            for url in direct:
-                _wait_healthy(url, procs)
-            url = direct[0]
-            if topology == "nginx":
-                listen = free_port()
-                front = start_nginx(Path(work), write_config(Path(work), ports, listen, connections=2048))
-                url = f"http://127.0.0.1:{listen}"
-                _wait_healthy(url, [front])
-            yield url, [p.pid for p in procs], [front.pid] if front else [], direct
-        finally:
-            for p in ([front] if front else []) + procs:
-                stop(p)
-            for log in logs:
-                log.close()
+    with tempfile.TemporaryDirectory(prefix="load-nginx-") as work, \
+            behind_nginx(_cores(), Path(work), log_name=f"load-{name}", env=env, connections=2048, within=120) as front:
+        yield front.url, [s.proc.pid for s in front.replicas], [front.proc.pid], [s.url for s in front.replicas]
 
 
 async def warm_up(urls: list[str], timeout: float = 180.0) -> list[str]:
@@ -519,7 +477,7 @@ def knee(rounds: list[Round], topology: str) -> str:
 
 def report(rounds: list[Round], *, minutes: float, seed: int) -> str:
     cores = _cores()
-    out = [f"Load driver (`benchmarks/load.py`): {cores} CPU cores, {minutes:g} min per round, seed {seed}, "
+    out = [f"Load driver (`benchmarks/load/driver.py`): {cores} CPU cores, {minutes:g} min per round, seed {seed}, "
            "think time 5-10 s; learners, servers and this driver on the same machine.", "",
            "| Topology | Learners | Interactions | p50 | p95 | p95 inspect | Errors | Lost / reset | Unchanged "
            "| Jobs queued | Server CPU | Server peak RSS | Driver CPU |",
@@ -573,8 +531,8 @@ def report(rounds: list[Round], *, minutes: float, seed: int) -> str:
 
 # --- the browser check --------------------------------------------------------------------------------------------
 async def _protocol_walk(url: str, walks: int, latencies: list, errors: list) -> None:
-    """``load_browser``'s walk over the protocol: each open is a page load (a new tab's session), as page.goto is."""
-    from benchmarks.load_browser import STEPS, STYLE_LINK
+    """``benchmarks/load/walk.py``'s walk over the protocol: each open is a page load (a new tab's session), as page.goto is."""
+    from benchmarks.load.walk import STEPS, STYLE_LINK
 
     s: Session | None = None
 
@@ -617,9 +575,9 @@ async def _protocol_walk(url: str, walks: int, latencies: list, errors: list) ->
 
 
 def browser_check(learners: list[int], walks: int) -> int:
-    """Chromium (``benchmarks/load_browser.py``) and this driver walk the same steps on the same server, one after
+    """Chromium (``benchmarks/load/walk.py``) and this driver walk the same steps on the same server, one after
     the other; prints the medians side by side."""
-    from benchmarks.load_browser import STEPS, browser_round
+    from benchmarks.load.walk import STEPS, browser_round
 
     if any(not 1 <= n <= 2 for n in learners):
         raise SystemExit("the browser check runs 1 or 2 learners")

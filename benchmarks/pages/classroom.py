@@ -12,9 +12,9 @@ from streamlit.testing.v1 import AppTest
 
 from benchmarks.timing import median_ms
 from cvcore import lessons
-from tests.apptest import open_lab
+from harness.apptest import open_lab
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _defaults() -> dict[str, dict]:

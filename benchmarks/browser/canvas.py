@@ -3,15 +3,15 @@
 In *Build your own CNN*'s "Draw a digit and watch the network" (the shipped digits CNN, before any training), a
 stroke is drawn with Playwright's mouse; the time runs from the mouse-up (the pointer event, as the page sees it)
 until the changed prediction, Grad-CAM and feature maps are on screen and the page has settled, decided by
-``benchmarks/browser.py``'s in-page probe. The reference is the same probe on the one-slider echo page
-(``benchmarks/echo_page.py``, a second server in the same run): an arrow key on its slider until the new value is
+``benchmarks/browser/controls.py``'s in-page probe. The reference is the same probe on the one-slider echo page
+(``benchmarks/browser/echo_page.py``, a second server in the same run): an arrow key on its slider until the new value is
 written back. Strokes and echo changes are interleaved; medians.
 
 The canvas itself waits 200 ms after a stroke ends before it sends the drawing (a debounce in the component's
 frontend, so that a burst of strokes is sent once), so a stroke cannot come within 200 ms of the echo page's time; the
 row also gives the time less that wait.
 
-    .venv/bin/python -m benchmarks.canvas [--repeat 7]
+    .venv/bin/python -m benchmarks.browser.canvas [--repeat 7]
 """
 
 import argparse
@@ -19,10 +19,10 @@ import statistics
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import browser
+from benchmarks.browser import controls as browser
 
 _CANVAS = ".st-key-build-canvas canvas"
 # ``arm()`` listens for the first key or pointer press; a stroke's input is its release, so that is the start here.
@@ -58,7 +58,7 @@ def measure(repeat: int = 7, warmup: int = 1) -> browser.Row:
     env = browser.server_env()
     ours, ref = [], []
     with sync_playwright() as p, browser.probed_pages(p) as (page, echo), \
-            browser.Server(ROOT / "app.py", ROOT, env) as app, browser.Server(browser.ECHO_PAGE, ROOT, env) as echo_server:
+            browser.server(ROOT / "app.py", ROOT, env) as app, browser.server(browser.ECHO_PAGE, ROOT, env) as echo_server:
         browser.open_page(page, f"{app.url}/build_cnn")
         page.get_by_text("Draw a digit on the black square").wait_for()
         page.locator(_CANVAS).last.scroll_into_view_if_needed()

@@ -37,6 +37,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from harness.server import HEALTH
+
 __all__ = ["Node", "Run", "Session", "SessionLost", "WidgetNotFound", "RunTimeout", "WIDGET_KINDS"]
 
 # The elements that hold a widget state, by their ``Element`` field name.
@@ -158,7 +160,7 @@ class Session:
 
     async def open(self, path: str = "/", query: str = "") -> Run:
         """Visit ``path`` (``/convolution``) as a browser does and run its page; returns that first run."""
-        for url in (path + (f"?{query}" if query else ""), "/_stcore/health", "/_stcore/host-config"):
+        for url in (path + (f"?{query}" if query else ""), HEALTH, "/_stcore/host-config"):
             await asyncio.to_thread(self._get, url)
         ws_url = "ws" + self.base_url[len("http"):] + "/_stcore/stream"
         self._ws = await websockets.connect(
