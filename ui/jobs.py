@@ -96,7 +96,7 @@ class JobLimiter:
 
         ``position`` is 1 for the next job to start, 0 while ``owner``'s previous job ends its step. Raises ``JobRefused`` if ``owner`` still has a job after
         ``owner_wait`` seconds (a job that was just stopped gives its slot back at the end of its current step).
-        An exception raised by ``on_wait`` (Streamlit stopping the run) leaves the queue.
+        An exception raised by ``on_wait`` (the job was stopped while it waits) leaves the queue.
         """
         deadline = time.monotonic() + owner_wait
         with self._cond:

@@ -64,6 +64,7 @@ class Worker:
         self.completed = False  # the generator ran to its end, uncancelled
         self.error: BaseException | None = None
         self.listens = False  # the engine asked ``stop_requested`` (it ends itself once asked to stop)
+        self.view = None  # what the page does with the records (``ui.live_job`` keeps it here, off the session)
         self.thread = threading.Thread(target=self._run, name=f"job {label}", daemon=True)
 
     # --- the page's side -------------------------------------------------------------------------------------------
