@@ -1,6 +1,7 @@
 """``ui.live_job.LiveJob`` on a tiny page (tests/pages/live_job_app.py): its outcomes, its stop rules, and its worker
 (which computes off the script thread, outlives a rerun, and stops when Stop is clicked or nobody watches)."""
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,8 @@ def test_stop_during_a_step_ends_the_run_after_it(at):
 
 
 def test_a_run_survives_a_rerun_of_the_page_and_its_live_view_is_drawn_again(at):
-    at.session_state["toy.steps"], at.session_state["toy.pause"] = 30, 0.05
+    hold = threading.Event()  # step 3 waits for it
+    at.session_state["toy.steps"], at.session_state["toy.hold"] = 30, hold
     at.button(key="toy.go").click().run()
     running = _worker(at)
     assert at.get("progress"), "the live view draws the progress"
@@ -76,6 +78,8 @@ def test_a_run_survives_a_rerun_of_the_page_and_its_live_view_is_drawn_again(at)
         at.run()
         assert _outcome(at).state == "running" and running.thread.is_alive() and _worker(at) is running
         assert at.get("progress"), "each run draws the live view again"
+    assert at.session_state["toy.kept"] == 2  # what was computed so far is kept, run by run
+    hold.set()
     finish_jobs(at)
     assert _outcome(at) == Outcome("done", 30, 30, "", True) and at.session_state["toy.kept"] == 30
     assert not at.get("progress") and worker.workers_of(at.session_state[jobs.SESSION_KEY]) == []
