@@ -1,54 +1,42 @@
 """A server-wide limit on heavy jobs (training, learning a filter, synthesising an image, style transfer).
 
-Every session of the server shares one ``JobLimiter``: at most ``job_slots()`` long jobs compute at
-once, the others wait in arrival order and see their place in the queue, and a session runs one
-long job at a time. A lab adopts it with one line around its engine generator::
+Every session of the server shares one ``JobLimiter``: at most ``job_slots()`` long jobs compute at once, the others
+wait in arrival order and see their place in the queue, and a session runs one long job at a time. A job's worker
+(``ui.worker``, a thread off the script thread) consumes its engine generator through it::
 
     from ui import jobs
 
-    for record in jobs.limited(learn_kernel(image, target, **opts), "Learning a filter"):
-        ...  # draw the progress as before
+    for record in jobs.limited(learn_kernel(image, target, **opts), "Learning a filter", owner=session,
+                               notice=say, stopped=cancelled):
+        ...  # publish the record for the page
 
-The slot is taken before the first step and given back when the loop ends, when the job raises,
-and when Streamlit stops the run (a click on Stop or any widget reruns the page, which closes the
-generator; see ``click_pending`` for clicks inside a fragment). ``CVCORE_JOBS`` sets the number of slots; by default one per GPU when the engine runs
-on CUDA, else one per CPU core the process may use.
+The slot is taken before the first step and given back when the loop ends, when the job raises, and when the loop is
+left early (Stop: ``stopped()`` says so while the job waits, and the worker leaves the loop between steps, which closes
+this generator). ``CVCORE_JOBS`` sets the number of slots; by default one per GPU when the engine runs on CUDA, else
+one per CPU core the process may use. Nothing here calls Streamlit but ``session_id``, on the script thread.
 """
 
 import itertools
 import os
 import threading
 import time
+import uuid
 from collections import deque
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import streamlit as st
 
-__all__ = ["JobLimiter", "JobRefused", "job_slots", "limiter", "limited", "on_pool", "click_pending", "yield_to_click"]
+__all__ = ["JobLimiter", "JobRefused", "SESSION_KEY", "job_slots", "limiter", "limited", "on_pool", "session_id"]
+
+SESSION_KEY = "jobs.session"  # where the session keeps its id
 
 
-def click_pending() -> bool:
-    """Whether the learner has clicked or changed a control since this script run started, and the new run waits.
-
-    A click on a widget outside any ``st.fragment`` stops the current run at its next Streamlit call; a click on a
-    widget inside one (every lab's controls are, see ``ui.page.part``) does not: Streamlit lets the run finish
-    first, so a long job would run to its end before its own Stop button was read. The job loops ask this after
-    every step instead. Streamlit has no public call for it; if its internals change, this answers False and a
-    job runs to its end (or to a click outside the lab's part).
-    """
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
-
-    ctx = get_script_run_ctx()
-    requests = getattr(ctx, "script_requests", None)
-    return getattr(requests, "_state", None) is ScriptRequestType.RERUN
-
-
-def yield_to_click() -> None:
-    """If a click waits (``click_pending``), end this run now and rerun the whole page with it, as a click outside
-    a fragment would: the click's callback (Stop, a second Start) then runs first, and every part is redrawn."""
-    if click_pending():
-        st.rerun()
+def session_id() -> str:
+    """This browser session's id, made on first use and kept in ``st.session_state`` (the owner of its jobs)."""
+    if SESSION_KEY not in st.session_state:
+        st.session_state[SESSION_KEY] = uuid.uuid4().hex
+    return st.session_state[SESSION_KEY]
 
 
 class JobRefused(RuntimeError):
@@ -106,9 +94,9 @@ class JobLimiter:
     def slot(self, owner: str, *, on_wait=None, poll: float = 0.5, owner_wait: float = 0.0):
         """Hold a slot for the ``with`` block; while waiting, ``on_wait(position)`` is called every ``poll`` s.
 
-        ``position`` is 1 for the next job to start. Raises ``JobRefused`` if ``owner`` still has a job after
+        ``position`` is 1 for the next job to start, 0 while ``owner``'s previous job ends its step. Raises ``JobRefused`` if ``owner`` still has a job after
         ``owner_wait`` seconds (a job that was just stopped gives its slot back at the end of its current step).
-        An exception raised by ``on_wait`` (Streamlit stopping the run) leaves the queue.
+        An exception raised by ``on_wait`` (the job was stopped while it waits) leaves the queue.
         """
         deadline = time.monotonic() + owner_wait
         with self._cond:
@@ -117,6 +105,12 @@ class JobLimiter:
                 if left <= 0:
                     raise JobRefused("this session already runs a long job; expected one at a time, got a second: "
                                      "stop the first one (or wait for it to end) and start again")
+                if on_wait is not None:
+                    self._cond.release()  # ``on_wait`` may take a while, or raise: never under the lock
+                    try:
+                        on_wait(0)
+                    finally:
+                        self._cond.acquire()
                 self._cond.wait(min(poll, left))
             ticket = next(self._tickets)
             self._owners.add(owner)
@@ -158,40 +152,49 @@ def limiter() -> JobLimiter:
         return _LIMITER
 
 
-def _owner() -> str:
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return ctx.session_id if ctx is not None else f"thread-{threading.get_ident()}"
+class _Stopped(Exception):
+    """The job was stopped while it waited (``stopped()`` said so): it leaves the queue."""
 
 
-def limited(records, label: str, *, shared: JobLimiter | None = None, job=None):
-    """Yield ``records`` (an engine generator) while holding a job slot; show the queue position meanwhile.
+def _never() -> bool:
+    return False
 
+
+def limited(records, label: str, *, owner: str | None = None, notice: Callable[[str | None], None] | None = None,
+            stopped: Callable[[], bool] = _never, shared: JobLimiter | None = None, job=None):
+    """Yield ``records`` (an engine generator) while holding a job slot of ``owner`` (a session; by default this
+    thread); ``notice(text)`` is told the queue position meanwhile, and ``notice(None)`` once the job computes.
+
+    ``stopped()`` is asked while the job waits: once it says True the job leaves the queue and nothing is yielded.
     ``job`` (a ``cvcore.cluster.Job``): the same job as plain data. When ``CVCORE_CLUSTER`` names a Ray cluster, it
     runs there instead (``records`` is then never started) and the pool's global limit applies (see ``on_pool``)."""
     from cvcore import cluster
 
+    owner = owner or f"thread-{threading.get_ident()}"
+    notice = notice or (lambda text: None)
     if job is not None and cluster.address() is not None:
         close = getattr(records, "close", None)
         if close is not None:
             close()
-        yield from on_pool(job, label)
+        yield from on_pool(job, label, owner=owner, notice=notice, stopped=stopped)
         return
-    notice = st.empty()
     started = time.monotonic()
 
     def waiting(ahead: int) -> None:
-        yield_to_click()  # Stop (or any click) while in the queue leaves it
-        jobs_word = "job" if ahead == 1 else "jobs"
-        notice.info(f"{label}: waiting for the server, {ahead} {jobs_word} ahead of yours in the queue "
-                    f"({time.monotonic() - started:.0f} s so far). It starts by itself.", icon=":material/hourglass_top:")
+        if stopped():  # Stop while in the queue leaves it
+            raise _Stopped
+        if ahead:
+            jobs_word = "job" if ahead == 1 else "jobs"
+            notice(f"{label}: waiting for the server, {ahead} {jobs_word} ahead of yours in the queue "
+                   f"({time.monotonic() - started:.0f} s so far). It starts by itself.")
 
     try:
         # A run stopped a moment ago may still be finishing its step: wait for it rather than refuse at once.
-        with (shared or limiter()).slot(_owner(), on_wait=waiting, owner_wait=_PREVIOUS_RUN_WAIT):
-            notice.empty()
+        with (shared or limiter()).slot(owner, on_wait=waiting, owner_wait=_PREVIOUS_RUN_WAIT):
+            notice(None)
             yield from records
+    except _Stopped:
+        return
     finally:
         close = getattr(records, "close", None)
         if close is not None:
@@ -201,29 +204,31 @@ def limited(records, label: str, *, shared: JobLimiter | None = None, job=None):
 _SESSIONS_ON_POOL = JobLimiter(1 << 30)  # no limit of its own (the pool has one): only one job per session
 
 
-def on_pool(job, label: str, *, poll: float = 0.5):
+def on_pool(job, label: str, *, owner: str | None = None, notice: Callable[[str | None], None] | None = None,
+            stopped: Callable[[], bool] = _never, poll: float = 0.5):
     """Yield the records of ``job`` (a ``cvcore.cluster.Job``) computed on the Ray cluster ``$CVCORE_CLUSTER``.
 
-    The cluster's ``cvcore_job`` resource limits the jobs of every replica together; while this one waits for it the
-    page says so. Leaving the loop (its end, Stop, a click, the session closing: Streamlit stops the run at its
-    next call, which closes this generator) cancels the task. Raises ``cvcore.cluster.ClusterUnavailable`` (shown
-    by ``ui.live_job``) when Ray is missing or the cluster cannot be reached."""
+    The cluster's ``cvcore_job`` resource limits the jobs of every replica together; while this one waits for it,
+    ``notice`` is told so. Leaving the loop (its end, Stop, ``stopped()`` while the task waits or computes a long
+    step) cancels the task. Raises ``cvcore.cluster.ClusterUnavailable`` (shown by ``ui.live_job``) when Ray is
+    missing or the cluster cannot be reached."""
     from cvcore import cluster
 
-    notice = st.empty()
+    owner = owner or f"thread-{threading.get_ident()}"
+    notice = notice or (lambda text: None)
     started, waiting = time.monotonic(), True
-    with _SESSIONS_ON_POOL.slot(_owner(), owner_wait=_PREVIOUS_RUN_WAIT), cluster.submit(job) as run:
+    with _SESSIONS_ON_POOL.slot(owner, owner_wait=_PREVIOUS_RUN_WAIT), cluster.submit(job) as run:
         for record in run.records(poll=poll):
             if record is cluster.PENDING:
-                yield_to_click()  # Stop (or any click) while waiting or during a long step
+                if stopped():  # Stop while waiting or during a long step
+                    return
                 if not run.started:
-                    notice.info(f"{label}: waiting for the shared pool of servers, where every job runs in turn "
-                                f"({time.monotonic() - started:.0f} s so far). It starts by itself.",
-                                icon=":material/hourglass_top:")
-                else:  # a long step: still a Streamlit call now and then, where the run of a closed session stops
-                    notice.empty()
+                    notice(f"{label}: waiting for the shared pool of servers, where every job runs in turn "
+                           f"({time.monotonic() - started:.0f} s so far). It starts by itself.")
+                else:
+                    notice(None)
                 continue
             if waiting:
                 waiting = False
-                notice.empty()
+                notice(None)
             yield record

@@ -3,39 +3,45 @@ in Build and Transfer, activation maximization, style transfer).
 
 ``LiveJob(key, label)`` keeps a small record of the session's run in the session (under ``f"{key}._job"``, or
 ``record_key``). ``start_button`` remembers a click for the next run (a callback survives any rerun) and
-``stop_button`` ends the run after its current step; a Start while a run is going stops that run and says so (one
-run at a time). ``run`` consumes the engine's generator through the server's job limit (``ui.jobs``: the queue
-position is shown while it waits), shows a progress bar, hands every record to the lab (``keep``, which stores what
-should outlive the run in the session) and redraws the live view at most a few times a second.
+``stop_button`` stops the run after its current step; a Start while a run is going stops that run and says so (one
+run at a time).
 
-A click anywhere reruns the page: Streamlit starts the new script run (and the click's callback) at once, and
-stops the old one at its next Streamlit call, so the old loop may still finish and keep the step it is computing;
-it then finds its record no longer active and ends (an engine that takes a stop callback gets ``should_stop``). A
-click that is not Stop or Start leaves the record marked running; the next ``requested`` or ``outcome`` calls it
-stopped, so ``outcome`` always says how far the last run got. What ``keep`` stored stays, whichever way the run
-ended.
+``run`` hands the engine's generator to a worker (``ui.worker``: a thread of the server, through the server's job
+limit, or a task on the shared Ray pool) and returns at once: the script thread never computes a step. The page draws
+the run from a fragment that reruns every ``every`` seconds (``st.fragment(run_every=...)``): it takes the records the
+worker published, hands each to the lab (``keep``, which stores what should outlive the run in the session), and
+draws the progress bar, the queue position while the job waits, and the live view of the newest record (``draw``).
+When the run has ended, the fragment reruns the page, whose ``requested`` settles it (its outcome, and ``then``).
+
+Any other click reruns the page, and the run goes on: ``requested`` draws the live view again where ``run`` drew it.
+Each poll tells the worker that the page still looks; a closed tab (or a learner gone to another lab) sends none, and
+the worker stops by itself after ``ui.worker.HEARTBEAT_TIMEOUT`` seconds; the next ``requested`` or ``outcome`` calls
+such a run stopped, so ``outcome`` always says how far the last run got. What ``keep`` stored stays, whichever way the
+run ended.
 
 The record is a small dict: ``active``, ``state`` ("running", "done", "stopped" or "failed"), ``step`` of ``steps``,
 ``message``, ``payload`` (what the Start button asked for), and the lab's own fields (the ``start`` dict of
-``run`` becomes the record, so ``keep`` may write into it).
+``run`` becomes the record, so ``keep`` may write into it). The worker, the engine and its records live in the
+server (``ui.worker``), never in the session.
 """
 
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import streamlit as st
 
 from cvcore.errors import CvcoreError
-from ui import jobs
+from ui import jobs, worker
+
+_LEFT = ": the page was left during the run."  # nobody watched it: the tab was closed, or another lab opened
 
 __all__ = ["LiveJob", "Outcome"]
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """How the last run of a job ended: ``state`` is "done", "stopped" or "failed"; ``step`` of ``steps`` were done;
-    ``payload`` is what its Start button asked for."""
+    """How the last run of a job ended: ``state`` is "done", "stopped" or "failed" ("running" while its worker
+    computes); ``step`` of ``steps`` were done; ``payload`` is what its Start button asked for."""
 
     state: str
     step: float
@@ -50,6 +56,20 @@ class Outcome:
 
 def _count(x) -> str:
     return f"{x:g}" if isinstance(x, (int, float)) else str(x)
+
+
+@dataclass
+class _View:
+    """What the page does with a run's records (``LiveJob.run``'s arguments), kept beside its worker in the server."""
+
+    total: float
+    step: Callable
+    text: Callable
+    keep: Callable
+    draw: Callable | None
+    then: Callable | None
+    every: float
+    last: object = field(default=None)  # the newest record taken, which the live view shows
 
 
 class LiveJob:
@@ -68,6 +88,7 @@ class LiveJob:
         self.key, self.label, self.unit, self.kept = key, label, unit, kept
         self._record_key = record_key or f"{key}._job"
         self._go_key, self._payload_key, self._notice_key = f"{key}._go", f"{key}._payload", f"{key}._notice"
+        self._error_key = f"{key}._error"
 
     # --- the record kept in the session --------------------------------------------------------------------------
     @property
@@ -81,16 +102,24 @@ class LiveJob:
         return bool(record and record["active"])
 
     def should_stop(self) -> bool:
-        """For engines that take a stop callback: True once Stop (or a second Start) was clicked."""
-        return not self.running
+        """For engines that take a stop callback: True once Stop (or a second Start) was clicked. It is called in the
+        worker's thread, where it answers for that worker (``ui.worker.stop_requested``)."""
+        in_worker = worker.stop_requested()
+        return (not self.running) if in_worker is None else in_worker
+
+    def _worker(self) -> worker.Worker | None:
+        return worker.lookup(jobs.session_id(), self._record_key)
 
     def _halt(self, why: str) -> None:
         record = self.record
         record["active"], record["state"], record["stopped_by"] = False, "stopped", why
         self._say_where_it_stopped(record)
+        running = self._worker()
+        if running is not None:
+            running.cancel()
 
     def _say_where_it_stopped(self, record: dict) -> None:
-        # Said again by ``outcome``: the stopped loop may still keep the step it was computing (see ``run``).
+        # Said again by ``outcome``: the worker may still publish the step it was computing (see ``run``).
         record["message"] = (f"Stopped at {self.unit} {_count(record['step'])} of {_count(record['steps'])}"
                              f"{record['stopped_by']}")
 
@@ -127,69 +156,121 @@ class LiveJob:
     def requested(self):
         """What a Start button asked for since the last script run (its ``payload``), once; None if nothing.
 
-        Call it once per script run, after the buttons: it shows a pending notice and settles a run that a click
-        elsewhere interrupted, so that a later Start is not taken for a second one."""
-        self.outcome()
+        Call it once per script run, after the buttons: it takes what the running job computed since the last look,
+        settles a run that has ended (its messages show here), and, while a run computes, draws its live view here.
+        """
+        payload = st.session_state.pop(self._go_key, None)
+        computing = self._catch_up()
         notice = st.session_state.pop(self._notice_key, None)
         if notice:
             st.warning(notice)
-        payload = st.session_state.pop(self._go_key, None)
+        error = st.session_state.pop(self._error_key, None)
+        if error:
+            st.error(error)
         if payload is not None:
             st.session_state[self._payload_key] = payload  # for the ``run`` that follows
+        elif computing:
+            self._live_view()
         return payload
 
     # --- the run ---------------------------------------------------------------------------------------------------
     def run(self, records: Iterable, *, total: float, step: Callable, text: Callable, keep: Callable,
-            draw: Callable | None = None, start: dict | None = None, every: float = 0.25, job=None) -> Outcome:
-        """Consume ``records`` live. ``step(record)`` is how far it is (of ``total``, in the job's units),
-        ``text(record)`` the progress line, ``keep(record)`` stores what should outlive the run, ``draw(record, slot)``
-        redraws the live view into ``slot`` (an ``st.empty``), at most every ``every`` seconds and at the last
-        record. ``start``: the lab's own fields; this dict becomes the record (so ``keep`` may write into it). ``job``: the
-        same job as a ``cvcore.cluster.Job``, which runs on the shared Ray pool when ``CVCORE_CLUSTER`` is set."""
+            draw: Callable | None = None, start: dict | None = None, every: float = 0.25, job=None,
+            then: Callable | None = None) -> None:
+        """Start ``records`` (the engine's generator, not started yet) in a worker and draw its live view here.
+
+        ``step(record)`` is how far it is (of ``total``, in the job's units), ``text(record)`` the progress line,
+        ``keep(record)`` stores what should outlive the run, ``draw(record, slot)`` redraws the live view into
+        ``slot`` (an ``st.empty``) every ``every`` seconds: all three are called on the script thread, with every
+        record in order (``draw`` with the newest). ``start``: the lab's own fields; this dict becomes the record (so
+        ``keep`` may write into it). ``job``: the same job as a ``cvcore.cluster.Job``, which runs on the shared Ray
+        pool when ``CVCORE_CLUSTER`` is set. ``then(outcome)`` is called once the run has ended (done, stopped or
+        failed), after the last ``keep``, in a later script run."""
         record = start if start is not None else {}
         record.update(active=True, state="running", step=0, steps=total, message="",
                       payload=st.session_state.pop(self._payload_key, None))
+        record.pop("stopped_by", None)
         st.session_state[self._record_key] = record
-        bar = st.progress(0.0, text="Starting ...")
-        slot = st.empty()
-        last_draw = 0.0
-        stream = jobs.limited(records, self.label, job=job)
-        try:
-            for item in stream:
-                record["step"] = step(item)
-                keep(item)
-                now = time.perf_counter()
-                if now - last_draw > every or record["step"] >= total:
-                    last_draw = now
-                    bar.progress(min(max(record["step"] / max(total, 1), 0.0), 1.0), text=text(item))
-                    if draw is not None:
-                        draw(item, slot)
-                if not record["active"]:  # Stop, a second Start or another click came during this step
-                    break
-                jobs.yield_to_click()  # a click inside the lab's part: let it in now (the record stays running)
-            else:
+        session = jobs.session_id()
+        running = worker.Worker(records, label=self.label, owner=session, job=job)
+        running.view = _View(total, step, text, keep, draw, then, every)
+        worker.register(session, self._record_key, running)
+        running.start()
+        self._live_view()
+
+    def _catch_up(self) -> bool:
+        """Take the worker's new records (``keep``) and settle its run if it ended; whether a run still computes."""
+        record, running = self.record, self._worker()
+        if running is None:
+            if record is not None and record["active"]:  # its worker is gone (dropped, or the server restarted)
+                self._halt(_LEFT)
+            return False
+        running.seen()
+        if not self._take(running):
+            return True
+        worker.forget(jobs.session_id(), self._record_key, running)
+        if record is None:
+            return False
+        view, exc = running.view, running.error
+        if exc is not None:
+            record["active"], record["state"], record["message"] = False, "failed", str(exc)
+            if not isinstance(exc, (CvcoreError, jobs.JobRefused)):  # a bug: the page shows its traceback
+                raise exc
+            st.session_state[self._error_key] = str(exc)  # bad input for the engine, or the server refused the job
+        elif record["active"]:
+            if running.completed:
                 record["state"] = "done"
-        except (CvcoreError, jobs.JobRefused) as exc:  # bad input for the engine, or the server refused the job
-            record["state"], record["message"] = "failed", str(exc)
-            st.error(str(exc))
-        finally:
-            stream.close()  # gives the job slot back now, also when a click stops the script run
-        # Not in the ``finally``: a click that interrupts the loop leaves the record marked running, which is how the
-        # next run learns that this one was stopped (see ``outcome``).
+            else:  # it stopped itself: no poll came
+                self._halt(_LEFT)
         record["active"] = False
-        bar.empty()
-        slot.empty()
-        return self.outcome()
+        if view.then is not None:
+            view.then(self.outcome())
+        return False
+
+    def _take(self, running: worker.Worker) -> bool:
+        """Hand the records published since the last look to the lab; whether the worker has ended (and so every
+        record it will publish has been taken)."""
+        ended = running.ended  # read first: a record published after this is taken at the next look
+        view, record = running.view, self.record
+        for item in running.take():
+            view.last = item
+            if record is not None:
+                record["step"] = view.step(item)
+            view.keep(item)
+        return ended
+
+    def _live_view(self) -> None:
+        running = self._worker()
+        if running is not None:
+            st.fragment(run_every=running.view.every)(self._poll)()
+
+    def _poll(self) -> None:
+        """The live view (a fragment that reruns on a timer): the newest record, the progress, the queue notice."""
+        running = self._worker()
+        if running is None:
+            st.rerun(scope="app")  # settled elsewhere: the page redraws without the live view, which stops polling
+        running.seen()
+        if self._take(running):
+            st.rerun(scope="app")  # ended: ``requested`` settles it, and the results below are redrawn
+        view, record = running.view, self.record
+        if view.last is None:
+            st.progress(0.0, text="Starting ...")
+        else:
+            st.progress(min(max(record["step"] / max(view.total, 1), 0.0), 1.0), text=view.text(view.last))
+        slot = st.empty()
+        if view.draw is not None and view.last is not None:
+            view.draw(view.last, slot)
+        notice = running.notice
+        if notice:
+            st.info(notice, icon=":material/hourglass_top:")
 
     def outcome(self) -> Outcome | None:
-        """How the last run ended, or None if there was none. A run still marked running here was interrupted by a
-        click (this is a later script run), so it counts as stopped."""
+        """How the last run ended, or None if there was none; while it computes, its state is "running"."""
+        self._catch_up()
         record = self.record
         if record is None:
             return None
-        if record["active"]:
-            self._halt(": the page was changed during the run.")
-        elif record.get("stopped_by"):
+        if record.get("stopped_by"):
             self._say_where_it_stopped(record)
         return Outcome(record.get("state", "done"), record.get("step", 0), record.get("steps", 0),
                        record.get("message", ""), record.get("payload"))

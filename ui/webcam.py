@@ -112,11 +112,12 @@ def webrtc_missing() -> str | None:
         import streamlit_webrtc  # noqa: F401
     except ImportError as exc:
         return f"the package streamlit-webrtc is not installed here ({exc.name} is missing)"
-    from streamlit.runtime import Runtime
+    from streamlit import runtime
 
-    # streamlit-webrtc keeps its connections in the server's session manager: a script run without one (Streamlit's
-    # AppTest, a bare `python page.py`) has no server to stream to.
-    if not Runtime.exists() or not hasattr(Runtime.instance(), "_session_mgr"):
+    # The stream runs between the server and the browser that opened this session: a bare `python page.py` has no
+    # server, and a run without a browser connection (Streamlit's AppTest) has no request headers and no one to
+    # stream to.
+    if not runtime.exists() or not st.context.headers:
         return "the page is not served by `streamlit run`"
     return None
 

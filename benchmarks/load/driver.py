@@ -12,7 +12,8 @@ padding, and the step buttons; Pooling: the window; 1x1/separable: groups; Trans
 Architectures: the network; Inside a trained CNN: layer, channel, then the heatmaps; Detection: the NMS view, IoU
 and score thresholds; Segmentation: the scene; Transfer: the case; Faces: tau). One lab visit in ten (``--jobs``)
 is a long job instead: Learning a filter (3000 steps) "Train" or Neural style transfer (128 px, 2000 steps) "Start",
-then "Stop" about 2 s later (those 2 s are not counted).
+then "Stop" about 2 s later (those 2 s are not counted); meanwhile the learner's tab polls the job's live view, as the
+browser's timer does (``Session.poll``).
 
 An interaction's latency runs from sending its BackMsg until its ``script_finished`` (a fragment rerun: the
 fragment's); "job start" runs until the page shows the job's first computed step. Kinds: open, inspect, step,
@@ -259,23 +260,32 @@ class _Learner:
         sent = [0.0]
 
         async def start_job() -> tuple[float, bool]:
+            s.timers.clear()
             run = await s.click(start, wait=False)
             sent[0] = run.sent
             shown = asyncio.ensure_future(s.wait_for(_job_step_shown))
             ended = asyncio.ensure_future(s.finish(run))
             done, _ = await asyncio.wait({shown, ended}, return_when=asyncio.FIRST_COMPLETED)
-            if shown in done:
+            if ended in done and not shown.done():
+                ended.result()  # raises a timeout or a lost session
+                if run.exceptions:
+                    shown.cancel()
+                    return run
+                # The job computes off the script thread: its live view, a run_every fragment, shows its steps.
+                deadline = time.monotonic() + s.timeout
+                while not shown.done() and time.monotonic() < deadline and await s.poll() is not None:
+                    pass
+            if shown.done():
                 ended.cancel()
                 when, node = shown.result()
                 return when - run.sent, node.kind == "alert"
             shown.cancel()
-            ended.result()  # raises a timeout or a lost session
-            if run.exceptions:
-                return run
             raise WidgetNotFound(f"{lab}: the job ended without showing a step ({run.alerts or 'no message'})")
 
         if await self._do("job start", lab, start_job):
-            await asyncio.sleep(max(0.0, sent[0] + JOB_SECONDS - time.monotonic()))  # not counted
+            while time.monotonic() < sent[0] + JOB_SECONDS:  # not counted; the live view polls meanwhile
+                if await s.poll() is None:
+                    break
             await self._do("job stop", lab, lambda: s.click("Stop"), think=False)
 
     async def walk(self) -> None:

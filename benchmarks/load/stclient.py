@@ -22,6 +22,8 @@ server code and its bundled frontend (``static/static/js/index.*.js``), and done
   copy. Entries unused for ``max_cached_message_age`` full runs are dropped (the frontend's ``ForwardMsgCache``).
 - When a run ends, elements (and widget states) that the run did not draw again are gone, as in the frontend's
   ``clearStaleNodes``: all of them after a full run, those of the rerun fragments after a fragment run.
+- A fragment with ``run_every`` (a long job's live view) is announced by ``auto_rerun``; the frontend's timer reruns
+  it until a full run no longer draws it. ``poll`` plays one tick of it when the caller wants to follow a job.
 """
 
 import asyncio
@@ -131,7 +133,9 @@ class Session:
         self.page_hash = ""
         self.nodes: dict[tuple[int, ...], Node] = {}
         self.states: dict[str, WidgetState] = {}  # widget id -> the state the page would send
-        self.auto_reruns = 0  # run_every fragments the server asked for (this client does not play them)
+        self.auto_reruns = 0  # run_every fragments the server asked for (``poll`` plays them when asked)
+        self.timers: dict[str, float] = {}  # fragment id -> its run_every seconds, as the server last asked
+        self._run_timers: dict[str, float] = {}  # those the current run asked for
         self.received_bytes = 0
         self._ws = None
         self._reader: asyncio.Task | None = None
@@ -284,6 +288,20 @@ class Session:
             await self.finish(run)
         return run
 
+    async def poll(self) -> Run | None:
+        """One tick of the newest ``run_every`` fragment the server asked for (a job's live view), as the frontend's
+        timer plays it: wait its interval, then rerun it. None when the page has no such fragment."""
+        if not self.timers:
+            return None
+        fragment_id, every = next(reversed(self.timers.items()))
+        await asyncio.sleep(every)
+        run = await self.rerun(fragment_id=fragment_id, wait=False)
+        try:
+            return await self.finish(run, timeout=max(10.0, 20 * every))
+        except RunTimeout:  # a fragment the server no longer has is never run, and nothing answers
+            self.timers.pop(fragment_id, None)
+            return run
+
     async def stop_script(self) -> None:
         msg = BackMsg()
         msg.stop_script = True
@@ -362,6 +380,8 @@ class Session:
             self._on_finished(msg)
         elif kind == "auto_rerun":
             self.auto_reruns += 1
+            self.timers[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
+            self._run_timers[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
         elif kind == "page_not_found" and run is not None:
             run.exceptions.append(f"page not found: {msg.page_not_found.page_name}")
         elif kind == "session_event" and msg.session_event.HasField("script_compilation_exception") and run:
@@ -379,6 +399,7 @@ class Session:
         self.page_hash = ns.page_script_hash or self.page_hash
         self._current_run = msg.metadata.run.script_run_id
         self._current_fragments = tuple(msg.metadata.run.fragment_ids)
+        self._run_timers = {}
         self._run_ids.add(self._current_run)
         self._got_new_session = True
         run = self._waiting
@@ -443,6 +464,8 @@ class Session:
         fragments = tuple(msg.metadata.run.fragment_ids)
         if status != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
             self._clear_stale(run_id, fragments)
+            if not fragments:  # a full run: the timers of fragments it did not draw are gone, as in the frontend
+                self.timers = dict(self._run_timers)
             if self._got_new_session:
                 self._age_cache(fragments)
         run = self._waiting

@@ -143,9 +143,10 @@ def _data() -> datasets.Dataset:
     return datasets.digits(28)
 
 
-def _train_live(networks: dict[str, list[builder.LayerSpec]], store) -> tuple[Outcome, dict[str, torch.nn.Module]]:
+def _train_live(networks: dict[str, list[builder.LayerSpec]], store, then=None) -> None:
     """Train ``networks`` one after the other as one live job; ``store(histories)`` keeps the curves in the session
-    after each record. Returns how the job ended and the models (trained as far as it got)."""
+    after each record. When the job has ended, ``then(outcome, models)`` gets how it ended and the models (trained as
+    far as it got)."""
     opts = S.current().train_kwargs
     histories: dict[str, list[dict]] = {}
     models: dict[str, torch.nn.Module] = {}
@@ -163,10 +164,10 @@ def _train_live(networks: dict[str, list[builder.LayerSpec]], store) -> tuple[Ou
         return (f"{progress.label}: epoch {round(progress.record.epoch, 2):g} of {opts['epochs']}, validation accuracy "
                 f"{progress.record.val_acc:.1%}")
 
-    outcome = TRAINING.run(heavy.train_networks(networks, opts, data=_data()), total=opts["epochs"] * len(networks),
-                           step=lambda progress: progress.epochs, text=text, keep=keep, draw=draw,
-                           job=Job.of(heavy.train_networks, networks=networks, opts=opts))
-    return outcome, models
+    TRAINING.run(heavy.train_networks(networks, opts, data=_data()), total=opts["epochs"] * len(networks),
+                 step=lambda progress: progress.epochs, text=text, keep=keep, draw=draw,
+                 job=Job.of(heavy.train_networks, networks=networks, opts=opts),
+                 then=None if then is None else lambda outcome: then(outcome, models))
 
 
 def train(specs: list[builder.LayerSpec]) -> None:
@@ -175,15 +176,19 @@ def train(specs: list[builder.LayerSpec]) -> None:
     def store(histories: dict[str, list[dict]]) -> None:
         st.session_state[_RUN] = {"history": histories["my CNN"], "confusion": None}
 
-    outcome, models = _train_live({"my CNN": specs}, store)
-    if outcome.state != "done":
-        return
-    data, model, run = _data(), models["my CNN"], st.session_state[_RUN]
-    run["confusion"] = training.confusion_matrix(model, data.val_x, data.val_y, 10).tolist()
-    trained_models.remember(specs, model, run["history"][-1]["val_acc"])
+    def finish(outcome: Outcome, models: dict[str, torch.nn.Module]) -> None:
+        if outcome.state != "done":
+            return
+        data, model, run = _data(), models["my CNN"], st.session_state[_RUN]
+        run["confusion"] = training.confusion_matrix(model, data.val_x, data.val_y, 10).tolist()
+        trained_models.remember(specs, model, run["history"][-1]["val_acc"])
+
+    _train_live({"my CNN": specs}, store, finish)
 
 
 def results() -> None:
+    if TRAINING.running and TRAINING.record["payload"] == "train":  # the live view above shows it until it ends
+        return
     run = st.session_state.get(_RUN)
     if not run or not run["history"]:
         data = _data()

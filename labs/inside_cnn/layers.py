@@ -195,7 +195,7 @@ def unit_view(s: Subject) -> None:
     if outcome is not None and outcome.stopped and _SYNTHESIS.record.get("for") == wanted:
         st.warning(outcome.message)
     result = st.session_state.get(_RESULT)
-    if result and result["for"] == wanted:
+    if result and result["for"] == wanted and not _SYNTHESIS.running:  # while it runs, the live view shows it
         _show_result(result)
 
 

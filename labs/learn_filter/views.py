@@ -86,6 +86,8 @@ def train(image: torch.Tensor, target: torch.Tensor, opts: dict) -> None:
 
 def result() -> None:
     """The last run (or the part of it done before Stop): curve, learned vs target, the nine numbers."""
+    if TRAINING.running:  # the live view above shows the run until it ends
+        return
     run = st.session_state.get(_RESULT)
     if not run:
         st.info("Press **Train** to start from random numbers and watch them become the target kernel.")

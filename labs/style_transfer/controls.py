@@ -1,9 +1,9 @@
 """The Neural-style-transfer lab: content and style images, the backbone, every setting of J(G), and the live run.
 
-The run is a ``ui.live_job.LiveJob``: the engine's generator is consumed step by step in the page, with a progress
-bar, the image and the costs updating, Start and Stop buttons, one run at a time per session. Its record in the
-session (``RUN``) also holds the lab's results, small values only: PNG bytes of the result and of a few snapshots,
-and the cost lists.
+The run is a ``ui.live_job.LiveJob``: the engine's generator is computed off the script thread and the page draws it
+step by step, with a progress bar, the image and the costs updating, Start and Stop buttons, one run at a time per
+session. Its record in the session (``RUN``) also holds the lab's results, small values only: PNG bytes of the result
+and of a few snapshots, and the cost lists.
 """
 
 import io
@@ -167,7 +167,8 @@ def controls(spec: style_nets.Backbone) -> style.StyleSettings | None:
 
 
 def run(content, stylish, model, settings: style.StyleSettings) -> None:
-    """The live run: the engine's generator consumed step by step, its results kept small in the session."""
+    """The live run: the engine's generator, computed by a worker and drawn step by step, its results kept small in the
+    session."""
     spec = style_nets.backbone(settings.backbone)
     labels = {n: spec.label_of(n) for n in settings.style_layers}
     device = next(model.parameters()).device
@@ -223,7 +224,8 @@ def _keep(record: dict, progress: style.StyleProgress, every: int) -> None:
 
 def results() -> None:
     """The last run of this session: the image, its download, the cost curves and the snapshot strip."""
-    JOB.outcome()  # settles a run that a click elsewhere interrupted
+    if JOB.outcome() is not None and JOB.running:  # the live view above shows the run until it ends
+        return
     record = JOB.record
     if not record or record["image"] is None:
         st.info("Press **Start**: the generated image G starts from the content image and takes on the style step by "

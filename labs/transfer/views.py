@@ -174,13 +174,13 @@ def _duration(seconds: float) -> str:
     return f"{round(seconds / 60)} minutes"
 
 
-def _train_live(net, data, label: str, lr: float, store, *, case: str) -> Outcome:
+def _train_live(net, data, label: str, lr: float, store, *, case: str, then=None) -> None:
     """Train ``net`` on ``data`` as the lab's live job; ``store(history)`` keeps the curve in the session after each
     epoch. A wholly frozen backbone trains only the head, on features computed once. A network from random weights
     (``case`` "scratch") has its batch-norm statistics recomputed on the training images before each validation
     (``precise_bn``): its running averages, after a few batches, are still far from the real ones and it would give
     one class for every image. On the shared pool (``CVCORE_CLUSTER``) a worker builds and trains the same network,
-    and its weights come back into ``net`` with the last epoch."""
+    and its weights come back into ``net`` with the last epoch. ``then(outcome)``: once the run has ended."""
     epochs = int(S.get("epochs"))
     records = heavy.transfer_records(net, data, epochs=epochs, lr=lr, batch_size=_BATCH, from_scratch=case == "scratch")
     on_pool = Job.of(heavy.fine_tune, data=data, case=case, epochs=epochs, lr=lr, batch_size=_BATCH, gpu=True)
@@ -199,9 +199,9 @@ def _train_live(net, data, label: str, lr: float, store, *, case: str) -> Outcom
         slot.plotly_chart(curves_figure({label: history}, "acc", "Accuracy"), config=_CHART,
                           key=f"transfer_live_{len(history)}")
 
-    return TRAINING.run(records, total=epochs, step=lambda item: epoch(item).epoch, keep=keep, draw=draw,
-                        text=lambda item: f"{label}: epoch {epoch(item).epoch:.0f} of {epochs}, validation accuracy "
-                                          f"{epoch(item).val_acc:.0%}", job=on_pool)
+    TRAINING.run(records, total=epochs, step=lambda item: epoch(item).epoch, keep=keep, draw=draw,
+                 text=lambda item: f"{label}: epoch {epoch(item).epoch:.0f} of {epochs}, validation accuracy "
+                                   f"{epoch(item).val_acc:.0%}", job=on_pool, then=then)
 
 
 def train(groups: dict, case: str) -> None:
@@ -222,11 +222,16 @@ def train(groups: dict, case: str) -> None:
         st.session_state[_RUN] = {"history": history, "classes": list(data.classes), "case": case, "token": None,
                                   "n_val": len(data.val_y)}
 
-    if _train_live(net, data, f"pretrained ({case})", transfer.CASES[case].lr, store, case=case).state == "done":
-        st.session_state[_RUN]["token"] = _keep((net.eval(), data))
+    def finish(outcome: Outcome) -> None:
+        if outcome.state == "done":
+            st.session_state[_RUN]["token"] = _keep((net.eval(), data))
+
+    _train_live(net, data, f"pretrained ({case})", transfer.CASES[case].lr, store, case=case, then=finish)
 
 
 def results() -> None:
+    if TRAINING.running and TRAINING.record["payload"] == "train":  # the live view above shows it until it ends
+        return
     run = st.session_state.get(_RUN)
     if not run or not run["history"]:
         st.info("Press **Train**: a copy of MobileNetV2 learns your classes (the shared network is never changed).")

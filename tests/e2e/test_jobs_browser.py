@@ -1,10 +1,11 @@
-"""The job limit in the real server: a job stopped by a click gives its slot back, so the next one starts."""
+"""Long jobs in the real server: a job stopped by a click gives its slot back, so the next one starts; a click
+elsewhere leaves a job running (it computes off the script thread, and the page polls its progress); Stop ends it."""
 
 import re
 
 import pytest
 
-from harness.server import health
+from harness.server import ARTIFACTS, ServerFailed, app_env, health, streamlit_app
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +38,7 @@ def test_a_reload_mid_job_and_a_tab_closed_mid_upload_leave_the_server_healthy(a
     page.reload()  # mid-job: the old run ends with its browser session, and its job slot comes back
     page.get_by_role("button", name="Start").click()
     page.get_by_text(re.compile(r"Step \d+ of 2000")).first.wait_for()
-    page.locator('[data-testid="stStatusWidgetRunningIcon"]').wait_for()  # the page says it is working ...
+    page.locator('[data-testid="stProgress"]').wait_for()  # the page says it is working ...
     assert page.get_by_role("button", name="Stop").count() == 1  # ... and offers one Stop: the lab's own
     page.get_by_role("button", name="Stop").click()  # a click inside the lab's part stops the run
     page.get_by_text("the image so far is kept").wait_for()
@@ -58,3 +59,59 @@ def test_a_reload_mid_job_and_a_tab_closed_mid_upload_leave_the_server_healthy(a
     page.goto(f"{app_server}/pooling")  # everyone else's labs still work
     page.get_by_text("max(1, 3, 2, 9) = 9").first.wait_for()
     assert page.get_by_text("Traceback").count() == 0
+
+
+def _step(page) -> int:
+    text = page.get_by_text(re.compile(r"Step \d+ of 2000")).first.inner_text()
+    return int(re.search(r"Step (\d+) of 2000", text).group(1))
+
+
+def test_a_click_elsewhere_leaves_the_job_running_and_stop_ends_it(app_server, page):
+    page.goto(f"{app_server}/style_transfer?size=64&steps=2000&preview_every=5")
+    page.get_by_role("button", name="Start").click()
+    page.get_by_text(re.compile(r"Step \d+ of 2000")).first.wait_for()
+    before = _step(page)
+    page.get_by_text("Presenter mode").click()  # a control outside the lab's part: the whole page reruns
+    page.wait_for_timeout(2000)
+    page.get_by_text(re.compile(r"Step \d+ of 2000")).first.wait_for()  # the live view is drawn again ...
+    assert _step(page) > before  # ... and the job went on
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text("the image so far is kept").wait_for()
+    page.locator('[data-testid="stProgress"]').wait_for(state="detached")  # the live view is gone: no more polls
+    stopped = int(re.search(r"Stopped at step (\d+) of 2000", page.locator("body").inner_text()).group(1))
+    assert before < stopped < 2000
+    body = page.locator("body").inner_text()
+    assert "Traceback" not in body and "already runs a long job" not in body
+
+
+@pytest.fixture
+def one_slot_server():
+    """The app served with a single job slot (``CVCORE_JOBS=1``): a second session's job waits for the first."""
+    try:
+        app = streamlit_app(env=app_env(CVCORE_JOBS="1"), log=ARTIFACTS / "streamlit-one-slot.log").start()
+    except ServerFailed as exc:
+        pytest.fail(f"the Streamlit server did not start: {exc}")
+    yield app.url
+    app.stop()
+
+
+def test_a_closed_tab_stops_its_job_and_the_next_session_gets_the_slot(one_slot_server, browser):
+    url = f"{one_slot_server}/style_transfer?size=64&steps=2000&preview_every=5"
+    first = browser.new_context()
+    tab = first.new_page()
+    tab.goto(url)
+    tab.get_by_role("button", name="Start").click(timeout=90_000)  # a fresh server: the first visit loads the model
+    tab.get_by_text(re.compile(r"Step \d+ of 2000")).first.wait_for()
+    first.close()  # the learner closes the tab mid-job: no more polls
+    second = browser.new_context()
+    try:
+        other = second.new_page()
+        other.goto(url)
+        other.get_by_role("button", name="Start").click()
+        other.get_by_text(re.compile(r"waiting for the server, 1 job ahead of yours")).wait_for()  # the job lives on
+        other.get_by_text(re.compile(r"Step \d+ of 2000")).first.wait_for(timeout=45_000)  # ... until it stops
+        other.get_by_role("button", name="Stop").click()
+        other.get_by_text("the image so far is kept").wait_for()
+        assert other.get_by_text("Traceback").count() == 0
+    finally:
+        second.close()

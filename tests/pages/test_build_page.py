@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from harness.apptest import finish_jobs
 from tests.pages.conftest import errors, texts
 
 
@@ -11,7 +12,7 @@ def test_the_course_network_is_shown_and_trains(open_page):
     assert "**167,114 parameters**" in texts(at)
     table = next(d.value for d in at.dataframe if "output shape" in d.value.columns)
     assert list(table["output shape"][:3]) == ["32 x 26 x 26", "32 x 26 x 26", "32 x 13 x 13"]
-    at.button(key="build.train").click().run()
+    finish_jobs(at.button(key="build.train").click().run())
     metrics = {m.label: m.value for m in at.metric}
     assert float(metrics["Validation accuracy"].rstrip("%")) > 70
 
@@ -28,7 +29,7 @@ def test_batch_norm_comparison(open_page):
     at = open_page("build_cnn", epochs="2")
     at.session_state["build.open_best"] = True
     at.run()
-    at.button(key="build.compare_go").click().run()
+    finish_jobs(at.button(key="build.compare_go").click().run())
     assert errors(at) == []
     assert "with batch norm:" in texts(at) and "without batch norm:" in texts(at)
 
@@ -37,7 +38,7 @@ def test_residual_comparison(open_page):
     at = open_page("build_cnn", epochs="1", compare="residual")
     at.session_state["build.open_best"] = True
     at.run()
-    at.button(key="build.compare_go").click().run()
+    finish_jobs(at.button(key="build.compare_go").click().run())
     assert errors(at) == [] and "with residual blocks:" in texts(at)
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.apptest import finish_jobs
 from tests.pages.conftest import errors, image_captions, texts
 
 
@@ -70,7 +71,7 @@ def test_unit_view_finds_patches_and_synthesises_an_image(open_page):
     assert errors(at) == []
     patches = [c for c in image_captions(at) if " px)" in c]
     assert len(patches) == 9
-    at.button(key="inside_go").click().run()
+    finish_jobs(at.button(key="inside_go").click().run())
     assert errors(at) == []
     assert any(c.startswith("Synthesised: mean activation") for c in image_captions(at))
     assert at.session_state["inside._maximized"]["image"].shape == (64, 64, 3)
@@ -131,7 +132,7 @@ def test_the_network_trained_in_build_your_own_cnn_can_be_opened_inside(open_pag
     at.switch_page("labs/build_cnn/page.py")
     at.session_state["build.epochs"] = 1
     at.run()
-    at.button(key="build.train").click().run()
+    finish_jobs(at.button(key="build.train").click().run())
     assert errors(at) == [] and at.session_state["build._trained"]["weights"]
     at.switch_page("labs/inside_cnn/page.py")
     at.run()

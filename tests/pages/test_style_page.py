@@ -3,6 +3,7 @@ its weights, a diverging run, the Gram-matrix and reconstruction views, and the 
 
 import pytest
 
+from harness.apptest import finish_jobs
 from labs.style_transfer import explain as style_views
 from tests.pages.conftest import errors, image_captions, texts
 
@@ -18,7 +19,7 @@ def test_a_tiny_run_shows_the_image_costs_snapshots_and_sections(open_page):
     assert errors(at) == [] and "Press **Start**" in texts(at)
     for key in _OPEN:
         at.session_state[key] = True
-    at.button(key="style_go").click().run()
+    finish_jobs(at.button(key="style_go").click().run())
     assert errors(at) == [] and not at.exception
     record = at.session_state["style._run"]
     assert record["step"] == 3 and not record["active"] and record["history"]["step"] == [0, 1, 2, 3]
@@ -36,7 +37,7 @@ def test_a_tiny_run_shows_the_image_costs_snapshots_and_sections(open_page):
 def test_a_start_during_a_run_stops_it_and_says_so(open_page):
     at = _tiny(open_page)
     at.session_state["style._run"] = {"active": True, "step": 5, "steps": 200, "image": None}
-    at.button(key="style_go").click().run()
+    finish_jobs(at.button(key="style_go").click().run())
     assert any("A run was already going in this session (step 5 of 200)" in w.value for w in at.warning)
     assert at.session_state["style._run"]["active"] is False
     assert at.session_state["style._run"]["message"] == "Stopped at step 5 of 200 by a second Start."
@@ -55,13 +56,13 @@ def test_vgg19_without_weights_is_shown_unavailable_and_mobilenet_still_works(op
     assert "vgg19-dcbb9e9d.pth" in message and "Choose MobileNetV2" in message
     at.radio(key="style.backbone").set_value("mobilenet_v2").run()
     assert errors(at) == []
-    at.button(key="style_go").click().run()
+    finish_jobs(at.button(key="style_go").click().run())
     assert errors(at) == [] and at.session_state["style._run"]["step"] == 3
 
 
 def test_an_absurd_learning_rate_stops_with_a_message(open_page):
     at = _tiny(open_page, lr="1e39", steps="20", init="noise")
-    at.button(key="style_go").click().run()
+    finish_jobs(at.button(key="style_go").click().run())
     assert any("diverged at step" in e for e in errors(at)) and not at.exception
 
 
@@ -69,7 +70,7 @@ def test_no_style_layer_and_bad_lambdas_give_errors(open_page):
     at = _tiny(open_page, lambdas="a,b")
     assert errors(at) == ["lambda must be comma-separated numbers, got 'a,b'"]
     at.text_input(key="style.lambdas").set_value("1").run()
-    at.button(key="style_go").click().run()
+    finish_jobs(at.button(key="style_go").click().run())
     assert errors(at) == ["style_layer_weights must be 5 numbers >= 0, got [1.0]"]
 
 

@@ -4,6 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from cvcore.conv import filter_bank
+from harness.apptest import finish_jobs
 from tests.pages.conftest import errors, image_captions, texts
 
 
@@ -95,11 +96,11 @@ def test_dimensions_page_parts(open_page):
 def test_learning_a_filter_converges(open_page):
     at = open_page("learn_filter")
     assert "Press **Train**" in texts(at)
-    at.button(key="learn.train").click().run()
+    finish_jobs(at.button(key="learn.train").click().run())
     metrics = {m.label: m.value for m in at.metric}
     assert float(metrics["Largest difference from the target"]) < 0.01
     at = open_page("learn_filter", lr="3")
-    at.button(key="learn.train").click().run()
+    finish_jobs(at.button(key="learn.train").click().run())
     assert any("learning rate is too high" in e for e in errors(at))
     at = open_page("learn_filter", target="custom", tgrid="1,2/3,4")
     assert any("must be 3x3" in e for e in errors(at))

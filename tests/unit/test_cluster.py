@@ -124,7 +124,7 @@ def _short_job_starts_within(where: str, seconds: float) -> float:
 def test_an_unreachable_cluster_is_a_message_in_the_page_and_the_session_goes_on(monkeypatch):
     import ray
 
-    from harness.apptest import new_app, open_lab
+    from harness.apptest import finish_jobs, new_app, open_lab
 
     assert not ray.is_initialized(), "runs before this process connects to the head (the first test of the module)"
     monkeypatch.setenv("CVCORE_CLUSTER", f"127.0.0.1:{free_port()}")  # nothing answers there
@@ -133,11 +133,11 @@ def test_an_unreachable_cluster_is_a_message_in_the_page_and_the_session_goes_on
     at = new_app()
     at.query_params["steps"] = "10"
     open_lab(at, "learn_filter").run()
-    at.button(key="learn.train").click().run()
+    finish_jobs(at.button(key="learn.train").click().run())
     assert not at.exception
     assert [e.value for e in at.error][0].startswith("cannot reach the Ray cluster at CVCORE_CLUSTER=127.0.0.1:")
     monkeypatch.delenv("CVCORE_CLUSTER")  # without the setting, the same session trains in the web process
-    at.button(key="learn.train").click().run()
+    finish_jobs(at.button(key="learn.train").click().run())
     assert not at.exception and not at.error and len(at.session_state["learn._result"]["losses"]) == 10
 
 
@@ -199,7 +199,7 @@ def test_the_engines_error_comes_back_as_it_was_raised(head):
 
 
 def test_the_learning_a_filter_lab_runs_its_job_on_the_pool(head, monkeypatch):
-    from harness.apptest import new_app, open_lab
+    from harness.apptest import finish_jobs, new_app, open_lab
 
     monkeypatch.setenv("CVCORE_CLUSTER", head)
     monkeypatch.setenv("CVCORE_OFFLINE", "1")
@@ -215,7 +215,7 @@ def test_the_learning_a_filter_lab_runs_its_job_on_the_pool(head, monkeypatch):
         before(self, job, **kw)
 
     monkeypatch.setattr(cluster.Submission, "__init__", spy)
-    at.button(key="learn.train").click().run()
+    finish_jobs(at.button(key="learn.train").click().run())
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     assert submitted == ["cvcore.conv.learn:learn_kernel"]
     run = at.session_state["learn._result"]
@@ -226,20 +226,11 @@ def test_the_learning_a_filter_lab_runs_its_job_on_the_pool(head, monkeypatch):
 def test_a_lab_waiting_for_the_pool_says_so_and_then_gets_its_records(head, monkeypatch):
     from ui import jobs
 
-    said = []
-
-    class Notice:  # stands for the page's ``st.empty()`` placeholder
-        def info(self, text, **kwargs):
-            said.append(text)
-
-        def empty(self):
-            said.append(None)
-
-    monkeypatch.setattr(jobs.st, "empty", Notice)
+    said = []  # what the page's live view is told to say (None: nothing)
     monkeypatch.setenv("CVCORE_CLUSTER", head)
     with cluster.submit(_long_job(3000), where=head) as other:  # another replica's job holds the only slot
         _first_record(other)
-        records = list(jobs.limited(iter(()), "Learning a filter", job=_long_job(5)))
+        records = list(jobs.limited(iter(()), "Learning a filter", job=_long_job(5), notice=said.append))
     assert [r.step for r in records] == [1, 2, 3, 4, 5]
     waits = [text for text in said if text]
     assert waits and all(t.startswith("Learning a filter: waiting for the shared pool") for t in waits)
@@ -247,7 +238,7 @@ def test_a_lab_waiting_for_the_pool_says_so_and_then_gets_its_records(head, monk
 
 
 class _Clicked(Exception):
-    """Stands for Streamlit ending the run when the learner clicks Stop (``ui.jobs.yield_to_click``)."""
+    """Stands for the learner's Stop reaching the job (``stopped()``, asked while the job waits)."""
 
 
 def test_stop_while_waiting_for_the_pool_cancels_the_queued_job(head, monkeypatch):
@@ -257,24 +248,16 @@ def test_stop_while_waiting_for_the_pool_cancels_the_queued_job(head, monkeypatc
 
     said = []
 
-    class Notice:
-        def info(self, text, **kwargs):
-            said.append(text)
-
-        def empty(self):
-            said.append(None)
-
     def click():
         if said:  # the page has said that the job waits: now the learner clicks Stop
             raise _Clicked
+        return False
 
-    monkeypatch.setattr(jobs.st, "empty", Notice)
-    monkeypatch.setattr(jobs, "yield_to_click", click)
     monkeypatch.setenv("CVCORE_CLUSTER", head)
     with cluster.submit(_long_job(), where=head) as other:  # another replica's job holds the only slot
         _first_record(other)
         with pytest.raises(_Clicked):
-            next(jobs.limited(iter(()), "Learning a filter", job=_long_job()))
+            next(jobs.limited(iter(()), "Learning a filter", job=_long_job(), notice=said.append, stopped=click))
         assert said and said[0].startswith("Learning a filter: waiting for the shared pool")
     time.sleep(2.0)  # the other job is cancelled: a queued task that survived the Stop would be running by now
     assert _task_pids() == [], "the job stopped while it waited ran anyway"

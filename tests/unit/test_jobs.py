@@ -172,3 +172,30 @@ def test_slots_come_from_the_environment(monkeypatch):
     monkeypatch.delenv("CVCORE_JOBS")
     monkeypatch.setenv("CVCORE_DEVICE", "cpu")
     assert 1 <= job_slots() <= 1024
+
+
+def test_a_job_stopped_while_it_waits_leaves_the_queue_and_never_starts():
+    limiter, log, said = JobLimiter(1), [], []
+    with limiter.slot("alice"):
+        run = limited(_steps(5, log), "Test job", owner="bob", shared=limiter, notice=said.append,
+                      stopped=lambda: len(said) >= 2)  # Stop, once the page has said twice that it waits
+        assert list(run) == []
+        assert limiter.waiting() == 0 and limiter.running() == 1
+    assert len(said) == 2 and all(text.startswith("Test job: waiting for the server, 1 job ahead of yours in the "
+                                                  "queue (") for text in said)
+    assert log == []  # the engine never ran a step
+
+
+def test_a_job_stopped_while_its_sessions_previous_job_ends_leaves_at_once():
+    limiter = JobLimiter(4)
+    with limiter.slot("alice"):  # the session's previous job, still finishing its step
+        start = time.monotonic()
+        assert list(limited(_steps(5, []), "Test job", owner="alice", shared=limiter, stopped=lambda: True)) == []
+        assert time.monotonic() - start < 5  # not the minute a second job of the session may wait
+    assert limiter.running() == 0 and limiter.waiting() == 0
+
+
+def test_the_notice_is_cleared_when_the_job_starts():
+    said = []
+    assert list(limited(_steps(2, []), "Test job", owner="carol", shared=JobLimiter(1), notice=said.append)) == [0, 1]
+    assert said == [None]
