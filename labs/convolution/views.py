@@ -103,12 +103,12 @@ def _filter(image, kernel_rows, settings_items, gray):
     out = conv.apply_kernel(images.to_tensor(img) * 255, torch.tensor(kernel_rows), **dict(settings_items))  # [C, H', W']
     signed = bool(out.min() < 0)
     result = Image.fromarray(images.to_uint8(out, symmetric=signed))
-    return _encode(img, "JPEG"), _encode(result, "PNG"), img.size, result.size, signed
+    return _jpeg(img), images.png_bytes(result), img.size, result.size, signed
 
 
-def _encode(image: Image.Image, fmt: str) -> bytes:
+def _jpeg(image: Image.Image) -> bytes:
     buf = io.BytesIO()
-    image.save(buf, fmt, **({"quality": 92} if fmt == "JPEG" else {}))
+    image.save(buf, "JPEG", quality=92)
     return buf.getvalue()
 
 

@@ -6,7 +6,6 @@ session (``RUN``) also holds the lab's results, small values only: PNG bytes of 
 and the cost lists.
 """
 
-import io
 import math
 import time
 
@@ -42,9 +41,7 @@ def png(array: np.ndarray, max_side: int | None = None) -> bytes:
     picture = Image.fromarray(array)
     if max_side:
         picture = images.fit_within(picture, max_side)[0]
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return images.png_bytes(picture)
 
 
 def inputs() -> tuple[Image.Image, Image.Image] | None:
