@@ -16,7 +16,8 @@ from ui.check import check_expander as show_check
 from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
 from ui.lazy import lazy_expander
-from ui.lessons import STEPTHROUGH, awaiting, hidden_note, is_presenting
+from ui.lessons import awaiting, hidden_note
+from ui.presenter import STEPTHROUGH, is_presenting
 
 __all__ = ["size_formula", "step_panel", "photo_panel", "computation_expander", "check_expander"]
 
@@ -64,7 +65,7 @@ def size_formula(image: torch.Tensor, kernel: torch.Tensor, settings: dict) -> N
 
 def step_panel(trace: ConvTrace, index: int) -> None:
     """The padded input with the window, the kernel and the output so far, and the sum written out."""
-    with st.container(key=f"{STEPTHROUGH}_conv"):  # kept on one screen in presenter mode (ui.lessons)
+    with st.container(key=f"{STEPTHROUGH}_conv"):  # kept on one screen in presenter mode (ui.presenter)
         _step_body(trace, index)
 
 

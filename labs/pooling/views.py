@@ -15,8 +15,9 @@ from ui.check import check_expander as show_check
 from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
 from ui.lazy import lazy_expander
-from ui.lessons import STEPTHROUGH, awaiting, hidden_note, is_presenting
+from ui.lessons import awaiting, hidden_note
 from ui.models import get_model, weights_notice
+from ui.presenter import STEPTHROUGH, is_presenting
 
 __all__ = ["size_formula", "step_panel", "feature_map_panel", "computation_expander", "check_expander"]
 
@@ -47,7 +48,7 @@ def size_formula(x: torch.Tensor, settings: PoolSettings) -> None:
 
 
 def step_panel(trace: PoolTrace, index: int) -> None:
-    with st.container(key=f"{STEPTHROUGH}_pool"):  # kept on one screen in presenter mode (ui.lessons)
+    with st.container(key=f"{STEPTHROUGH}_pool"):  # kept on one screen in presenter mode (ui.presenter)
         _step_body(trace, index)
 
 

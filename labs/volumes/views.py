@@ -14,7 +14,8 @@ from labs.volumes.settings import VolumeSettings as S
 from ui.check import check_expander
 from ui.figures import show_chart
 from ui.grid_input import photo_input
-from ui.lessons import STEPTHROUGH, awaiting, hidden_note, is_presenting
+from ui.lessons import awaiting, hidden_note
+from ui.presenter import STEPTHROUGH, is_presenting
 
 __all__ = ["input_volume", "filters", "layer_settings", "trace_or_error", "summary", "step_panel", "photo_panel",
            "check"]
@@ -94,7 +95,7 @@ def summary(trace: VolumeTrace) -> None:
 
 
 def step_panel(trace: VolumeTrace, index: int) -> None:
-    with st.container(key=f"{STEPTHROUGH}_vol"):  # kept side by side in presenter mode (ui.lessons)
+    with st.container(key=f"{STEPTHROUGH}_vol"):  # kept side by side in presenter mode (ui.presenter)
         _step_body(trace, index)
 
 

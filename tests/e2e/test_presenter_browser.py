@@ -4,7 +4,7 @@ every chart's text is large enough for the back row."""
 import pytest
 
 from tests.e2e.test_browser import browser
-from ui.lessons import MIN_CHART_TEXT
+from ui.presenter import MIN_CHART_TEXT
 
 pytestmark = pytest.mark.e2e
 
