@@ -1,7 +1,9 @@
 """The map of CNN Lab: every lab in course order, with its one-line goal.
 
 Each lab is a folder ``labs/<slug>/`` holding its page (``page.py``), its settings (``settings.py``) and its
-own controls and views; the slug is also the lab's address (``/convolution``).
+own controls and views; the slug is also the lab's address (``/convolution``). What two labs share sits beside the
+folders: ``trained_models`` (the networks that travel from Build and Transfer into Inside) and ``digit_canvas`` (a
+digit drawn for a digits network, read as it is drawn).
 """
 
 import importlib

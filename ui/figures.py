@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from cvcore.viz.describe import describe
 from cvcore.viz.grid_svg import grid_svg
-from ui.lessons import is_presenting, presenter_figure
+from ui.presenter import is_presenting, presenter_figure
 
 __all__ = ["SR_KEY", "show_chart", "screen_reader_text"]
 

@@ -1,8 +1,9 @@
-"""The classroom panels every lab gets from ``ui.page.start_lab``: the lesson, the questions, presenter mode.
+"""The classroom panels every lab gets from ``ui.page.part``: the lesson and the questions (presenter mode, the
+third, is ``ui.presenter``).
 
 A lesson step writes its settings into the lab's session state (the same keys as the widgets) and its number
 into the link (``lesson=3``), so a link to a step reopens it; the step number leaves the link as soon as a
-setting moves away from it. Presenter mode is ``presenter=1`` in the link.
+setting moves away from it.
 
 While "Predict, then reveal" is open on the questions about the settings on screen, a question not yet checked is
 *awaited*: the lab hides what answers it (``awaiting(ns, number)``, ``hidden_note``) until the learner checks it.
@@ -10,36 +11,16 @@ While "Predict, then reveal" is open on the questions about the settings on scre
 
 import zlib
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from cvcore import lessons
 from cvcore.errors import CvcoreError
+from ui.settings import LabSettings
 
-__all__ = ["LESSON_PARAM", "PRESENTER_PARAM", "seed_from_link", "step_values", "lesson_panel", "question_panel",
-           "presenter_toggle", "presenter_style", "is_presenting", "leave_moved_step", "awaiting", "hidden_note",
-           "STEPTHROUGH", "presenter_figure"]
+__all__ = ["LESSON_PARAM", "seed_from_link", "step_values", "lesson_panel", "question_panel", "leave_moved_step",
+           "awaiting", "hidden_note"]
 
 LESSON_PARAM = "lesson"
-PRESENTER_PARAM = "presenter"
-_PRESENTER = "_presenter"
-
-# Large type and the page's full width. A row holding a chart (a curve, bars) wraps so each chart gets the whole
-# width; a step-through (a container keyed "stepthrough_...") keeps its grids side by side, sized to fit the screen,
-# so the window and the output cell it makes stay in view together.
-STEPTHROUGH = "stepthrough"
-_PRESENTER_CSS = """<style>
-html { font-size: 21px; }
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
-[data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]):not([class*="st-key-stepthrough"] *) {
-  flex-wrap: wrap; }
-[data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]):not([class*="st-key-stepthrough"] *)
-  > [data-testid="stColumn"] { min-width: 100%; }
-[class*="st-key-stepthrough"] [data-testid="stHorizontalBlock"] { flex-wrap: nowrap; gap: 0.5rem; }
-[class*="st-key-stepthrough"] [data-testid="stImage"] img,
-[class*="st-key-stepthrough"] [data-testid="stPlotlyChart"] { max-width: 100%; max-height: 82vh; height: auto;
-  object-fit: contain; }
-</style>"""
 
 
 def _step_number(entry: lessons.LabLessons) -> int | None:
@@ -60,7 +41,7 @@ def _handled_key(ns: str) -> str:
     return f"_lesson.{ns}.handled"  # the lesson step whose settings this session has applied for the link
 
 
-def seed_from_link(settings) -> None:
+def seed_from_link(settings: type[LabSettings]) -> None:
     """A ``lesson=k`` link not yet applied in this session (a first visit, or "Start lesson" from the home page)
     seeds step k's settings; a setting the link names explicitly wins over the step's, so a copied link reopens
     exactly what it showed."""
@@ -77,7 +58,7 @@ def seed_from_link(settings) -> None:
     st.session_state[_handled_key(settings.NS)] = number
 
 
-def _apply(settings, step: lessons.Step, number: int) -> None:
+def _apply(settings: type[LabSettings], step: lessons.Step, number: int) -> None:
     for name, value in step_values(settings.defaults(), step).items():
         settings.put(name, value)
     st.query_params[LESSON_PARAM] = str(number)
@@ -85,7 +66,7 @@ def _apply(settings, step: lessons.Step, number: int) -> None:
     st.rerun()  # the whole page: the step sets controls outside the panels' fragment
 
 
-def leave_moved_step(settings) -> bool:
+def leave_moved_step(settings: type[LabSettings]) -> bool:
     """If the link names a lesson step and a setting has moved away from it, take the step out of the link (the
     link no longer shows that step); returns whether it did."""
     entry = lessons.lessons_for(settings.NS)
@@ -100,7 +81,7 @@ def leave_moved_step(settings) -> bool:
     return True
 
 
-def lesson_panel(settings) -> None:
+def lesson_panel(settings: type[LabSettings]) -> None:
     """The "Lesson" expander: one button per step, and what to notice at the current one."""
     entry = lessons.lessons_for(settings.NS)
     if entry is None:
@@ -143,7 +124,7 @@ def hidden_note(where, number: int) -> None:
     where.caption(f"Hidden while you predict: check question {number} of *Predict, then reveal* to see it.")
 
 
-def question_panel(settings) -> None:
+def question_panel(settings: type[LabSettings]) -> None:
     """The "Predict, then reveal" expander: questions about the current settings, each checked and explained."""
     ns = settings.NS
     st.session_state[_awaited_key(ns)] = ()
@@ -197,87 +178,6 @@ def question_panel(settings) -> None:
                  help="Questions about other settings", width="stretch")
         b.button("Ask about the screen", key=f"_q.{ns}.back", on_click=_new_variant, args=(variant_key, 0),
                  disabled=variant == 0, width="stretch")
-
-
-def is_presenting() -> bool:
-    if _PRESENTER not in st.session_state:
-        st.session_state[_PRESENTER] = st.query_params.get(PRESENTER_PARAM) in ("1", "true")
-    return bool(st.session_state[_PRESENTER])
-
-
-def _on_presenter() -> None:
-    st.session_state[_PRESENTER] = bool(st.session_state.get("presenter_toggle"))
-
-
-def presenter_toggle() -> bool:
-    """The "Presenter mode" toggle, kept across labs and mirrored into the link; returns whether it is on."""
-    on = is_presenting()
-    st.session_state["presenter_toggle"] = on
-    st.toggle("Presenter mode", key="presenter_toggle", on_change=_on_presenter,
-              help="Large type and charts, the sidebar folded away, a step-through's grids side by side on one "
-                   "screen: for a projector. Copy the link to open it in presenter mode.")
-    if on:
-        st.query_params[PRESENTER_PARAM] = "1"
-    elif PRESENTER_PARAM in st.query_params:
-        del st.query_params[PRESENTER_PARAM]
-    return on
-
-
-def presenter_style(on: bool) -> None:
-    """Collapse the sidebar and enlarge the page while presenting (charts grow through ``presenter_figure``)."""
-    st.set_page_config(initial_sidebar_state="collapsed" if on else "auto")
-    if on:
-        st.html(_PRESENTER_CSS)
-
-
-_GROWTH = 1.5  # chart text grows with the page's type (21 px instead of 14)
-MIN_CHART_TEXT = 16  # px: the smallest chart text a back row can read on a projector
-_FONT_KEYS = ("font", "textfont", "tickfont", "insidetextfont", "outsidetextfont")
-_TEXT_PARTS = ("tickfont", "title")  # an axis's own texts, which the page's theme would otherwise size
-
-
-def _grow(node) -> None:
-    """Every font size under ``node`` (a figure's JSON) times _GROWTH, at least MIN_CHART_TEXT."""
-    if isinstance(node, list):
-        for item in node:
-            _grow(item)
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if key in _FONT_KEYS and isinstance(value, dict) and isinstance(value.get("size"), (int, float)):
-                value["size"] = max(MIN_CHART_TEXT, round(value["size"] * _GROWTH))
-            _grow(value)
-
-
-def presenter_figure(fig: go.Figure) -> go.Figure:
-    """A copy of ``fig`` for a projector: every text at least MIN_CHART_TEXT px and 1.5 times its own size (titles,
-    axes and their ticks, legends, class names, cell numbers), and its fixed size and margins grown to hold them."""
-    spec = fig.to_plotly_json()
-    layout = spec.setdefault("layout", {})
-    _grow(spec)
-    base = max(MIN_CHART_TEXT, round((layout.get("font") or {}).get("size", 12) * _GROWTH))
-    layout.setdefault("font", {})["size"] = base
-    for key in {"xaxis", "yaxis", *(k for k in layout if k.startswith(("xaxis", "yaxis")))}:
-        axis = layout.setdefault(key, {})
-        if isinstance(axis, dict):
-            axis.setdefault("tickfont", {}).setdefault("size", base)
-            title = axis.get("title")
-            if isinstance(title, dict):
-                title.setdefault("font", {}).setdefault("size", base)
-    title = layout.get("title")
-    if isinstance(title, dict):
-        title.setdefault("font", {}).setdefault("size", base + 2)
-    layout.setdefault("legend", {}).setdefault("font", {}).setdefault("size", base)  # the theme's is smaller
-    for trace in spec.get("data", []):
-        if isinstance(trace.get("colorbar"), dict):
-            trace["colorbar"].setdefault("tickfont", {}).setdefault("size", base)
-    for key in ("width", "height"):
-        if isinstance(layout.get(key), (int, float)):
-            layout[key] = round(layout[key] * _GROWTH)
-    margin = layout.get("margin")
-    if isinstance(margin, dict):
-        layout["margin"] = {k: round(v * _GROWTH) if isinstance(v, (int, float)) and k != "pad" else v
-                            for k, v in margin.items()}
-    return go.Figure(data=spec.get("data", []), layout=layout, _validate=False)
 
 
 def _open_key(ns: str) -> str:

@@ -54,17 +54,6 @@ def randomized_copy(name: str, layers: int, _model: torch.nn.Module) -> torch.nn
     return attribution.randomized_top(_model, layers)
 
 
-@st.cache_resource(show_spinner="Timing this computer once, to tell how long training takes ...")
-def transfer_step_cost():
-    """What one training step of the Transfer lab's network costs on this server (``cvcore.networks.transfer.
-    StepCost``), timed once on the device the engine uses; the server's warm-up (``ui/warmup.py``) times it in the
-    background, so the lab opens without the pause."""
-    from cvcore.networks import transfer
-
-    net, _ = transfer.random_network(5)  # the same architecture as the copies that train
-    return transfer.measure_cost(net)
-
-
 def weights_notice(what: str, exc: Exception, *, instead: str = "") -> None:
     """A yellow box for a network whose weights are not on this server: ``what`` (e.g. "MobileNetV2's ImageNet
     weights") is missing, ``instead`` says what the lab does without it, and the error's text how a teacher gets it."""

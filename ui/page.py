@@ -4,7 +4,8 @@ import functools
 
 import streamlit as st
 
-from ui import a11y, lessons, state
+from ui import a11y, lessons, presenter, state
+from ui.settings import LabSettings
 
 __all__ = ["setup", "start_lab", "part"]
 
@@ -16,7 +17,7 @@ def setup() -> None:
     a11y.style()
 
 
-def start_lab(settings, title: str, intro: str) -> None:
+def start_lab(settings: type[LabSettings], title: str, intro: str) -> None:
     """The top of every lab page: set-up, its settings seeded from the link, the title, the teaching text, and
     the row of classroom panels (lesson, predict-then-reveal questions, presenter mode).
 
@@ -31,16 +32,16 @@ def start_lab(settings, title: str, intro: str) -> None:
     # A widget's new value is in the session before the run starts: put it in the link now, not only at the end
     # of the page, so a link copied (or a step clicked) while the page is still computing already carries it.
     state.sync(settings)
-    lessons.presenter_style(lessons.is_presenting())
+    presenter.presenter_style(presenter.is_presenting())
     st.title(title)
     st.markdown(intro)
     lesson_col, quiz_col, mode_col = st.columns([3, 3, 2])  # wide enough for "Presenter mode" in large type
     with mode_col:
-        lessons.presenter_toggle()
+        presenter.presenter_toggle()
     st.session_state[_SLOTS] = (lesson_col, quiz_col)
 
 
-def part(settings, name: str = "body"):
+def part(settings: type[LabSettings], name: str = "body"):
     """Make the function that draws a lab's controls and the outputs they drive one part of the page that reruns on
     its own (an ``st.fragment``): moving one of its controls reruns the function, not the page (title, teaching
     text, navigation and whatever the page drew before it stay as they are).
@@ -73,7 +74,7 @@ def part(settings, name: str = "body"):
     return wrap
 
 
-def _panels(settings) -> None:
+def _panels(settings: type[LabSettings]) -> None:
     slots = st.session_state.get(_SLOTS)
     if slots is None:  # a part drawn on a page that did not start with start_lab
         return

@@ -154,14 +154,14 @@ class LabSettings:
     @classmethod
     def current(cls):
         """Every setting's current value, as this class's frozen dataclass."""
-        state = st.session_state
-        return cls(**{name: state.get(cls.key(name), s.default) for name, s in cls.SETTINGS.items()})
+        session = st.session_state
+        return cls(**{name: session.get(cls.key(name), s.default) for name, s in cls.SETTINGS.items()})
 
     @classmethod
     def as_dict(cls) -> dict:
         """The current values by link name (what the lessons' questions read)."""
-        state = st.session_state
-        return {name: state.get(cls.key(name), s.default) for name, s in cls.SETTINGS.items()}
+        session = st.session_state
+        return {name: session.get(cls.key(name), s.default) for name, s in cls.SETTINGS.items()}
 
     @classmethod
     def problems(cls, values: dict) -> list[str]:

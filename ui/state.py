@@ -13,31 +13,22 @@ read ``?conv.stride=2`` and every link shared so far would stop working. Several
 lessons and callbacks set them before their widgets are drawn; the link must carry all of them the same way.
 """
 
+from collections.abc import Iterable
+
 import streamlit as st
 
-__all__ = ["key", "init", "sync", "stop", "get", "put"]
+from ui.settings import LabSettings
+
+__all__ = ["init", "sync", "stop"]
 
 
-def key(ns: str, name: str) -> str:
-    """The session-state key of ``name`` in lab ``ns`` (settings and the lab's private values alike)."""
-    return f"{ns}.{name}"
-
-
-def get(ns: str, name: str):
-    return st.session_state[key(ns, name)]
-
-
-def put(ns: str, name: str, value) -> None:
-    st.session_state[key(ns, name)] = value
-
-
-def init(settings) -> None:
+def init(settings: type[LabSettings]) -> None:
     """Seed each setting of ``settings`` (a ``LabSettings`` class) once per session: from the URL if it holds a
     valid value, else the default."""
-    state = st.session_state
+    session = st.session_state
     for name, setting in settings.SETTINGS.items():
         k = settings.key(name)
-        if k in state:
+        if k in session:
             continue
         value = setting.default
         raw = st.query_params.get(name)
@@ -46,18 +37,18 @@ def init(settings) -> None:
                 value = setting.parse(raw)
             except ValueError:
                 value = setting.default
-        state[k] = value
+        session[k] = value
 
 
-def sync(settings, names=None) -> None:
+def sync(settings: type[LabSettings], names: Iterable[str] | None = None) -> None:
     """Mirror the current settings (or only ``names``) into the URL; settings at their default are left out."""
-    state = st.session_state
+    session = st.session_state
     for name in names if names is not None else settings.SETTINGS:
         setting = settings.SETTINGS[name]
         k = settings.key(name)
-        if k not in state:
+        if k not in session:
             continue
-        value = state[k]
+        value = session[k]
         if value == setting.default:
             if name in st.query_params:
                 del st.query_params[name]
@@ -65,7 +56,7 @@ def sync(settings, names=None) -> None:
             st.query_params[name] = setting.encode(value)
 
 
-def stop(settings) -> None:
+def stop(settings: type[LabSettings]) -> None:
     """End the page here (after an error message), keeping the link in step with the settings."""
     sync(settings)
     st.stop()

@@ -5,6 +5,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from ui import lessons, state
+from ui.settings import LabSettings
 
 __all__ = ["step_view"]
 
@@ -20,7 +21,7 @@ def _restart_if_at_end(step_key: str, play_key: str, n_steps: int) -> None:
         st.session_state[step_key] = 1
 
 
-def step_view(settings, name: str, n_steps: int, render: Callable[[int], None], *,
+def step_view(settings: type[LabSettings], name: str, n_steps: int, render: Callable[[int], None], *,
               single: str = "the output has a single cell") -> None:
     """Controls for the setting ``name`` of the lab ``settings`` (a ``LabSettings`` class; the step is 1-based)
     and ``render(step_index_0_based)``.

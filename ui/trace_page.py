@@ -14,6 +14,7 @@ from cvcore.errors import CvcoreError
 from ui import state
 from ui.code import code_expander
 from ui.lazy import lazy_expander
+from ui.settings import LabSettings
 from ui.stepper import step_view
 
 __all__ = ["Section", "stepped_trace"]
@@ -27,7 +28,7 @@ class Section(NamedTuple):
     draw: Callable[[], None]
 
 
-def stepped_trace(settings, compute: Callable[[], Any], *, size_formula: Callable[[], None], example,
+def stepped_trace(settings: type[LabSettings], compute: Callable[[], Any], *, size_formula: Callable[[], None], example,
                   step_panel: Callable[[Any, int], None], computation: Callable[[Any, int], None],
                   snippet: Callable[[Any], str], filename: str, check: Callable[[Any], None], section: Section) -> None:
     """Draw the page below its controls and end it.

@@ -41,6 +41,7 @@ def freeze() -> None:
 def _warm() -> None:
     for name in MODULES:
         importlib.import_module(name)
+    from cvcore.networks import transfer
     from ui import models
 
     # The cache would log "missing ScriptRunContext" for this thread, which has no page to draw a spinner in.
@@ -52,7 +53,7 @@ def _warm() -> None:
         except CvcoreError as exc:  # missing weights: the labs that need them say so in the page
             _log.warning("%s not preloaded: %s", DEFAULT_MODEL, exc)
         try:
-            models.transfer_step_cost()  # the Transfer lab's time estimate, so that the lab opens without timing
+            transfer.step_cost()  # the Transfer lab's time estimate, so that the lab opens without timing
         except (CvcoreError, RuntimeError) as exc:
             _log.warning("training cost not timed: %s", exc)
     finally:

@@ -10,6 +10,7 @@ import io
 from PIL import Image, ImageDraw
 
 from cvcore.data.shapes import CLASSES
+from cvcore.images import png_bytes
 
 __all__ = ["A4_150DPI", "cards_sheet", "cards_pdf", "cards_png"]
 
@@ -46,9 +47,7 @@ def cards_sheet() -> Image.Image:
 
 def cards_png() -> bytes:
     """The page as PNG bytes."""
-    buffer = io.BytesIO()
-    cards_sheet().save(buffer, format="PNG")
-    return buffer.getvalue()
+    return png_bytes(cards_sheet())
 
 
 def cards_pdf() -> bytes:

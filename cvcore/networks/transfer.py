@@ -10,7 +10,9 @@ Frozen blocks also keep their batch-norm statistics (they stay in eval mode whil
 import copy
 import io
 import json
+import threading
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import torch
@@ -27,7 +29,7 @@ from cvcore.networks.training import train_classifier
 
 __all__ = ["CASES", "Case", "TransferNet", "Plan", "make_network", "random_network", "image_set", "texture_set",
            "head_features", "train_head", "export", "load_exported", "split_sizes", "StepCost", "measure_cost",
-           "expected_seconds"]
+           "step_cost", "expected_seconds"]
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,23 @@ def measure_cost(net: TransferNet, *, images: int | None = None, size: int = 224
     step()
     forward()
     return StepCost(forward_s=timed(forward), train_s=timed(step))
+
+
+_cost_lock = threading.Lock()  # one timing at a time: two at once would slow each other and both be wrong
+
+
+def step_cost() -> StepCost:
+    """What one training step of the lab's network costs on this machine: ``measure_cost`` of a five-class
+    ``random_network`` (the architecture of the copies that train) on the default device, measured once per process
+    and then remembered. A server times it in the background as it starts, so its first learner does not wait."""
+    with _cost_lock:
+        return _measured_cost()
+
+
+@cache
+def _measured_cost() -> StepCost:
+    net, _ = random_network(5)
+    return measure_cost(net)
 
 
 def expected_seconds(cost: StepCost, case: str, n_train: int, n_val: int, epochs: int, *,

@@ -5,7 +5,6 @@ viridis-like by default (readable by colour-blind viewers); diverging maps only 
 """
 
 import base64
-import io
 
 import numpy as np
 import plotly.graph_objects as go
@@ -14,6 +13,7 @@ from PIL import Image
 from plotly.colors import sample_colorscale
 
 from cvcore.errors import InvalidParameter
+from cvcore.images import png_bytes
 
 __all__ = ["COLORMAPS", "colorize", "overlay", "mosaic", "mosaic_figure", "filter_patches", "signed_mosaic",
            "top5_figure", "curves_figure", "objective_figure", "patch_crops"]
@@ -88,9 +88,7 @@ def mosaic(maps: torch.Tensor, *, cols: int = 8, shared: bool = False, colormap:
 
 
 def data_uri(image: np.ndarray) -> str:
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return "data:image/png;base64," + base64.b64encode(png_bytes(image, compress_level=1)).decode()
 
 
 def mosaic_figure(maps: torch.Tensor, labels: list[int], *, title: str, cols: int = 8, shared: bool = False,

@@ -4,7 +4,7 @@ ships until the learner has trained one)."""
 import streamlit as st
 
 from cvcore.errors import CvcoreError
-from ui import canvas, trained_models
+from labs import digit_canvas, trained_models
 from ui.models import weights_notice
 
 __all__ = ["section"]
@@ -40,8 +40,8 @@ def section() -> None:
                "the feature maps of every layer follow.")
     left, right = st.columns([1, 2.2], gap="medium")
     with left:
-        drawing = canvas.digit_canvas("build.canvas")
+        drawing = digit_canvas.digit_canvas("build.canvas")
     if drawing is None:
         return
     with right:
-        canvas.watch(name, entry, model, drawing.x)
+        digit_canvas.watch(name, entry, model, drawing.x)

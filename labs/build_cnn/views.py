@@ -11,9 +11,9 @@ from cvcore.errors import CvcoreError
 from cvcore.networks import builder, training
 from cvcore.viz import grid_heatmap
 from cvcore.viz.training import curves_figure
+from labs import trained_models
 from labs.build_cnn.settings import COMPARISONS
 from labs.build_cnn.settings import BuildSettings as S
-from ui import trained_models
 from ui.code import code_expander
 from ui.figures import show_chart
 from ui.live_job import LiveJob, Outcome

@@ -25,23 +25,23 @@ def body() -> None:
     with col_kernel:
         kernel = controls.kernel_controls()
     with col_settings:
-        settings = controls.setting_controls()
+        values = controls.setting_controls()
 
     if image is None or kernel is None:
         state.stop(ConvSettings)
 
     stepped_trace(
         ConvSettings,
-        lambda: conv_trace(image, kernel, **settings.conv_kwargs),
-        size_formula=lambda: views.size_formula(image, kernel, settings.conv_kwargs),
-        example=EXAMPLES.get(settings.src),
+        lambda: conv_trace(image, kernel, **values.conv_kwargs),
+        size_formula=lambda: views.size_formula(image, kernel, values.conv_kwargs),
+        example=EXAMPLES.get(values.src),
         step_panel=views.step_panel,
         computation=views.computation_expander,
         snippet=snippets.conv_snippet,
         filename="convolution.py",
         check=views.check_expander,
         section=Section("Apply the kernel to a real photo", "conv.open_photo",
-                        lambda: views.photo_panel(kernel, settings.conv_kwargs)),
+                        lambda: views.photo_panel(kernel, values.conv_kwargs)),
     )
 
 

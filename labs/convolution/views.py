@@ -16,7 +16,8 @@ from ui.check import check_expander as show_check
 from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
 from ui.lazy import lazy_expander
-from ui.lessons import STEPTHROUGH, awaiting, hidden_note, is_presenting
+from ui.lessons import awaiting, hidden_note
+from ui.presenter import STEPTHROUGH, is_presenting
 
 __all__ = ["size_formula", "step_panel", "photo_panel", "computation_expander", "check_expander"]
 
@@ -42,16 +43,16 @@ def _axis_formula(axis: str, n: int, f: int, pads: tuple[int, int], s: int, d: i
     return (f"n_{{{axis}}}' = \\left\\lfloor \\frac{{{n} + {two_p} - {d}\\,({f} - 1) - 1}}{{{s}}} \\right\\rfloor + 1 {result}")
 
 
-def size_formula(image: torch.Tensor, kernel: torch.Tensor, settings: dict) -> None:
+def size_formula(image: torch.Tensor, kernel: torch.Tensor, conv_kwargs: dict) -> None:
     """The course's output-size formula with the current numbers, for height and width."""
     st.markdown(r"**Output size** $\;n' = \left\lfloor \dfrac{n + 2p - d(f-1) - 1}{s} \right\rfloor + 1$ "
                 r"(with d = 1 this is the course's $\lfloor \frac{n + 2p - f}{s} + 1 \rfloor$)")
     try:
-        top, bottom, left, right = conv.resolve_padding(settings["padding"], tuple(kernel.shape),
-                                                        settings["stride"], settings["dilation"])
+        top, bottom, left, right = conv.resolve_padding(conv_kwargs["padding"], tuple(kernel.shape),
+                                                        conv_kwargs["stride"], conv_kwargs["dilation"])
     except CvcoreError:
         return
-    s, d = settings["stride"], settings["dilation"]
+    s, d = conv_kwargs["stride"], conv_kwargs["dilation"]
     hide = _predicting_size()
     height = _axis_formula("H", image.shape[0], kernel.shape[0], (top, bottom), s, d, hide)
     width = _axis_formula("W", image.shape[1], kernel.shape[1], (left, right), s, d, hide)
@@ -64,7 +65,7 @@ def size_formula(image: torch.Tensor, kernel: torch.Tensor, settings: dict) -> N
 
 def step_panel(trace: ConvTrace, index: int) -> None:
     """The padded input with the window, the kernel and the output so far, and the sum written out."""
-    with st.container(key=f"{STEPTHROUGH}_conv"):  # kept on one screen in presenter mode (ui.lessons)
+    with st.container(key=f"{STEPTHROUGH}_conv"):  # kept on one screen in presenter mode (ui.presenter)
         _step_body(trace, index)
 
 
@@ -92,33 +93,33 @@ def _step_body(trace: ConvTrace, index: int) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _filtered_sample(name: str, kernel_rows: tuple, settings_items: tuple, gray: bool):
+def _filtered_sample(name: str, kernel_rows: tuple, kwarg_items: tuple, gray: bool):
     image = images.fit_within(images.sample_image(name), 512)[0]
-    return _filter(image, kernel_rows, settings_items, gray)
+    return _filter(image, kernel_rows, kwarg_items, gray)
 
 
-def _filter(image, kernel_rows, settings_items, gray):
+def _filter(image, kernel_rows, kwarg_items, gray):
     """(input JPEG, output PNG, their sizes, signed?): encoded once so reruns only send bytes."""
     img = image.convert("L") if gray else image.convert("RGB")
-    out = conv.apply_kernel(images.to_tensor(img) * 255, torch.tensor(kernel_rows), **dict(settings_items))  # [C, H', W']
+    out = conv.apply_kernel(images.to_tensor(img) * 255, torch.tensor(kernel_rows), **dict(kwarg_items))  # [C, H', W']
     signed = bool(out.min() < 0)
     result = Image.fromarray(images.to_uint8(out, symmetric=signed))
-    return _encode(img, "JPEG"), _encode(result, "PNG"), img.size, result.size, signed
+    return _jpeg(img), images.png_bytes(result), img.size, result.size, signed
 
 
-def _encode(image: Image.Image, fmt: str) -> bytes:
+def _jpeg(image: Image.Image) -> bytes:
     buf = io.BytesIO()
-    image.save(buf, fmt, **({"quality": 92} if fmt == "JPEG" else {}))
+    image.save(buf, "JPEG", quality=92)
     return buf.getvalue()
 
 
-def photo_panel(kernel: torch.Tensor, settings: dict) -> None:
+def photo_panel(kernel: torch.Tensor, conv_kwargs: dict) -> None:
     """The chosen kernel applied to a whole photo, shown beside it."""
     gray = ConvSettings.widget("pic_gray")
     image = image_input("conv.pic", default_sample="chelsea", label="Photo")
     if image is None:
         return
-    real = dict(settings, padding="same" if settings["stride"] == 1 else settings["padding"])
+    real = dict(conv_kwargs, padding="same" if conv_kwargs["stride"] == 1 else conv_kwargs["padding"])
     items, rows = tuple(sorted(real.items())), tuple(map(tuple, kernel.tolist()))
     try:
         sample = selected_sample("conv.pic")
@@ -134,7 +135,7 @@ def photo_panel(kernel: torch.Tensor, settings: dict) -> None:
     note = " (grey = 0, bright = positive, dark = negative)" if signed else ""
     b.image(after, caption=f"Output {size_out[0]}x{size_out[1]}{note}", width="stretch")
     b.download_button("Download the output (PNG)", lambda: after, file_name="convolved.png", mime="image/png", key="conv.dl_png")
-    st.caption("'same' padding is used at stride 1 so the output lines up with the photo." if settings["stride"] == 1 else
+    st.caption("'same' padding is used at stride 1 so the output lines up with the photo." if conv_kwargs["stride"] == 1 else
                "At stride > 1 the output is smaller than the photo, as the size formula says.")
 
 
@@ -165,9 +166,9 @@ def computation_expander(trace: ConvTrace, index: int) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _check(image_text: str, kernel_text: str, settings_items: tuple) -> tuple[tuple[int, ...], float]:
+def _check(image_text: str, kernel_text: str, kwarg_items: tuple) -> tuple[tuple[int, ...], float]:
     """(shape, largest difference) of PyTorch's conv2d against the trace, remembered per setting."""
-    trace = conv.conv_trace(grids.parse_grid_text(image_text), grids.parse_grid_text(kernel_text), **dict(settings_items))
+    trace = conv.conv_trace(grids.parse_grid_text(image_text), grids.parse_grid_text(kernel_text), **dict(kwarg_items))
     ref = conv.reference_output(trace)
     return tuple(ref.shape), float((ref - trace.output).abs().max())
 
@@ -175,11 +176,11 @@ def _check(image_text: str, kernel_text: str, settings_items: tuple) -> tuple[tu
 def check_expander(trace: ConvTrace) -> None:
     top, bottom, left, right = trace.padding
     padding = (top, left) if (top, left) == (bottom, right) else "same"  # only 'same' pads unevenly
-    settings = (("stride", trace.stride), ("padding", padding), ("dilation", trace.dilation),
-                ("padding_mode", trace.padding_mode), ("flip", trace.flip))
+    kwarg_items = (("stride", trace.stride), ("padding", padding), ("dilation", trace.dilation),
+                   ("padding_mode", trace.padding_mode), ("flip", trace.flip))
 
     def compute():
-        shape, diff = _check(grids.grid_text(trace.input), grids.grid_text(trace.kernel), settings)
+        shape, diff = _check(grids.grid_text(trace.input), grids.grid_text(trace.kernel), kwarg_items)
         return "torch.nn.functional.conv2d", shape, {"the step-by-step result": diff}
 
     show_check("conv.open_check", compute)

@@ -100,20 +100,20 @@ def _styles(n: int, names, labels, scores, *, kept=(), picked=None, removed=(), 
 
 
 def nms_view() -> None:
-    settings = nms_controls()
-    raw = _raw(settings.source)
+    values = nms_controls()
+    raw = _raw(values.source)
     if raw is None:
         return
     picture, b, s, labels, names, what = raw
-    per = labels if settings.per_class else None
-    below = set((s <= settings.score).nonzero().flatten().tolist())
-    st.markdown(f"**{len(b)} raw boxes** from {what}; **{len(below)}** have a score <= {settings.score:g} and are "
+    per = labels if values.per_class else None
+    below = set((s <= values.score).nonzero().flatten().tolist())
+    st.markdown(f"**{len(b)} raw boxes** from {what}; **{len(below)}** have a score <= {values.score:g} and are "
                 f"discarded first, leaving **{len(b) - len(below)}**. Moving a threshold reruns only NMS, never the network.")
-    if settings.method == "soft":
-        _soft(picture, b, s, labels, names, settings, per)
+    if values.method == "soft":
+        _soft(picture, b, s, labels, names, values, per)
         return
-    result = box_ops.nms_steps(b, s, iou_threshold=settings.iou, score_threshold=settings.score, labels=per)
-    fast = box_ops.nms(b, s, iou_threshold=settings.iou, score_threshold=settings.score, labels=per)
+    result = box_ops.nms_steps(b, s, iou_threshold=values.iou, score_threshold=values.score, labels=per)
+    fast = box_ops.nms(b, s, iou_threshold=values.iou, score_threshold=values.score, labels=per)
     if not result.steps:
         st.info("No box is above the score threshold: nothing to keep. Lower the score threshold.")
         return
@@ -129,7 +129,7 @@ def nms_view() -> None:
                                                     "overlaps")), config=_CHART, key="det_nms_fig")
         gone = ", ".join(f"box {j} (IoU {v:.2f})" for j, v in zip(step.removed, step.ious, strict=True)) or "none"
         st.markdown(f"**Pick** box {step.picked} ({names[int(labels[step.picked])]}, score {step.score:.3f}) and output it. "
-                    f"**Discard** the boxes{' of its class' if per is not None else ''} with IoU > {settings.iou:g}: "
+                    f"**Discard** the boxes{' of its class' if per is not None else ''} with IoU > {values.iou:g}: "
                     f"{gone}. Boxes left: {len(b) - len(below) - len(kept) - 1 - len(done) - len(step.removed)}.")
 
     step_view(S, "nms_step", len(result.steps), render)
@@ -137,9 +137,9 @@ def nms_view() -> None:
              "x1, y1, x2, y2": ", ".join(f"{v:.0f}" for v in b[i].tolist())} for i in result.keep]
     st.markdown(f"**Kept after NMS: {_count(len(rows), 'box', 'boxes')}**")
     st.dataframe(pd.DataFrame(rows), hide_index=True)
-    if settings.source == "yolo":
-        code_expander(lambda: model_snippets.nms_snippet(settings.nms_seed, score_threshold=settings.score,
-                                                         iou_threshold=settings.iou, per_class=per is not None),
+    if values.source == "yolo":
+        code_expander(lambda: model_snippets.nms_snippet(values.nms_seed, score_threshold=values.score,
+                                                         iou_threshold=values.iou, per_class=per is not None),
                       filename="nms.py")
     same = torch.equal(fast, result.keep)
     (st.success if same else st.error)(
@@ -147,20 +147,20 @@ def nms_view() -> None:
         f"in the same order: {fast.tolist()}")
 
 
-def _soft(picture, b, s, labels, names, settings, per) -> None:
-    keep, new = box_ops.soft_nms(b, s, sigma=settings.sigma, score_threshold=settings.score, labels=per,
-                                 iou_threshold=settings.iou)
+def _soft(picture, b, s, labels, names, values, per) -> None:
+    keep, new = box_ops.soft_nms(b, s, sigma=values.sigma, score_threshold=values.score, labels=per,
+                                 iou_threshold=values.iou)
     kept = set(keep.tolist())
     styles = [BoxStyle(COLORS["kept"], 3, label=f"{names[int(labels[i])]} {float(s[i]):.2f} -> {float(new[i]):.2f}")
               if i in kept else BoxStyle(COLORS["below"], 1, "dot", opacity=0.0) for i in range(len(b))]
     show_chart(st, fit_title(boxes_figure(picture, b.tolist(), styles, height=420,
                                           title="Soft-NMS: overlapping boxes lose score instead of disappearing")),
                config=_CHART, key="det_soft_fig")
-    st.markdown(f"Each pick multiplies the scores of the boxes it overlaps by exp(-IoU^2 / {settings.sigma:g}); a box "
-                f"is kept while its score stays above {settings.score:g}. **{len(kept)} kept.**")
+    st.markdown(f"Each pick multiplies the scores of the boxes it overlaps by exp(-IoU^2 / {values.sigma:g}); a box "
+                f"is kept while its score stays above {values.score:g}. **{len(kept)} kept.**")
     changed = [{"box": i, "class": names[int(labels[i])], "score before": round(float(s[i]), 3),
                 "after": round(float(new[i]), 3), "kept": i in kept}
-               for i in torch.argsort(s, descending=True).tolist() if float(s[i]) > settings.score]
+               for i in torch.argsort(s, descending=True).tolist() if float(s[i]) > values.score]
     st.dataframe(pd.DataFrame(changed), hide_index=True)
 
 

@@ -6,7 +6,6 @@ the 128 numbers of its embedding and a small annotated preview), never writes th
 """
 
 import hashlib
-import io
 import os
 from dataclasses import dataclass
 
@@ -87,18 +86,12 @@ def engine() -> tuple[faces.Mtcnn, torch.nn.Module] | None:
     return _detector(), _model()
 
 
-def _png(array: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(array).save(buf, "PNG")
-    return buf.getvalue()
-
-
 def _preview(image: Image.Image, found, chosen: int) -> bytes:
     small, _ = images.fit_within(image, 360)
     ratio = small.size[0] / image.size[0]
     scaled = [faces.Face(tuple(v * ratio for v in f.box), f.score, tuple((x * ratio, y * ratio) for x, y in f.landmarks))
               for f in found]
-    return _png(annotate_faces(small, scaled, chosen))
+    return images.png_bytes(annotate_faces(small, scaled, chosen))
 
 
 def analyse(key: str, image: Image.Image, pick: int = 0) -> FaceAnalysis:
@@ -117,7 +110,7 @@ def analyse(key: str, image: Image.Image, pick: int = 0) -> FaceAnalysis:
         shown = image.rotate(crop.rotation, expand=True) if crop.rotation else image
         if len(cache) >= _MAX_CACHED:
             cache.pop(next(iter(cache)))
-        cache[(key, pick)] = FaceAnalysis(crop=crop.crop, crop_png=_png(crop.crop), embedding=embedding.tolist(),
+        cache[(key, pick)] = FaceAnalysis(crop=crop.crop, crop_png=images.png_bytes(crop.crop), embedding=embedding.tolist(),
                                           found=len(found), matrix=matrix.tolist(), rotation=crop.rotation,
                                           preview=_preview(shown, found, pick))
     return cache[(key, pick)]

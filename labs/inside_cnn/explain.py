@@ -8,10 +8,10 @@ from cvcore import attribution
 from cvcore.errors import CvcoreError
 from cvcore.inside import features
 from cvcore.teach import model_snippets
+from labs import trained_models
 from labs.inside_cnn.heatmaps import Choice
 from labs.inside_cnn.settings import InsideSettings as S
 from labs.inside_cnn.subject import Subject, current_layer
-from ui import trained_models
 from ui.code import code_expander
 from ui.lazy import lazy_expander
 

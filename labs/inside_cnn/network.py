@@ -13,9 +13,10 @@ from cvcore.inside import features, unit_trace
 from cvcore.inside import overview as engine
 from cvcore.teach import model_snippets
 from cvcore.viz import unit_trace as figures
+from labs import trained_models
 from labs.inside_cnn.settings import InsideSettings as S
 from labs.inside_cnn.subject import HASH_FUNCS, Network, Subject
-from ui import state, trained_models
+from ui import state
 from ui.code import code_expander
 from ui.figures import show_chart
 from ui.stepper import step_view

@@ -6,7 +6,7 @@ a name that is not a layer of the model falls back to a default where the layer 
 
 from cvcore import attribution, images, zoo
 from cvcore.viz.maps import COLORMAPS
-from ui import trained_models
+from labs import trained_models
 from ui.image_input import IMAGE_SOURCES
 from ui.settings import LabSettings, Setting
 

@@ -17,9 +17,9 @@ from cvcore import attribution, images, zoo
 from cvcore.errors import CvcoreError
 from cvcore.inside import features, units
 from cvcore.viz.maps import top5_figure
+from labs import trained_models
 from labs.inside_cnn.settings import LIVE
 from labs.inside_cnn.settings import InsideSettings as S
-from ui import trained_models
 from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
 from ui.models import get_model, weights_notice

@@ -40,9 +40,9 @@ def training_controls() -> tuple[torch.Tensor, torch.Tensor, dict] | None:
         S.widget("lr", format="%.3f")
         S.widget("opt", horizontal=True)
         S.widget("seed")
-    settings = S.current()
+    values = S.current()
     try:
-        target = (grids.parse_grid_text(settings.tgrid, "target") if target_name == "custom"
+        target = (grids.parse_grid_text(values.tgrid, "target") if target_name == "custom"
                   else kernels.make_kernel(target_name))
     except CvcoreError as exc:
         st.error(str(exc))
@@ -50,8 +50,8 @@ def training_controls() -> tuple[torch.Tensor, torch.Tensor, dict] | None:
     if target.shape != (3, 3):
         st.error(f"the target must be 3x3, got {target.shape[0]}x{target.shape[1]}")
         return None
-    image = images.gray_crop(images.sample_image(settings.pic), int(settings.size))
-    return image, target, settings.train_kwargs
+    image = images.gray_crop(images.sample_image(values.pic), int(values.size))
+    return image, target, values.train_kwargs
 
 
 def _loss_figure(losses: list[float]) -> go.Figure:

@@ -23,23 +23,23 @@ def body() -> None:
     with col_input:
         x = controls.input_controls()
     with col_settings:
-        settings = controls.setting_controls()
+        values = controls.setting_controls()
 
     if x is None:
         state.stop(PoolSettings)
 
     stepped_trace(
         PoolSettings,
-        lambda: pool_trace(x, **settings.pool_kwargs),
-        size_formula=lambda: views.size_formula(x, settings),
-        example=EXAMPLES.get(settings.src),
+        lambda: pool_trace(x, **values.pool_kwargs),
+        size_formula=lambda: views.size_formula(x, values),
+        example=EXAMPLES.get(values.src),
         step_panel=views.step_panel,
         computation=views.computation_expander,
         snippet=snippets.pool_snippet,
         filename="pooling.py",
         check=views.check_expander,
         section=Section("Pooling a real feature map (MobileNetV2's first layer)", "pool.open_fmap",
-                        lambda: views.feature_map_panel(settings)),
+                        lambda: views.feature_map_panel(values)),
     )
 
 

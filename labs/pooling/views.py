@@ -15,8 +15,9 @@ from ui.check import check_expander as show_check
 from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
 from ui.lazy import lazy_expander
-from ui.lessons import STEPTHROUGH, awaiting, hidden_note, is_presenting
+from ui.lessons import awaiting, hidden_note
 from ui.models import get_model, weights_notice
+from ui.presenter import STEPTHROUGH, is_presenting
 
 __all__ = ["size_formula", "step_panel", "feature_map_panel", "computation_expander", "check_expander"]
 
@@ -31,11 +32,11 @@ def _awaited_size_question() -> int | None:
     return next((n for n in _SIZE_QUESTIONS if awaiting(PoolSettings.NS, n)), None)
 
 
-def size_formula(x: torch.Tensor, settings: PoolSettings) -> None:
+def size_formula(x: torch.Tensor, values: PoolSettings) -> None:
     """The course's pooling size formula with the current numbers, channels included."""
     c = x.shape[0] if x.ndim == 3 else 1
     h, w = x.shape[-2:]
-    f, s, p = int(settings.size), int(settings.stride), int(settings.padding)
+    f, s, p = int(values.size), int(values.stride), int(values.padding)
     st.markdown(r"**Output size** $\;\left\lfloor \dfrac{n_H + 2p - f}{s} + 1 \right\rfloor \times "
                 r"\left\lfloor \dfrac{n_W + 2p - f}{s} + 1 \right\rfloor \times n_C$")
     oh, ow = (h + 2 * p - f) // s + 1, (w + 2 * p - f) // s + 1
@@ -47,7 +48,7 @@ def size_formula(x: torch.Tensor, settings: PoolSettings) -> None:
 
 
 def step_panel(trace: PoolTrace, index: int) -> None:
-    with st.container(key=f"{STEPTHROUGH}_pool"):  # kept on one screen in presenter mode (ui.lessons)
+    with st.container(key=f"{STEPTHROUGH}_pool"):  # kept on one screen in presenter mode (ui.presenter)
         _step_body(trace, index)
 
 
@@ -86,7 +87,7 @@ def _edge_maps(image) -> torch.Tensor:
     return torch.relu(torch.cat(maps + [-m for m in maps]))  # [4, H, W]: edges in four directions
 
 
-def feature_map_panel(settings: PoolSettings) -> None:
+def feature_map_panel(values: PoolSettings) -> None:
     """A real feature map (MobileNetV2's first layer, or edge maps without weights) before and after pooling."""
     image = image_input("pool.pic", default_sample="astronaut", label="Photo")
     if image is None:
@@ -103,7 +104,7 @@ def feature_map_panel(settings: PoolSettings) -> None:
         PoolSettings.put("channel", int(maps.std(dim=(1, 2)).argmax()))  # a channel with something to see
     channel = PoolSettings.widget("channel", bounds=(0, maps.shape[0] - 1))
     try:
-        pooled = pooling.pool_image(maps, kind=settings.kind, size=int(settings.size), stride=int(settings.stride))
+        pooled = pooling.pool_image(maps, kind=values.kind, size=int(values.size), stride=int(values.stride))
     except CvcoreError as exc:
         st.error(str(exc))
         return
@@ -112,7 +113,7 @@ def feature_map_panel(settings: PoolSettings) -> None:
                 "The channel count stays the same.")
     a, b = st.columns(2)
     a.image(images.to_uint8(maps[channel]), caption=f"Channel {channel}: {h}x{w}", width="stretch")
-    b.image(images.to_uint8(pooled[channel]), caption=f"After {settings.kind} pooling: {pooled.shape[1]}x{pooled.shape[2]}",
+    b.image(images.to_uint8(pooled[channel]), caption=f"After {values.kind} pooling: {pooled.shape[1]}x{pooled.shape[2]}",
             width="stretch")
 
 

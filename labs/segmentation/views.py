@@ -14,8 +14,8 @@ from cvcore.detect import metrics as detection
 from cvcore.detect import segmentation
 from cvcore.errors import CvcoreError
 from cvcore.viz.boxes import COLORS, BoxStyle, boxes_figure
+from labs.segmentation.canvas import shapes_canvas
 from labs.segmentation.settings import SegmentationSettings as S
-from ui.canvas import shapes_canvas
 from ui.figures import show_chart
 from ui.models import cached_network
 

@@ -19,9 +19,9 @@ start_lab(
 def body() -> None:
     settings_col, view_col = st.columns([1, 2], gap="large")
     with settings_col:
-        settings = lab.layer_settings()
+        values = lab.layer_settings()
     with view_col:
-        lab.layer_view(settings)
+        lab.layer_view(values)
 
     st.subheader("The course's 1x1 example")
     lab.course_1x1()

@@ -6,7 +6,6 @@ session. Its record in the session (``RUN``) also holds the lab's results, small
 and of a few snapshots, and the cost lists.
 """
 
-import io
 import math
 import time
 
@@ -42,9 +41,7 @@ def png(array: np.ndarray, max_side: int | None = None) -> bytes:
     picture = Image.fromarray(array)
     if max_side:
         picture = images.fit_within(picture, max_side)[0]
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return images.png_bytes(picture)
 
 
 def inputs() -> tuple[Image.Image, Image.Image] | None:
@@ -166,17 +163,17 @@ def controls(spec: style_nets.Backbone) -> style.StyleSettings | None:
         preview_every=int(values.preview_every))
 
 
-def run(content, stylish, model, settings: style.StyleSettings) -> None:
+def run(content, stylish, model, options: style.StyleSettings) -> None:
     """The live run: the engine's generator, computed by a worker and drawn step by step, its results kept small in the
     session."""
-    spec = style_nets.backbone(settings.backbone)
-    labels = {n: spec.label_of(n) for n in settings.style_layers}
+    spec = style_nets.backbone(options.backbone)
+    labels = {n: spec.label_of(n) for n in options.style_layers}
     device = next(model.parameters()).device
     where = "the shared pool of servers" if cluster.address() else describe_device(device)
-    record = {"image": None, "snapshots": [], "notices": [], "settings": settings.__dict__.copy(), "labels": labels,
+    record = {"image": None, "snapshots": [], "notices": [], "settings": options.__dict__.copy(), "labels": labels,
               "seconds": 0.0, "device": where,
               "history": {"step": [], "content": [], "style": [], "tv": [], "total": [], "per_layer": {n: [] for n in labels}}}
-    every = max(1, settings.steps // _SNAPSHOTS)
+    every = max(1, options.steps // _SNAPSHOTS)
     start = time.perf_counter()
 
     def keep(progress: style.StyleProgress) -> None:
@@ -192,13 +189,13 @@ def run(content, stylish, model, settings: style.StyleSettings) -> None:
                                key=f"style_live_{progress.step}")
 
     def text(progress: style.StyleProgress) -> str:
-        return (f"Step {progress.step} of {settings.steps} ({progress.size[1]}x{progress.size[0]} px), "
+        return (f"Step {progress.step} of {options.steps} ({progress.size[1]}x{progress.size[0]} px), "
                 f"J = {progress.total_cost:.4g}")
 
-    steps = style.transfer(content, stylish, backbone=settings.backbone, model=model, settings=settings,
+    steps = style.transfer(content, stylish, backbone=options.backbone, model=model, settings=options,
                            device=device, stop=JOB.should_stop)
-    on_pool = Job.of(heavy.style_transfer, content=content, style=stylish, settings=settings, gpu=True)
-    JOB.run(steps, total=settings.steps, step=lambda progress: progress.step, text=text, keep=keep, draw=draw,
+    on_pool = Job.of(heavy.style_transfer, content=content, style=stylish, settings=options, gpu=True)
+    JOB.run(steps, total=options.steps, step=lambda progress: progress.step, text=text, keep=keep, draw=draw,
             start=record, job=on_pool)  # ``record`` becomes the job's record: ``keep`` writes into it
 
 

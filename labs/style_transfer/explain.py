@@ -138,24 +138,24 @@ def how_it_is_computed() -> None:
                                    "now": [v[-1] for v in h["per_layer"].values()]}), hide_index=True)
 
 
-def _snippet(settings: style.StyleSettings) -> str:
-    spec = style_nets.backbone(settings.backbone)
+def _snippet(options: style.StyleSettings) -> str:
+    spec = style_nets.backbone(options.backbone)
     build = ("torchvision.models.mobilenet_v2(weights='IMAGENET1K_V1')" if spec.name == "mobilenet_v2"
              else "torchvision.models.vgg19(weights='IMAGENET1K_V1')")
     smooth = ("    out = {n: torch.softmax(a.flatten(2), 2).view_as(a) * a[0, 0].numel() for n, a in out.items()}\n"
-              if settings.smoothing else "")
-    opt = ("torch.optim.LBFGS([g], lr={lr}, max_iter=1, history_size=50)" if settings.optimizer == "lbfgs"
-           else "torch.optim.Adam([g], lr={lr})").format(lr=settings.lr or 1.0)
+              if options.smoothing else "")
+    opt = ("torch.optim.LBFGS([g], lr={lr}, max_iter=1, history_size=50)" if options.optimizer == "lbfgs"
+           else "torch.optim.Adam([g], lr={lr})").format(lr=options.lr or 1.0)
     return f'''import torch, torchvision
 from torchvision.models.feature_extraction import create_feature_extractor
 from torchvision.transforms.functional import to_tensor, resize
 from PIL import Image
 
 model = {build}.eval().requires_grad_(False)
-content_layer, style_layers = {settings.content_layer!r}, {tuple(settings.style_layers)!r}
+content_layer, style_layers = {options.content_layer!r}, {tuple(options.style_layers)!r}
 net = create_feature_extractor(model, {{n: n for n in (content_layer, *style_layers)}})
 mean, std = torch.tensor({spec.mean}).view(1, 3, 1, 1), torch.tensor({spec.std}).view(1, 3, 1, 1)
-C = resize(to_tensor(Image.open("content.jpg").convert("RGB")), {settings.size})[None]
+C = resize(to_tensor(Image.open("content.jpg").convert("RGB")), {options.size})[None]
 S = resize(to_tensor(Image.open("style.jpg").convert("RGB")), list(C.shape[2:]))[None]
 
 def acts(x):
@@ -171,7 +171,7 @@ with torch.no_grad():
     G_S = {{n: gram(a) for n, a in acts(S).items() if n in style_layers}}
 g = C.clone().requires_grad_(True)
 opt = {opt}
-for step in range({settings.steps}):
+for step in range({options.steps}):
     def closure():
         opt.zero_grad()
         out = acts(g)
@@ -180,7 +180,7 @@ for step in range({settings.steps}):
         j_style = sum(((G_S[n] - gram(out[n])) ** 2).sum() / (2 * out[n][0].numel()) ** 2
                       for n in style_layers) / len(style_layers)
         j_tv = (g[..., 1:, :] - g[..., :-1, :]).pow(2).mean() + (g[..., 1:] - g[..., :-1]).pow(2).mean()
-        loss = {settings.alpha:g} * j_content + {settings.beta:g} * j_style + {settings.tv_weight:g} * j_tv
+        loss = {options.alpha:g} * j_content + {options.beta:g} * j_style + {options.tv_weight:g} * j_tv
         loss.backward()
         return loss
     opt.step(closure)
@@ -190,13 +190,13 @@ Image.fromarray((g[0].permute(1, 2, 0) * 255).round().byte().numpy()).save("gene
 '''
 
 
-def pytorch_code(settings: style.StyleSettings | None) -> None:
-    if settings is not None:
-        code_expander(lambda: _snippet(settings), filename="style_transfer.py")
+def pytorch_code(options: style.StyleSettings | None) -> None:
+    if options is not None:
+        code_expander(lambda: _snippet(options), filename="style_transfer.py")
 
 
-def check(stylish, spec: style_nets.Backbone, model, settings: style.StyleSettings | None) -> None:
-    layer = settings.style_layers[0] if settings else spec.style_layers[0]
+def check(stylish, spec: style_nets.Backbone, model, options: style.StyleSettings | None) -> None:
+    layer = options.style_layers[0] if options else spec.style_layers[0]
 
     def compute():
         s, _, _ = style.prepare_pair(stylish, stylish, 128)

@@ -30,25 +30,25 @@ def body() -> None:
     name, model = chosen
     spec = style_nets.backbone(name)
     view = StyleTransferSettings.widget("view", horizontal=True)
-    settings = None
+    options = None
     if view == "run":
-        settings = lab.controls(spec)
-        if settings is not None:
-            if settings.size > 384 and next(model.parameters()).device.type == "cpu":
-                st.caption(f"{settings.size} px on the CPU: expect several seconds per ten steps (a GPU is much faster).")
+        options = lab.controls(spec)
+        if options is not None:
+            if options.size > 384 and next(model.parameters()).device.type == "cpu":
+                st.caption(f"{options.size} px on the CPU: expect several seconds per ten steps (a GPU is much faster).")
             go_col, stop_col, _ = st.columns([1, 1, 6])
             lab.JOB.start_button("Start", go_col, key="style_go")
             lab.JOB.stop_button(stop_col, key="style_stop")
             if lab.JOB.requested():
-                lab.run(content, stylish, model, settings)
+                lab.run(content, stylish, model, options)
         lab.results()
     elif view == "gram":
         views.gram_view(content, stylish, spec, model)
     else:
         views.layers_view(content, stylish, spec, model)
     views.how_it_is_computed()
-    views.pytorch_code(settings)
-    views.check(stylish, spec, model, settings)
+    views.pytorch_code(options)
+    views.check(stylish, spec, model, options)
 
 
 body()

@@ -21,7 +21,7 @@ from cvcore.viz.training import curves_figure
 from labs.transfer.settings import TransferSettings as S
 from ui.figures import show_chart
 from ui.live_job import LiveJob, Outcome
-from ui.models import get_model, transfer_step_cost, weights_notice
+from ui.models import get_model, weights_notice
 
 __all__ = ["TRAINING", "classes", "plans", "expected_time", "train", "results", "compare", "export"]
 
@@ -149,12 +149,19 @@ def plans(n: int) -> str:
     return case
 
 
+@st.cache_resource(show_spinner="Timing this computer once, to tell how long training takes ...")
+def _step_cost() -> transfer.StepCost:
+    """``transfer.step_cost()``, with a spinner the one time it is measured in a page (usually the server's
+    warm-up, ``ui/warmup.py``, has timed it already)."""
+    return transfer.step_cost()
+
+
 def expected_time(groups: dict, case: str, *, from_scratch: bool = False) -> None:
     """About how long the next training takes, from this computer's measured cost per image."""
     n_train, n_val = transfer.split_sizes([len(g) for g in groups.values()])
     if not n_train:
         return
-    seconds = transfer.expected_seconds(transfer_step_cost(), "large" if from_scratch else case, n_train, n_val,
+    seconds = transfer.expected_seconds(_step_cost(), "large" if from_scratch else case, n_train, n_val,
                                         int(S.get("epochs")), from_scratch=from_scratch)
     st.caption(f"Expected time: about {_duration(seconds)} on this computer for {n_train} training and {n_val} "
                f"validation images, {int(S.get('epochs'))} epochs (an estimate from a timed step; other users of the "

@@ -17,15 +17,15 @@ start_lab(
 
 @part(TransposedSettings)
 def body() -> None:
-    x, k, settings = lab.controls()
+    x, k, values = lab.controls()
     if x is None or k is None:
         state.stop(TransposedSettings)
-    lab.size_formula(x, k, settings)
-    trace = lab.trace_or_error(x, k, settings)
+    lab.size_formula(x, k, values)
+    trace = lab.trace_or_error(x, k, values)
     if trace is None:
         state.stop(TransposedSettings)
 
-    if settings.view == "stuffed":
+    if values.view == "stuffed":
         n_steps, panel = trace.output.numel(), lambda i: lab.stuffed_panel(trace, i)
     else:
         n_steps, panel = trace.source.numel(), lambda i: lab.scatter_panel(trace, i)

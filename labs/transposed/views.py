@@ -41,8 +41,8 @@ def controls() -> tuple[torch.Tensor | None, torch.Tensor | None, S]:
     return x, k, S.current()
 
 
-def size_formula(x: torch.Tensor, k: torch.Tensor, settings: S) -> None:
-    s = settings.transpose_kwargs
+def size_formula(x: torch.Tensor, k: torch.Tensor, values: S) -> None:
+    s = values.transpose_kwargs
     st.markdown(r"**Output size** $\;n' = (n - 1)\,s - 2p + d\,(f - 1) + \text{output\_padding} + 1$")
     square = x.shape[0] == x.shape[1] and k.shape[0] == k.shape[1]
     for axis, name in ((0, "n_H' = n_W'"),) if square else ((0, "n_H'"), (1, "n_W'")):
@@ -52,9 +52,9 @@ def size_formula(x: torch.Tensor, k: torch.Tensor, settings: S) -> None:
                  f"+ {s['output_padding']} + 1 = {value}")
 
 
-def trace_or_error(x: torch.Tensor, k: torch.Tensor, settings: S) -> TransposeTrace | None:
+def trace_or_error(x: torch.Tensor, k: torch.Tensor, values: S) -> TransposeTrace | None:
     try:
-        return conv_transpose_trace(x, k, **settings.transpose_kwargs)
+        return conv_transpose_trace(x, k, **values.transpose_kwargs)
     except CvcoreError as exc:
         st.error(f"No output for these settings: {exc}")
         return None

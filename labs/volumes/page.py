@@ -27,9 +27,9 @@ def body() -> None:
     with col_filters:
         bank = lab.filters(x.shape[0])
     with col_settings:
-        settings = lab.layer_settings()
+        values = lab.layer_settings()
 
-    trace = lab.trace_or_error(x, *bank, settings) if bank is not None else None
+    trace = lab.trace_or_error(x, *bank, values) if bank is not None else None
     if trace is None:
         state.stop(VolumeSettings)
 
@@ -39,7 +39,7 @@ def body() -> None:
     lab.check(trace)
     with lazy_expander("A real photo through these filters", "vol.open_photo") as is_open:
         if is_open:
-            lab.photo_panel(settings)
+            lab.photo_panel(values)
 
 
 body()

@@ -14,7 +14,8 @@ from labs.volumes.settings import VolumeSettings as S
 from ui.check import check_expander
 from ui.figures import show_chart
 from ui.grid_input import photo_input
-from ui.lessons import STEPTHROUGH, awaiting, hidden_note, is_presenting
+from ui.lessons import awaiting, hidden_note
+from ui.presenter import STEPTHROUGH, is_presenting
 
 __all__ = ["input_volume", "filters", "layer_settings", "trace_or_error", "summary", "step_panel", "photo_panel",
            "check"]
@@ -68,10 +69,10 @@ def layer_settings() -> S:
     return S.current()
 
 
-def trace_or_error(x: torch.Tensor, kernels: torch.Tensor, bias: torch.Tensor, settings: S) -> VolumeTrace | None:
+def trace_or_error(x: torch.Tensor, kernels: torch.Tensor, bias: torch.Tensor, values: S) -> VolumeTrace | None:
     try:
-        return volume_conv_trace(x, kernels, bias, stride=int(settings.stride), padding=int(settings.padding),
-                                 relu=bool(settings.relu))
+        return volume_conv_trace(x, kernels, bias, stride=int(values.stride), padding=int(values.padding),
+                                 relu=bool(values.relu))
     except CvcoreError as exc:
         st.error(f"No output for these settings: {exc}")
         return None
@@ -94,7 +95,7 @@ def summary(trace: VolumeTrace) -> None:
 
 
 def step_panel(trace: VolumeTrace, index: int) -> None:
-    with st.container(key=f"{STEPTHROUGH}_vol"):  # kept side by side in presenter mode (ui.lessons)
+    with st.container(key=f"{STEPTHROUGH}_vol"):  # kept side by side in presenter mode (ui.presenter)
         _step_body(trace, index)
 
 
@@ -157,10 +158,10 @@ def _feature_maps(sample: str, bank: str, relu: bool, **bank_kwargs):
     return image, [images.to_uint8(m, symmetric=not relu) for m in maps]
 
 
-def photo_panel(settings: S) -> None:
+def photo_panel(values: S) -> None:
     """A sample photo through the current filters: one feature map per filter."""
     sample = S.widget("pic")
-    image, maps = _feature_maps(sample, settings.bank, bool(settings.relu), **settings.bank_kwargs)
+    image, maps = _feature_maps(sample, values.bank, bool(values.relu), **values.bank_kwargs)
     cols = st.columns(len(maps) + 1)
     cols[0].image(image, caption="Input (R, G, B)", width="stretch")
     for i, (col, fmap) in enumerate(zip(cols[1:], maps, strict=False)):

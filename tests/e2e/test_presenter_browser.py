@@ -3,7 +3,7 @@ every chart's text is large enough for the back row."""
 
 import pytest
 
-from ui.lessons import MIN_CHART_TEXT
+from ui.presenter import MIN_CHART_TEXT
 
 pytestmark = pytest.mark.e2e
 

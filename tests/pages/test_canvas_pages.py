@@ -51,7 +51,7 @@ def test_the_code_shown_for_the_shipped_network_runs(tmp_path):
     from cvcore.data import digits
     from cvcore.inside import features
     from cvcore.teach import model_snippets
-    from ui import trained_models
+    from labs import trained_models
 
     digit = digits.digits(28).val_x[0, 0]
     Image.fromarray((digit * 255).round().to(torch.uint8).numpy(), mode="L").save(tmp_path / "my_digit.png")

@@ -7,14 +7,23 @@ def _step_expression(at) -> str:
     return at.code[0].value
 
 
+def _size_formula(at) -> str:
+    """The output-size formula as the page writes it: one line for a square output, "n_H' = n_W' = ..."."""
+    lines = [line for line in (x.value.strip("$\n") for x in at.latex) if line.startswith("n_H' = n_W' =")]
+    assert len(lines) == 1, [x.value for x in at.latex]
+    return lines[0]
+
+
 def test_default_is_the_course_6x6_example(open_page):
     at = open_page("convolution")
     assert errors(at) == []
     assert at.title[0].value == "Convolution"
     assert at.slider(key="conv.step").max == 16
     assert _step_expression(at) == "3×1 + 1×1 + 2×1 + 0×0 + 5×0 + 7×0 + 1×(-1) + 8×(-1) + 2×(-1) = -5"
+    # n' = (6 + 2*0 - 1*(3 - 1) - 1) / 1 + 1 = 6 - 3 + 1 = 4
+    assert _size_formula(at).endswith(r"\frac{6 + 2 \cdot 0 - 1\,(3 - 1) - 1}{1} \right\rfloor + 1 "
+                                      r"= \lfloor 3 / 1 \rfloor + 1 = 4")
     page = texts(at)
-    assert "= 4" in page  # n' = 6 - 3 + 1
     assert "largest difference from the step-by-step result is **0**" in page
     assert "x = torch.tensor" in page and "F.conv2d" in page
 
@@ -24,7 +33,9 @@ def test_stride_changes_the_output_size_and_steps(open_page):
     at.number_input(key="conv.stride").set_value(2).run()
     assert errors(at) == []
     assert at.slider(key="conv.step").max == 4
-    assert "= 2" in "\n".join(x.value for x in at.latex)
+    # n' = floor((6 - 2 - 1) / 2) + 1 = floor(3 / 2) + 1 = 2
+    assert _size_formula(at).endswith(r"\frac{6 + 2 \cdot 0 - 1\,(3 - 1) - 1}{2} \right\rfloor + 1 "
+                                      r"= \lfloor 3 / 2 \rfloor + 1 = 2")
     assert at.query_params["stride"] == "2"
 
 

@@ -102,7 +102,7 @@ def test_the_learner_trained_digits_network_drills_down_too(open_page):
 
 
 def trained_digit(at) -> torch.Tensor:
-    from ui import trained_models
+    from labs import trained_models
 
     return trained_models.probe()[0][:1]
 

@@ -165,7 +165,7 @@ def test_the_code_for_a_trained_network_runs_on_its_downloaded_weights(tmp_path)
     from cvcore.inside import features
     from cvcore.networks import builder
     from cvcore.teach import model_snippets
-    from ui import trained_models
+    from labs import trained_models
 
     specs = builder.course_example()
     model = builder.build_network(specs, trained_models.INPUT, seed=3).eval()

@@ -5,7 +5,7 @@ import json
 
 import plotly.graph_objects as go
 
-from ui.lessons import MIN_CHART_TEXT, presenter_figure
+from ui.presenter import MIN_CHART_TEXT, presenter_figure
 
 
 def _font_sizes(node) -> list[float]:

@@ -145,3 +145,13 @@ def test_samples_and_crops():
     assert images.gray_crop(images.sample_image("chelsea"), 8, rgb=True).shape == (3, 8, 8)
     with pytest.raises(ValueError, match="sample must be one of"):
         images.sample_image("dog")
+
+
+def test_png_bytes_round_trips_arrays_and_images_pixel_for_pixel():
+    gray = np.arange(12, dtype=np.uint8).reshape(3, 4) * 20  # [3, 4]
+    rgb = np.stack([gray, 255 - gray, np.full_like(gray, 7)], axis=2)  # [3, 4, 3]
+    for picture in (gray, rgb, Image.fromarray(rgb)):
+        for level in (1, 6):
+            data = images.png_bytes(picture, compress_level=level)
+            assert data.startswith(b"\x89PNG\r\n\x1a\n")
+            np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(data))), np.asarray(picture))

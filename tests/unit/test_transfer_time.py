@@ -1,5 +1,7 @@
 """The expected training time the Transfer-learning lab shows before Start: image counts and a measured cost."""
 
+import threading
+
 import torch
 from torch import nn
 
@@ -23,6 +25,29 @@ def test_measured_cost_is_positive_and_leaves_the_network_as_it_was():
     assert cost.forward_s > 0 and cost.train_s > 0
     for key, value in net.state_dict().items():
         torch.testing.assert_close(value, before[key], rtol=0, atol=0)
+
+
+def test_step_cost_times_the_lab_network_once_per_process_even_when_asked_twice_at_once(monkeypatch):
+    timed = []
+
+    def fake_measure(net):
+        timed.append(net)
+        return transfer.StepCost(forward_s=0.01, train_s=0.03)
+
+    monkeypatch.setattr(transfer, "measure_cost", fake_measure)
+    transfer._measured_cost.cache_clear()
+    try:
+        costs = []
+        threads = [threading.Thread(target=lambda: costs.append(transfer.step_cost())) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        costs.append(transfer.step_cost())
+    finally:
+        transfer._measured_cost.cache_clear()
+    assert len(timed) == 1 and isinstance(timed[0], transfer.TransferNet) and timed[0].head.out_features == 5
+    assert costs == [transfer.StepCost(forward_s=0.01, train_s=0.03)] * 3
 
 
 def test_the_small_case_costs_one_pass_over_the_images_whatever_the_epochs():

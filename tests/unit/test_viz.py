@@ -7,7 +7,6 @@ from cvcore.conv import conv_trace
 from cvcore.conv.pooling import pool_trace
 from cvcore.teach import course
 from cvcore.viz import conv_figures, pool_figures
-from cvcore.viz.grids import COLORSCALES
 
 
 def _validated(fig: go.Figure) -> dict:
@@ -30,8 +29,14 @@ def test_conv_figures_are_valid_and_show_the_step():
     out = fig_out["data"][0]
     shown = [v for row in out["z"] for v in row if v is not None]
     assert shown == trace.output.flatten().tolist()[:5]  # cells up to and including the step
-    assert heat["colorscale"] == [tuple(x) for x in COLORSCALES["gray"]] or heat["colorscale"] == COLORSCALES["gray"]
-    assert fig_k["data"][0]["zmin"] == -fig_k["data"][0]["zmax"]  # 0 sits in the middle of the signed scale
+    # The input is drawn like a photo: its smallest value (the zero padding) black, its largest (9) white.
+    assert [list(stop) for stop in heat["colorscale"]] == [[0.0, "#000000"], [1.0, "#ffffff"]]
+    assert (heat["zmin"], heat["zmax"]) == (0.0, 9.0) == (float(trace.padded.min()), float(trace.padded.max()))
+    # The kernel (3 4 4 / 1 0 2 / -1 0 3) on a signed scale: negative blue, 0 white in the middle, positive red, the
+    # ends at -4 and 4, its largest magnitude.
+    kernel = fig_k["data"][0]
+    assert [list(stop) for stop in kernel["colorscale"]] == [[0.0, "#2166ac"], [0.5, "#f7f7f7"], [1.0, "#b2182b"]]
+    assert (kernel["zmin"], kernel["zmax"]) == (-4.0, 4.0) == (-float(trace.kernel.abs().max()), float(trace.kernel.abs().max()))
 
 
 def test_pool_figures_mark_the_winner():
