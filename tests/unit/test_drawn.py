@@ -183,3 +183,15 @@ def test_scribbles_at_the_canvas_pen_width_are_flagged_though_they_cover_under_h
         assert digit.coverage < 0.45 and digit.scribble, seed  # under the canvas-coverage rule's 45%
         assert not digit.too_small and "scribble" in " ".join(digit.warnings())
 
+
+def test_a_clean_1_is_read_as_1_with_or_without_its_flag_and_base():
+    from cvcore import zoo
+    from cvcore.data import strokes
+
+    model = zoo.load_network("digits_cnn")
+    for style in strokes.STYLES[1]:
+        digit = drawn.digit_from_ink(drawn.ink_from_rgba(strokes.render(1, style)))
+        with torch.no_grad():
+            p = model(digit.x).softmax(1)[0]
+        assert digit.warnings() == [] and int(p.argmax()) == 1, style
+        assert float(p[1]) > 0.6, style  # not flagged as a guess by the page (ui.canvas.UNSURE)
