@@ -16,7 +16,11 @@ divides by 16 and enlarges the 8x8 to 28x28 bilinearly. ``digit_from_ink`` repea
 
 A drawing does not have to fill the canvas or sit in its middle: where it is, and how big, is normalised away.
 What cannot be normalised is flagged: nothing drawn, a dot too small to read, ink cut off by the canvas's edge, or
-ink over most of the canvas (a scribble, not a digit).
+a scribble (ink over most of the canvas, or a solid mass of it). Whether a drawing is a dot or a scribble is told by
+its strokes' thickness (``stroke_width``: twice the number of 3x3 erosions that wear the ink away) against its size:
+one click of the page's pen (22 pixels) makes a dot as long as it is thick, which enlarged to the digits' frame is a
+blob any network reads as something; a digit drawn with that pen is at least four strokes long, and a scribble's
+strokes cross until its ink is thick.
 """
 
 from dataclasses import dataclass
@@ -27,13 +31,20 @@ import torch.nn.functional as F
 
 from cvcore.errors import InvalidParameter
 
-__all__ = ["DrawnDigit", "INK", "ink_from_rgba", "digit_from_ink", "picture_from_rgba"]
+__all__ = ["DrawnDigit", "INK", "ink_from_rgba", "stroke_width", "digit_from_ink", "picture_from_rgba"]
 
 INK = 0.1  # a pixel counts as ink above this fraction of the brightest one
 _FRAME = 32  # the UCI bitmaps' side
 _BLOCK = 4  # 32 / 8
 _SMALL = 0.05  # a drawing whose longer side is under this fraction of the canvas is "too small"
+_DOT = 3  # ... and so is one less than this many strokes' widths long (a dot)
 _SCRIBBLE = 0.45  # ink over more than this fraction of the canvas is a scribble
+# ... and so is ink whose strokes are thicker than this fraction of its longer side (drawn digits: at most 0.23),
+# if it is not a dot: longer than this fraction of the canvas
+_SOLID, _SOLID_SIZE = 0.27, 0.2
+# The two rules above read round pen strokes, which leave gaps and round corners in their box (a dot fills 79% of
+# it, a scribble at most about 70%): ink filling more of its box than this is a solid shape painted on purpose.
+_PAINTED = 0.9
 
 
 @dataclass(frozen=True)
@@ -58,10 +69,12 @@ class DrawnDigit:
         """Plain sentences for the learner about what may make the answer unreliable."""
         said = []
         if self.scribble:
-            said.append(f"The ink covers {self.coverage:.0%} of the canvas: that is a scribble, not a digit, so the "
-                        "network's answer means little.")
+            said.append(f"The ink covers {self.coverage:.0%} of the canvas, in strokes thick with crossings: that is "
+                        "a scribble, not a digit, so the network's answer means little.")
         if self.too_small:
-            said.append("The drawing is very small: it is enlarged to the digits' size, strokes and all. Draw bigger.")
+            said.append("The drawing is very small (a dot, or a digit hardly longer than the pen is wide): it is "
+                        "enlarged to the digits' size, strokes and all, so the network's answer means little. "
+                        "Draw bigger.")
         if self.touches_edge:
             said.append("The drawing touches the canvas's edge, so part of it may be cut off.")
         return said
@@ -86,6 +99,24 @@ def ink_from_rgba(rgba: np.ndarray) -> np.ndarray:
 def _bounding_box(mask: np.ndarray) -> tuple[int, int, int, int]:
     rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+
+
+def stroke_width(mask: np.ndarray | torch.Tensor) -> int:
+    """The thickness of a drawing's strokes in pixels: twice the number of 3x3 erosions after which nothing of
+    ``mask`` (bool [H, W], True where there is ink) is left; 0 for an empty mask.
+
+    >>> bar = np.zeros((40, 40), bool); bar[5:35, 10:16] = True   # a bar 6 pixels wide
+    >>> stroke_width(bar)
+    6
+    """
+    left = np.asarray(mask, dtype=bool)
+    steps = 0
+    while left.any():
+        padded = np.pad(left, 1)  # outside the mask counts as no ink
+        height, width = left.shape
+        left = np.logical_and.reduce([padded[dy:dy + height, dx:dx + width] for dy in range(3) for dx in range(3)])
+        steps += 1
+    return 2 * steps
 
 
 def digit_from_ink(ink: np.ndarray | torch.Tensor) -> DrawnDigit:
@@ -121,8 +152,11 @@ def digit_from_ink(ink: np.ndarray | torch.Tensor) -> DrawnDigit:
     x = F.interpolate(eight, size=(28, 28), mode="bilinear", align_corners=False).clamp(0, 1)  # as digits(28)
     coverage = float(mask.mean())
     touches = x1 == 0 or y1 == 0 or x2 == width or y2 == height
-    too_small = max(x2 - x1, y2 - y1) < _SMALL * max(height, width)
-    return DrawnDigit(x, (x1, y1, x2, y2), coverage, touches and coverage <= _SCRIBBLE, too_small, coverage > _SCRIBBLE)
+    side, longer, thick = max(height, width), max(x2 - x1, y2 - y1), stroke_width(mask[y1:y2, x1:x2])
+    pen = float(mask[y1:y2, x1:x2].mean()) <= _PAINTED
+    scribble = coverage > _SCRIBBLE or (pen and thick > _SOLID * longer and longer > _SOLID_SIZE * side)
+    too_small = not scribble and (longer < _SMALL * side or (pen and longer < _DOT * thick))
+    return DrawnDigit(x, (x1, y1, x2, y2), coverage, touches and not scribble, too_small, scribble)
 
 
 def picture_from_rgba(rgba: np.ndarray, background: torch.Tensor) -> torch.Tensor:

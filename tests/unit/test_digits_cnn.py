@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from cvcore import zoo
-from cvcore.data import digits
+from cvcore.data import digits, strokes
 from cvcore.errors import WeightsUnavailable
 from cvcore.networks import builder, digits_cnn
 
@@ -52,7 +52,7 @@ def test_a_changed_file_is_refused_with_how_to_make_it_again(tmp_path):
 def test_the_script_trains_the_same_network_again(tmp_path):
     out = tmp_path / "digits_cnn.pt"
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "train_digits.py"), "--out", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"sha256 {zoo.sha256_of(out)}" in done.stdout
     again = digits_cnn.load_digits_cnn(out, sha256=None)
@@ -64,3 +64,24 @@ def test_the_script_trains_the_same_network_again(tmp_path):
         agree = (again(data.val_x).argmax(1) == shipped(data.val_x).argmax(1)).float().mean()
     assert agree >= 0.97
     assert _accuracy(again, data) == pytest.approx(_accuracy(shipped, data), abs=0.02)
+
+
+# Measured on the shipped file: 96.0% of the 600 drawings below (before the drawings and redrawn digits joined the
+# training set: 66.8%, a drawn 1 read as 2 or 3 and a 9 as 7 or 5), and 95.8% of the validation digits (before: 95.8%).
+DRAWN_ACCURACY, VALIDATION_ACCURACY = 0.93, 0.95
+
+
+def test_it_reads_digits_drawn_through_the_canvas_path_as_well_as_the_data_sets_own():
+    model = zoo.load_network("digits_cnn")
+    drawings = strokes.drawn_set(30, seed=1)  # the measured hand (STYLES), a seed no training drawing uses
+    assert len(drawings.y) == 600
+    with torch.no_grad():
+        read = model(drawings.x).argmax(1)
+    right = read == drawings.y
+    drawn_accuracy, validation_accuracy = float(right.float().mean()), _accuracy(model, digits.digits(28))
+    assert drawn_accuracy >= DRAWN_ACCURACY and validation_accuracy >= VALIDATION_ACCURACY
+    assert drawn_accuracy >= validation_accuracy - 0.02
+    for digit in range(10):  # every digit, not only the average
+        assert float(right[drawings.y == digit].float().mean()) >= 0.8, digit
+    for style in set(drawings.styles):  # and every way of writing one
+        assert float(right[[s == style for s in drawings.styles]].float().mean()) >= 0.6, style
