@@ -10,7 +10,7 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from cvcore import attribution, zoo
-from cvcore.data import drawn
+from cvcore.data import drawn, strokes
 from cvcore.errors import CvcoreError
 from cvcore.inside import features
 from cvcore.viz.maps import mosaic, overlay
@@ -18,7 +18,7 @@ from ui.canvas import drawing_canvas
 
 __all__ = ["DIGIT_SIDE", "UNSURE", "digit_canvas", "watch"]
 
-DIGIT_SIDE = 280  # canvas pixels; ten per pixel of the 28x28 digit
+DIGIT_SIDE = strokes.SIDE  # canvas pixels (ten per pixel of the 28x28 digit), as the accuracy test draws them
 UNSURE = 0.6  # a top probability below this is flagged as a guess
 _MAX_MAPS = 32  # maps shown per layer (the first ones)
 
@@ -26,7 +26,7 @@ _MAX_MAPS = 32  # maps shown per layer (the first ones)
 def digit_canvas(key: str) -> drawn.DrawnDigit | None:
     """A black square to draw a digit on in white; the drawing as a ``DrawnDigit`` (None, after a message, while
     nothing is drawn). The canvas's own toolbar undoes, redoes and clears."""
-    result = drawing_canvas(key, stroke_width=22, stroke_color="#FFFFFF", background_color="#000000",
+    result = drawing_canvas(key, stroke_width=strokes.PEN, stroke_color="#FFFFFF", background_color="#000000",
                             height=DIGIT_SIDE, width=DIGIT_SIDE, drawing_mode="freedraw")
     rgba = result.image_data
     if rgba is None:

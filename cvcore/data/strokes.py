@@ -23,8 +23,8 @@ from cvcore.errors import InvalidParameter
 __all__ = ["SIDE", "PEN", "STYLES", "TRAINING_STYLES", "DrawnSet", "render", "render_dot", "render_scribble",
            "drawn_set"]
 
-SIDE = 280  # the digit canvas's side in pixels (ui's DIGIT_SIDE)
-PEN = 22  # its pen's width in pixels
+SIDE = 280  # the digit canvas's side in pixels (the page's canvas is drawn at this size)
+PEN = 22  # its pen's width in pixels (the page's canvas uses this pen)
 _SUPER = 2  # drawn at twice the size and reduced by area: the anti-aliased edge of a browser's stroke
 
 Stroke = list[tuple[float, float]]  # points (x, y) in a unit box, y downwards: one pen-down to pen-up
