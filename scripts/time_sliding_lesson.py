@@ -4,8 +4,8 @@
 
 Each repeat starts a fresh Python process, so the first click is cold (empty caches, the classifier not yet
 loaded); then a second browser session clicks the same step (warm: the caches are shared by the server's
-sessions), and picks another class to find. Prints the seconds of each and the load average, since the
-timings are only comparable on an otherwise idle machine.
+sessions), and picks another class to find. Prints the wall-clock seconds of each, the CPU seconds the process
+used (all its threads), and the load average: on a busy machine the wall clock grows, the CPU time much less.
 """
 
 import argparse
@@ -25,22 +25,21 @@ def _one_process() -> dict:
     sys.path.insert(0, str(ROOT))
     from tests.apptest import new_app, open_lab
 
-    def click() -> tuple[object, float]:
-        at = new_app(timeout=600)
-        open_lab(at, "detection").run()
-        start = time.perf_counter()
-        at.button(key=STEP).click().run()
-        seconds = time.perf_counter() - start
+    def timed(run) -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        at = run()
         if at.exception or at.error:
             raise SystemExit(f"the step failed: {at.exception or [e.value for e in at.error]}")
-        return at, seconds
+        return time.perf_counter() - wall, time.process_time() - cpu
 
-    _, cold = click()
-    at, warm = click()
-    start = time.perf_counter()
-    at.selectbox(key="det.klass").set_value(OTHER_CLASS).run()
-    other = time.perf_counter() - start
-    return {"cold": cold, "warm": warm, "other class": other}
+    def opened():
+        at = new_app(timeout=600)
+        return open_lab(at, "detection").run()
+
+    first, second = opened(), opened()
+    return {"cold": timed(lambda: first.button(key=STEP).click().run()),
+            "warm": timed(lambda: second.button(key=STEP).click().run()),
+            "other class": timed(lambda: second.selectbox(key="det.klass").set_value(OTHER_CLASS).run())}
 
 
 def main() -> None:
@@ -58,7 +57,8 @@ def main() -> None:
         if done.returncode:
             sys.exit(done.stderr[-2000:])
         times = json.loads(done.stdout.strip().splitlines()[-1])
-        print(f"run {i + 1}: " + ", ".join(f"{k} {v:.2f} s" for k, v in times.items()) + f"  (load average {load:.1f})")
+        print(f"run {i + 1}: " + ", ".join(f"{k} {wall:.2f} s ({cpu:.2f} s CPU)" for k, (wall, cpu) in times.items())
+              + f"  (load average {load:.1f})")
 
 
 if __name__ == "__main__":
