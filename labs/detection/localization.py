@@ -66,15 +66,25 @@ def classifier_missing() -> bool:
     return False
 
 
-@st.cache_data(show_spinner="Running the classifier over the windows ...", max_entries=32)
 def window_scores(pic: str, window: int, klass: int, convolutional: bool, stride: float = 0.0) -> sliding.WindowScores:
     """Scores of every window; ``stride`` 0 means the convolutional version's stride, so the two align."""
-    model, entry = get_model("mobilenet_v2"), zoo.registry()["mobilenet_v2"]
-    image = images.sample_image(pic).convert("RGB")
     if convolutional:
-        return sliding.windows_convolutional(model, entry, image, klass, window=window)
-    return sliding.windows_one_by_one(model, entry, image, klass, window=window,
-                                      stride=stride or window * sliding.NETWORK_STRIDE / entry.crop, max_windows=400)
+        return _convolutional_scores(pic, window, klass)
+    return _window_probabilities(pic, window, stride).for_class(klass)
+
+
+@st.cache_data(show_spinner="Running the classifier over the windows ...", max_entries=32)
+def _convolutional_scores(pic: str, window: int, klass: int) -> sliding.WindowScores:
+    model, entry = get_model("mobilenet_v2"), zoo.registry()["mobilenet_v2"]
+    return sliding.windows_convolutional(model, entry, images.sample_image(pic).convert("RGB"), klass, window=window)
+
+
+# Every class's probabilities (at most 400 windows x 1,000 classes, 1.6 MB): another class to find needs no network.
+@st.cache_data(show_spinner="Running the classifier on every window ...", max_entries=16)
+def _window_probabilities(pic: str, window: int, stride: float) -> sliding.WindowProbabilities:
+    model, entry = get_model("mobilenet_v2"), zoo.registry()["mobilenet_v2"]
+    return sliding.window_probabilities(model, entry, images.sample_image(pic).convert("RGB"), window=window,
+                                        stride=stride or window * sliding.NETWORK_STRIDE / entry.crop, max_windows=400)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

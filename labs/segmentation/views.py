@@ -14,6 +14,7 @@ from cvcore.detect import metrics as detection
 from cvcore.detect import segmentation
 from cvcore.errors import CvcoreError
 from cvcore.viz.boxes import COLORS, BoxStyle, boxes_figure
+from cvcore.viz.segmentation import COLOR_NAMES, legend_colors, overlay
 from labs.segmentation.canvas import shapes_canvas
 from labs.segmentation.settings import SegmentationSettings as S
 from ui.figures import show_chart
@@ -22,8 +23,8 @@ from ui.models import cached_network
 __all__ = ["tasks_view", "segment_view", "instances_view"]
 
 _CHART = {"displayModeBar": False}
-# Okabe-Ito colours (readable with colour-blindness): background, ellipse, rectangle, triangle.
-PALETTE = np.array([[0, 0, 0], [0, 114, 178], [230, 159, 0], [0, 158, 115]], dtype=np.float32)
+_TASKS_ALPHA = 0.8  # the class map's opacity in the five-tasks part (the segment part has a slider)
+_INSTANCES_ALPHA = 0.7  # and in the instances part
 
 
 def _fcn() -> segmentation.TinyFCN:
@@ -42,17 +43,25 @@ def _predict(key: str, _image: torch.Tensor) -> torch.Tensor:
 
 
 def _paint(picture: np.ndarray, classes: torch.Tensor, alpha: float) -> np.ndarray:
-    colors = PALETTE[classes.numpy()]
-    mask = (classes.numpy() > 0)[..., None]
-    blended = np.where(mask, (1 - alpha) * picture + alpha * colors, picture)
-    return blended.round().astype(np.uint8)
+    return overlay(picture, classes.cpu().numpy(), alpha)
 
 
-_COLOR_NAMES = ("none", "blue", "orange", "green")
+def _show_map(column, picture: np.ndarray, caption: str) -> None:
+    column.image(picture, width="stretch", caption=caption, output_format="PNG")  # JPEG would blur the class colours
 
 
-def _legend() -> str:
-    return ", ".join(f"{name} {_COLOR_NAMES[i]}" for i, name in enumerate(segmentation.CLASS_NAMES) if i)
+def _legend(alpha: float) -> str:
+    """The classes' colours as the overlay paints them at this opacity (over a mid-grey pixel), as swatches."""
+    swatches = legend_colors(alpha)
+    return " &nbsp; ".join(
+        f'<span style="display:inline-block;width:1.1em;height:1.1em;vertical-align:-0.15em;border:1px solid #888;'
+        f'background-color:#{r:02x}{g:02x}{b:02x}"></span> {name} ({COLOR_NAMES[i]})'
+        for i, (name, (r, g, b)) in enumerate(zip(segmentation.CLASS_NAMES, swatches.tolist(), strict=True)) if i)
+
+
+def _show_legend(alpha: float, lead: str = "Colours") -> None:
+    st.markdown(f"{lead} (the picture in grey, each class's colour at opacity {alpha:g}): {_legend(alpha)}",
+                unsafe_allow_html=True)
 
 
 def _input() -> tuple[torch.Tensor, shapes.Scene | None, str] | None:
@@ -118,14 +127,15 @@ def tasks_view() -> None:
                                       [BoxStyle(COLORS["kept"], 2, label=shapes.CLASSES[int(c)]) for c in found[2]],
                                       title=f"3. Detection: {len(found[0])} boxes", height=200), config=_CHART,
                          key="seg_task_det")
-    cols[3].image(_paint(picture, semantic.cpu(), 0.8), width="stretch",
-                  caption="4. Semantic segmentation: a class per pixel (one colour per class)")
+    _show_map(cols[3], _paint(picture, semantic, _TASKS_ALPHA),
+              "4. Semantic segmentation: a class per pixel (one colour per class)")
     rng = np.random.default_rng(0)
     colors = rng.integers(40, 255, size=(int(ids.max()) + 1, 3)).astype(np.float32)
     inst = np.where((ids.numpy() > 0)[..., None], 0.2 * picture + 0.8 * colors[ids.numpy()], picture).round().astype(np.uint8)
     cols[4].image(inst, width="stretch", caption=f"5. Instance segmentation: {len(found_instances)} objects, one colour each")
     st.caption("Tasks 3 and 4 are the lab's own networks (the tiny YOLO and the FCN below); task 5 splits the FCN's map "
-               "into connected regions. Colours of task 4: " + _legend() + ".")
+               "into connected regions.")
+    _show_legend(_TASKS_ALPHA, "Colours of task 4")
 
 
 def _u_figure(rows: list[segmentation.LayerShape]) -> go.Figure:
@@ -160,13 +170,13 @@ def segment_view() -> None:
     picture = _picture(x)
     cols = st.columns(3 if s is not None else 2)
     cols[0].image(picture, width="stretch", caption="The image (128x128)")
-    cols[1].image(_paint(picture, pred, alpha), width="stretch", caption="Predicted class of every pixel")
+    _show_map(cols[1], _paint(picture, pred, alpha), "Predicted class of every pixel")
     if s is not None:
-        cols[2].image(_paint(picture, s.semantic, alpha), width="stretch", caption="True classes")
+        _show_map(cols[2], _paint(picture, s.semantic, alpha), "True classes")
         iou = segmentation.iou_per_class(segmentation.confusion(pred, s.semantic, 4)).tolist()
         st.markdown("**This image**: IoU per class " + ", ".join(
             f"{n} {v:.2f}" for n, v in zip(segmentation.CLASS_NAMES, iou, strict=True) if v == v) + ".")
-    st.caption("Colours: " + _legend() + ".")
+    _show_legend(alpha)
     show_chart(st, _u_figure(segmentation.u_shape(fcn)), config=_CHART, key="seg_u")
     saved = torch.load(segmentation.ASSET, weights_only=True)
     now = _held_out()
@@ -191,9 +201,10 @@ def instances_view() -> None:
     picture = _picture(x)
     styles = [BoxStyle(COLORS["kept"], 2, label=f"{i + 1}: {segmentation.CLASS_NAMES[f.label]}") for i, f in enumerate(found)]
     left, right = st.columns(2)
-    left.image(_paint(picture, pred, 0.7), width="stretch", caption="Semantic: which class each pixel is")
+    _show_map(left, _paint(picture, pred, _INSTANCES_ALPHA), "Semantic: which class each pixel is")
     show_chart(right, boxes_figure(picture, [f.box for f in found], styles, height=320,
                                     title=f"Instances: {len(found)} connected regions"), config=_CHART, key="seg_inst")
+    _show_legend(_INSTANCES_ALPHA)
     truth = f" The scene really has {len(s.labels)} objects." if s is not None else ""
     st.markdown("A semantic map says *what* each pixel is, not *which object*. Splitting each class into connected "
                 "regions gives instances, with a box each; two touching objects of one class become one region, and an "

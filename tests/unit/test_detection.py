@@ -156,6 +156,67 @@ def test_sliding_windows_on_mobilenet_agree_in_pattern(mobilenet, entry):
         sliding.windows_one_by_one(mobilenet, entry, image, 285, window=16, stride=1)
 
 
+def _window_by_window(model, entry, image, target, boxes) -> torch.Tensor:
+    """The reference: crop each window with PIL and run the network on it alone, one call per window."""
+    import torch.nn.functional as F
+
+    from cvcore.images import to_tensor
+
+    mean, std = torch.tensor(entry.mean).view(1, 3, 1, 1), torch.tensor(entry.std).view(1, 3, 1, 1)
+    scores = []
+    with torch.inference_mode():
+        for box in boxes.long().tolist():
+            x = to_tensor(image.crop(tuple(box)))[None]  # [1, 3, window, window]
+            x = F.interpolate(x, size=(entry.crop, entry.crop), mode="bilinear", align_corners=False, antialias=True)
+            scores.append(model((x - mean) / std).softmax(-1)[0, target])
+    return torch.stack(scores)
+
+
+def test_batched_windows_give_the_scores_of_one_window_at_a_time_on_a_tiny_network():
+    from cvcore import zoo
+    from cvcore.detect import sliding
+
+    torch.manual_seed(0)
+    # Zero padding and batch norm: what a batch could get wrong if windows leaked into each other.
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 6, 3, stride=2, padding=1), torch.nn.BatchNorm2d(6), torch.nn.ReLU(),
+                              torch.nn.Conv2d(6, 8, 3, stride=2, padding=1), torch.nn.ReLU(),
+                              torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(8, 5)).eval()
+    net[1].running_mean.uniform_(-0.2, 0.2)
+    net[1].running_var.uniform_(0.5, 2.0)
+    net[-1].weight.data.mul_(20)  # scores spread over (0, 1) rather than all near 1/5
+    entry = zoo.custom_entry("tiny", "tiny", "abcde", size=32, channels=3, cam_layer="3",
+                             mean=(0.5, 0.4, 0.3), std=(0.25, 0.2, 0.3))
+    image = shapes.scene(5, size=160).picture()
+    reference = _window_by_window(net, entry, image, 3, sliding.window_boxes(160, 160, 48, 20)[0])
+    assert len(reference) == 36  # floor((160 - 48) / 20) + 1 = 6 per side
+    for batch in (None, 1, 4, 10, 36, 100):  # the default, one per call, a remainder, all at once, more than there are
+        one = sliding.windows_one_by_one(net, entry, image, 3, window=48, stride=20, batch=batch)
+        assert one.passes == 36 and one.grid.shape == (6, 6)
+        torch.testing.assert_close(one.scores, reference, rtol=1e-4, atol=1e-6)
+    every = sliding.window_probabilities(net, entry, image, window=48, stride=20)
+    torch.testing.assert_close(every.probabilities.sum(1), torch.ones(36), rtol=0, atol=1e-5)
+    for target in range(5):
+        torch.testing.assert_close(every.for_class(target).grid, every.probabilities[:, target].view(6, 6))
+    with pytest.raises(InvalidParameter, match="target must be a class index in \\[0, 4\\], got 5"):
+        every.for_class(5)
+    with pytest.raises(InvalidParameter, match="batch must be >= 1, got 0"):
+        sliding.window_probabilities(net, entry, image, window=48, stride=20, batch=0)
+
+
+def test_batched_windows_give_mobilenets_scores_of_one_window_at_a_time(mobilenet, entry):
+    from cvcore import images
+    from cvcore.detect import sliding
+
+    image = images.sample_image("chelsea").convert("RGB")  # 451 x 300
+    one = sliding.windows_one_by_one(mobilenet, entry, image, 285, window=224, stride=76)
+    assert one.grid.shape == (2, 3)
+    reference = _window_by_window(mobilenet, entry, image, 285, one.boxes)
+    torch.testing.assert_close(one.scores, reference, rtol=1e-4, atol=1e-5)
+    every = sliding.window_probabilities(mobilenet, entry, image, window=224, stride=76, batch=6)
+    torch.testing.assert_close(every.for_class(285).scores, reference, rtol=1e-4, atol=1e-5)
+    assert every.probabilities.shape == (6, 1000)
+
+
 def test_coco_detectors_come_back_with_nms_off_and_explain_missing_weights(monkeypatch, tmp_path):
     from cvcore.detect import boxes, coco
 
