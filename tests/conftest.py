@@ -17,6 +17,22 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+def pytest_addoption(parser):
+    """``--device``: where the tests under tests/device run the engine (``pytest tests/device --device cuda``)."""
+    parser.addoption("--device", default="cpu", help="the device tests/device checks against the CPU (default cpu)")
+
+
+def pytest_configure(config):
+    """A ``--device`` this machine lacks stops the run before any test: a GPU check must never pass by skipping."""
+    from cvcore.device import resolve_device
+    from cvcore.errors import CvcoreError
+
+    try:
+        resolve_device(config.getoption("--device"))
+    except CvcoreError as exc:
+        raise pytest.UsageError(f"--device: {exc}; nothing was checked") from None
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
