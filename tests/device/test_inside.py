@@ -41,7 +41,7 @@ def terms(mobilenet64) -> int:
     return network_terms(mobilenet64)
 
 
-def test_features_of_four_stages_and_the_top_five_classes(device, mobilenet_on, mobilenet64, entry, photo, terms):
+def test_features_of_three_stages_and_the_top_five_classes(device, mobilenet_on, mobilenet64, entry, photo, terms):
     layers = ["features.3", "features.10", "features.18"]
     got = features.extract(mobilenet_on, photo.to(device), layers)
     want = features.extract(mobilenet64, photo.double(), layers)
