@@ -1,4 +1,4 @@
-# CNN Lab: `make run` starts the app, `make test` runs every test, `make bench` prints the speed figures.
+# CNN Lab: `make run` starts the app, `make test` runs every test (`make quick`: no browser), `make bench` prints the speed figures.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -7,7 +7,7 @@ PORT   ?= 8501
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run test lint bench memory load gpu-check profile setup dev-setup chromium axe nginx screenshot clean
+.PHONY: run test quick lint bench memory load gpu-check profile setup dev-setup chromium axe nginx screenshot clean
 
 setup: $(VENV)/.installed
 dev-setup: $(VENV)/.dev-installed
@@ -82,12 +82,19 @@ load: dev-setup nginx
 	NGINX=$(NGINX) $(PY) benchmarks/load/driver.py --learners $(LEARNERS) --minutes $(MINUTES) --topology $(TOPOLOGY) \
 		--report test-artifacts/load.md
 
-# Every lab's engine path on the GPU against the CPU, with stated tolerances, and the GPU's timings (style transfer
-# against a textbook loop, fine-tuning and activation maximization against the CPU); exits 2 without CUDA. No set-up
-# step first: it runs offline in the existing .venv (see scripts/gpu_check.py for --device, --quick, --only).
+# Every lab's engine path on the GPU against a CPU reference, each tolerance worked out from the float32 roundings it
+# sums (tests/device, `--device cuda`: without CUDA pytest stops with an error, nothing passes by skipping), then the
+# GPU's timings (style transfer against a textbook loop, fine-tuning and activation maximization against the CPU;
+# exit 2 without CUDA). No set-up step first: it runs offline in the existing .venv.
 gpu-check:
-	$(PY) scripts/gpu_check.py
-	$(PY) -m pytest -q -p no:cacheprovider tests/unit/cuda_paths_check.py
+	$(PY) -m pytest -q -p no:cacheprovider tests/device --device cuda
+	$(PY) benchmarks/jobs/gpu_timings.py
+
+# Everyday work: ruff, then the unit, page and device tests and cvcore's doctests on the CPU, no browser (the e2e
+# tests are left out), nothing installed with apt-get.
+quick: dev-setup
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q -p no:cacheprovider -m "not e2e" tests/unit tests/pages tests/device cvcore
 
 # Regenerates the README's screenshot.
 screenshot: dev-setup chromium

@@ -12,6 +12,22 @@ if _CHECKOUT not in sys.path:
 from harness.server import ARTIFACTS, ROOT  # noqa: E402, F401  (ROOT: the tests import it from here)
 
 
+def pytest_addoption(parser):
+    """``--device``: where the tests under tests/device run the engine (``pytest tests/device --device cuda``)."""
+    parser.addoption("--device", default="cpu", help="the device tests/device checks against the CPU (default cpu)")
+
+
+def pytest_configure(config):
+    """A ``--device`` this machine lacks stops the run before any test: a GPU check must never pass by skipping."""
+    from cvcore.device import resolve_device
+    from cvcore.errors import CvcoreError
+
+    try:
+        resolve_device(config.getoption("--device"))
+    except CvcoreError as exc:
+        raise pytest.UsageError(f"--device: {exc}; nothing was checked") from None
+
+
 @pytest.fixture(scope="session")
 def mobilenet():
     """The offline MobileNetV2 (ImageNet weights from the carrier package), in eval mode on the CPU."""

@@ -3,8 +3,8 @@ new head) is made there, not on the CPU.
 
 Without a GPU the structural ones run on PyTorch's "meta" device, where a tensor made on the CPU and mixed with the
 inputs raises, as it would on CUDA; nothing numeric is checked there. The numbers on a real GPU are compared with the
-CPU's by ``make gpu-check``, which also runs ``cuda_paths_check.py`` beside this file: the labs' own patterns on a
-real GPU (CPU data, GPU model).
+CPU's by ``make gpu-check`` (``pytest tests/device --device cuda``), whose ``test_placement.py`` runs the labs' own
+patterns on a real GPU (CPU data, GPU model).
 """
 
 import pytest
