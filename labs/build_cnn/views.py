@@ -104,17 +104,26 @@ def editor() -> list[builder.LayerSpec] | None:
     return specs
 
 
+def _check_cell(check: builder.LayerCheck, problem: builder.LayerCheck | None) -> str:
+    """The table's mark: the layer with the problem points to the message above (a cell would cut it off)."""
+    if check is problem:
+        return "✗ see the message above"
+    return "✓" if not check.error else "not checked"
+
+
 def shape_table(specs: list[builder.LayerSpec]) -> bool:
-    """Each layer's output shape and parameters, problems flagged on their layer; True when the network is valid."""
+    """Each layer's output shape and parameters; the first problem in full above the table, its layer marked in it.
+    True when the network is valid."""
     checks = builder.check_network(specs, INPUT)
+    problem = next((c for c in checks if c.error), None)
+    if problem is not None:  # in full, where it is not cut off by a table cell
+        st.error(problem.message or problem.error)
     rows = [{"#": c.index + 1, "layer": builder.LAYER_KINDS[c.spec.kind].split(" (")[0],
              "output shape": " x ".join(map(str, c.output_shape)) if c.output_shape else "",
-             "parameters": c.params, "check": "✓" if not c.error else c.error} for c in checks]
+             "parameters": c.params, "check": _check_cell(c, problem)} for c in checks]
     st.dataframe(pd.DataFrame(rows), hide_index=True, height=38 + 35 * len(rows),
                  column_config={"parameters": st.column_config.NumberColumn("parameters", format="localized")})
-    problem = next((c for c in checks if c.error), None)
     if problem is not None:
-        st.error(f"Layer {problem.index + 1} ({problem.spec.kind}): {problem.error}")
         return False
     if not specs:
         st.error("The network has no layers; add at least one.")
