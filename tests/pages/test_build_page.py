@@ -3,7 +3,7 @@
 import pandas as pd
 
 from harness.apptest import finish_jobs
-from tests.pages.conftest import errors, texts
+from tests.pages.conftest import errors, image_captions, texts
 
 
 def test_the_course_network_is_shown_and_trains(open_page):
@@ -78,3 +78,21 @@ def test_the_editor_reopens_on_the_course_example_after_the_reset(open_page):
     assert len(table) == 12
     # a fresh editor (a new key): no edit made in the earlier one is carried over
     assert at.session_state["build._editor"]["version"] == first + 1
+
+
+def test_look_inside_opens_inside_on_the_trained_network(open_page):
+    at = open_page("inside_cnn", sections_open=False)  # Inside seen first, on its default: MobileNetV2 and the cat
+    assert at.selectbox(key="inside.model").value == "mobilenet_v2"
+    at.switch_page("labs/build_cnn/page.py")
+    at.session_state["build.layers"] = "conv-8-3-1-1_relu_maxpool-0-2-2-0_flatten_linear-10-3-1-0"
+    at.session_state["build.epochs"] = 1
+    at.run()
+    finish_jobs(at.button(key="build.train").click().run())
+    assert errors(at) == [] and at.session_state["build._trained"]["weights"]
+    at.button(key="build.look_inside").click().run()
+    assert not at.exception and errors(at) == []
+    assert at.selectbox(key="inside.model").value == "my_cnn"
+    assert "Validation accuracy after training: " in texts(at)
+    assert image_captions(at)[0] == "What your CNN sees: 28x28 grayscale"  # not MobileNetV2's crop of the cat
+    assert at.radio(key="inside.digit_source").value == "Validation digit"
+    assert "Its label: " in texts(at) and at.query_params["model"] == "my_cnn"
