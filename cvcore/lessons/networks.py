@@ -131,7 +131,7 @@ register(LabLessons("build", "Build your own CNN", (
     Step("A tiny network", {"layers": "conv-8-3-1-1_relu_maxpool-0-2-2-0_flatten_linear-10-3-1-0", "epochs": 3},
          "One convolution with 'same' padding, one pooling, one linear layer: 15,770 parameters."),
     Step("A layer that does not fit", {"layers": "conv-8-5-1-0_maxpool-0-2-2-0_conv-8-5-1-0_maxpool-0-2-2-0_conv-8-5-1-0_flatten_linear-10-3-1-0"},
-         "The shapes shrink to nothing: the table names the layer whose input is too small."),
+         "The maps shrink too fast: the message above the table names the layer whose input is too small, and why."),
     Step("Compare with batch norm", {"compare": "batchnorm", "epochs": 5},
          "Train, then compare: with batch normalisation the same network often learns faster."),
 ), build_questions))

@@ -12,7 +12,7 @@ from torch import nn
 
 from cvcore.errors import InvalidParameter
 
-__all__ = ["LAYER_KINDS", "LAYER_FIELDS", "LayerSpec", "LayerCheck", "ResidualBlock", "SeparableConv2d", "course_example", "check_network",
+__all__ = ["LAYER_KINDS", "LAYER_FIELDS", "LayerSpec", "LayerCheck", "layer_name", "ResidualBlock", "SeparableConv2d", "course_example", "check_network",
            "build_network", "sequential_code", "with_batchnorm", "with_residuals", "specs_text", "parse_specs"]
 
 LAYER_KINDS = {
@@ -56,13 +56,17 @@ class LayerSpec:
 
 @dataclass(frozen=True)
 class LayerCheck:
-    """What a layer does to the shape: ``output_shape`` (C, H, W) or (N,), or the ``error`` that stops it."""
+    """What a layer does to the shape: ``output_shape`` (C, H, W) or (N,), or the ``error`` that stops it.
+
+    ``error`` is the reason alone; ``message`` is the sentence a learner reads: which layer, what it gets, why it
+    does not fit and what to change."""
 
     index: int
     spec: LayerSpec
     output_shape: tuple[int, ...] | None
     params: int
     error: str | None = None
+    message: str | None = None
 
 
 class SeparableConv2d(nn.Sequential):
@@ -92,6 +96,54 @@ def course_example() -> list[LayerSpec]:
             LayerSpec("conv", 64, 3), LayerSpec("relu"), LayerSpec("maxpool", kernel=2, stride=2),
             LayerSpec("conv", 128, 3), LayerSpec("relu"), LayerSpec("flatten"),
             LayerSpec("linear", 64), LayerSpec("relu"), LayerSpec("linear", 10)]
+
+
+def layer_name(spec: LayerSpec) -> str:
+    """The layer as a learner names it: ``conv 5x5``, ``maxpool 2x2``, ``flatten``.
+
+    >>> layer_name(LayerSpec("conv", 8, 5)), layer_name(LayerSpec("relu"))
+    ('conv 5x5', 'relu')
+    """
+    if spec.kind in ("conv", "separable", "maxpool", "avgpool"):
+        return f"{spec.kind} {spec.kernel}x{spec.kernel}"
+    return spec.kind
+
+
+def _padding(spec: LayerSpec) -> int:
+    """The padding the layer really adds: a pooling layer takes at most half its window (PyTorch's limit)."""
+    return min(spec.padding, spec.kernel // 2) if spec.kind in ("maxpool", "avgpool") else spec.padding
+
+
+def _misfit(specs: list[LayerSpec], index: int, shape: tuple[int, ...]) -> tuple[str, str] | None:
+    """Why layer ``index``'s kernel or window does not fit in its input ``shape`` (C, H, W): the reason alone and
+    the learner's sentence (the layer, its input, why, what to change); None when it fits (or the layer has no
+    kernel, or a setting that ``_module`` refuses, or the input is not a map)."""
+    spec = specs[index]
+    if spec.kind not in ("conv", "separable", "maxpool", "avgpool") or len(shape) != 3 or spec.kernel < 1 \
+            or spec.padding < 0:
+        return None
+    h, w = shape[1:]
+    k, p = spec.kernel, _padding(spec)
+    if k <= min(h, w) + 2 * p:
+        return None
+    pool = spec.kind in ("maxpool", "avgpool")
+    what = "window" if pool else "kernel"
+    if p == 0:
+        why = f"a {k}x{k} {what} does not fit in {h}x{w}{'' if pool else ' without padding'}."
+    else:
+        why = f"padded by {p} it is {h + 2 * p}x{w + 2 * p}, and a {k}x{k} {what} does not fit in that."
+    fixes = [f"a window of {min(h, w) + 2 * p} or less"] if pool else \
+        [f"padding {-(-(k - min(h, w)) // 2)} or more", "a smaller kernel"]
+    before = specs[:index]
+    if any(s.kind in ("maxpool", "avgpool") for s in before):
+        fixes.append("remove a pooling layer before it")
+    elif any(s.kind in ("conv", "separable") and s.stride > 1 for s in before):
+        fixes.append("use stride 1 in the convolutions before it")
+    elif any(s.kind in ("conv", "separable") and s.kernel > 1 for s in before):
+        fixes.append("pad the convolutions before it so that they shrink the map less")
+    advice = fixes[0] if len(fixes) == 1 else f"{', '.join(fixes[:-1])}, or {fixes[-1]}"
+    return (f"a {k}x{k} {what} does not fit in its {h}x{w} input",
+            f"Layer {index + 1} ({layer_name(spec)}) gets a {h}x{w} input: {why} Give it {advice}.")
 
 
 def _module(spec: LayerSpec, shape: tuple[int, ...]) -> nn.Module:
@@ -131,11 +183,25 @@ def _module(spec: LayerSpec, shape: tuple[int, ...]) -> nn.Module:
 
 
 def check_network(specs: list[LayerSpec], input_shape: tuple[int, int, int]) -> list[LayerCheck]:
-    """Each layer's output shape and parameters; the first failing layer carries the reason, later ones are unchecked."""
+    """Each layer's output shape and parameters; the first failing layer carries the reason, later ones are unchecked.
+
+    The first layer whose kernel or window does not fit in its input is worked out here, from the shapes (never
+    PyTorch's text); any other problem is named with its layer too.
+
+    >>> specs = parse_specs("conv-8-5-1-0_maxpool-0-2-2-0_conv-8-5-1-0_maxpool-0-2-2-0_conv-8-5-1-0")
+    >>> print(check_network(specs, (1, 28, 28))[4].message)
+    Layer 5 (conv 5x5) gets a 4x4 input: a 5x5 kernel does not fit in 4x4 without padding. Give it padding 1 or \
+more, a smaller kernel, or remove a pooling layer before it.
+    """
     checks, shape, failed = [], tuple(input_shape), False
     for i, spec in enumerate(specs):
         if failed:
             checks.append(LayerCheck(i, spec, None, 0, "not checked: an earlier layer has a problem"))
+            continue
+        misfit = _misfit(specs, i, shape)
+        if misfit is not None:
+            checks.append(LayerCheck(i, spec, None, 0, *misfit))
+            failed = True
             continue
         try:
             with torch.device("meta"):
@@ -150,9 +216,14 @@ def check_network(specs: list[LayerSpec], input_shape: tuple[int, int, int]) -> 
             if torch.Size(shape).numel() > _MAX_ACTIVATION:
                 raise InvalidParameter(f"the output {shape} has more than {_MAX_ACTIVATION:,} numbers")
             checks.append(LayerCheck(i, spec, shape, params))
-        except (InvalidParameter, RuntimeError, ValueError) as exc:
-            message = str(exc).split("\n")[0]
-            checks.append(LayerCheck(i, spec, None, 0, message))
+        except InvalidParameter as exc:  # our own words, written for the learner
+            message = f"Layer {i + 1} ({layer_name(spec)}): {exc}"
+            checks.append(LayerCheck(i, spec, None, 0, str(exc), message if message.endswith(".") else f"{message}."))
+            failed = True
+        except (RuntimeError, ValueError):  # PyTorch's words are not the learner's: say what is known
+            reason = f"this layer cannot run on its {' x '.join(map(str, shape))} input"
+            checks.append(LayerCheck(i, spec, None, 0, reason, f"Layer {i + 1} ({layer_name(spec)}): {reason}; "
+                                                              "check its settings against that size."))
             failed = True
     return checks
 
@@ -161,7 +232,7 @@ def build_network(specs: list[LayerSpec], input_shape: tuple[int, int, int], *, 
     """The layers as a real ``nn.Sequential`` (random weights from ``seed``), after ``check_network`` passes.
 
     Raises:
-        InvalidParameter: "layer 3 (maxpool): ..." for the first layer that does not fit.
+        InvalidParameter: the first failing layer's ``LayerCheck.message`` ("Layer 3 (maxpool 2x2) gets ...").
 
     >>> net = build_network(course_example(), (1, 28, 28))
     >>> net(torch.zeros(2, 1, 28, 28)).shape
@@ -172,7 +243,7 @@ def build_network(specs: list[LayerSpec], input_shape: tuple[int, int, int], *, 
     checks = check_network(specs, input_shape)
     for check in checks:
         if check.error:
-            raise InvalidParameter(f"layer {check.index + 1} ({check.spec.kind}): {check.error}")
+            raise InvalidParameter(check.message or f"Layer {check.index + 1} ({layer_name(check.spec)}): {check.error}")
     torch.manual_seed(seed)
     layers, shape = [], tuple(input_shape)
     for spec, check in zip(specs, checks, strict=True):

@@ -11,7 +11,7 @@ from cvcore.errors import CvcoreError
 from cvcore.networks import builder, training
 from cvcore.viz import grid_heatmap
 from cvcore.viz.training import curves_figure
-from labs import trained_models
+from labs import lab_settings, page_file, trained_models
 from labs.build_cnn.settings import COMPARISONS
 from labs.build_cnn.settings import BuildSettings as S
 from ui.code import code_expander
@@ -104,17 +104,26 @@ def editor() -> list[builder.LayerSpec] | None:
     return specs
 
 
+def _check_cell(check: builder.LayerCheck, problem: builder.LayerCheck | None) -> str:
+    """The table's mark: the layer with the problem points to the message above (a cell would cut it off)."""
+    if check is problem:
+        return "✗ see the message above"
+    return "✓" if not check.error else "not checked"
+
+
 def shape_table(specs: list[builder.LayerSpec]) -> bool:
-    """Each layer's output shape and parameters, problems flagged on their layer; True when the network is valid."""
+    """Each layer's output shape and parameters; the first problem in full above the table, its layer marked in it.
+    True when the network is valid."""
     checks = builder.check_network(specs, INPUT)
+    problem = next((c for c in checks if c.error), None)
+    if problem is not None:  # in full, where it is not cut off by a table cell
+        st.error(problem.message or problem.error)
     rows = [{"#": c.index + 1, "layer": builder.LAYER_KINDS[c.spec.kind].split(" (")[0],
              "output shape": " x ".join(map(str, c.output_shape)) if c.output_shape else "",
-             "parameters": c.params, "check": "✓" if not c.error else c.error} for c in checks]
+             "parameters": c.params, "check": _check_cell(c, problem)} for c in checks]
     st.dataframe(pd.DataFrame(rows), hide_index=True, height=38 + 35 * len(rows),
                  column_config={"parameters": st.column_config.NumberColumn("parameters", format="localized")})
-    problem = next((c for c in checks if c.error), None)
     if problem is not None:
-        st.error(f"Layer {problem.index + 1} ({problem.spec.kind}): {problem.error}")
         return False
     if not specs:
         st.error("The network has no layers; add at least one.")
@@ -186,6 +195,19 @@ def train(specs: list[builder.LayerSpec]) -> None:
     _train_live({"my CNN": specs}, store, finish)
 
 
+def _look_inside() -> None:
+    """Open Inside on the network just trained, looking at a validation digit.
+
+    Inside's settings are set in the session (where it reads them) and in the link (where it seeds them from once
+    Streamlit has dropped a setting whose widget was not drawn on this page)."""
+    inside = lab_settings("inside_cnn")
+    chosen = {"model": trained_models.NAME, "digit_source": inside.field("digit_source").default}
+    for name, value in chosen.items():
+        inside.put(name, value)
+    st.switch_page(page_file("inside_cnn"), query_params={name: inside.field(name).encode(value)
+                                                          for name, value in chosen.items()})
+
+
 def results() -> None:
     if TRAINING.running and TRAINING.record["payload"] == "train":  # the live view above shows it until it ends
         return
@@ -200,9 +222,10 @@ def results() -> None:
     a.metric("Validation accuracy", f"{last['val_acc']:.1%}")
     b.metric("Epochs", f"{round(last['epoch'], 2):g}")  # 5 at the end, 2.25 when stopped during the third
     c.metric("Training speed", f"{last['images_per_s']:,.0f} images/s")
-    if trained_models.record() is not None:
-        st.page_link("labs/inside_cnn/page.py", label="Look inside your trained network: feature maps, filters, heatmaps",
-                     icon=":material/visibility:")
+    if trained_models.record() is not None and st.button(
+            "Look inside your trained network: feature maps, filters, heatmaps", key="build.look_inside",
+            icon=":material/visibility:", type="tertiary"):
+        _look_inside()
     left, right = st.columns(2)
     show_chart(left, curves_figure({"": run["history"]}, "loss", "Loss"), config=_CHART, key="build_loss")
     show_chart(right, curves_figure({"": run["history"]}, "acc", "Accuracy"), config=_CHART, key="build_acc")

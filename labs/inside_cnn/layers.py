@@ -1,9 +1,7 @@
 """The Inside-a-trained-CNN lab's views of layers and units: feature maps, filters, and what a unit wants."""
 
-import io
 import math
 
-import numpy as np
 import streamlit as st
 import torch
 import torch.nn.functional as F
@@ -250,6 +248,4 @@ def _show_result(result: dict) -> None:
     left.image(result["image"], width="stretch",
                caption=f"Synthesised: mean activation {result['values'][0]:.2f} at step 1, {result['values'][-1]:.2f} at the end")
     show_chart(right, viz.objective_figure(result["values"]), config=_CHART, key="inside_objective")
-    buffer = io.BytesIO()
-    Image.fromarray(np.asarray(result["image"])).save(buffer, format="PNG")
-    right.download_button("Download PNG", buffer.getvalue(), file_name="unit.png", mime="image/png", key="inside_dl_unit")
+    right.download_button("Download PNG", images.png_bytes(result["image"]), file_name="unit.png", mime="image/png", key="inside_dl_unit")

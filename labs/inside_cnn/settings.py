@@ -7,6 +7,7 @@ a name that is not a layer of the model falls back to a default where the layer 
 from cvcore import attribution, images, zoo
 from cvcore.viz.maps import COLORMAPS
 from labs import trained_models
+from labs.inside_cnn.sources import DIGIT_SOURCES
 from ui.image_input import IMAGE_SOURCES
 from ui.settings import LabSettings, Setting
 
@@ -30,7 +31,7 @@ class InsideSettings(LabSettings, ns="inside"):
                               "downloaded; a network you trained in Build your own CNN appears last.")
     pic_source: str = Setting("Sample", "Image", choices=(*IMAGE_SOURCES, LIVE), widget="radio")
     pic_sample: str = Setting("chelsea", "Sample photo", choices=_SAMPLES, labels=_SAMPLES)
-    digit_source: str = Setting("Validation digit", "Image", choices=trained_models.DIGIT_SOURCES, widget="radio")
+    digit_source: str = Setting("Validation digit", "Image", choices=DIGIT_SOURCES, widget="radio")
     digit_index: int = Setting(0, "Digit number", bounds=(0, 358))
     # The view (``views.VIEWS``; the live camera has its own)
     view: str = Setting("maps", "Look at", choices=VIEWS, labels=VIEWS, widget="radio")

@@ -18,6 +18,7 @@ from cvcore.errors import CvcoreError
 from cvcore.inside import features, units
 from cvcore.viz.maps import top5_figure
 from labs import trained_models
+from labs.inside_cnn import sources
 from labs.inside_cnn.settings import LIVE
 from labs.inside_cnn.settings import InsideSettings as S
 from ui.figures import show_chart
@@ -118,7 +119,7 @@ def _model_choice() -> tuple[str, zoo.ModelEntry, torch.nn.Module] | None:
     if name == trained_models.NAME:
         return _trained_choice()
     if name == trained_models.EXPORTED:
-        return trained_models.exported_choice()
+        return sources.exported_choice()
     if name == trained_models.SHIPPED:
         return _shipped_choice()
     status = statuses[name]
@@ -158,7 +159,7 @@ def choose() -> Subject | Network | None:
     entry = network.entry
     with right:
         if entry.channels == 1:
-            image = trained_models.digit_input(S.key("digit"), watch=chosen)
+            image = sources.digit_input(S.key("digit"), watch=chosen)
         else:
             image = image_input(S.key("pic"), default_sample=S.field("pic_sample").default, extra_sources=(LIVE,))
     if image is None:
@@ -279,7 +280,7 @@ def _probe(net: Network) -> tuple[torch.Tensor, list[np.ndarray], list[str]]:
 def probe_set(s: Subject, extras: tuple[tuple[str, Image.Image], ...] = ()) -> tuple[torch.Tensor, list[np.ndarray], list[str]]:
     """The sample photos, the learner's own image when it is not a sample, and ``extras`` (name, image):
     (x [N, 3, S, S], crops, names)."""
-    x, pictures, names = _probe(s.network) if s.entry.channels == 3 else trained_models.probe()
+    x, pictures, names = _probe(s.network) if s.entry.channels == 3 else sources.probe()
     own = ([("your image", s.image)] if s.sample is None else []) + list(extras)
     if own:
         x = torch.cat([x] + [features.preprocess(image, s.entry) for _, image in own])

@@ -102,9 +102,9 @@ def test_the_learner_trained_digits_network_drills_down_too(open_page):
 
 
 def trained_digit(at) -> torch.Tensor:
-    from labs import trained_models
+    from labs.inside_cnn import sources
 
-    return trained_models.probe()[0][:1]
+    return sources.probe()[0][:1]
 
 
 def test_the_cell_box_gives_the_map_range_and_the_grid_says_which_maps_it_shows(open_page):

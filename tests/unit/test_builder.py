@@ -17,7 +17,7 @@ def test_course_example_shapes_and_parameters():
 
 
 @pytest.mark.parametrize("specs, layer, fragment", [
-    ([builder.LayerSpec("conv", 8, 3), builder.LayerSpec("maxpool", kernel=30, stride=30)], 2, "Output size is too small"),
+    ([builder.LayerSpec("conv", 8, 3), builder.LayerSpec("maxpool", kernel=30, stride=30)], 2, "does not fit"),
     ([builder.LayerSpec("conv", 8, 3), builder.LayerSpec("linear", 10)], 2, "add a Flatten layer"),
     ([builder.LayerSpec("flatten"), builder.LayerSpec("conv", 8, 3)], 2, "needs a C x H x W map"),
     ([builder.LayerSpec("conv", 0, 3)], 1, "filters must be >= 1"),
@@ -29,8 +29,49 @@ def test_bad_layers_are_flagged_on_their_layer(specs, layer, fragment):
     checks = builder.check_network(specs, (1, 28, 28))
     bad = [c for c in checks if c.error and not c.error.startswith("not checked")]
     assert bad[0].index + 1 == layer and fragment in bad[0].error
-    with pytest.raises(InvalidParameter, match=f"layer {layer}"):
+    assert bad[0].message.startswith(f"Layer {layer} (")
+    with pytest.raises(InvalidParameter, match=f"^Layer {layer} "):
         builder.build_network(specs, (1, 28, 28))
+
+
+@pytest.mark.parametrize("text, message", [
+    # the lesson's network: 28 -> 24 -> 12 -> 8 -> 4, then a 5x5 kernel on the 4x4 map
+    ("conv-8-5-1-0_maxpool-0-2-2-0_conv-8-5-1-0_maxpool-0-2-2-0_conv-8-5-1-0_flatten_linear-10-3-1-0",
+     "Layer 5 (conv 5x5) gets a 4x4 input: a 5x5 kernel does not fit in 4x4 without padding. Give it padding 1 or "
+     "more, a smaller kernel, or remove a pooling layer before it."),
+    ("conv-8-3-1-0_conv-8-30-1-1",
+     "Layer 2 (conv 30x30) gets a 26x26 input: padded by 1 it is 28x28, and a 30x30 kernel does not fit in that. "
+     "Give it padding 2 or more, a smaller kernel, or pad the convolutions before it so that they shrink the map less."),
+    ("conv-8-3-2-0_conv-8-3-2-0_conv-8-3-2-0_separable-8-3-1-0",
+     "Layer 4 (separable 3x3) gets a 2x2 input: a 3x3 kernel does not fit in 2x2 without padding. Give it padding 1 "
+     "or more, a smaller kernel, or use stride 1 in the convolutions before it."),
+    ("conv-8-30-1-0", "Layer 1 (conv 30x30) gets a 28x28 input: a 30x30 kernel does not fit in 28x28 without "
+                      "padding. Give it padding 1 or more, or a smaller kernel."),
+    ("conv-8-3-1-0_maxpool-0-2-2-0_avgpool-0-14-1-0",
+     "Layer 3 (avgpool 14x14) gets a 13x13 input: a 14x14 window does not fit in 13x13. Give it a window of 13 or "
+     "less, or remove a pooling layer before it."),
+    ("conv-8-3-1-0_maxpool-0-40-2-4",  # padded by 4, at most half its window
+     "Layer 2 (maxpool 40x40) gets a 26x26 input: padded by 4 it is 34x34, and a 40x40 window does not fit in "
+     "that. Give it a window of 34 or less, or pad the convolutions before it so that they shrink the map less."),
+])
+def test_a_kernel_that_does_not_fit_is_named_with_its_layer_input_and_fix(text, message):
+    specs = builder.parse_specs(text)
+    checks = builder.check_network(specs, (1, 28, 28))
+    bad = next(c for c in checks if c.error)
+    assert bad.message == message and bad.output_shape is None
+    assert "padded input size" not in bad.message and "Kernel size" not in bad.message  # not PyTorch's text
+    with pytest.raises(InvalidParameter) as raised:
+        builder.build_network(specs, (1, 28, 28))
+    assert str(raised.value) == message
+
+
+def test_a_kernel_that_just_fits_passes():
+    # 4x4 padded by 1 is 6x6: a 5x5 kernel fits, as PyTorch agrees
+    specs = builder.parse_specs("conv-8-5-1-0_maxpool-0-2-2-0_conv-8-5-1-0_maxpool-0-2-2-0_conv-8-5-1-1_flatten_"
+                                "linear-10-3-1-0")
+    checks = builder.check_network(specs, (1, 28, 28))
+    assert [c.error for c in checks] == [None] * len(specs) and checks[4].output_shape == (8, 2, 2)
+    assert builder.build_network(specs, (1, 28, 28))(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
 
 
 def test_residual_and_separable_layers_and_the_code():
