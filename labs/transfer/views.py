@@ -284,6 +284,7 @@ def compare(run_now: bool) -> None:
     run = st.session_state.get(_RUN)
     if run_now and run and run["token"] in _kept():
         _, data = _kept()[run["token"]]
+        data = transfer.downsized(data)  # SCRATCH_SIZE a side, so that its epochs take about a minute on a CPU
         net, _ = transfer.random_network(len(data.classes))
 
         def store(history: list[dict]) -> None:
@@ -298,7 +299,8 @@ def compare(run_now: bool) -> None:
         show_chart(st, curves_figure({f"pretrained ({run['case']})": run["history"], "from scratch": scratch["history"]}, "acc",
                                 "What pretraining buys: same images, same epochs"), config=_CHART, key="transfer_compare")
         st.caption(f"Validation accuracy: pretrained {run['history'][-1]['val_acc']:.0%}, from random weights "
-                   f"{scratch['history'][-1]['val_acc']:.0%}. Before each validation, the network from random weights "
+                   f"{scratch['history'][-1]['val_acc']:.0%} (on the same images at {transfer.SCRATCH_SIZE} x "
+                   f"{transfer.SCRATCH_SIZE} pixels). Before each validation, the network from random weights "
                    "has its batch-norm statistics recomputed on the training images: after only a few batches its "
                    "running averages are still far from the real ones, and it would answer one class for every image.")
 

@@ -13,11 +13,12 @@ def test_train_compare_and_export_on_the_builtin_textures(open_page):
     at.button(key="transfer_go").click().run()
     assert errors(at) == [] and not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert float(metrics["Validation accuracy"].rstrip("%")) >= 80
+    assert float(metrics["Validation accuracy"].rstrip("%")) >= 50  # of 5 textures that overlap (chance: 20 %)
     shown = [c.split(",")[0] for c in image_captions(at) if c.startswith("true ")]  # one picture per class
     assert shown == [f"true {name}" for name in ("brick", "grass", "gravel", "moon", "coins")]
     at.button(key="transfer_scratch").click().run(timeout=400)  # ten epochs of MobileNetV2 from scratch on the CPU
     assert errors(at) == [] and "from random weights" in texts(at)
+    assert "at 112 x 112 pixels" in texts(at)  # the page says that from scratch sees smaller images
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download the weights (my_transfer.pt)" in labels
     assert "Download classes and preprocessing (my_transfer.json)" in labels
