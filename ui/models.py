@@ -56,13 +56,12 @@ def randomized_copy(name: str, layers: int, _model: torch.nn.Module) -> torch.nn
 
 @st.cache_resource(show_spinner="Timing this computer once, to tell how long training takes ...")
 def transfer_step_cost():
-    """What one training step of the Transfer lab's network costs on this server (``cvcore.networks.transfer.
-    StepCost``), timed once on the device the engine uses; the server's warm-up (``ui/warmup.py``) times it in the
+    """What each part of the Transfer lab's jobs costs on this server (``cvcore.networks.transfer.StepCost``), timed
+    once on the device the engine uses; the server's warm-up (``ui/warmup.py``) times it in the
     background, so the lab opens without the pause."""
     from cvcore.networks import transfer
 
-    net, _ = transfer.random_network(5)  # the same architecture as the copies that train
-    return transfer.measure_cost(net)
+    return transfer.measure_cost()
 
 
 def weights_notice(what: str, exc: Exception, *, instead: str = "") -> None:
