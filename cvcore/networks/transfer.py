@@ -28,8 +28,9 @@ from cvcore.inside.features import preprocess
 from cvcore.networks.training import train_classifier
 
 __all__ = ["CASES", "Case", "TransferNet", "Plan", "make_network", "random_network", "image_set", "texture_set",
-           "head_features", "train_head", "export", "load_exported", "split_sizes", "StepCost", "measure_cost",
-           "step_cost", "expected_seconds"]
+           "SCRATCH_SIZE", "downsized", "feature_batch", "head_features", "train_head", "export", "load_exported", "split_sizes",
+           "StepCost", "TRAIN_BATCH", "time_forward", "time_training", "measure_cost", "step_cost",
+           "expected_seconds"]
 
 
 @dataclass(frozen=True)
@@ -136,28 +137,72 @@ def split_sizes(counts: list[int], *, val_fraction: float = 0.25) -> tuple[int, 
 
 @dataclass(frozen=True)
 class StepCost:
-    """Measured seconds per image for the whole network: a forward pass, and a training step (forward + backward +
-    Adam update)."""
+    """Measured seconds per image of each part of the lab's jobs, where they run and at the batch sizes they use.
 
-    forward_s: float
-    train_s: float
-
-
-def measure_cost(net: TransferNet, *, images: int | None = None, size: int = 224) -> StepCost:
-    """Time one forward pass and one training step on ``images`` random pictures where ``net`` is (after one untimed
-    step to warm up). The network's weights are left as they were (a copy trains).
-
-    By default 16 pictures (a training batch) on an accelerator, where the cost per picture falls with the batch
-    size, and 4 on the CPU, where it hardly does and a larger batch would only make the timing slow.
+    prepare_s: ``image_set``'s preprocessing of one picture (resize, crop, normalise);
+    features_s: a forward pass at 224 in ``head_features``' batches: the small case's features;
+    validate_s: a forward pass at 224 of the validation images in one batch (``training.evaluate``), each epoch;
+    train_s / medium_s: a training step at 224 (forward, backward, Adam; batches of ``TRAIN_BATCH``) with nothing /
+    the first half of the backbone frozen;
+    scratch_train_s / scratch_forward_s: a training step / a forward pass at ``SCRATCH_SIZE`` of the network from
+    random weights (the forward passes recompute its batch-norm statistics and validate).
     """
+
+    prepare_s: float
+    features_s: float
+    validate_s: float
+    train_s: float
+    medium_s: float
+    scratch_train_s: float
+    scratch_forward_s: float
+
+
+TRAIN_BATCH = 16  # images per training step when the backbone trains
+
+
+def _per_image(run, images: int, on: torch.device) -> float:
+    """Seconds per image of ``run()`` on ``images`` pictures: the mean of two timed calls after an untimed one
+    (kernels chosen, memory allocated); on CUDA the queue is drained around them."""
     import time
 
+    run()
+    if on.type == "cuda":
+        torch.cuda.synchronize(on)
+    start = time.perf_counter()
+    run()
+    run()
+    if on.type == "cuda":
+        torch.cuda.synchronize(on)
+    return (time.perf_counter() - start) / (2 * images)
+
+
+def time_forward(net: nn.Module, *, images: int, size: int, batch: int | None = None, train_mode: bool = False) -> float:
+    """Seconds per image of forward passes of ``net`` over ``images`` random pictures of ``size`` x ``size``, in
+    batches of ``batch`` (default: all at once), where the network is, without gradients (``train_mode``: batch-norm
+    layers average the batch, as ``precise_bn`` runs them). The network is left as it was (a copy runs)."""
     net = copy.deepcopy(net)
     on = next(net.parameters()).device
-    images = images or (4 if on.type == "cpu" else 16)
-    x = torch.randn(images, 3, size, size, device=on)
+    x = torch.randn(images, 3, size, size, device=on)  # [N, 3, size, size]
+    batch = batch or images
+
+    def forward() -> None:
+        net.train(train_mode)
+        with torch.no_grad():
+            for i in range(0, images, batch):
+                net(x[i:i + batch])
+
+    return _per_image(forward, images, on)
+
+
+def time_training(net: nn.Module, *, images: int, size: int) -> float:
+    """Seconds per image of one training step of ``net`` (forward, cross-entropy, backward, Adam) on ``images`` random
+    pictures of ``size`` x ``size``, where the network is. Frozen blocks stay frozen; the network's weights are left
+    as they were (a copy trains)."""
+    net = copy.deepcopy(net)
+    on = next(net.parameters()).device
+    x = torch.randn(images, 3, size, size, device=on)  # [N, 3, size, size]
     y = torch.zeros(images, dtype=torch.long, device=on)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-6)
+    opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=1e-6)
 
     def step() -> None:
         net.train()
@@ -166,64 +211,76 @@ def measure_cost(net: TransferNet, *, images: int | None = None, size: int = 224
         loss.backward()
         opt.step()
 
-    def forward() -> None:
-        net.eval()
-        with torch.inference_mode():
-            net(x)
+    return _per_image(step, images, on)
 
-    def timed(run) -> float:
-        if on.type == "cuda":
-            torch.cuda.synchronize(on)
-        start = time.perf_counter()
-        run()
-        if on.type == "cuda":
-            torch.cuda.synchronize(on)
-        return (time.perf_counter() - start) / images
 
-    step()
-    forward()
-    return StepCost(forward_s=timed(forward), train_s=timed(step))
+def measure_cost(*, classes: int = 5, device=None) -> StepCost:
+    """Time every part of the lab's jobs on ``device`` (default: ``default_device()``): the same architecture as the
+    networks that train (random weights cost the same as ImageNet's), the same sizes and batches. About twenty
+    seconds on one CPU thread, once per server."""
+    import torchvision
+
+    from cvcore.zoo import registry
+
+    on = resolve_device(device)
+    torch.manual_seed(0)
+    features = torchvision.models.mobilenet_v2(weights=None).features.to(on)
+    full = TransferNet(features, classes, 0)
+    medium = TransferNet(copy.deepcopy(features), classes, round(len(features) * CASES["medium"].frozen_fraction))
+    picture = Image.fromarray(np.random.default_rng(0).integers(0, 256, (128, 128, 3), dtype=np.uint8))
+    entry = registry()["mobilenet_v2"]
+    return StepCost(
+        prepare_s=_per_image(lambda: [preprocess(picture, entry) for _ in range(8)], 8, torch.device("cpu")),
+        features_s=time_forward(full, images=16, size=224, batch=feature_batch(on)),
+        validate_s=time_forward(full, images=25, size=224),  # the defaults' 25 validation images
+        train_s=time_training(full, images=TRAIN_BATCH, size=224),
+        medium_s=time_training(medium, images=TRAIN_BATCH, size=224),
+        scratch_train_s=time_training(full, images=TRAIN_BATCH, size=SCRATCH_SIZE),
+        scratch_forward_s=time_forward(full, images=TRAIN_BATCH, size=SCRATCH_SIZE, train_mode=True))
 
 
 _cost_lock = threading.Lock()  # one timing at a time: two at once would slow each other and both be wrong
 
 
 def step_cost() -> StepCost:
-    """What one training step of the lab's network costs on this machine: ``measure_cost`` of a five-class
-    ``random_network`` (the architecture of the copies that train) on the default device, measured once per process
-    and then remembered. A server times it in the background as it starts, so its first learner does not wait."""
+    """What each part of the lab's jobs costs on this machine: ``measure_cost()`` on the default device, measured once
+    per process and then remembered. A server times it in the background as it starts, so its first learner does not wait."""
     with _cost_lock:
         return _measured_cost()
 
 
 @cache
 def _measured_cost() -> StepCost:
-    net, _ = random_network(5)
-    return measure_cost(net)
+    return measure_cost()
 
 
 def expected_seconds(cost: StepCost, case: str, n_train: int, n_val: int, epochs: int, *,
                      from_scratch: bool = False) -> float:
-    """About how long training takes: image passes counted per case, times the measured cost per image.
+    """How long a training job takes, from the measured cost per image: what the job does, counted per case.
 
-    The small case runs the backbone once per image (the head's epochs on cached features cost next to nothing);
-    the others take a training step per training image and a forward pass per validation image each epoch, and a
-    network from scratch one more forward pass over the training images (its batch-norm statistics, ``precise_bn``).
-    The medium case is counted as a full step: an upper estimate, since its frozen half needs no gradients.
+    Every pretrained case first prepares its pictures (``image_set``). The small case then runs the backbone once
+    per image (the head's epochs on cached features cost next to nothing); medium and large take a training step per
+    training image and a forward pass per validation image each epoch. The network from random weights trains on
+    the prepared images downsized to ``SCRATCH_SIZE``; each epoch it also recomputes its batch-norm statistics, one
+    more forward pass over the training images (``precise_bn``). ``case`` is ignored when ``from_scratch``.
 
-    >>> expected_seconds(StepCost(0.01, 0.03), "small", 75, 25, 10)
-    1.0
-    >>> round(expected_seconds(StepCost(0.01, 0.03), "large", 75, 25, 10), 2)
-    25.0
-    >>> round(expected_seconds(StepCost(0.01, 0.03), "large", 75, 25, 10, from_scratch=True), 2)
-    32.5
+    >>> cost = StepCost(0.001, 0.01, 0.02, 0.03, 0.02, 0.008, 0.002)
+    >>> round(expected_seconds(cost, "small", 75, 25, 10), 2)
+    1.1
+    >>> round(expected_seconds(cost, "medium", 75, 25, 10), 2), round(expected_seconds(cost, "large", 75, 25, 10), 2)
+    (20.1, 27.6)
+    >>> round(expected_seconds(cost, "large", 75, 25, 10, from_scratch=True), 2)
+    8.0
     """
     if case not in CASES:
         raise InvalidParameter(f"case must be one of {list(CASES)}, got {case!r}")
-    if CASES[case].frozen_fraction == 1.0 and not from_scratch:
-        return (n_train + n_val) * cost.forward_s
-    per_epoch = n_train * cost.train_s + n_val * cost.forward_s + (n_train * cost.forward_s if from_scratch else 0.0)
-    return epochs * per_epoch
+    if from_scratch:
+        return epochs * (n_train * (cost.scratch_train_s + cost.scratch_forward_s) + n_val * cost.scratch_forward_s)
+    prepare = (n_train + n_val) * cost.prepare_s
+    if CASES[case].frozen_fraction == 1.0:
+        return prepare + (n_train + n_val) * cost.features_s
+    step = cost.medium_s if case == "medium" else cost.train_s
+    return prepare + epochs * (n_train * step + n_val * cost.validate_s)
 
 
 def image_set(groups: dict[str, list[Image.Image]], entry: zoo.ModelEntry, *, val_fraction: float = 0.25,
@@ -253,11 +310,28 @@ def image_set(groups: dict[str, list[Image.Image]], entry: zoo.ModelEntry, *, va
                             tuple(named))
 
 
+SCRATCH_SIZE = 112  # pixels a side for the network from random weights (the pretrained ones see 224)
+
 _TEXTURES = ("brick", "grass", "gravel", "moon", "coins")
 
 
+def _patch(rng: np.random.Generator, picture: np.ndarray) -> np.ndarray:
+    """A random square crop of ``picture`` (float32[H, W] in [0, 1]), 128x128, turned by a random multiple of 90°."""
+    h, w = picture.shape
+    side = int(rng.integers(min(w, h) // 5, min(w, h) // 2))
+    x, y = int(rng.integers(0, w - side)), int(rng.integers(0, h - side))
+    crop = np.asarray(Image.fromarray(picture[y:y + side, x:x + side]).resize((128, 128), Image.BILINEAR))
+    return np.rot90(crop, int(rng.integers(4)))
+
+
 def texture_set(per_class: int = 20, *, seed: int = 0) -> dict[str, list[Image.Image]]:
-    """The built-in offline set: random crops of five scikit-image pictures (brick, grass, gravel, moon, coins).
+    """The built-in offline set: patches of five scikit-image pictures (brick, grass, gravel, moon, coins), made hard
+    enough that the cases differ and the curves move over the epochs.
+
+    Each patch is a random crop of its class's picture (a fifth to a half of its side, turned) blended with a crop of
+    another class's (its own weighs 0.5 to 1, so some patches are half the other class), its brightness and contrast
+    made alike (0.4-0.6 mean, 0.12-0.22 spread: neither tells the class), tinted with a random colour (each channel
+    x 0.7-1.3) and with pixel noise (sigma 0.05). Reproducible from ``seed``.
 
     >>> s = texture_set(3); list(s), len(s["brick"]), s["brick"][0].size
     (['brick', 'grass', 'gravel', 'moon', 'coins'], 3, (128, 128))
@@ -265,23 +339,52 @@ def texture_set(per_class: int = 20, *, seed: int = 0) -> dict[str, list[Image.I
     from skimage import data  # imported lazily: scikit-image is slow to import
 
     rng = np.random.default_rng(seed)
+    pictures = [np.asarray(Image.fromarray(getattr(data, name)()).convert("L"), dtype=np.float32) / 255
+                for name in _TEXTURES]
     out = {}
-    for name in _TEXTURES:
-        picture = Image.fromarray(getattr(data, name)()).convert("RGB")
-        w, h = picture.size
-        crops = []
+    for i, name in enumerate(_TEXTURES):
+        patches = []
         for _ in range(per_class):
-            side = int(rng.integers(min(w, h) // 4, min(w, h) // 2))
-            x, y = int(rng.integers(0, w - side)), int(rng.integers(0, h - side))
-            crops.append(picture.crop((x, y, x + side, y + side)).resize((128, 128)))
-        out[name] = crops
+            other = (i + int(rng.integers(1, len(_TEXTURES)))) % len(_TEXTURES)
+            own = rng.uniform(0.5, 1.0)
+            gray = own * _patch(rng, pictures[i]) + (1 - own) * _patch(rng, pictures[other])  # [128, 128]
+            gray = (gray - gray.mean()) / (gray.std() + 1e-6) * rng.uniform(0.12, 0.22) + rng.uniform(0.4, 0.6)
+            rgb = gray[..., None] * rng.uniform(0.7, 1.3, 3) + rng.normal(0, 0.05, (128, 128, 3))  # [128, 128, 3]
+            patches.append(Image.fromarray((np.clip(rgb, 0, 1) * 255).round().astype(np.uint8)))
+        out[name] = patches
     return out
 
 
-def head_features(net: TransferNet, x: torch.Tensor, *, batch: int = 32) -> torch.Tensor:
+def downsized(data: datasets.Dataset, size: int = SCRATCH_SIZE) -> datasets.Dataset:
+    """The same images at ``size`` x ``size`` (area-averaged), for the network from random weights: its every layer
+    trains, and at a quarter of the pixels (112 of 224) its epochs take about a quarter of the time.
+
+    >>> d = datasets.Dataset(torch.ones(2, 3, 224, 224), torch.tensor([0, 1]), torch.ones(1, 3, 224, 224),
+    ...                      torch.tensor([1]), ("a", "b"))
+    >>> downsized(d).train_x.shape, downsized(d).val_y.tolist()
+    (torch.Size([2, 3, 112, 112]), [1])
+    """
+    if not 32 <= size <= 224:
+        raise InvalidParameter(f"size must be between 32 and 224, got {size}")
+
+    def shrink(x: torch.Tensor) -> torch.Tensor:  # [N, 3, 224, 224] -> [N, 3, size, size]
+        return F.interpolate(x, size=(size, size), mode="area")
+
+    return datasets.Dataset(shrink(data.train_x), data.train_y, shrink(data.val_x), data.val_y, data.classes)
+
+
+def feature_batch(device) -> int:
+    """Images per forward pass when the frozen backbone computes features: 4 on a CPU, where a larger batch costs
+    more per image (measured on two cores: about 0.03 s an image in fours, 0.09 s in 32s, MobileNetV2 at 224), and
+    32 on an accelerator, where a larger batch costs less."""
+    return 4 if torch.device(device).type == "cpu" else 32
+
+
+def head_features(net: TransferNet, x: torch.Tensor, *, batch: int | None = None) -> torch.Tensor:
     """The frozen backbone's pooled output for every image, computed once: Tensor[N, 1280] on the network's device
-    (``x`` may be elsewhere: it goes there a batch at a time)."""
+    (``x`` may be elsewhere: it goes there ``batch`` images at a time, by default ``feature_batch`` of the device)."""
     on = next(net.parameters()).device
+    batch = batch or feature_batch(on)
     net.eval()
     with torch.inference_mode():
         return torch.cat([net.embed(x[i:i + batch].to(on)) for i in range(0, len(x), batch)])

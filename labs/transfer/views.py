@@ -28,7 +28,7 @@ __all__ = ["TRAINING", "classes", "plans", "expected_time", "train", "results", 
 MAX_PER_CLASS = 200
 _RUN, _SCRATCH = "transfer._run", "transfer._scratch"
 _CHART = {"displayModeBar": False}
-_BATCH = 16  # images per step when the backbone trains
+_BATCH = transfer.TRAIN_BATCH  # images per step when the backbone trains (what the estimate timed)
 _MAX_CAMS = 5  # validation pictures with their Grad-CAM, one per class
 # One job for both buttons (payload "train" or "scratch"): one run at a time, one Stop.
 TRAINING = LiveJob("transfer", "Training (transfer learning)", unit="epoch", kept="the curves so far are kept")
@@ -157,28 +157,33 @@ def _step_cost() -> transfer.StepCost:
 
 
 def expected_time(groups: dict, case: str, *, from_scratch: bool = False) -> None:
-    """About how long the next training takes, from this computer's measured cost per image."""
+    """How long the next training takes, from this server's measured cost of each part of the job."""
     n_train, n_val = transfer.split_sizes([len(g) for g in groups.values()])
     if not n_train:
         return
-    seconds = transfer.expected_seconds(_step_cost(), "large" if from_scratch else case, n_train, n_val,
-                                        int(S.get("epochs")), from_scratch=from_scratch)
-    st.caption(f"Expected time: about {_duration(seconds)} on this computer for {n_train} training and {n_val} "
-               f"validation images, {int(S.get('epochs'))} epochs (an estimate from a timed step; other users of the "
-               "same computer can slow it down).")
+    epochs = int(S.get("epochs"))
+    seconds = transfer.expected_seconds(_step_cost(), case, n_train, n_val, epochs, from_scratch=from_scratch)
+    size = (f" The network from random weights sees the same images at {transfer.SCRATCH_SIZE} x "
+            f"{transfer.SCRATCH_SIZE} pixels, a quarter of the pretrained one's 224 x 224: every one of its layers "
+            "trains, and at full size each epoch would take about four times as long (the default ten epochs of 100 "
+            "textures: about a minute on a CPU, not four). Without pretraining a network needs far more images and "
+            "epochs than these." if from_scratch else "")
+    st.caption(f"Expected time: {_duration(seconds)} on this computer for {n_train} training and {n_val} validation "
+               f"images, {epochs} epochs (measured on this server when it started; other users of the same computer "
+               f"can slow it down).{size}")
 
 
 def _duration(seconds: float) -> str:
-    """'under 5 seconds', '40 seconds', '3 minutes' (rounded: this is an estimate).
+    """'under 5 seconds', 'about 40 seconds', 'about 3 minutes' (rounded: this is an estimate).
 
     >>> _duration(2), _duration(41), _duration(174)
-    ('under 5 seconds', '40 seconds', '3 minutes')
+    ('under 5 seconds', 'about 40 seconds', 'about 3 minutes')
     """
     if seconds < 5:
         return "under 5 seconds"
     if seconds < 90:
-        return f"{round(seconds / 10) * 10 or 5} seconds"
-    return f"{round(seconds / 60)} minutes"
+        return f"about {round(seconds / 10) * 10 or 5} seconds"
+    return f"about {round(seconds / 60)} minutes"
 
 
 def _train_live(net, data, label: str, lr: float, store, *, case: str, then=None) -> None:
@@ -296,6 +301,7 @@ def compare(run_now: bool) -> None:
     run = st.session_state.get(_RUN)
     if run_now and run and run["token"] in _kept():
         _, data = _kept()[run["token"]]
+        data = transfer.downsized(data)  # SCRATCH_SIZE a side, so that its epochs take about a minute on a CPU
         net, _ = transfer.random_network(len(data.classes))
 
         def store(history: list[dict]) -> None:
@@ -310,7 +316,8 @@ def compare(run_now: bool) -> None:
         show_chart(st, curves_figure({f"pretrained ({run['case']})": run["history"], "from scratch": scratch["history"]}, "acc",
                                 "What pretraining buys: same images, same epochs"), config=_CHART, key="transfer_compare")
         st.caption(f"Validation accuracy: pretrained {run['history'][-1]['val_acc']:.0%}, from random weights "
-                   f"{scratch['history'][-1]['val_acc']:.0%}. Before each validation, the network from random weights "
+                   f"{scratch['history'][-1]['val_acc']:.0%} (on the same images at {transfer.SCRATCH_SIZE} x "
+                   f"{transfer.SCRATCH_SIZE} pixels). Before each validation, the network from random weights "
                    "has its batch-norm statistics recomputed on the training images: after only a few batches its "
                    "running averages are still far from the real ones, and it would answer one class for every image.")
 

@@ -43,7 +43,7 @@ def test_the_head_trains_on_cached_features(mobilenet, textures):
     with torch.no_grad():
         torch.testing.assert_close(cached, net.eval().embed(textures.val_x))
     records = list(transfer.train_head(net, textures, epochs=20))
-    assert records[-1].val_acc >= 0.9
+    assert records[-1].val_acc >= 0.6  # 5 textures that overlap, 6 training images each (chance: 0.2)
     with torch.no_grad():
         accuracy = float((net(textures.val_x).argmax(1) == textures.val_y).float().mean())
     assert accuracy == pytest.approx(records[-1].val_acc)
@@ -75,3 +75,27 @@ def test_grad_cam_works_on_a_network_whose_weights_are_all_frozen(mobilenet, tex
     net.head.requires_grad_(False)
     heat = attribution.grad_cam(net.eval(), textures.val_x[:1], 0, "features.18")
     assert heat.shape == (224, 224) and float(heat.max()) == pytest.approx(1.0)
+
+
+def test_the_builtin_classes_are_hard_enough_that_curves_move_and_cases_differ(mobilenet, entry):
+    """The lab's defaults (20 patches per class, batches of 16): the small case is not solved after one epoch and
+    ends below 100 %; fine-tuning half the backbone draws another curve; from random weights, at SCRATCH_SIZE, the
+    network stays far below the pretrained one after the same epochs."""
+    from cvcore import heavy
+
+    data = transfer.image_set(transfer.texture_set(20), entry)
+
+    def curve(case: str, epochs: int) -> list[float]:
+        if case == "scratch":
+            net, _ = transfer.random_network(len(data.classes), device="cpu")
+            records = heavy.transfer_records(net, transfer.downsized(data), epochs=epochs, lr=1e-3, batch_size=16,
+                                             from_scratch=True)
+        else:
+            net, _ = transfer.make_network(mobilenet, len(data.classes), case)
+            records = heavy.transfer_records(net, data, epochs=epochs, lr=transfer.CASES[case].lr, batch_size=16)
+        return [r.val_acc for r in records]
+
+    small, medium, scratch = curve("small", 10), curve("medium", 2), curve("scratch", 2)
+    assert small[0] < small[-1] < 1.0
+    assert medium != small[:2]
+    assert max(scratch) < small[-1] - 0.2
