@@ -9,6 +9,7 @@ from cvcore.networks import architectures as arch
 from cvcore.viz.architectures import breakdown_figure, shape_figure
 from labs.architectures.settings import NETS
 from labs.architectures.settings import ArchSettings as S
+from ui import glossary
 from ui.figures import show_chart
 from ui.lazy import lazy_expander
 
@@ -144,7 +145,7 @@ def focus_views() -> None:
                         f"{neck.parts[1].multiplications:,} = {neck.multiplications:,}.")
     with lazy_expander("Focus: the inverted residual (MobileNetV2)", "arch.open_mb") as is_open:
         if is_open:
-            st.markdown("Expand the channels with a 1x1 convolution, filter each channel with a 3x3 depthwise "
+            glossary.markdown("Expand the channels with a 1x1 convolution, filter each channel with a 3x3 depthwise "
                         "convolution, project back down with a linear 1x1 convolution, and add the shortcut: "
                         "depthwise-separable convolutions at a fraction of the cost. MobileNetV2's block 2 on 56x56x24:")
             st.dataframe(_frame(arch.layer_table(arch.build("mobilenet_v2").features[3], (24, 56, 56))), hide_index=True)

@@ -19,6 +19,7 @@ from cvcore.viz import grid_heatmap
 from cvcore.viz.maps import overlay
 from cvcore.viz.training import curves_figure
 from labs.transfer.settings import TransferSettings as S
+from ui import glossary
 from ui.figures import show_chart
 from ui.live_job import LiveJob, Outcome
 from ui.models import get_model, weights_notice
@@ -269,7 +270,7 @@ def results() -> None:
     figure.update_layout(xaxis={"title": {"text": "predicted class"}}, yaxis={"title": {"text": "true class"}})
     show_chart(left, figure, config=_CHART, key="transfer_confusion", width="content")
     right.dataframe(pd.DataFrame({"class": data.classes, "accuracy": [f"{v:.0%}" for v in per_class]}), hide_index=True)
-    st.markdown("**One validation image per class, the prediction, and Grad-CAM for it** (which pixels made the "
+    glossary.markdown("**One validation image per class, the prediction, and Grad-CAM for it** (which pixels made the "
                 "network decide):")
     shown = _one_per_class(data.val_y, _MAX_CAMS)
     cols = st.columns(len(shown))
