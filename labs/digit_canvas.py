@@ -13,6 +13,7 @@ from cvcore import attribution, zoo
 from cvcore.data import drawn, strokes
 from cvcore.errors import CvcoreError
 from cvcore.inside import features
+from cvcore.teach import words
 from cvcore.viz.maps import mosaic, overlay
 from ui.canvas import drawing_canvas
 
@@ -93,7 +94,7 @@ def watch(name: str, entry: zoo.ModelEntry, model: torch.nn.Module, x: torch.Ten
     best = top[0]
     if prediction:
         sure = "" if best.probability >= UNSURE else " (a guess: the network is not sure)"
-        st.markdown(f"**The network reads a {best.label}**, {best.probability:.0%} sure{sure}. Next: "
+        st.markdown(f"**The network reads {words.article(best.label)} {best.label}**, {best.probability:.0%} sure{sure}. Next: "
                     + ", ".join(f"{p.label} {p.probability:.0%}" for p in top[1:]) + ".")
         if best.probability < UNSURE:
             st.warning(f"Low confidence: {best.probability:.0%} for {best.label}. The drawing may not look like the "

@@ -20,6 +20,7 @@ from cvcore.data import digits as datasets
 from cvcore.errors import CvcoreError
 from cvcore.networks import builder, trained
 from cvcore.networks.trained import EXPORTED, INPUT, NAME, SHIPPED, exported_head, shipped_head, snippet_head
+from cvcore.teach import words
 from ui.models import cached_network
 
 __all__ = ["NAME", "EXPORTED", "SHIPPED", "INPUT", "DIGIT_SOURCES", "remember", "record", "entry_and_model",
@@ -129,7 +130,7 @@ def probe() -> tuple[torch.Tensor, list[np.ndarray], list[str]]:
     data = _digits()
     x = data.val_x[:_PROBE]
     pictures = [np.asarray(_digit_image(i).convert("RGB")) for i in range(_PROBE)]
-    return x, pictures, [f"digit #{i} (a {int(data.val_y[i])})" for i in range(_PROBE)]
+    return x, pictures, [f"digit #{i} ({words.article(int(data.val_y[i]))} {int(data.val_y[i])})" for i in range(_PROBE)]
 
 
 @st.cache_resource(show_spinner="Rebuilding the exported network ...", max_entries=8)

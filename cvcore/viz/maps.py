@@ -141,7 +141,8 @@ def patch_crops(image_batch: list[np.ndarray], patches, *, tile: int = 96) -> li
 
 def top5_figure(predictions) -> go.Figure:
     """A horizontal bar chart of ``features.Prediction``s, the most likely class on top."""
-    names = [f"{p.label} ({p.index})" for p in predictions][::-1]
+    # a class named by its index (a digit) is not written twice: "7", not "7 (7)"
+    names = [p.label if p.label == str(p.index) else f"{p.label} ({p.index})" for p in predictions][::-1]
     probs = [p.probability for p in predictions][::-1]
     return go.Figure(
         data=[go.Bar(x=probs, y=names, orientation="h", text=[f"{v:.1%}" for v in probs], textposition="auto",

@@ -8,6 +8,7 @@ import torch
 
 from cvcore import attribution
 from cvcore.errors import CvcoreError
+from cvcore.teach import words
 from cvcore.viz import maps as viz
 from labs.inside_cnn import subject as lab
 from labs.inside_cnn.settings import InsideSettings as S
@@ -203,7 +204,7 @@ def _sanity(s: Subject, choice: Choice, maps: dict[str, torch.Tensor], options: 
         a.image(viz.overlay(s.picture, heat, alpha=alpha, colormap=colormap), width="stretch",
                 caption=f"{attribution.METHODS[method].label}, trained network")
         b.image(viz.overlay(s.picture, other, alpha=alpha, colormap=colormap), width="stretch",
-                caption=f"top {layers} layer(s) randomized")
+                caption=f"top {words.count(layers, 'layer')} randomized")
         verdict = ("changed: it depends on the learnt weights" if rho < 0.5 else
                    "partly changed" if rho < 0.8 else "barely changed: be wary of this method here")
         c.metric("Rank correlation with the trained map", f"{rho:.2f}")

@@ -164,22 +164,22 @@ def expected_time(groups: dict, case: str, *, from_scratch: bool = False) -> Non
         return
     seconds = transfer.expected_seconds(_step_cost(), "large" if from_scratch else case, n_train, n_val,
                                         int(S.get("epochs")), from_scratch=from_scratch)
-    st.caption(f"Expected time: about {_duration(seconds)} on this computer for {n_train} training and {n_val} "
+    st.caption(f"Expected time: {_duration(seconds)} on this computer for {n_train} training and {n_val} "
                f"validation images, {int(S.get('epochs'))} epochs (an estimate from a timed step; other users of the "
                "same computer can slow it down).")
 
 
 def _duration(seconds: float) -> str:
-    """'under 5 seconds', '40 seconds', '3 minutes' (rounded: this is an estimate).
+    """'under 5 seconds', 'about 40 seconds', 'about 3 minutes' (rounded: this is an estimate).
 
     >>> _duration(2), _duration(41), _duration(174)
-    ('under 5 seconds', '40 seconds', '3 minutes')
+    ('under 5 seconds', 'about 40 seconds', 'about 3 minutes')
     """
     if seconds < 5:
         return "under 5 seconds"
     if seconds < 90:
-        return f"{round(seconds / 10) * 10 or 5} seconds"
-    return f"{round(seconds / 60)} minutes"
+        return f"about {round(seconds / 10) * 10 or 5} seconds"
+    return f"about {round(seconds / 60)} minutes"
 
 
 def _train_live(net, data, label: str, lr: float, store, *, case: str, then=None) -> None:
