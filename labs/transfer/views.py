@@ -16,7 +16,7 @@ from cvcore.errors import CvcoreError, WeightsUnavailable
 from cvcore.networks import transfer
 from cvcore.networks.training import confusion_matrix
 from cvcore.viz import grid_heatmap
-from cvcore.viz.maps import overlay
+from cvcore.viz.maps import colour_key, overlay
 from cvcore.viz.training import curves_figure
 from labs.transfer.settings import TransferSettings as S
 from ui import glossary
@@ -285,6 +285,8 @@ def results() -> None:
         picture = ((x[0] * std + mean).clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
         col.image(overlay(picture, heat, alpha=0.5), width="stretch",
                   caption=f"true {data.classes[int(data.val_y[i])]}, predicted {data.classes[pred]}")
+    st.image(colour_key(low="0: no evidence", high="1: the most", alpha=0.5), width=320,
+             caption="Colour key of the Grad-CAM heatmaps")
 
 
 def _one_per_class(labels: torch.Tensor, most: int) -> list[int]:
