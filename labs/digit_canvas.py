@@ -13,7 +13,8 @@ from cvcore import attribution, zoo
 from cvcore.data import drawn, strokes
 from cvcore.errors import CvcoreError
 from cvcore.inside import features
-from cvcore.viz.maps import mosaic, overlay
+from cvcore.teach import words
+from cvcore.viz.maps import colour_key, mosaic, overlay
 from ui.canvas import drawing_canvas
 
 __all__ = ["DIGIT_SIDE", "UNSURE", "digit_canvas", "watch"]
@@ -93,7 +94,7 @@ def watch(name: str, entry: zoo.ModelEntry, model: torch.nn.Module, x: torch.Ten
     best = top[0]
     if prediction:
         sure = "" if best.probability >= UNSURE else " (a guess: the network is not sure)"
-        st.markdown(f"**The network reads a {best.label}**, {best.probability:.0%} sure{sure}. Next: "
+        st.markdown(f"**The network reads {words.article(best.label)} {best.label}**, {best.probability:.0%} sure{sure}. Next: "
                     + ", ".join(f"{p.label} {p.probability:.0%}" for p in top[1:]) + ".")
         if best.probability < UNSURE:
             st.warning(f"Low confidence: {best.probability:.0%} for {best.label}. The drawing may not look like the "
@@ -102,6 +103,7 @@ def watch(name: str, entry: zoo.ModelEntry, model: torch.nn.Module, x: torch.Ten
     seen.image(_enlarged(picture, 5), caption="What the network sees (28x28)", width="stretch")
     cam.image(_enlarged(overlay(picture, heat, alpha=0.55), 5), width="stretch",
               caption=f"Grad-CAM of \"{best.label}\" at layer {entry.cam_layer}: where the evidence is")
+    cam.image(colour_key(low="0: none", high="1: most", alpha=0.55), width="stretch", caption="Colour key of the Grad-CAM")
     if prediction:  # bars of plain HTML: a chart would take longer to draw than the network takes to answer
         for p in top:
             bars.progress(p.probability, text=f"{p.label}: {p.probability:.1%}")

@@ -6,6 +6,7 @@ import zlib
 
 import plotly.graph_objects as go
 
+from cvcore.viz.axes import no_si_prefixes
 from cvcore.viz.describe import describe
 from cvcore.viz.grid_svg import grid_svg
 from ui.presenter import is_presenting, presenter_figure
@@ -27,6 +28,7 @@ def show_chart(where, fig: go.Figure, **kwargs):
     if picture is not None:  # a number grid: a picture the browser draws in milliseconds, not a plotly chart
         result = where.image(picture, width="content")
     else:
+        no_si_prefixes(fig)  # powers of ten, never "10n" or "5µ", on every axis and colour bar without a format
         result = where.plotly_chart(presenter_figure(fig) if is_presenting() else fig, **kwargs)
     text = screen_reader_text(describe(fig))
     where.container(key=SR_KEY + str(kwargs.get("key") or zlib.crc32(text.encode()))).text(text)

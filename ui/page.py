@@ -4,7 +4,7 @@ import functools
 
 import streamlit as st
 
-from ui import a11y, lessons, presenter, state
+from ui import a11y, glossary, lessons, presenter, state
 from ui.settings import LabSettings
 
 __all__ = ["setup", "start_lab", "part"]
@@ -34,7 +34,7 @@ def start_lab(settings: type[LabSettings], title: str, intro: str) -> None:
     state.sync(settings)
     presenter.presenter_style(presenter.is_presenting())
     st.title(title)
-    st.markdown(intro)
+    st.markdown(glossary.start_page(intro))  # the first mention of each glossary term links to its entry
     lesson_col, quiz_col, mode_col = st.columns([3, 3, 2])  # wide enough for "Presenter mode" in large type
     with mode_col:
         presenter.presenter_toggle()

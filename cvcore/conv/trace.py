@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from cvcore import _validate
 from cvcore.conv._windows import sliding_windows
 from cvcore.errors import InvalidParameter
+from cvcore.teach import words
 
 __all__ = [
     "PADDING_MODES",
@@ -202,12 +203,12 @@ def _pad(x: torch.Tensor, pads: tuple[int, int, int, int], mode: str) -> torch.T
     h, w = x.shape
     if mode == "reflect" and (max(top, bottom) >= h or max(left, right) >= w):
         raise InvalidParameter(
-            f"reflect padding must be smaller than the input: got padding {max(pads)} for a {h}x{w} input; "
+            f"reflect padding must be smaller than the input: got padding {max(pads)} for {words.article(h)} {h}x{w} input; "
             f"expected padding <= {min(h, w) - 1}"
         )
     if mode == "circular" and (max(top, bottom) > h or max(left, right) > w):
         raise InvalidParameter(
-            f"circular padding can wrap at most once: got padding {max(pads)} for a {h}x{w} input; "
+            f"circular padding can wrap at most once: got padding {max(pads)} for {words.article(h)} {h}x{w} input; "
             f"expected padding <= {min(h, w)}"
         )
     return F.pad(x[None, None], (left, right, top, bottom), mode=mode)[0, 0]

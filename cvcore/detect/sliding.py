@@ -25,6 +25,7 @@ from PIL import Image
 from cvcore.errors import InvalidParameter
 from cvcore.images import to_tensor
 from cvcore.inside import features
+from cvcore.teach import words
 from cvcore.zoo import ModelEntry
 
 __all__ = ["WindowScores", "WindowProbabilities", "window_boxes", "window_probabilities", "windows_one_by_one",
@@ -55,7 +56,7 @@ def window_boxes(width: int, height: int, window: int, stride: float) -> tuple[t
     (2, 4, [20.0, 0.0, 60.0, 40.0])
     """
     if not 8 <= window <= min(width, height):
-        raise InvalidParameter(f"window must be in [8, {min(width, height)}] pixels for a {width}x{height} photo, got {window}")
+        raise InvalidParameter(f"window must be in [8, {min(width, height)}] pixels for {words.article(width)} {width}x{height} photo, got {window}")
     if not stride > 0:
         raise InvalidParameter(f"stride must be > 0, got {stride}")
     cols = int(math.floor((width - window) / stride + 1e-6)) + 1

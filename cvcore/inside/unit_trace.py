@@ -21,6 +21,7 @@ from torch import nn
 
 from cvcore.errors import InvalidParameter
 from cvcore.inside import features
+from cvcore.teach.words import plain, signed
 
 __all__ = ["ConvUnit", "UnitTrace", "conv_units", "unit_activations", "trace_unit", "ACTIVATIONS"]
 
@@ -116,26 +117,27 @@ class UnitTrace:
         return order[:n].tolist()
 
     def lines(self) -> list[str]:
-        """The computation after the products, one line per stage, numbers filled in."""
-        out = [f"sum of the {self.products_count} products = {self.total:.6f}"]
+        """The computation after the products, one line per stage, numbers filled in (a negative term is taken
+        away, "- 0.25", not added as "+ -0.25"; nothing is written as -0.000000)."""
+        out = [f"sum of the {self.products_count} products = {plain(self.total)}"]
         if self.bias is not None:
-            out.append(f"+ bias {self.bias:.6f} = {self.pre_norm:.6f}")
+            out.append(f"bias: {plain(self.total)} {signed(self.bias)} = {plain(self.pre_norm)}")
         if self.norm is not None:
             mean, var, eps, gamma, beta = self.norm
-            out.append(f"batch norm: ({self.pre_norm:.6f} - {mean:.6f}) / sqrt({var:.6f} + {eps:g}) x {gamma:.6f} "
-                       f"+ {beta:.6f} = {self.normed:.6f}")
+            out.append(f"batch norm: ({plain(self.pre_norm)} {signed(-mean)}) / sqrt({plain(var)} + {eps:g}) "
+                       f"x {plain(gamma)} {signed(beta)} = {plain(self.normed)}")
         act = self.unit.activation
         if act == "ReLU6":
-            out.append(f"ReLU6: min(max({self.normed:.6f}, 0), 6) = {self.value:.6f}")
+            out.append(f"ReLU6: min(max({plain(self.normed)}, 0), 6) = {plain(self.value)}")
         elif act == "ReLU":
-            out.append(f"ReLU: max({self.normed:.6f}, 0) = {self.value:.6f}")
+            out.append(f"ReLU: max({plain(self.normed)}, 0) = {plain(self.value)}")
         elif act == "tanh":
-            out.append(f"tanh({self.normed:.6f}) = {self.value:.6f}")
+            out.append(f"tanh({plain(self.normed)}) = {plain(self.value)}")
         else:
-            out.append(f"no activation (a linear layer): {self.value:.6f}")
+            out.append(f"no activation (a linear layer): {plain(self.value)}")
         if self.block_value is not None:
-            out.append(f"then the block adds its input at the same place: {self.value:.6f} + {self.shortcut_value:.6f} "
-                       f"= {self.block_value:.6f}")
+            out.append(f"then the block adds its input at the same place: {plain(self.value)} "
+                       f"{signed(self.shortcut_value)} = {plain(self.block_value)}")
         return out
 
 

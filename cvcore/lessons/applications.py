@@ -10,6 +10,7 @@ from cvcore.detect import boxes
 from cvcore.detect.segmentation import TinyFCN, confusion, iou_per_class, u_shape
 from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
 from cvcore.networks import architectures, transfer
+from cvcore.teach import words
 
 __all__ = ["detection_questions", "segmentation_questions", "transfer_questions", "transfer_trainable",
            "validation_images"]
@@ -60,10 +61,10 @@ def segmentation_questions(s: dict, variant: int = 0) -> list[Question]:
     up = transpose_output_size(bottleneck, 4, 1, 2)
     return [
         Question(f"The segmentation network's encoder has four convolutions of stride 2. How many cells wide is its "
-                 f"smallest map for a {size}x{size} image?", bottleneck,
+                 f"smallest map for {words.article(size)} {size}x{size} image?", bottleneck,
                  f"Four halvings: {size} / 2⁴ = {bottleneck}; the decoder then grows it back to {size}."),
-        Question(f"The decoder's transposed convolutions have f = 4, s = 2, p = 1. What does one make of a "
-                 f"{bottleneck}x{bottleneck} map?", up, f"(n - 1)s - 2p + f = ({bottleneck} - 1)·2 - 2 + 4 = {up}: "
+        Question(f"The decoder's transposed convolutions have f = 4, s = 2, p = 1. What does one make of "
+                 f"{words.article(bottleneck)} {bottleneck}x{bottleneck} map?", up, f"(n - 1)s - 2p + f = ({bottleneck} - 1)·2 - 2 + 4 = {up}: "
                                                            "exactly twice the size."),
         Question(f"For one class the prediction and the truth share {both} pixels; {only_pred} more are predicted only "
                  f"and {only_true} are true only. What is the class's IoU (two decimals)?", round(iou, 2),

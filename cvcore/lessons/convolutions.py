@@ -13,7 +13,7 @@ from cvcore.conv import (
     transpose_output_size,
 )
 from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
-from cvcore.teach import course
+from cvcore.teach import course, words
 
 __all__ = ["conv_questions", "pool_questions", "volume_questions", "separable_questions", "transposed_questions",
            "dims_questions", "learn_questions"]
@@ -51,11 +51,11 @@ def conv_questions(s: dict, variant: int = 0) -> list[Question]:
     odd_f = (f if f % 2 else f + 1) + 2
     same = same_padding(odd_f, dilation)[0]
     return [
-        Question(f"A {n}x{n} input, a {f}x{f} kernel, padding p = {p}, stride s = {stride}, dilation d = {dilation}. "
+        Question(f"{words.article(n, start=True)} {n}x{n} input, {words.article(f)} {f}x{f} kernel, padding p = {p}, stride s = {stride}, dilation d = {dilation}. "
                  "How many cells wide is the output?", out,
                  f"floor((n + 2p - d(f - 1) - 1) / s) + 1 = floor(({n} + {2 * p} - {span - 1} - 1) / {stride}) + 1 = {out}."),
         Question("How many multiplications does that layer's whole output take (one channel)?",
-                 out * out * f * f, f"Every output cell multiplies a {f}x{f} window: {out}² x {f * f} = {out * out * f * f}."),
+                 out * out * f * f, f"Every output cell multiplies {words.article(f)} {f}x{f} window: {out}² x {f * f} = {out * out * f * f}."),
         Question(f"Which padding p would keep the size of the input with a larger {odd_f}x{odd_f} kernel, dilation "
                  f"{dilation}, stride 1?",
                  same, f"'Same' padding is p = d(f - 1) / 2 = {dilation}·{odd_f - 1} / 2 = {same}: "
@@ -66,18 +66,22 @@ def conv_questions(s: dict, variant: int = 0) -> list[Question]:
 def pool_questions(s: dict, variant: int = 0) -> list[Question]:
     pick = Picker(s, variant)
     n = _input_side(s, course.pool_examples()) if variant == 0 else pick.rng.randint(4, 16)
-    f, stride = pick.int("size", 1, 4), pick.int("stride", 1, 4)
+    if variant == 0:  # the lab's own window
+        f, stride = pick.int("size", 1, 4), pick.int("stride", 1, 4)
+    else:  # a practice window as layers use them: at least 2x2, and no input cell skipped (s <= f)
+        f = pick.rng.randint(2, 4)
+        stride = pick.rng.randint(1, f)
     p = min(pick.int("padding", 0, 2), f // 2)  # PyTorch allows padding up to half the window
     n = max(n, f)
     c = pick.int("channels", 1, 4)
     out = output_size(n, f, p, stride)
     kind = pick.choice("kind", ["max", "avg"], "max")
     return [
-        Question(f"{'Max' if kind == 'max' else 'Average'} pooling with f = {f}, s = {stride}, padding {p} on a "
-                 f"{n}x{n} map. How many cells wide is the output?", out,
+        Question(f"{'Max' if kind == 'max' else 'Average'} pooling with f = {f}, s = {stride}, padding {p} on "
+                 f"{words.article(n)} {n}x{n} map. How many cells wide is the output?", out,
                  f"The same formula as a convolution: floor((n + 2p - f) / s) + 1 = "
                  f"floor(({n} + {2 * p} - {f}) / {stride}) + 1 = {out}."),
-        Question(f"The input has {c} channel(s) of {n}x{n}. How many numbers does the pooled output hold?", out * out * c,
+        Question(f"The input has {words.count(c, 'channel')} of {n}x{n}. How many numbers does the pooled output hold?", out * out * c,
                  f"Pooling works on every channel separately and keeps their number: {out} x {out} x {c} = {out * out * c}."),
         Question(f"How many input numbers does one output number of this {f}x{f} pooling summarise?", f * f,
                  f"One {f}x{f} window of one channel: {f} x {f} = {f * f}. Pooling never mixes channels, and it "
@@ -95,11 +99,13 @@ def volume_questions(s: dict, variant: int = 0) -> list[Question]:
     if bank in ("colour_edges", "brightness_edges"):  # ready-made banks: their own number and size of filters
         k, _, f, _ = filter_bank(bank, c).shape
     stride, p = pick.int("stride", 1, 3), pick.int("padding", 0, 2)
+    if variant:  # practice: no input cell skipped (s <= f), and no more padding than 'same' needs
+        stride, p = min(stride, f), min(p, f // 2)
     n = max(n, f - 2 * p)
     out = output_size(n, f, p, stride)
     params = layer_parameters(f, c, k)
     return [
-        Question(f"A {n}x{n}x{c} input, {k} filters of {f}x{f}x{c}, stride {stride}, padding {p}. "
+        Question(f"{words.article(n, start=True)} {n}x{n}x{c} input, {k} filters of {f}x{f}x{c}, stride {stride}, padding {p}. "
                  "How many cells wide is each output map?", out,
                  f"floor((n + 2p - f) / s) + 1 = floor(({n} + {2 * p} - {f}) / {stride}) + 1 = {out}; the output is "
                  f"{out}x{out}x{k}: one map per filter."),
@@ -137,7 +143,7 @@ def separable_questions(s: dict, variant: int = 0) -> list[Question]:
     side = standard.output_shape[0]
     return [
         Question(f"How many weights (no bias) has {what}?", cost.parameters, f"{why} = {cost.parameters}."),
-        Question(f"A {h}x{h}x{cin} input, {cout} filters of {kf}x{kf} (no padding). How many multiplications does the "
+        Question(f"{words.article(h, start=True)} {h}x{h}x{cin} input, {cout} filters of {kf}x{kf} (no padding). How many multiplications does the "
                  "depthwise-separable version take?", separable.multiplications,
                  f"Depthwise: {side}·{side} positions x {kf}·{kf} x {cin} channels = {side * side * kf * kf * cin}; "
                  f"pointwise: {side}·{side} x {cin} x {cout} = {side * side * cin * cout}; in all "
@@ -168,7 +174,7 @@ def transposed_questions(s: dict, variant: int = 0) -> list[Question]:
                  f"output padding {out_pad}, dilation {dilation}. How many cells wide is the output?", out,
                  f"(n - 1)s - 2p + d(f - 1) + output_padding + 1 = ({n} - 1)·{stride} - {2 * p} + {dilation}·{f - 1} "
                  f"+ {out_pad} + 1 = {out}."),
-        Question(f"With stride {stride}, {stride - 1} zero(s) go between neighbouring cells of the {n}x{n} input. "
+        Question(f"With stride {stride}, {words.count(stride - 1, 'zero')} {'goes' if stride == 2 else 'go'} between neighbouring cells of the {n}x{n} input. "
                  "How wide is the stuffed grid before the kernel slides over it?", stuffed,
                  f"{n} cells and {n - 1} gaps of {stride - 1}: (n - 1)s + 1 = {stuffed}."),
     ]
@@ -183,12 +189,12 @@ def dims_questions(s: dict, variant: int = 0) -> list[Question]:
     f3 = 5 if variant == 0 else pick.rng.choice([3, 5])
     out3 = output_size(volume, f3)
     return [
-        Question(f"A {f}x{f} kernel with dilation {d}: how many cells wide is the window it sees?", span,
+        Question(f"{words.article(f, start=True)} {f}x{f} kernel with dilation {d}: how many cells wide is the window it sees?", span,
                  f"d(f - 1) + 1 = {d}·{f - 1} + 1 = {span}, with still only {f * f} weights."),
         Question(f"{layers} stacked {f}x{f} convolutions, each with dilation {d} and stride 1: how many input cells "
                  "(per side) does one output cell depend on?", seen,
                  f"Each layer adds d(f - 1) = {d * (f - 1)} cells: 1 + {layers}·{d * (f - 1)} = {seen}."),
-        Question(f"A {f3}x{f3}x{f3} 3-D filter slides over a {volume}x{volume}x{volume} volume (no padding, stride 1). "
+        Question(f"{words.article(f3, start=True)} {f3}x{f3}x{f3} 3-D filter slides over {words.article(volume)} {volume}x{volume}x{volume} volume (no padding, stride 1). "
                  "How many cells along each side has the output?", out3,
                  f"The same formula in every dimension: {volume} - {f3} + 1 = {out3}."),
     ]

@@ -9,6 +9,7 @@ from cvcore.conv import layer_parameters, output_size
 from cvcore.errors import CvcoreError
 from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
 from cvcore.networks import architectures, builder
+from cvcore.teach import words
 
 __all__ = ["BUILD_INPUT", "architecture_questions", "build_questions", "inside_questions", "mobilenet_block_shape"]
 
@@ -23,9 +24,9 @@ def architecture_questions(s: dict, variant: int = 0) -> list[Question]:
     params = layer_parameters(f, c, k)
     out = output_size(n, f)
     return [
-        Question(f"A convolutional layer has {k} filters of {f}x{f} on a {c}-channel input, with a bias each. How many "
+        Question(f"A convolutional layer has {k} filters of {f}x{f} on {words.article(c)} {c}-channel input, with a bias each. How many "
                  "learnable parameters?", params, f"(f·f·n_C + 1)·filters = ({f}·{f}·{c} + 1)·{k} = {params}."),
-        Question(f"That layer takes an {n}x{n}x{c} input, stride 1, no padding. How many cells wide is its output?", out,
+        Question(f"That layer takes {words.article(n)} {n}x{n}x{c} input, stride 1, no padding. How many cells wide is its output?", out,
                  f"n - f + 1 = {n} - {f} + 1 = {out}: the output is {out}x{out}x{k}."),
         Question("The layer's output is flattened into a fully connected layer of 10 units. How many weights and "
                  "biases has that layer?", (out * out * k + 1) * 10,
@@ -64,7 +65,7 @@ def build_questions(s: dict, variant: int = 0) -> list[Question]:
     side = layer.output_shape[1]
     return [
         Question(f"The first convolution ({spec.size} filters of {spec.kernel}x{spec.kernel}, stride {spec.stride}, "
-                 f"padding {spec.padding}) sees a {c_in}x{side_in}x{side_in} input. How many parameters has it?",
+                 f"padding {spec.padding}) sees {words.article(c_in)} {c_in}x{side_in}x{side_in} input. How many parameters has it?",
                  layer.params, f"({spec.kernel}·{spec.kernel}·{c_in} + 1)·{spec.size} = {layer.params}."),
         Question("How many cells wide is its output map?", side,
                  f"floor(({side_in} + 2·{spec.padding} - {spec.kernel}) / {spec.stride}) + 1 = {side}; the shape is "
@@ -96,11 +97,11 @@ def inside_questions(s: dict, variant: int = 0) -> list[Question]:
     _, other_h, _ = mobilenet_block_shape(block, other)
     last_c, last_h, _ = mobilenet_block_shape(18, size)
     return [
-        Question(f"MobileNetV2 gets a {size}x{size} photo. How many numbers does features.{block} output in all "
+        Question(f"MobileNetV2 gets {words.article(size)} {size}x{size} photo. How many numbers does features.{block} output in all "
                  "(channels x height x width)?", c * h * h,
                  f"features.{block} outputs {c} maps of {h}x{h}: {c} x {h} x {h} = {c * h * h:,} numbers, the "
                  "activation size the next layer reads."),
-        Question(f"The same network gets a {other}x{other} photo instead. How many cells wide is each feature map of "
+        Question(f"The same network gets {words.article(other)} {other}x{other} photo instead. How many cells wide is each feature map of "
                  f"features.{block} now?", other_h,
                  f"Its stride-2 convolutions shrink the photo {size // h}-fold before features.{block}, whatever its "
                  f"size: {other} / {size // h} = {other_h} (and {size} / {size // h} = {h} for the {size}x{size} "

@@ -10,6 +10,7 @@ from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
 from cvcore.networks import architectures
 from cvcore.style import gatys as style
 from cvcore.style import nets as style_nets
+from cvcore.teach import words
 
 __all__ = ["layer_shape", "style_questions"]
 
@@ -35,7 +36,7 @@ def style_questions(s: dict, variant: int = 0) -> list[Question]:
     g01 = int(style.gram_matrix(a.reshape(1, 2, 2, 2))[0, 0, 1])
     label, network = spec.label_of(node), spec.label.split(" (")[0]
     return [
-        Question(f"{network}'s style layer '{label}' gives a {n_h}x{n_w}x{n_c} activation for a {size} px image. "
+        Question(f"{network}'s style layer '{label}' gives {words.article(n_h)} {n_h}x{n_w}x{n_c} activation for {words.article(size)} {size} px image. "
                  "How many numbers are in its Gram matrix?", entries,
                  f"G is n_C x n_C = {n_c} x {n_c} = {entries}: one entry per pair of channels, whatever n_H and n_W "
                  "are. Where a texture appears is summed away; only which channels fire together is kept."),

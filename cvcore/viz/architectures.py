@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cvcore.networks.architectures import LayerRow
-from cvcore.viz.axes import count_axis
+from cvcore.viz.axes import LEGEND_ROOM, count_axis, legend_above
 
 __all__ = ["shape_figure", "breakdown_figure"]
 
@@ -20,7 +20,7 @@ def shape_figure(rows: list[LayerRow], *, title: str) -> go.Figure:
                          hovertext=[f"{r.name}: {r.output_shape}" for r in steps]), secondary_y=False)
     fig.add_trace(go.Scatter(x=labels, y=[r.output_shape[0] for r in steps], name="n_C", mode="lines+markers",
                              line={"color": "#e4572e"}), secondary_y=True)
-    fig.update_layout(title=title, height=380, margin={"t": 50, "b": 40, "l": 50, "r": 50}, legend={"orientation": "h"},
+    fig.update_layout(title=title, height=410, margin={"t": LEGEND_ROOM, "b": 40, "l": 50, "r": 50}, legend=legend_above(),
                       xaxis={"title": "convolution and pooling layers, in order", "showticklabels": len(steps) <= 30})
     heights, channels = [r.output_shape[1] for r in steps], [r.output_shape[0] for r in steps]
     fig.update_yaxes(title_text="n_H (height = width)", secondary_y=False, **count_axis(max(heights, default=1)))

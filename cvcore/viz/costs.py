@@ -15,7 +15,7 @@ def connectivity_figure(out_channels: int, in_channels: int, groups: int, *, tit
     k = torch.arange(out_channels)[:, None] // (out_channels // groups)
     c = torch.arange(in_channels)[None, :] // (in_channels // groups)
     seen = (k == c).double()  # [K, C]
-    text = [["✓" if v else "" for v in row] for row in seen.tolist()]
+    text = [["✓" if v else "·" for v in row] for row in seen.tolist()]  # every cell says what its shade means
     fig = grid_heatmap(seen, title=title, text=text, colors="gray", zrange=(-0.6, 1.0))  # unseen: dark grey
     fig.update_layout(xaxis_title="input channel", yaxis_title="output channel")
     return fig

@@ -5,6 +5,8 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image, ImageDraw
 
+from cvcore.viz.axes import LEGEND_ROOM, legend_above
+
 __all__ = ["annotate_faces", "distance_histogram", "roc_figure", "rates_figure", "embedding_figure"]
 
 _NO_TEMPLATE = {"layout": {}}
@@ -28,8 +30,8 @@ def annotate_faces(image: Image.Image, faces, chosen: int = 0) -> np.ndarray:
 
 def _layout(title: str, x: str, y: str, height: int = 320, **extra) -> dict:
     return {"template": _NO_TEMPLATE, "title": {"text": title}, "height": height,
-            "margin": {"l": 50, "r": 10, "t": 50, "b": 45}, "xaxis": {"title": {"text": x}},
-            "yaxis": {"title": {"text": y}}, "legend": {"orientation": "h", "y": -0.25}, **extra}
+            "margin": {"l": 50, "r": 10, "t": LEGEND_ROOM, "b": 45}, "xaxis": {"title": {"text": x}},
+            "yaxis": {"title": {"text": y}}, "legend": legend_above(), **extra}
 
 
 def distance_histogram(same: np.ndarray, different: np.ndarray, tau: float, *, metric: str,

@@ -14,8 +14,9 @@ from plotly.colors import sample_colorscale
 
 from cvcore.errors import InvalidParameter
 from cvcore.images import png_bytes
+from cvcore.viz.axes import LEGEND_ROOM, legend_above
 
-__all__ = ["COLORMAPS", "colorize", "overlay", "mosaic", "mosaic_figure", "filter_patches", "signed_mosaic",
+__all__ = ["COLORMAPS", "colorize", "overlay", "colour_key", "mosaic", "mosaic_figure", "filter_patches", "signed_mosaic",
            "top5_figure", "curves_figure", "objective_figure", "patch_crops"]
 
 COLORMAPS = ("viridis", "cividis", "inferno", "jet", "gray")
@@ -53,6 +54,30 @@ def overlay(image: np.ndarray, heat: torch.Tensor, *, alpha: float = 0.5, colorm
     rgb = image[..., :3] if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2)
     blended = (1 - alpha) * rgb.astype(np.float32) + alpha * colorize(heat, colormap).astype(np.float32)
     return blended.round().astype(np.uint8)
+
+
+def colour_key(colormap: str = "viridis", *, low: str = "low", high: str = "high", width: int = 320,
+               alpha: float = 1.0) -> np.ndarray:
+    """The colour key of a heatmap drawn as a picture (``overlay``, ``mosaic``): a bar from 0 to 1 in ``colormap``
+    (blended over mid-grey at ``alpha``, as an overlay blends it), ``low`` written under its left end and ``high``
+    under its right end. Returns uint8 [34, width, 3].
+
+    >>> key = colour_key("gray", width=100)
+    >>> key.shape, key[4, 0].tolist(), key[4, 99].tolist()
+    ((34, 100, 3), [0, 0, 0], [255, 255, 255])
+    """
+    from PIL import ImageDraw
+
+    if width < 40:
+        raise InvalidParameter(f"width must be at least 40 pixels, got {width}")
+    bar = colorize(torch.linspace(0, 1, width)[None].expand(16, width), colormap).astype(np.float32)
+    bar = ((1 - alpha) * 128 + alpha * bar).round().astype(np.uint8)
+    picture = Image.new("RGB", (width, 34), "white")
+    picture.paste(Image.fromarray(bar), (0, 0))
+    draw = ImageDraw.Draw(picture)
+    draw.text((1, 19), low, fill="black")
+    draw.text((width - 1 - draw.textlength(high), 19), high, fill="black")
+    return np.asarray(picture)
 
 
 def _normalized(maps: torch.Tensor, shared: bool) -> torch.Tensor:
@@ -102,10 +127,14 @@ def mosaic_figure(maps: torch.Tensor, labels: list[int], *, title: str, cols: in
     height, width = picture.shape[:2]
     return go.Figure(
         data=[go.Image(source=data_uri(picture), hoverinfo="skip"),
-              go.Scatter(x=xs, y=ys, mode="markers", customdata=labels, marker={"size": tile * 0.9, "symbol": "square",
-                         "opacity": 0.01, "color": "white"}, hovertemplate="channel %{customdata}<extra></extra>")],
+              go.Scatter(x=xs, y=ys, mode="markers", customdata=labels, marker={
+                  "size": tile * 0.9, "symbol": "square", "opacity": 0.01, "color": [0.0] * len(labels),
+                  "colorscale": _PLOTLY_NAMES[colormap], "cmin": 0, "cmax": 1, "showscale": True,  # the tiles' key
+                  "colorbar": {"tickvals": [0, 1], "ticktext": ["lowest", "highest"], "thickness": 12,
+                               "title": {"text": "one scale" if shared else "each tile", "side": "right"}}},
+                  hovertemplate="channel %{customdata}<extra></extra>")],
         layout={"template": _NO_TEMPLATE, "title": {"text": title}, "height": int(height * 1.02) + 70,
-                "width": width + 40, "margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "clickmode": "event+select",
+                "width": width + 110, "margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "clickmode": "event+select",
                 "xaxis": {"visible": False, "range": [-1, width]}, "dragmode": False, "showlegend": False,
                 "yaxis": {"visible": False, "range": [height, -1], "scaleanchor": "x"}},
     )
@@ -141,7 +170,8 @@ def patch_crops(image_batch: list[np.ndarray], patches, *, tile: int = 96) -> li
 
 def top5_figure(predictions) -> go.Figure:
     """A horizontal bar chart of ``features.Prediction``s, the most likely class on top."""
-    names = [f"{p.label} ({p.index})" for p in predictions][::-1]
+    # a class named by its index (a digit) is not written twice: "7", not "7 (7)"
+    names = [p.label if p.label == str(p.index) else f"{p.label} ({p.index})" for p in predictions][::-1]
     probs = [p.probability for p in predictions][::-1]
     return go.Figure(
         data=[go.Bar(x=probs, y=names, orientation="h", text=[f"{v:.1%}" for v in probs], textposition="auto",
@@ -159,7 +189,7 @@ def curves_figure(fractions: list[float], curves: dict[str, list[float]], *, tit
     return go.Figure(
         data=traces,
         layout={"template": _NO_TEMPLATE, "title": {"text": title}, "height": 320,
-                "margin": {"l": 10, "r": 10, "t": 40, "b": 40}, "legend": {"orientation": "h", "y": -0.3},
+                "margin": {"l": 10, "r": 10, "t": LEGEND_ROOM, "b": 40}, "legend": legend_above(),
                 "xaxis": {"title": {"text": xaxis}, "tickformat": ".0%", "range": [0, 1]},
                 "yaxis": {"title": {"text": "probability of the class"}, "rangemode": "tozero"}},
     )

@@ -6,9 +6,11 @@ import streamlit as st
 from cvcore.conv import bottleneck_cost, conv_cost
 from cvcore.errors import CvcoreError
 from cvcore.networks import architectures as arch
+from cvcore.teach import words
 from cvcore.viz.architectures import breakdown_figure, shape_figure
 from labs.architectures.settings import NETS
 from labs.architectures.settings import ArchSettings as S
+from ui import glossary
 from ui.figures import show_chart
 from ui.lazy import lazy_expander
 
@@ -44,7 +46,7 @@ def network() -> None:
     try:
         rows = _table(name, shape)
     except CvcoreError as exc:
-        st.error(f"{net.label} cannot take a {shape[1]}x{shape[2]}x{shape[0]} input: {exc}")
+        st.error(f"{net.label} cannot take {words.article(shape[1])} {shape[1]}x{shape[2]}x{shape[0]} input: {exc}")
         return
     params, macs = arch.totals(rows)
     m1, m2, m3, m4 = st.columns(4)
@@ -114,12 +116,12 @@ def why_convolutions() -> None:
     inputs, outputs = n * n * c, out[0] * out[1] * out[2]
     fc = inputs * outputs
     st.markdown(
-        f"A {n}x{n}x{c} input through {k} filters of {f}x{f} gives {out[0]}x{out[1]}x{out[2]} = {outputs:,} numbers.\n\n"
+        f"{words.article(n, start=True)} {n}x{n}x{c} input through {k} filters of {f}x{f} gives {out[0]}x{out[1]}x{out[2]} = {outputs:,} numbers.\n\n"
         f"- **Convolution**: {k} x ({f}x{f}x{c} + 1) = **{layer.parameters:,}** parameters.\n"
         f"- **Fully connected** from {inputs:,} inputs to {outputs:,} outputs: {inputs:,} x {outputs:,} = "
         f"**{fc:,}** weights (about {fc / 1e6:,.0f}M), {fc / layer.parameters:,.0f} times more.\n\n"
-        f"The slide counts {k} x ({f}x{f} + 1) = {k * (f * f + 1)}: that ignores the {c} input channels; a filter on a "
-        f"{c}-channel input has {f}x{f}x{c} weights. Why so few? **Parameter sharing**: the same {f * f * c} weights "
+        f"The slide counts {k} x ({f}x{f} + 1) = {k * (f * f + 1)}: that ignores the {c} input channels; a filter on "
+        f"{words.article(c)} {c}-channel input has {f}x{f}x{c} weights. Why so few? **Parameter sharing**: the same {f * f * c} weights "
         f"are used at all {out[0] * out[1]} positions. **Sparsity of connections**: each output number depends on only "
         f"{f * f * c} of the {inputs:,} inputs.")
 
@@ -144,7 +146,7 @@ def focus_views() -> None:
                         f"{neck.parts[1].multiplications:,} = {neck.multiplications:,}.")
     with lazy_expander("Focus: the inverted residual (MobileNetV2)", "arch.open_mb") as is_open:
         if is_open:
-            st.markdown("Expand the channels with a 1x1 convolution, filter each channel with a 3x3 depthwise "
+            glossary.markdown("Expand the channels with a 1x1 convolution, filter each channel with a 3x3 depthwise "
                         "convolution, project back down with a linear 1x1 convolution, and add the shortcut: "
                         "depthwise-separable convolutions at a fraction of the cost. MobileNetV2's block 2 on 56x56x24:")
             st.dataframe(_frame(arch.layer_table(arch.build("mobilenet_v2").features[3], (24, 56, 56))), hide_index=True)

@@ -125,7 +125,7 @@ def nms_view() -> None:
         styles = _styles(len(b), names, labels, s, kept=kept, picked=step.picked, removed=step.removed,
                          ious=step.ious, below=below, done=done)
         show_chart(st, fit_title(boxes_figure(picture, b.tolist(), styles, height=420,
-                                              title=f"Step {i + 1}: output the highest-scoring box left, discard its "
+                                              title=f"Step {i + 1}: output the highest-scoring remaining box and discard its "
                                                     "overlaps")), config=_CHART, key="det_nms_fig")
         gone = ", ".join(f"box {j} (IoU {v:.2f})" for j, v in zip(step.removed, step.ious, strict=True)) or "none"
         st.markdown(f"**Pick** box {step.picked} ({names[int(labels[step.picked])]}, score {step.score:.3f}) and output it. "

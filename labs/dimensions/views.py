@@ -10,7 +10,7 @@ from cvcore import conv, images
 from cvcore.conv import conv1d_trace, conv3d, format_number, kernels, shape_chain
 from cvcore.conv.nd import synth_signal, synth_volume
 from cvcore.errors import CvcoreError
-from cvcore.teach import grids
+from cvcore.teach import grids, words
 from cvcore.viz import grid_heatmap
 from labs.dimensions.settings import KERNELS_1D
 from labs.dimensions.settings import DimsSettings as S
@@ -45,7 +45,7 @@ def dilation_part() -> None:
     taps[::d, ::d] = 1
     text = [["w" if v else "·" for v in row] for row in taps.tolist()]
     left, right = st.columns([1, 1.4])
-    show_chart(left, grid_heatmap(taps, title=f"A {f}x{f} kernel with dilation {d}: {span}x{span} wide", text=text,
+    show_chart(left, grid_heatmap(taps, title=f"{words.article(f, start=True)} {f}x{f} kernel with dilation {d}: {span}x{span} wide", text=text,
                                    zrange=(-0.6, 1.0)), config=_CHART, key="dims_taps", width="content")
     with right:
         st.markdown(f"The kernel still has **{f * f} weights**, but they are spread {d} cells apart: one layer sees a "
@@ -59,7 +59,7 @@ def dilation_part() -> None:
     st.image(_dilated_photo(int(d)), caption=f"Vertical-edge kernel with dilation {d} on a photo: wider gaps see coarser edges")
     code_expander("\n".join([
         "import torch", "import torch.nn.functional as F", "",
-        f"layer = torch.nn.Conv2d(1, 1, kernel_size={f}, dilation={d})  # {f * f} weights, a {span}x{span} window",
+        f"layer = torch.nn.Conv2d(1, 1, kernel_size={f}, dilation={d})  # {f * f} weights, {words.article(span)} {span}x{span} window",
         "x = torch.randn(1, 1, 32, 32)",
         f"print(layer(x).shape)  # 32 - {d}*({f}-1) = {32 - d * (f - 1)} per side", ""]), filename="dilation.py")
 
@@ -138,7 +138,7 @@ def three_d_part() -> None:
                                 f"({'x'.join(map(str, out.shape))})", colors="signed", zmid=0.0,
                                 text=[[""] * out.shape[2]] * out.shape[1]),
                    config=_CHART, key="dims_3d_out", width="content")
-    st.caption(f"A {'x'.join(map(str, w_shape[2:]))} filter slides in depth too: each output number sums "
+    st.caption(f"{words.article(w_shape[2], start=True)} {'x'.join(map(str, w_shape[2:]))} filter slides in depth too: each output number sums "
                f"{w_shape[2] ** 3} products across {w_shape[2]} neighbouring slices. Check: `F.conv3d` agrees "
                f"(largest difference {format_number(diff)}).")
     code_expander("\n".join([

@@ -11,6 +11,7 @@ from cvcore.errors import InvalidParameter
 from cvcore.viz.faces import distance_histogram, embedding_figure, rates_figure, roc_figure
 from labs.faces import verification as lab
 from labs.faces.settings import FacesSettings as S
+from ui import glossary
 from ui.figures import show_chart
 
 __all__ = ["threshold_view", "triplet_view", "space_view", "siamese_view"]
@@ -62,7 +63,7 @@ def threshold_view() -> None:
 
 
 def triplet_view() -> None:
-    st.markdown("Training makes d(A, P) small and d(A, N) large with the **triplet loss** "
+    glossary.markdown("Training makes d(A, P) small and d(A, N) large with the **triplet loss** "
                 "L(A, P, N) = max(d(A, P) - d(A, N) + alpha, 0), with d the squared Euclidean distance of the unit "
                 "embeddings. The margin alpha keeps the network from the trivial answer of mapping every face to one point.")
     s = lab.set_picker()

@@ -16,5 +16,6 @@ if not shown:
     st.info(f"No term matches “{query.strip()}”.")
 for term in shown:
     with st.container(border=True):
-        st.markdown(f"**{term.name}**: {term.definition}")
+        st.subheader(term.name, anchor=term.anchor)  # a lab's mention links here: glossary#<anchor>
+        st.markdown(term.definition)
         st.page_link(lab_page(term.lab), label=f"See it in: {term.lab}", icon=":material/arrow_forward:")

@@ -12,6 +12,7 @@ from labs import trained_models
 from labs.inside_cnn.heatmaps import Choice
 from labs.inside_cnn.settings import InsideSettings as S
 from labs.inside_cnn.subject import Subject, current_layer
+from ui import glossary
 from ui.code import code_expander
 from ui.lazy import lazy_expander
 
@@ -34,7 +35,7 @@ def computation(s: Subject, choice: Choice | None) -> None:
             st.error(f"Cannot compute Grad-CAM here: {exc}")
             return
         c, h, w = g.activation.shape
-        st.markdown(
+        glossary.markdown(
             f"Layer **{choice.layer}** gives **{c}** feature maps A^k of **{h}x{w}**. One backward pass gives the gradient "
             f"of the class score y^c (class {choice.target}, logit {float(g.logits[choice.target]):.3f}) with respect to "
             "every map. Each map's weight is its average gradient, and the heatmap is the positive part of the weighted sum:")

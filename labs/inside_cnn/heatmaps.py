@@ -8,6 +8,7 @@ import torch
 
 from cvcore import attribution
 from cvcore.errors import CvcoreError
+from cvcore.teach import words
 from cvcore.viz import maps as viz
 from labs.inside_cnn import subject as lab
 from labs.inside_cnn.settings import InsideSettings as S
@@ -111,6 +112,8 @@ def heatmaps(s: Subject, choice: Choice) -> None:
             column.image(viz.overlay(s.picture, heat, alpha=alpha, colormap=colormap), width="stretch",
                          caption=f"{info.label}: {_describe(heat)}")
             column.caption(info.summary + (f" (layer {choice.layer})" if info.uses_layer else ""))
+    st.image(viz.colour_key(colormap, low="0: no evidence", high="1: the most", alpha=alpha), width=320,
+             caption="Colour key of every heatmap: each scaled to [0, 1]")
 
 
 @st.cache_data(show_spinner="Deleting and inserting pixels ...", max_entries=64, hash_funcs=lab.HASH_FUNCS)
@@ -203,8 +206,9 @@ def _sanity(s: Subject, choice: Choice, maps: dict[str, torch.Tensor], options: 
         a.image(viz.overlay(s.picture, heat, alpha=alpha, colormap=colormap), width="stretch",
                 caption=f"{attribution.METHODS[method].label}, trained network")
         b.image(viz.overlay(s.picture, other, alpha=alpha, colormap=colormap), width="stretch",
-                caption=f"top {layers} layer(s) randomized")
+                caption=f"top {words.count(layers, 'layer')} randomized")
         verdict = ("changed: it depends on the learnt weights" if rho < 0.5 else
                    "partly changed" if rho < 0.8 else "barely changed: be wary of this method here")
         c.metric("Rank correlation with the trained map", f"{rho:.2f}")
+        c.image(viz.colour_key(colormap, low="0", high="1", alpha=alpha), width=240, caption="Colour key of both maps")
         c.caption(f"1 = the same pixel order, 0 = unrelated. The map {verdict}.")

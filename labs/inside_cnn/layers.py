@@ -86,6 +86,8 @@ def feature_maps(s: Subject) -> None:
     alpha = S.widget("alpha", right)
     right.image(viz.overlay(s.picture, big, alpha=alpha, colormap=colormap), width="stretch",
                 caption=f"Channel {channel} over the image: bright where it fires")
+    right.image(viz.colour_key(colormap, low=f"{float(one.min()):.2f}", high=f"{float(one.max()):.2f}", alpha=alpha),
+                caption="Colour key: the channel's smallest to largest value", width="stretch")
     with lazy_expander(f"Channel {channel} on every sample photo", "inside.open_compare") as is_open:
         if is_open:
             _compare(s, layer.name, channel, colormap)
@@ -103,6 +105,8 @@ def _compare(s: Subject, layer: str, channel: int, colormap: str) -> None:
         heat = F.interpolate(one[None, None] / top, size=picture.shape[:2], mode="bilinear", align_corners=False)[0, 0]
         column.image(viz.overlay(picture, heat.clamp(0, 1), alpha=0.6, colormap=colormap), width="stretch",
                      caption=f"{name}: mean {float(one.mean()):.2f}, max {float(one.max()):.2f}")
+    st.image(viz.colour_key(colormap, low="0", high=f"{top:.2f}", alpha=0.6), width=320,
+             caption="Colour key, one for every photo: the channel's value")
     st.caption("One scale for all photos, so brighter means this channel fires more on that photo.")
 
 
@@ -115,6 +119,8 @@ def _journey(s: Subject, colormap: str) -> None:
         column.image(viz.overlay(s.picture, _big(act[channel], s.picture.shape[0]), alpha=0.7, colormap=colormap),
                      width="stretch", caption=f"{layer.name} ({layer.shape[1]}x{layer.shape[2]}): channel {channel}, "
                                               "the most active")
+    st.image(viz.colour_key(colormap, low="lowest", high="highest", alpha=0.7), width=320,
+             caption="Colour key: each map from its own lowest to its own highest value")
     st.caption("Early maps are large and follow edges and colours; deeper ones are small and fire on whole parts.")
 
 

@@ -11,7 +11,7 @@ from cvcore import zoo
 from cvcore.errors import CvcoreError, InvalidParameter
 from cvcore.inside import features, unit_trace
 from cvcore.inside import overview as engine
-from cvcore.teach import model_snippets
+from cvcore.teach import model_snippets, words
 from cvcore.viz import unit_trace as figures
 from labs import trained_models
 from labs.inside_cnn.settings import InsideSettings as S
@@ -162,7 +162,7 @@ def _stage_tile(column, stage: engine.Stage, picture, selected: bool, categories
         st.button(stage.name, key=f"inside_stage_{stage.name}", on_click=_open_stage, args=(stage,),
                   type="primary" if selected else "secondary", width="stretch",
                   help=f"{stage.kind}: output {_shape(stage.shape)}"
-                       + (f", {len(stage.units)} convolution(s)" if stage.units else ""))
+                       + (f", {words.count(len(stage.units), 'convolution')}" if stage.units else ""))
         st.caption(f"→ {_shape(stage.shape)}")
 
 
@@ -235,7 +235,7 @@ def _summary(s: Subject, t: unit_trace.UnitTrace, acts: dict[str, torch.Tensor])
     seen = "all its" if len(t.channels) == c_in else f"{len(t.channels)} of the {c_in}"
     st.markdown(
         f"**{t.unit.name}**, channel **{t.channel}** at row **{t.row}**, column **{t.col}**: "
-        f"a {conv.kernel_size[0]}x{conv.kernel_size[1]} filter with stride {conv.stride[0]} and padding "
+        f"{words.article(conv.kernel_size[0])} {conv.kernel_size[0]}x{conv.kernel_size[1]} filter with stride {conv.stride[0]} and padding "
         f"{conv.padding[0]} reads {seen} input channels of **{source}** ({c_in}×{h_in}×{w_in}) in the window "
         f"rows {t.rows[0]} to {t.rows[-1]}, columns {t.cols[0]} to {t.cols[-1]}: **{t.products_count}** "
         "products, added up, then " + ", ".join(part for part in (

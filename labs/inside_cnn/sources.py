@@ -16,6 +16,7 @@ from cvcore import images, zoo
 from cvcore.data import digits as datasets
 from cvcore.errors import CvcoreError
 from cvcore.networks.trained import EXPORTED
+from cvcore.teach import words
 
 __all__ = ["DIGIT_SOURCES", "digit_input", "probe", "exported_choice"]
 
@@ -75,7 +76,7 @@ def probe() -> tuple[torch.Tensor, list[np.ndarray], list[str]]:
     data = _digits()
     x = data.val_x[:_PROBE]
     pictures = [np.asarray(_digit_image(i).convert("RGB")) for i in range(_PROBE)]
-    return x, pictures, [f"digit #{i} (a {int(data.val_y[i])})" for i in range(_PROBE)]
+    return x, pictures, [f"digit #{i} ({words.article(int(data.val_y[i]))} {int(data.val_y[i])})" for i in range(_PROBE)]
 
 
 @st.cache_resource(show_spinner="Rebuilding the exported network ...", max_entries=8)

@@ -11,6 +11,7 @@ from cvcore.inside import features
 from cvcore.teach import grids
 from cvcore.viz import pool_figures
 from labs.pooling.settings import PoolSettings
+from ui import glossary
 from ui.check import check_expander as show_check
 from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
@@ -109,7 +110,7 @@ def feature_map_panel(values: PoolSettings) -> None:
         st.error(str(exc))
         return
     c, h, w = maps.shape
-    st.markdown(f"Feature maps from {source}: **{h} x {w} x {c}** → pooled **{pooled.shape[1]} x {pooled.shape[2]} x {c}**. "
+    glossary.markdown(f"Feature maps from {source}: **{h} x {w} x {c}** → pooled **{pooled.shape[1]} x {pooled.shape[2]} x {c}**. "
                 "The channel count stays the same.")
     a, b = st.columns(2)
     a.image(images.to_uint8(maps[channel]), caption=f"Channel {channel}: {h}x{w}", width="stretch")

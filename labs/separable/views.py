@@ -6,7 +6,7 @@ import torch
 
 from cvcore.conv import bottleneck_cost, conv_cost, format_number, volume_conv_trace
 from cvcore.errors import CvcoreError
-from cvcore.teach import grids
+from cvcore.teach import grids, words
 from cvcore.viz import grid_heatmap
 from cvcore.viz.costs import connectivity_figure, cost_figure
 from labs.separable.settings import LAYER, PRESETS
@@ -17,6 +17,8 @@ from ui.lazy import lazy_expander
 __all__ = ["layer_settings", "layer_view", "course_1x1", "calculator"]
 
 _CHART = {"displayModeBar": False}
+
+_WEIGHTS = "weights [out, in, h, w]"  # the column of each step's weight shape, as PyTorch orders it
 
 
 def layer_settings() -> S:
@@ -53,7 +55,7 @@ def layer_view(s: S) -> None:
             trace = volume_conv_trace(out, w, groups=g)
             ref = torch.nn.functional.conv2d(ref[None], w, groups=g)[0]
             cost = conv_cost(out.shape[1], out.shape[2], out.shape[0], k, f, groups=g, bias=False)
-            rows.append({"step": name, "weights": f"[{k}, {out.shape[0] // g}, {f}, {f}]", "groups": g,
+            rows.append({"step": name, _WEIGHTS: f"[{k}, {out.shape[0] // g}, {f}, {f}]", "groups": g,
                          "output": "x".join(map(str, cost.output_shape)), "parameters": cost.parameters,
                          "multiplications": cost.multiplications})
             figures.append(connectivity_figure(k, out.shape[0], g, title=f"{name}: inputs each output reads"))
@@ -65,6 +67,10 @@ def layer_view(s: S) -> None:
     for col, (i, fig) in zip(st.columns(max(2, len(figures))), enumerate(figures), strict=False):
         show_chart(col, fig, config=_CHART, key=f"sep_conn_{i}", width="content")
     st.dataframe(pd.DataFrame(rows), hide_index=True)
+    k, c_in, h, w = (int(v) for v in rows[0][_WEIGHTS].strip("[]").split(", "))
+    st.caption(f"{_WEIGHTS} is the shape of the step's weight tensor in PyTorch: {rows[0][_WEIGHTS]} is "
+               f"{words.count(k, 'filter')} (the output channels), each {words.count(c_in, 'input channel')} deep "
+               f"(the input's channels divided by the groups), {h} high and {w} wide.")
     st.markdown(f"**{s.n}x{s.n}x{s.c} → {'x'.join(map(str, (out.shape[1], out.shape[2], out.shape[0])))}** · "
                 f"parameters {sum(r['parameters'] for r in rows)} · multiplications {sum(r['multiplications'] for r in rows):,}"
                 " (no bias)")

@@ -16,9 +16,10 @@ from cvcore.errors import CvcoreError, WeightsUnavailable
 from cvcore.networks import transfer
 from cvcore.networks.training import confusion_matrix
 from cvcore.viz import grid_heatmap
-from cvcore.viz.maps import overlay
+from cvcore.viz.maps import colour_key, overlay
 from cvcore.viz.training import curves_figure
 from labs.transfer.settings import TransferSettings as S
+from ui import glossary
 from ui.figures import show_chart
 from ui.live_job import LiveJob, Outcome
 from ui.models import get_model, weights_notice
@@ -274,7 +275,7 @@ def results() -> None:
     figure.update_layout(xaxis={"title": {"text": "predicted class"}}, yaxis={"title": {"text": "true class"}})
     show_chart(left, figure, config=_CHART, key="transfer_confusion", width="content")
     right.dataframe(pd.DataFrame({"class": data.classes, "accuracy": [f"{v:.0%}" for v in per_class]}), hide_index=True)
-    st.markdown("**One validation image per class, the prediction, and Grad-CAM for it** (which pixels made the "
+    glossary.markdown("**One validation image per class, the prediction, and Grad-CAM for it** (which pixels made the "
                 "network decide):")
     shown = _one_per_class(data.val_y, _MAX_CAMS)
     cols = st.columns(len(shown))
@@ -289,6 +290,8 @@ def results() -> None:
         picture = ((x[0] * std + mean).clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
         col.image(overlay(picture, heat, alpha=0.5), width="stretch",
                   caption=f"true {data.classes[int(data.val_y[i])]}, predicted {data.classes[pred]}")
+    st.image(colour_key(low="0: no evidence", high="1: the most", alpha=0.5), width=320,
+             caption="Colour key of the Grad-CAM heatmaps")
 
 
 def _one_per_class(labels: torch.Tensor, most: int) -> list[int]:

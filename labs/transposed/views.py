@@ -6,6 +6,7 @@ import torch
 from cvcore.conv import TransposeTrace, conv_transpose_trace, format_number
 from cvcore.conv.transposed import reference_output as transpose_reference
 from cvcore.errors import CvcoreError
+from cvcore.teach import words
 from cvcore.viz import conv_figures, scatter_figures, stuffed_text
 from labs.transposed.settings import KERNELS
 from labs.transposed.settings import TransposedSettings as S
@@ -62,7 +63,7 @@ def trace_or_error(x: torch.Tensor, k: torch.Tensor, values: S) -> TransposeTrac
 
 def stuffed_panel(trace: TransposeTrace, index: int) -> None:
     h, w = trace.source.shape
-    title = f"{h}x{w} input, {trace.up_stride[0] - 1} zero(s) between cells, padded: {trace.input.shape[0]}x{trace.input.shape[1]}"
+    title = f"{h}x{w} input, {words.count(trace.up_stride[0] - 1, 'zero')} between cells, padded: {trace.input.shape[0]}x{trace.input.shape[1]}"
     fig_in, fig_k, fig_out = conv_figures(trace, index, input_text=stuffed_text(trace), input_title=title)
     left, mid, right = st.columns([3, 1.3, 2.2])
     for col, fig, key in ((left, fig_in, "in"), (mid, fig_k, "k"), (right, fig_out, "out")):

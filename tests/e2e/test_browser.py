@@ -173,9 +173,9 @@ def test_inside_a_cnn_searches_added_photos_for_strong_patches(app_server, page)
 
 def test_detection_nms_steps_in_the_browser(app_server, page, artifacts_dir):
     page.goto(f"{app_server}/detection?view=nms&score=0.3&iou=0.4")
-    page.get_by_text("Step 1: output the highest-scoring box left").first.wait_for()
+    page.get_by_text("Step 1: output the highest-scoring remaining box").first.wait_for()
     page.get_by_role("button", name="▶").first.click()
-    page.get_by_text("Step 2: output the highest-scoring box left").first.wait_for()
+    page.get_by_text("Step 2: output the highest-scoring remaining box").first.wait_for()
     page.get_by_text("torchvision's batched_nms keeps the same boxes").wait_for()
     page.wait_for_function("() => window.location.search.includes('nms_step=2')")
     page.screenshot(path=str(artifacts_dir / "e2e-detection-nms.png"), full_page=True)

@@ -18,7 +18,8 @@ def test_home_offers_a_lesson_for_every_lab(open_page):
     starts = [link.proto for link in at.get("page_link") if link.proto.label.startswith("Start lesson")]
     assert len(starts) == len(LABS)
     first = starts[0]
-    assert first.label == f"Start lesson ({len(lessons.lessons_of_lab('Convolution').steps)} steps)"
+    assert first.label == "Start lesson"
+    assert first.help.startswith(f"{len(lessons.lessons_of_lab('Convolution').steps)} steps")
     assert first.page == "convolution" and first.query_string == "lesson=1"
     assert any(link.proto.label.startswith("Glossary") for link in at.get("page_link"))
 
@@ -32,9 +33,11 @@ def test_glossary_links_terms_to_their_labs(open_page):
     titles = {lab.title for lab in LABS}
     assert all(t.lab in titles for t in lessons.TERMS)
     assert len([link for link in links if link.label.startswith("See it in")]) == len(lessons.TERMS)
+    assert [(h.value, h.proto.anchor) for h in at.subheader][:2] == [
+        (t.name, t.anchor) for t in lessons.TERMS[:2]]  # an anchor per term, the target of the labs' links
     at.text_input(key="term").input("triplet").run()
-    assert [m.value for m in at.markdown if m.value.startswith("**")] == [
-        "**Triplet loss**: " + next(t.definition for t in lessons.TERMS if t.name == "Triplet loss")]
+    assert [h.value for h in at.subheader] == ["Triplet loss"]
+    assert next(t.definition for t in lessons.TERMS if t.name == "Triplet loss") in [m.value for m in at.markdown]
     at.text_input(key="term").input("zzz").run()
     assert not at.exception and "No term matches" in at.info[0].value
 
@@ -42,6 +45,7 @@ def test_glossary_links_terms_to_their_labs(open_page):
 def test_a_glossary_link_with_a_term_opens_the_search(open_page):
     at = open_page("glossary", term="IoU")
     assert at.text_input(key="term").value == "IoU"
-    shown = [m.value for m in at.markdown if m.value.startswith("**")]
+    shown = [h.value + " " + d.value for h, d in zip(at.subheader, [m for m in at.markdown if m.value in
+                                                                   {t.definition for t in lessons.TERMS}], strict=True)]
     assert shown and all("iou" in m.lower() for m in shown)
     assert len(shown) < len(lessons.TERMS)

@@ -269,7 +269,7 @@ def test_style_questions_agree_with_torchvision_activations_and_a_hand_sum():
         spec = next(b for b in map(style_nets.backbone, style_nets.BACKBONES) if gram_q.prompt.startswith(b.label.split(" (")[0]))
         label = re.search(r"style layer '([^']*)'", gram_q.prompt).group(1)
         node = next(n for n, text in spec.layers.items() if text == label)
-        h, w, c, size = map(int, re.search(r"gives a (\d+)x(\d+)x(\d+) activation for a (\d+) px", gram_q.prompt).groups())
+        h, w, c, size = map(int, re.search(r"gives an? (\d+)x(\d+)x(\d+) activation for an? (\d+) px", gram_q.prompt).groups())
         if size > 256 and spec.name == "vgg19":
             continue
         with torch.no_grad():

@@ -174,6 +174,23 @@ def test_hand_checked_numbers_with_bias_batch_norm_and_relu6():
     assert t.channel_sums.tolist() == [1.0, 3.0] and (t.total, t.pre_norm, t.normed, t.value) == (4.0, 5.0, 5.0, 5.0)
     assert t.network_value == 5.0
     assert t.lines()[-1] == "ReLU6: min(max(5.000000, 0), 6) = 5.000000"
+    assert t.lines()[1:3] == ["bias: 4.000000 + 1.000000 = 5.000000",
+                              "batch norm: (5.000000 - 2.000000) / sqrt(4.000000 + 0) x 3.000000 + 0.500000 = 5.000000"]
+
+
+def test_negative_terms_are_taken_away_and_no_zero_is_negative():
+    conv = nn.Conv2d(1, 1, 1, bias=True)
+    bn = nn.BatchNorm2d(1, eps=0.0)
+    with torch.no_grad():
+        conv.weight.fill_(1.0)
+        conv.bias.fill_(-1e-9)
+        bn.running_mean.fill_(-2.0)
+        bn.running_var.fill_(1.0)
+        bn.bias.fill_(-0.5)
+    t = unit_trace.trace_unit(nn.Sequential(conv, bn, nn.ReLU()).eval(), "0", 0, 0, 0, x=torch.ones(1, 1, 1, 1))
+    text = "\n".join(t.lines())
+    assert "+ -" not in text and "- -" not in text and "-0.000000" not in text
+    assert "bias: 1.000000 + 0.000000 = 1.000000" in text and "(1.000000 + 2.000000)" in text and "- 0.500000 =" in text
 
 
 def test_bad_units_and_cells_are_named_in_the_message(mobilenet, cat):
