@@ -8,6 +8,7 @@ from PIL import Image
 
 from cvcore import images
 from cvcore.errors import ImageError
+from ui.settings import PERSIST
 
 __all__ = ["IMAGE_SOURCES", "MAX_SIDE", "Wording", "image_input", "selected_sample"]
 
@@ -35,18 +36,21 @@ def image_input(key: str, *, default_sample: str = "chelsea", label: str = "Imag
     page that lists them among its settings gets them into its links). ``samples`` (name -> (label, image)) replaces
     the app's sample photos; ``wording`` what the picker says. ``extra_sources`` are more choices for the radio
     that the caller handles itself (e.g. a live camera): while one is chosen this returns None and draws nothing more.
+    The source and the sample keep their values while not drawn, like a lab's settings (``ui.settings.PERSIST``).
     Uploads are decoded in memory (never written to disk) by ``cvcore.images.load_image``;
     a bad file gives an ``st.error`` and ``None``, and the page carries on.
     """
     source_key, sample_key = f"{key}_source", sample_key or f"{key}_sample"
     st.session_state.setdefault(source_key, "Sample")
     st.session_state.setdefault(sample_key, default_sample)
-    source = st.radio(label, IMAGE_SOURCES + tuple(extra_sources), key=source_key, horizontal=True)
+    source = st.radio(label, IMAGE_SOURCES + tuple(extra_sources), key=source_key, horizontal=True,
+                      persist_state=PERSIST)
     if source in extra_sources:
         return None
     if source == "Sample":
         labels = images.sample_names() if samples is None else {name: text for name, (text, _) in samples.items()}
-        name = st.selectbox("Sample photo", list(labels), key=sample_key, format_func=lambda n: labels[n])
+        name = st.selectbox("Sample photo", list(labels), key=sample_key, format_func=lambda n: labels[n],
+                            persist_state=PERSIST)
         picture = images.sample_image(name) if samples is None else samples[name][1]
         return images.fit_within(picture, MAX_SIDE)[0]
     if source == "Upload":

@@ -18,8 +18,9 @@ from typing import Any, ClassVar
 
 import streamlit as st
 
-__all__ = ["Setting", "LabSettings"]
+__all__ = ["PERSIST", "Setting", "LabSettings"]
 
+PERSIST = "page"  # how long a setting's widget keeps its value while not drawn: until the learner leaves the page
 _WIDGETS = ("number", "slider", "select_slider", "select", "radio", "toggle", "checkbox", "text", "text_area")
 
 
@@ -180,11 +181,17 @@ class LabSettings:
     def widget(cls, name: str, where=None, **overrides):
         """Draw setting ``name``'s widget (in ``where``, a column or container; the page by default) with its label,
         help, bounds or choices and key, and return its value. ``overrides`` go to the widget (``disabled=...``,
-        ``on_change=...``, ``options=...`` for choices that depend on the page, ``label=...``)."""
+        ``on_change=...``, ``options=...`` for choices that depend on the page, ``label=...``).
+
+        Every widget keeps its value while it is not drawn (``persist_state="page"``), and Streamlit sends that value
+        when it is drawn again. Without it, a run that ends early (``state.stop``, e.g. while an upload is awaited)
+        skips Streamlit's end-of-run bookkeeping: the browser drops the widgets that run did not draw, but the server
+        still counts their values as the browser's, so when they come back it sends none and the browser shows each
+        widget's own default (the first option, a slider's minimum) and sends it back with the next rerun."""
         s = cls.SETTINGS[name]
         where = where if where is not None else st
         label = overrides.pop("label", s.label or name)
-        kw = {"key": cls.key(name), "help": s.help, **overrides}
+        kw = {"key": cls.key(name), "help": s.help, "persist_state": PERSIST, **overrides}
         kind = s.widget or ("toggle" if s.kind is bool else "select" if s.choices is not None
                             else "number" if s.kind in (int, float) else "text")
         if kind in ("toggle", "checkbox"):

@@ -17,6 +17,7 @@ from cvcore.data import digits as datasets
 from cvcore.errors import CvcoreError
 from cvcore.networks.trained import EXPORTED
 from cvcore.teach import words
+from ui.settings import PERSIST
 
 __all__ = ["DIGIT_SOURCES", "digit_input", "probe", "exported_choice"]
 
@@ -38,7 +39,7 @@ def digit_input(key: str, watch: tuple[str, zoo.ModelEntry, torch.nn.Module] | N
     """A validation digit (never seen in training) by number, a digit drawn on a canvas, or an uploaded drawing made
     to look like one. While drawing, ``watch`` (name, entry, model) shows that network's maps and Grad-CAM below the
     canvas (``labs.digit_canvas.watch``), updated at every stroke."""
-    source = st.radio("Image", DIGIT_SOURCES, key=f"{key}_source", horizontal=True)
+    source = st.radio("Image", DIGIT_SOURCES, key=f"{key}_source", horizontal=True, persist_state=PERSIST)
     if source == "Draw":
         from labs import digit_canvas  # the canvas component registers itself on import, in a running app only
 
@@ -52,7 +53,8 @@ def digit_input(key: str, watch: tuple[str, zoo.ModelEntry, torch.nn.Module] | N
         return Image.fromarray(pixels, mode="L")
     if source == "Validation digit":
         count = len(_digits().val_y)
-        index = int(st.number_input(f"Digit number (0 to {count - 1})", 0, count - 1, key=f"{key}_index"))
+        index = int(st.number_input(f"Digit number (0 to {count - 1})", 0, count - 1, key=f"{key}_index",
+                                    persist_state=PERSIST))
         st.caption(f"Its label: {int(_digits().val_y[index])}")
         return _digit_image(index)
     upload = st.file_uploader("Upload a drawing of a digit", type=list(images.ACCEPTED_TYPES), key=f"{key}_upload")
