@@ -12,6 +12,8 @@ the run from a fragment that reruns every ``every`` seconds (``st.fragment(run_e
 worker published, hands each to the lab (``keep``, which stores what should outlive the run in the session), and
 draws the progress bar, the queue position while the job waits, and the live view of the newest record (``draw``).
 When the run has ended, the fragment reruns the page, whose ``requested`` settles it (its outcome, and ``then``).
+A job whose steps are over before anyone could watch them is paced: ``run(..., rate=25)`` has the worker publish at
+most 25 records a second, and ``set_rate`` changes that while it runs (a learner slows it down for a class).
 
 Any other click reruns the page, and the run goes on: ``requested`` draws the live view again where ``run`` drew it.
 Each poll tells the worker that the page still looks; a closed tab (or a learner gone to another lab) sends none, and
@@ -176,7 +178,7 @@ class LiveJob:
     # --- the run ---------------------------------------------------------------------------------------------------
     def run(self, records: Iterable, *, total: float, step: Callable, text: Callable, keep: Callable,
             draw: Callable | None = None, start: dict | None = None, every: float = 0.25, job=None,
-            then: Callable | None = None) -> None:
+            then: Callable | None = None, rate: float | None = None) -> None:
         """Start ``records`` (the engine's generator, not started yet) in a worker and draw its live view here.
 
         ``step(record)`` is how far it is (of ``total``, in the job's units), ``text(record)`` the progress line,
@@ -185,18 +187,27 @@ class LiveJob:
         record in order (``draw`` with the newest). ``start``: the lab's own fields; this dict becomes the record (so
         ``keep`` may write into it). ``job``: the same job as a ``cvcore.cluster.Job``, which runs on the shared Ray
         pool when ``CVCORE_CLUSTER`` is set. ``then(outcome)`` is called once the run has ended (done, stopped or
-        failed), after the last ``keep``, in a later script run."""
+        failed), after the last ``keep``, in a later script run. ``rate``: at most this many records per second (see
+        ``ui.worker``; None: each as soon as it is computed)."""
         record = start if start is not None else {}
         record.update(active=True, state="running", step=0, steps=total, message="",
                       payload=st.session_state.pop(self._payload_key, None))
         record.pop("stopped_by", None)
         st.session_state[self._record_key] = record
         session = jobs.session_id()
-        running = worker.Worker(records, label=self.label, owner=session, job=job)
+        running = worker.Worker(records, label=self.label, owner=session, job=job, rate=rate)
         running.view = _View(total, step, text, keep, draw, then, every)
         worker.register(session, self._record_key, running)
         running.start()
         self._live_view()
+
+    def set_rate(self, rate: float | None) -> None:
+        """Pace the running job (if any) at ``rate`` records per second from its next record on (None: unpaced)."""
+        if rate is not None and not rate > 0:
+            raise ValueError(f"rate must be > 0 records per second or None, got {rate}")
+        running = self._worker()
+        if running is not None:
+            running.rate = rate
 
     def _catch_up(self) -> bool:
         """Take the worker's new records (``keep``) and settle its run if it ended; whether a run still computes."""

@@ -11,6 +11,11 @@ worker that had none for ``HEARTBEAT_TIMEOUT`` seconds cancels itself (the tab w
 another lab). It checks between steps and while it waits for a slot; an engine that takes a stop callback can ask
 ``stop_requested`` within its own loop and end with a last record of its own.
 
+A worker may be paced (``rate``: records per second): an engine that computes 300 steps in a second would otherwise
+be over before a class has seen the first one. It then publishes each record at least ``1 / rate`` seconds after the
+one before; the engine is not resumed meanwhile, so its records are the same as unpaced, only later. The wait holds
+the job's slot (the run is the learner's, being watched) and ends at once on ``cancel``.
+
 Workers are kept by session and name (``register``, ``lookup``, ``workers_of``) in this module, never in
 ``st.session_state``, which holds small values only. A worker that ended stays until its page has taken its last
 records (``forget``), or for ``FORGET_AFTER`` seconds when its session never comes back.
@@ -22,11 +27,12 @@ from collections import deque
 
 from ui import jobs
 
-__all__ = ["HEARTBEAT_TIMEOUT", "FORGET_AFTER", "Worker", "stop_requested", "register", "lookup", "forget",
+__all__ = ["HEARTBEAT_TIMEOUT", "FORGET_AFTER", "PACE_CHECK", "Worker", "stop_requested", "register", "lookup", "forget",
            "workers_of"]
 
 HEARTBEAT_TIMEOUT = 10.0  # seconds without a look from the page after which a worker stops (about 20 polls missed)
 FORGET_AFTER = 600.0  # seconds an ended worker's records wait for a session that does not come back
+PACE_CHECK = 0.1  # seconds: a paced wait asks at least this often whether the page still looks (``cancel`` is at once)
 
 _CURRENT = threading.local()  # the worker whose thread this is
 
@@ -48,10 +54,14 @@ class Worker:
         label: what the queue notice calls the job ("Learning a filter")
         owner: the session that runs it (one job per session, see ``ui.jobs.JobLimiter``)
         job: the same job as a ``cvcore.cluster.Job``, for the shared pool
+        rate: at most this many records per second (None: each as soon as it is computed); the page may change
+            ``rate`` while the job runs
     """
 
-    def __init__(self, records, *, label: str, owner: str, job=None):
-        self.label, self.owner = label, owner
+    def __init__(self, records, *, label: str, owner: str, job=None, rate: float | None = None):
+        if rate is not None and not rate > 0:
+            raise ValueError(f"rate must be > 0 records per second or None, got {rate}")
+        self.label, self.owner, self.rate = label, owner, rate
         self._records, self._job = records, job
         self._lock = threading.Lock()
         self._pending: deque = deque()  # published, not yet taken by the page
@@ -60,6 +70,7 @@ class Worker:
         self._ended = threading.Event()
         self._last_seen = time.monotonic()
         self._ended_at: float | None = None
+        self._published_at: float | None = None  # when the last record was published (the thread's own clock)
         self.unwatched = False  # it stopped itself: no look from the page for HEARTBEAT_TIMEOUT seconds
         self.completed = False  # the generator ran to its end, uncancelled
         self.error: BaseException | None = None
@@ -122,6 +133,15 @@ class Worker:
             self._cancelled.set()
         return unwatched
 
+    def _keep_pace(self) -> None:
+        """Wait until the next record is due (``1 / rate`` seconds after the last one), or until the job should end."""
+        rate = self.rate
+        if rate is not None and self._published_at is not None:
+            due = self._published_at + 1.0 / rate
+            while (left := due - time.monotonic()) > 0 and not self.should_end():
+                self._cancelled.wait(min(left, PACE_CHECK))
+        self._published_at = time.monotonic()
+
     def _say(self, text: str | None) -> None:
         with self._lock:
             self._notice = text
@@ -134,6 +154,7 @@ class Worker:
             try:
                 last_word = False  # an engine that listens gets one more record after the stop: its own last one
                 for item in stream:
+                    self._keep_pace()
                     with self._lock:
                         self._pending.append(item)
                         self._notice = None

@@ -6,6 +6,7 @@ target kernel (Sobel, Scharr, or any other): the loss falls, and the nine number
 to the target's.
 """
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,13 +21,17 @@ __all__ = ["LearnStep", "learn_kernel"]
 
 @dataclass(frozen=True)
 class LearnStep:
-    """Progress after ``step`` updates: the mean squared error and the current kernel (Tensor[kh, kw])."""
+    """Progress after ``step`` updates: the mean squared error and the current kernel (Tensor[kh, kw]).
+
+    ``seconds`` is the time spent computing those updates, without the time between records (a page that paces
+    the records for its learners waits there)."""
 
     step: int
     loss: float
     kernel: torch.Tensor
     distance: float  # max |kernel - target|
     diverged: bool = False  # the loss blew up (learning rate too high); the generator stops here
+    seconds: float = 0.0
 
 
 def learn_kernel(image, target, *, steps: int = 300, lr: float = 0.1, seed: int = 0,
@@ -62,7 +67,9 @@ def learn_kernel(image, target, *, steps: int = 300, lr: float = 0.1, seed: int 
     # drawn on the CPU (the same start on every device), then moved to the image's device
     kernel = (torch.randn(t.shape, generator=gen) * 0.5).to(x.device).requires_grad_(True)
     opt = torch.optim.Adam([kernel], lr=lr) if optimizer == "adam" else torch.optim.SGD([kernel], lr=lr, momentum=0.9)
+    computing = 0.0
     for step in range(1, steps + 1):
+        began = time.perf_counter()
         opt.zero_grad()
         loss = F.mse_loss(F.conv2d(x, kernel[None, None]), wanted)
         loss.backward()
@@ -70,6 +77,7 @@ def learn_kernel(image, target, *, steps: int = 300, lr: float = 0.1, seed: int 
         current = kernel.detach().clone()
         value = loss.item()
         diverged = not torch.isfinite(loss) or value > 1e12
-        yield LearnStep(step, value, current, float((current - t).abs().max()), diverged)
+        computing += time.perf_counter() - began
+        yield LearnStep(step, value, current, float((current - t).abs().max()), diverged, computing)
         if diverged:
             return

@@ -1,5 +1,6 @@
-"""Figures of the Learning-a-filter lab: a kernel's grid whose numbers fit their cells.
+"""Figures of the Learning-a-filter lab: the loss curve, and a kernel's grid whose numbers fit their cells.
 
+The loss falls over orders of magnitude, so its axis is logarithmic, written in powers of ten (``axes.log_axis``).
 A learned kernel holds numbers like -0.0004413 or 0.9996718; written with four significant digits they are wider
 than a cell. Each cell shows its number with at most ``CELL_CHARS`` characters (three decimals at most, fewer for
 large numbers, powers of ten beyond), and the exact values go in a table beside the grid (``exact_rows``).
@@ -11,9 +12,10 @@ import plotly.graph_objects as go
 import torch
 
 from cvcore.errors import InvalidParameter
+from cvcore.viz.axes import count_axis, log_axis
 from cvcore.viz.grids import grid_heatmap
 
-__all__ = ["CELL_CHARS", "cell_text", "kernel_figure", "exact_rows"]
+__all__ = ["CELL_CHARS", "cell_text", "loss_figure", "kernel_figure", "exact_rows"]
 
 CELL_CHARS = 6  # the widest cell text: "-2.000", "123.46", "-1e+05"
 
@@ -40,6 +42,25 @@ def cell_text(value: float, width: int = CELL_CHARS) -> str:
         if len(text) <= width:
             return text
     return f"{value:.0e}"
+
+
+def loss_figure(losses: list[float], *, steps: int | None = None) -> go.Figure:
+    """The loss after each step (``losses[i]`` after step i + 1) on a log axis; ``steps``: the run's length, which
+    fixes the step axis so that a run in progress draws its curve growing across it.
+
+    >>> layout = loss_figure([1.0, 0.01, 1e-8], steps=300).layout
+    >>> layout.yaxis.type, layout.yaxis.exponentformat, list(layout.xaxis.range)
+    ('log', 'power', [0, 300])
+    """
+    if steps is not None and steps < 1:
+        raise InvalidParameter(f"steps must be >= 1, got {steps}")
+    top = steps if steps is not None else max(len(losses), 1)
+    fig = go.Figure(go.Scatter(x=list(range(1, len(losses) + 1)), y=list(losses), mode="lines",
+                               line={"color": "#e4572e"}))
+    fig.update_layout(title="Loss (mean squared difference from the target's output)", xaxis_title="step",
+                      yaxis_title="loss (log scale)", xaxis={**count_axis(top), "range": [0, top]}, yaxis=log_axis(),
+                      height=300, margin={"t": 40, "b": 40, "l": 50, "r": 10})
+    return fig
 
 
 def kernel_figure(kernel: torch.Tensor, *, title: str) -> go.Figure:

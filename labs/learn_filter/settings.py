@@ -4,9 +4,14 @@ from cvcore import images
 from cvcore.conv import kernels
 from ui.settings import LabSettings, Setting
 
-__all__ = ["TARGETS", "LearnSettings"]
+__all__ = ["TARGETS", "SPEEDS", "LearnSettings"]
 
 TARGETS = ("sobel_x", "sobel_y", "scharr_x", "vertical_edge", "horizontal_edge", "laplacian", "sharpen", "emboss", "custom")
+# Steps drawn per second: a step takes a millisecond or two, so unpaced, 300 steps are over before anyone sees one.
+SPEEDS = {"normal": 25, "slow": 10, "full": None}
+_SPEED_LABELS = {"normal": "Normal: 25 steps/s (300 steps in about 12 s)",
+                 "slow": "Slow, for a class: 10 steps/s (300 steps in about 30 s)",
+                 "full": "As fast as possible"}
 _CATALOG = kernels.kernel_catalog()
 _SAMPLES = images.sample_names()
 
@@ -25,8 +30,16 @@ class LearnSettings(LabSettings, ns="learn"):
     opt: str = Setting("sgd", "Optimiser", choices=("sgd", "adam"), labels={"sgd": "SGD + momentum", "adam": "Adam"},
                        widget="radio")
     seed: int = Setting(0, "Seed of the random start", bounds=(0, 10_000))
+    speed: str = Setting("normal", "Speed", choices=tuple(SPEEDS), labels=_SPEED_LABELS,
+                         help="How fast the steps are drawn while it trains; the result is the same at every speed. "
+                              "It can be changed during a run.")
 
     @property
     def train_kwargs(self) -> dict:
         """Steps, learning rate, optimiser and seed as ``learn_kernel`` keyword arguments."""
         return {"steps": int(self.steps), "lr": float(self.lr), "optimizer": self.opt, "seed": int(self.seed)}
+
+    @property
+    def rate(self) -> float | None:
+        """Steps drawn per second (None: as fast as they are computed)."""
+        return SPEEDS[self.speed]

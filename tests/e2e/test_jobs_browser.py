@@ -2,6 +2,7 @@
 elsewhere leaves a job running (it computes off the script thread, and the page polls its progress); Stop ends it."""
 
 import re
+import time
 
 import pytest
 
@@ -24,6 +25,54 @@ def test_train_stop_and_train_again_in_one_session(app_server, page):
     body = page.locator("body").inner_text()
     assert "already runs a long job" not in body and "Traceback" not in body
     assert "waiting for the server" not in body  # one session alone never waits
+
+
+_SVG = "data:image/svg+xml;base64,"
+
+
+def _live_kernel(page) -> tuple[str, ...]:
+    """The nine numbers of the live view's kernel, read from its picture (an SVG image); () while it is redrawn."""
+    import base64
+
+    pictures = [base64.b64decode(src[len(_SVG):]).decode() for src in
+                page.locator("img").evaluate_all("imgs => imgs.map(i => i.src)") if src.startswith(_SVG)]
+    kernels = [p for p in pictures if "Kernel after step" in p]
+    assert len(kernels) <= 1, "one live kernel"
+    return tuple(re.findall(r'font-size="15" text-anchor="middle"[^>]*>([^<]+)<', kernels[0])) if kernels else ()
+
+
+def _live_step(page) -> int:
+    text = page.get_by_text(re.compile(r"Step \d+ of 300")).first.inner_text()
+    return int(re.search(r"Step (\d+) of 300", text).group(1))
+
+
+def test_a_paced_run_moves_its_kernel_and_loss_in_view_and_writes_the_loss_in_powers_of_ten(app_server, page,
+                                                                                            artifacts_dir):
+    page.goto(f"{app_server}/learn_filter")  # the default speed: 25 steps a second
+    page.get_by_text("to start from random numbers").wait_for()  # the page is drawn
+    clicked = time.monotonic()
+    page.get_by_role("button", name="Train").click()
+    page.get_by_text(re.compile(r"Step \d+ of 300")).first.wait_for()
+    seen = []
+    while len(seen) < 3:
+        page.wait_for_timeout(500)
+        step, at = _live_step(page), time.monotonic()
+        kernel = _live_kernel(page)
+        if not kernel or (seen and step == seen[-1][0]):
+            continue  # the next poll has not been drawn yet
+        seen.append((step, kernel))
+        assert step <= 1 + 25 * (at - clicked) * 1.05, (step, at - clicked)  # never ahead of the pace
+    page.screenshot(path=str(artifacts_dir / "e2e-learn-filter-live.png"))
+    steps = [s for s, _ in seen]
+    assert steps == sorted(set(steps)) and steps[-1] < 300, steps  # it moves, and has not ended
+    assert all(len(kernel) == 9 for _, kernel in seen)
+    assert len({kernel for _, kernel in seen}) == 3, seen  # a new kernel at each look
+    page.get_by_text("Largest difference from the target").wait_for()
+    assert time.monotonic() - clicked >= 299 / 25  # 300 steps at 25 a second
+    ticks = page.locator(".js-plotly-plot .ytick text").all_text_contents()
+    assert ticks and not [t for t in ticks if re.search(r"\d\s*[yzafpnµμmkMGT]$", t)], ticks  # no SI prefixes
+    assert any(t.replace("\u200b", "").startswith("10−") for t in ticks), ticks  # written 10⁻⁶
+    assert "Traceback" not in page.locator("body").inner_text()
 
 
 def test_a_reload_mid_job_and_a_tab_closed_mid_upload_leave_the_server_healthy(app_server, browser, page):

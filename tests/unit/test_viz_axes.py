@@ -6,7 +6,9 @@ import plotly.graph_objects as go
 from cvcore.conv.cost import conv_cost
 from cvcore.networks.architectures import LayerRow
 from cvcore.viz.architectures import breakdown_figure, shape_figure
+from cvcore.viz.axes import log_axis
 from cvcore.viz.costs import cost_figure
+from cvcore.viz.learn import loss_figure
 from cvcore.viz.style import costs_figure
 from cvcore.viz.training import curves_figure
 
@@ -50,6 +52,15 @@ def test_log_cost_axes_are_written_in_powers_of_ten():
     layout = _valid(costs_figure(history))
     assert layout["yaxis"]["type"] == "log" and layout["yaxis"]["exponentformat"] == "power"
     assert layout["xaxis"]["tickformat"] == ",d"
+
+
+def test_every_log_axis_is_written_in_the_same_powers_of_ten():
+    learned = _valid(loss_figure([0.5, 1e-3, 1e-6, 1e-9], steps=300))  # Learning a filter's loss showed 10n and 1μ
+    style = _valid(costs_figure({"step": [0, 20], "content": [1e-3, 1e-4], "style": [1e-7, 1e-8], "tv": [1e-9, 1e-9]}))
+    for layout in (learned, style):
+        assert {k: layout["yaxis"][k] for k in log_axis()} == log_axis() == {
+            "type": "log", "exponentformat": "power", "showexponent": "all"}
+    assert learned["xaxis"]["tickformat"] == ",d" and learned["xaxis"]["range"] == [0, 300]
 
 
 def test_counts_of_multiplications_and_parameters_are_plain_or_powers_of_ten():
