@@ -13,6 +13,7 @@ from cvcore.lessons.base import (
     Picker,
     Question,
     Step,
+    answers,
     check_answer,
     digest,
     field_fact,
@@ -28,7 +29,7 @@ from cvcore.lessons.base import (
 from cvcore.lessons.glossary import TERMS, Term
 
 __all__ = ["Step", "Question", "LabLessons", "Picker", "register", "registry", "lessons_for", "lessons_of_lab",
-           "questions_for", "check_answer", "note_fields", "field_fact", "note", "written", "digest", "HIDDEN", "Term", "TERMS"]
+           "questions_for", "check_answer", "note_fields", "field_fact", "note", "written", "answers", "digest", "HIDDEN", "Term", "TERMS"]
 
 for _module in pkgutil.iter_modules(__path__):
     if _module.name not in ("base", "glossary"):

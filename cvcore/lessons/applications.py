@@ -8,7 +8,7 @@ import torch
 from cvcore.conv import transpose_output_size
 from cvcore.detect import boxes
 from cvcore.detect.segmentation import TinyFCN, confusion, iou_per_class, u_shape
-from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
+from cvcore.lessons.base import LabLessons, Picker, Question, Step, answers, register
 from cvcore.networks import architectures, transfer
 
 __all__ = ["detection_questions", "segmentation_questions", "transfer_questions", "transfer_trainable",
@@ -104,10 +104,6 @@ def transfer_questions(s: dict, variant: int = 0) -> list[Question]:
     ]
 
 
-def _facts(questions: list[Question]) -> dict:
-    return {q.fact: q.answer for q in questions if q.fact}
-
-
 def _detection_notes(s: dict) -> dict:
     pick = Picker(s, 0)
     parts = boxes.iou_parts(_box(pick, "a", (1.0, 1.0, 5.0, 4.0)), _box(pick, "b", (3.0, 2.0, 7.0, 6.0)))
@@ -119,14 +115,14 @@ def _detection_notes(s: dict) -> dict:
 
 def _segmentation_notes(s: dict) -> dict:
     rows = _u_shape(128)
-    return {"size": rows[0].shape[1], **_facts(segmentation_questions(s))}
+    return {"size": rows[0].shape[1], **answers(segmentation_questions(s))}
 
 
 def _transfer_notes(s: dict) -> dict:
     classes, case = int(s.get("n_classes", 3)), str(s.get("case", "small"))
     trainable, _ = transfer_trainable(classes, case)
     return {"classes": classes, "per_class": int(s.get("per_class", 20)), "trainable.millions": round(trainable / 1e6, 1),
-            **_facts(transfer_questions(s))}
+            **answers(transfer_questions(s))}
 
 
 register(LabLessons("det", "Localization and detection", (

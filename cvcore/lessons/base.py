@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from cvcore.errors import InvalidParameter
 
 __all__ = ["Step", "Question", "LabLessons", "Picker", "register", "registry", "lessons_for", "lessons_of_lab",
-           "questions_for", "check_answer", "note_fields", "field_fact", "note", "written", "digest", "HIDDEN"]
+           "questions_for", "check_answer", "note_fields", "field_fact", "note", "written", "answers", "digest", "HIDDEN"]
 
 HIDDEN = "?"  # what a note writes for a number whose question is still open
 
@@ -61,6 +61,16 @@ class Question:
     # What it asks, e.g. "out_side", "params": the page hides that fact while the question is open. A fact named
     # "..._side" is a map's side, which pages also write as "4x4".
     fact: str = ""
+
+
+def answers(questions: list[Question]) -> dict:
+    """What ``questions`` ask, by fact, with their answers: the numbers a lesson note names that a question about the
+    same state may be waiting on.
+
+    >>> answers([Question("Side?", 4, "", fact="out_side"), Question("Why?", "so", "")])
+    {'out_side': 4}
+    """
+    return {q.fact: q.answer for q in questions if q.fact}
 
 
 def digest(question: Question) -> str:

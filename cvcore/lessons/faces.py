@@ -43,7 +43,7 @@ def faces_questions(s: dict, variant: int = 0) -> list[Question]:
 
 register(LabLessons("faces", "Face verification", (
     Step("Verification: the same person", {"view": "verify", "a_sample": "astronaut", "b_sample": "astronaut_dark"},
-         "Detected, aligned to {side}x{side}, embedded: a darker photo of the same face lands close by, well below tau.",
+         "Detected, aligned to {side}x{side}, embedded: a darker photo of that face lands close by, well below tau.",
          lambda s: {"side": faces.ALIGNED_SIZE}),
     Step("Verification: another person", {"view": "verify", "a_sample": "astronaut", "b_sample": "cameraman"},
          "Another face gives a distance far above tau: the rule says two people. Move tau and see where it would fail."),

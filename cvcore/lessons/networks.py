@@ -7,7 +7,7 @@ import torch
 
 from cvcore.conv import layer_parameters, output_size
 from cvcore.errors import CvcoreError
-from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
+from cvcore.lessons.base import LabLessons, Picker, Question, Step, answers, register
 from cvcore.networks import architectures, builder
 
 __all__ = ["BUILD_INPUT", "architecture_questions", "build_questions", "inside_questions", "mobilenet_block_shape"]
@@ -112,10 +112,6 @@ def inside_questions(s: dict, variant: int = 0) -> list[Question]:
     ]
 
 
-def _facts(questions: list[Question]) -> dict:
-    return {q.fact: q.answer for q in questions if q.fact}
-
-
 def _shape_text(shape: tuple[int, ...]) -> str:
     """(C, H, W) as the course writes it, HxWxC; (N,) as N."""
     return f"{shape[1]}x{shape[2]}x{shape[0]}" if len(shape) == 3 else str(shape[0])
@@ -134,9 +130,30 @@ def _lenet_after_first() -> str:
     return " -> ".join(_shape_text(shape) for shape in shapes[1:])
 
 
+@functools.lru_cache(maxsize=16)
+def _windows(net: str) -> tuple[str, str]:
+    """The sides of a registered architecture's convolution kernels and pooling windows, as "3x3" ("3x3, 1x1" when
+    there are several)."""
+    model = architectures.build(net, device="meta")
+
+    def sides(kind) -> str:
+        found = []
+        for module in model.modules():
+            if isinstance(module, kind):
+                size = module.kernel_size
+                side = size[0] if isinstance(size, tuple) else size
+                if f"{side}x{side}" not in found:
+                    found.append(f"{side}x{side}")
+        return ", ".join(found)
+
+    return sides(torch.nn.Conv2d), sides((torch.nn.MaxPool2d, torch.nn.AvgPool2d))
+
+
 def _architecture_notes(s: dict) -> dict:
-    values = {"n": int(s.get("n", 32)), "c": int(s.get("c", 3)), "k": int(s.get("k", 6)),
-              "millions": _millions(str(s.get("net", "lenet5_course"))), **_facts(architecture_questions(s))}
+    net = str(s.get("net", "lenet5_course"))
+    kernels, pools = _windows(net)
+    values = {"n": int(s.get("n", 32)), "c": int(s.get("c", 3)), "k": int(s.get("k", 6)), "kernels": kernels,
+              "pools": pools, "millions": _millions(net), **answers(architecture_questions(s))}
     if s.get("net") == "lenet5_course":
         values["rest"] = _lenet_after_first()
     return values
@@ -148,11 +165,11 @@ def _build_notes(s: dict) -> dict:
     first = next(i for i, spec in enumerate(specs) if spec.kind == "conv")
     side_in = (BUILD_INPUT if first == 0 else checks[first - 1].output_shape)[1]
     return {"f": specs[first].kernel, "shrink": side_in - checks[first].output_shape[1],
-            "total": sum(c.params for c in checks), **_facts(build_questions(s))}
+            "total": sum(c.params for c in checks), **answers(build_questions(s))}
 
 
 def _inside_notes(s: dict) -> dict:
-    return {"cam": mobilenet_block_shape(18, 224)[1], **_facts(inside_questions(s))}
+    return {"cam": mobilenet_block_shape(18, 224)[1], **answers(inside_questions(s))}
 
 
 register(LabLessons("arch", "Architectures", (
@@ -163,7 +180,7 @@ register(LabLessons("arch", "Architectures", (
          "About {millions} million parameters, most of them in the fully connected layers at the end.",
          _architecture_notes),
     Step("VGG-16", {"net": "vgg16"},
-         "Only 3x3 convolutions and 2x2 pooling, doubling the channels: simple and about {millions} million "
+         "Only {kernels} convolutions and {pools} pooling, doubling the channels: simple and about {millions} million "
          "parameters.", _architecture_notes),
     Step("ResNet-50", {"net": "resnet50"},
          "Residual blocks with 1x1 bottlenecks: deeper than VGG, with far fewer parameters (about {millions} "
