@@ -21,7 +21,7 @@ from ui.lessons import hidden_note, shown
 __all__ = ["part_control", "dilation_part", "one_d_part", "three_d_part"]
 
 _CHART = {"displayModeBar": False}
-# What cvcore.lessons.convolutions.dims_questions asks: a dilated window's side, a stack's receptive field, the 3-D
+# What cvcore.lessons.conv_variants.dims_questions asks: a dilated window's side, a stack's receptive field, the 3-D
 # example's output side.
 _WINDOW, _SEEN, _OUT3 = "window_side", "seen_side", "out3_side"
 

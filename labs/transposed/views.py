@@ -17,7 +17,7 @@ from ui.lessons import hidden_note, shown
 
 __all__ = ["controls", "size_formula", "trace_or_error", "stuffed_panel", "scatter_panel", "check", "explain"]
 
-_SIZE = "out_side"  # what cvcore.lessons.convolutions.transposed_questions asks first: the output's side
+_SIZE = "out_side"  # what cvcore.lessons.conv_variants.transposed_questions asks first: the output's side
 
 
 def controls() -> tuple[torch.Tensor | None, torch.Tensor | None, S]:

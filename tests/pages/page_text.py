@@ -92,7 +92,7 @@ _GIVEN = r"(?:input|image|kernel|filter|window|photo|slice|map|region)s?"
 _BY = r"\s*(?:x|×|\\times)\s*"
 _SIZE = rf"\d+{_BY}\d+(?:{_BY}\d+)*"
 _NOT_ANSWERS = (rf"(?i)\b{_GIVEN}\b(?: (?:of|is|are))?[\s}}]*{_SIZE}", rf"(?i)\b{_SIZE}\s+(?:[a-z]+\s+)?{_GIVEN}\b",
-                rf"(?i)\b{_SIZE},? padded to {_SIZE}")
+                rf"(?i)\b{_SIZE},? padded to {_SIZE}", rf"\bon {_SIZE}")
 
 
 def _given_line(line: str) -> bool:
@@ -121,12 +121,14 @@ def note_text(at) -> str:
 
 
 def _int_forms(n: int, side: bool) -> list[str]:
-    forms = [rf"[\d)\]}}]\s*=\s*{n}(?![\d]|[.,]\d)", rf"\(of {n}\)", rf"(?m)^{re.escape(_CELL)}{n}$"]
+    by = r"\s*(?:x|×|\\times)\s*"
+    forms = [rf"[\d)\]}}]\s*=\s*{n}(?![\d]|[.,]\d)", rf"\(of {n}\)",
+             rf"(?m)^{re.escape(_CELL)}(?:{n}|{n:,}|{n}{by}{n})$"]  # a table cell that is the answer, whole
     if not side:  # a count, written beside what it counts
         forms += [rf"(?<![\d.,]){n} (?:parameters|weights|multiplications|numbers)\b",
                   rf"\b(?:parameters|weights|multiplications)\W{{0,4}}{n}(?![\d]|[.,]\d)"]
     else:
-        forms.append(rf"(?<![\d.]){n}\s*(?:x|×|\\times)\s*{n}(?!\d|\.\d)")
+        forms.append(rf"(?m)^(?!{re.escape(_CELL)}).*?(?<![\d.]){n}{by}{n}(?!\d|\.\d)")
     if n >= 100:
         forms += [rf"(?<![\d.,]){re.escape(f'{n:,}')}(?![\d]|[.,]\d)", rf"(?<![\d.,]){n}(?![\d]|[.,]\d)"]
     return forms
