@@ -79,6 +79,7 @@ def _panels(settings: type[LabSettings]) -> None:
     if slots is None:  # a part drawn on a page that did not start with start_lab
         return
     lesson_col, quiz_col = slots
+    lessons.prepare(settings)  # what the open questions ask, hidden by the note and the lab until checked
     with lesson_col:
         lessons.lesson_panel(settings)
     with quiz_col:

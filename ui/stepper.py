@@ -1,6 +1,6 @@
 """Stepping through a computation: a step slider, previous/next buttons and play."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import streamlit as st
 
@@ -21,8 +21,12 @@ def _restart_if_at_end(step_key: str, play_key: str, n_steps: int) -> None:
         st.session_state[step_key] = 1
 
 
+# Questions whose answer a step count gives away when it is the output's number of cells (16 steps: a 4x4 output).
+_COUNT_FACTS = ("out_side", "out_count")
+
+
 def step_view(settings: type[LabSettings], name: str, n_steps: int, render: Callable[[int], None], *,
-              single: str = "the output has a single cell") -> None:
+              single: str = "the output has a single cell", count_facts: Collection[str] = _COUNT_FACTS) -> None:
     """Controls for the setting ``name`` of the lab ``settings`` (a ``LabSettings`` class; the step is 1-based)
     and ``render(step_index_0_based)``.
 
@@ -30,6 +34,7 @@ def step_view(settings: type[LabSettings], name: str, n_steps: int, render: Call
     fragment advances one step every 0.8 s and stops at the last step. Keyboard: Tab reaches every
     control, the arrow keys move the focused slider, and P / N step back and forward from anywhere
     on the page (outside text fields). ``single`` says why there is only one step, when there is one.
+    The number of steps is not written while a question about one of ``count_facts`` is open and unchecked.
     """
     step_key = settings.key(name)
     play_key = f"{step_key}_play"
@@ -52,11 +57,10 @@ def step_view(settings: type[LabSettings], name: str, n_steps: int, render: Call
                         args=(step_key, 1, n_steps), shortcut="N",
                         disabled=st.session_state[step_key] >= n_steps, width="stretch")
         if n_steps > 1:
-            # The number of steps is the output's size: hidden while the learner predicts it (question 1).
-            label = "Step" if lessons.awaiting(settings.NS, 1) else f"Step (of {n_steps})"
-            slider_col.slider(label, 1, n_steps, key=step_key)
+            slider_col.slider(lessons.shown(settings.NS, count_facts, f"Step (of {n_steps})", "Step"), 1, n_steps,
+                              key=step_key)
         else:
-            slider_col.markdown(f"Step 1 of 1: {single}.")
+            slider_col.markdown(lessons.shown(settings.NS, count_facts, f"Step 1 of 1: {single}.", "Step 1."))
         play_col.toggle("Play", key=play_key, disabled=n_steps <= 1, help="Advance one step every 0.8 s",
                         on_change=_restart_if_at_end, args=(step_key, play_key, n_steps))
         if bool(st.session_state.get(play_key, False)) != playing:

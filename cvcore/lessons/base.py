@@ -5,26 +5,44 @@ A lab's teaching material is data: a ``LabLessons`` entry, keyed by the lab's se
 in the names the lab's link uses) with what to notice; its ``questions`` is a pure function of the
 lab's current settings that returns questions whose answers the engine computes. A new lab adds one
 module to this package that calls ``register``.
+
+A step's note is a template: every number in it is a ``{field}`` that ``Step.numbers`` computes from the lab's whole
+state at that step, so the note always says what the screen shows. A question names the ``fact`` it asks about; a
+field of the same name (or ``{fact.anything}``, the same fact written another way, e.g. in millions) is what the page
+hides while that question is open (``note``).
 """
 
 import math
 import random
-from collections.abc import Callable
+import string
+import zlib
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from cvcore.errors import InvalidParameter
 
 __all__ = ["Step", "Question", "LabLessons", "Picker", "register", "registry", "lessons_for", "lessons_of_lab",
-           "questions_for", "check_answer"]
+           "questions_for", "check_answer", "note_fields", "field_fact", "note", "written", "answers", "digest", "HIDDEN"]
+
+HIDDEN = "?"  # what a note writes for a number whose question is still open
 
 
 @dataclass(frozen=True)
 class Step:
-    """One prepared state: ``settings`` (setting name -> value, as in the lab's link) and what to notice."""
+    """One prepared state: ``settings`` (setting name -> value, as in the lab's link) and what to notice.
+
+    ``notice`` is a template whose ``{name}`` fields ``numbers(state)`` fills in, ``state`` being the lab's whole
+    state at the step (its defaults overridden by ``settings``); a note without numbers needs no ``numbers``.
+    """
 
     title: str
     settings: dict
     notice: str
+    numbers: Callable[[dict], dict] | None = field(default=None, repr=False, compare=False)
+
+    def values(self, state: dict) -> dict:
+        """The note's numbers for ``state``, by field name."""
+        return {} if self.numbers is None else dict(self.numbers(state))
 
 
 @dataclass(frozen=True)
@@ -40,6 +58,73 @@ class Question:
     explanation: str
     choices: tuple[str, ...] = ()
     tolerance: float = 0.0
+    # What it asks, e.g. "out_side", "params": the page hides that fact while the question is open. A fact named
+    # "..._side" is a map's side, which pages also write as "4x4".
+    fact: str = ""
+
+
+def answers(questions: list[Question]) -> dict:
+    """What ``questions`` ask, by fact, with their answers: the numbers a lesson note names that a question about the
+    same state may be waiting on.
+
+    >>> answers([Question("Side?", 4, "", fact="out_side"), Question("Why?", "so", "")])
+    {'out_side': 4}
+    """
+    return {q.fact: q.answer for q in questions if q.fact}
+
+
+def digest(question: Question) -> str:
+    """A short name for ``question`` in its state: a question about other settings (another answer, other numbers in
+    its explanation) gets another name, so an answer typed for one state is never graded against the next.
+
+    >>> digest(Question("2 + 2?", 4, "four")) == digest(Question("2 + 2?", 5, "five"))
+    False
+    """
+    text = repr((question.prompt, question.answer, question.explanation, question.choices, question.fact))
+    return f"{zlib.crc32(text.encode()):08x}"
+
+
+def note_fields(template: str) -> list[str]:
+    """The ``{field}`` names of a note template, in order.
+
+    >>> note_fields("{n}x{n} gives {out_side:.1f}")
+    ['n', 'n', 'out_side']
+    """
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+def written(value, spec: str = "") -> str:
+    """How a note writes a number: ints with thousands separators, floats as short as they go, text as it is.
+
+    >>> written(53952), written(0.25), written("1 0 -1"), written(0.16667, ".3f")
+    ('53,952', '0.25', '1 0 -1', '0.167')
+    """
+    if spec:
+        return format(value, spec)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def field_fact(name: str) -> str:
+    """The fact a note's field writes: its name up to the first dot (``trainable.millions`` writes ``trainable``)."""
+    return name.split(".", 1)[0]
+
+
+def note(template: str, values: dict, hidden: Collection[str] = ()) -> str:
+    """``template`` with its fields filled from ``values``; a field whose fact is in ``hidden`` reads HIDDEN.
+
+    >>> note("{n}x{n} gives {out_side}x{out_side}", {"n": 6, "out_side": 4}, hidden={"out_side"})
+    '6x6 gives ?x?'
+    >>> note("{trainable.millions} million", {"trainable.millions": 2.2}, hidden={"trainable"})
+    '? million'
+    """
+    parts = []
+    for text, name, spec, _ in string.Formatter().parse(template):
+        parts.append(text)
+        if name is not None:
+            parts.append(HIDDEN if field_fact(name) in hidden else written(values[name], spec))
+    return "".join(parts)
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,23 @@
-"""Lessons and questions of the convolution labs: convolution, pooling, volumes, 1x1/depthwise/separable,
-transposed, dilated/1-D/3-D, and learning a filter."""
+"""Lessons and questions of the first convolution labs: convolution, pooling, volumes, and 1x1/depthwise/separable
+(the transposed, dilated and learning-a-filter labs are in ``conv_variants``)."""
 
 import torch
 
 from cvcore.conv import (
+    bottleneck_cost,
     conv_cost,
+    conv_trace,
     filter_bank,
-    kernels,
+    format_number,
     layer_parameters,
     output_size,
     same_padding,
-    transpose_output_size,
 )
-from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
+from cvcore.conv.pooling import pool_trace
+from cvcore.lessons.base import LabLessons, Picker, Question, Step, answers, register
 from cvcore.teach import course, words
 
-__all__ = ["conv_questions", "pool_questions", "volume_questions", "separable_questions", "transposed_questions",
-           "dims_questions", "learn_questions"]
+__all__ = ["conv_questions", "pool_questions", "volume_questions", "separable_questions"]
 
 
 def _rows(grid_text: str) -> int:
@@ -53,13 +54,13 @@ def conv_questions(s: dict, variant: int = 0) -> list[Question]:
     return [
         Question(f"{words.article(n, start=True)} {n}x{n} input, {words.article(f)} {f}x{f} kernel, padding p = {p}, stride s = {stride}, dilation d = {dilation}. "
                  "How many cells wide is the output?", out,
-                 f"floor((n + 2p - d(f - 1) - 1) / s) + 1 = floor(({n} + {2 * p} - {span - 1} - 1) / {stride}) + 1 = {out}."),
+                 f"floor((n + 2p - d(f - 1) - 1) / s) + 1 = floor(({n} + {2 * p} - {span - 1} - 1) / {stride}) + 1 = {out}.", fact="out_side"),
         Question("How many multiplications does that layer's whole output take (one channel)?",
-                 out * out * f * f, f"Every output cell multiplies {words.article(f)} {f}x{f} window: {out}² x {f * f} = {out * out * f * f}."),
+                 out * out * f * f, f"Every output cell multiplies {words.article(f)} {f}x{f} window: {out}² x {f * f} = {out * out * f * f}.", fact="mults"),
         Question(f"Which padding p would keep the size of the input with a larger {odd_f}x{odd_f} kernel, dilation "
                  f"{dilation}, stride 1?",
                  same, f"'Same' padding is p = d(f - 1) / 2 = {dilation}·{odd_f - 1} / 2 = {same}: "
-                       f"the output side n + 2p - d(f - 1) equals n."),
+                       f"the output side n + 2p - d(f - 1) equals n.", fact="same_pad"),
     ]
 
 
@@ -80,12 +81,12 @@ def pool_questions(s: dict, variant: int = 0) -> list[Question]:
         Question(f"{'Max' if kind == 'max' else 'Average'} pooling with f = {f}, s = {stride}, padding {p} on "
                  f"{words.article(n)} {n}x{n} map. How many cells wide is the output?", out,
                  f"The same formula as a convolution: floor((n + 2p - f) / s) + 1 = "
-                 f"floor(({n} + {2 * p} - {f}) / {stride}) + 1 = {out}."),
+                 f"floor(({n} + {2 * p} - {f}) / {stride}) + 1 = {out}.", fact="out_side"),
         Question(f"The input has {words.count(c, 'channel')} of {n}x{n}. How many numbers does the pooled output hold?", out * out * c,
-                 f"Pooling works on every channel separately and keeps their number: {out} x {out} x {c} = {out * out * c}."),
+                 f"Pooling works on every channel separately and keeps their number: {out} x {out} x {c} = {out * out * c}.", fact="out_count"),
         Question(f"How many input numbers does one output number of this {f}x{f} pooling summarise?", f * f,
                  f"One {f}x{f} window of one channel: {f} x {f} = {f * f}. Pooling never mixes channels, and it "
-                 "learns nothing: f and s are fixed by hand."),
+                 "learns nothing: f and s are fixed by hand.", fact="window_count"),
     ]
 
 
@@ -108,9 +109,9 @@ def volume_questions(s: dict, variant: int = 0) -> list[Question]:
         Question(f"{words.article(n, start=True)} {n}x{n}x{c} input, {k} filters of {f}x{f}x{c}, stride {stride}, padding {p}. "
                  "How many cells wide is each output map?", out,
                  f"floor((n + 2p - f) / s) + 1 = floor(({n} + {2 * p} - {f}) / {stride}) + 1 = {out}; the output is "
-                 f"{out}x{out}x{k}: one map per filter."),
+                 f"{out}x{out}x{k}: one map per filter.", fact="out_side"),
         Question(f"How many learnable parameters do those {k} filters of {f}x{f}x{c} have, with one bias each?", params,
-                 f"(f x f x n_C + 1) x filters = ({f}·{f}·{c} + 1) x {k} = {params}, whatever the size of the input."),
+                 f"(f x f x n_C + 1) x filters = ({f}·{f}·{c} + 1) x {k} = {params}, whatever the size of the input.", fact="params"),
     ]
 
 
@@ -142,180 +143,132 @@ def separable_questions(s: dict, variant: int = 0) -> list[Question]:
     separable = conv_cost(h, h, cin, cout, kf, kind="depthwise_separable")
     side = standard.output_shape[0]
     return [
-        Question(f"How many weights (no bias) has {what}?", cost.parameters, f"{why} = {cost.parameters}."),
+        Question(f"How many weights (no bias) has {what}?", cost.parameters, f"{why} = {cost.parameters}.", fact="weights"),
         Question(f"{words.article(h, start=True)} {h}x{h}x{cin} input, {cout} filters of {kf}x{kf} (no padding). How many multiplications does the "
                  "depthwise-separable version take?", separable.multiplications,
                  f"Depthwise: {side}·{side} positions x {kf}·{kf} x {cin} channels = {side * side * kf * kf * cin}; "
                  f"pointwise: {side}·{side} x {cin} x {cout} = {side * side * cin * cout}; in all "
-                 f"{separable.multiplications}, against {standard.multiplications} for the standard layer."),
+                 f"{separable.multiplications}, against {standard.multiplications} for the standard layer.", fact="sep_mults"),
     ]
 
 
-_TCONV_KERNEL_SIDES = {"ones2": 2, "ones3": 3, "bilinear": 4, "vertical_edge": 3}
+def _grid_text(grid: torch.Tensor) -> str:
+    return " / ".join(" ".join(f"{v:g}" for v in row) for row in grid.tolist())
 
 
-def transposed_questions(s: dict, variant: int = 0) -> list[Question]:
-    pick = Picker(s, variant)
-    if variant == 0:
-        src = s.get("src", "two_by_two")
-        n = 2 if src == "two_by_two" else _rows(s.get("grid", "")) if src == "custom" else int(s.get("n", 3))
-        kernel = s.get("kernel", "ones3")
-        f = _TCONV_KERNEL_SIDES.get(kernel) or _rows(s.get("kgrid", ""))
-    else:
-        n, f = pick.rng.randint(2, 5), pick.rng.choice([2, 3, 4])
-    stride, dilation = pick.int("stride", 1, 3), pick.int("dilation", 1, 2)
-    p = pick.int("padding", 0, 2)
-    out_pad = min(pick.int("out_pad", 0, 3), max(stride, dilation) - 1)
-    p = min(p, (dilation * (f - 1) + (n - 1) * stride + out_pad) // 2)  # keep the output at least one cell
-    out = transpose_output_size(n, f, p, stride, dilation, out_pad)
-    stuffed = (n - 1) * stride + 1
-    return [
-        Question(f"A transposed convolution: {n}x{n} input, {f}x{f} kernel, stride {stride}, padding {p}, "
-                 f"output padding {out_pad}, dilation {dilation}. How many cells wide is the output?", out,
-                 f"(n - 1)s - 2p + d(f - 1) + output_padding + 1 = ({n} - 1)·{stride} - {2 * p} + {dilation}·{f - 1} "
-                 f"+ {out_pad} + 1 = {out}."),
-        Question(f"With stride {stride}, {words.count(stride - 1, 'zero')} {'goes' if stride == 2 else 'go'} between neighbouring cells of the {n}x{n} input. "
-                 "How wide is the stuffed grid before the kernel slides over it?", stuffed,
-                 f"{n} cells and {n - 1} gaps of {stride - 1}: (n - 1)s + 1 = {stuffed}."),
-    ]
+def _conv_notes(s: dict) -> dict:
+    """The Convolution lab's numbers at state ``s``: input and kernel sides, padding, the output's side and its first
+    cell, and the dilated window's width."""
+    examples = course.conv_examples()
+    f = _rows(s.get("kgrid", "")) if s.get("kernel") == "custom" else int(s.get("ksize", 3))
+    d = int(s.get("dilation", 1))
+    values = {"n": _input_side(s, examples), "f": f, "stride": int(s.get("stride", 1)), "d": d,
+              "p": same_padding(f, d)[0], "weights": f * f, "span": d * (f - 1) + 1, **answers(conv_questions(s))}
+    if s.get("src") in examples:
+        ex = examples[s["src"]]
+        out = conv_trace(torch.tensor(ex.image, dtype=torch.float64), torch.tensor(ex.kernel, dtype=torch.float64),
+                         stride=int(ex.stride)).output
+        values |= {"first": format_number(out[0, 0]), "edge": format_number(out.max()), "flat": format_number(out.min())}
+    return values
 
 
-def dims_questions(s: dict, variant: int = 0) -> list[Question]:
-    pick = Picker(s, variant)
-    f, d, layers = pick.int("f", 2, 5), pick.int("d", 1, 4), pick.int("layers", 1, 6)
-    span = d * (f - 1) + 1
-    seen = 1 + layers * d * (f - 1)
-    volume = 14 if variant == 0 else pick.rng.choice([10, 12, 14, 16])
-    f3 = 5 if variant == 0 else pick.rng.choice([3, 5])
-    out3 = output_size(volume, f3)
-    return [
-        Question(f"{words.article(f, start=True)} {f}x{f} kernel with dilation {d}: how many cells wide is the window it sees?", span,
-                 f"d(f - 1) + 1 = {d}·{f - 1} + 1 = {span}, with still only {f * f} weights."),
-        Question(f"{layers} stacked {f}x{f} convolutions, each with dilation {d} and stride 1: how many input cells "
-                 "(per side) does one output cell depend on?", seen,
-                 f"Each layer adds d(f - 1) = {d * (f - 1)} cells: 1 + {layers}·{d * (f - 1)} = {seen}."),
-        Question(f"{words.article(f3, start=True)} {f3}x{f3}x{f3} 3-D filter slides over {words.article(volume)} {volume}x{volume}x{volume} volume (no padding, stride 1). "
-                 "How many cells along each side has the output?", out3,
-                 f"The same formula in every dimension: {volume} - {f3} + 1 = {out3}."),
-    ]
+def _pool_notes(s: dict) -> dict:
+    examples = course.pool_examples()
+    values = {"n": _input_side(s, examples), "f": int(s.get("size", 2)), "stride": int(s.get("stride", 2)),
+              "channels": int(s.get("channels", 1)), **answers(pool_questions(s))}
+    if s.get("src") in examples:
+        trace = pool_trace(torch.tensor(examples[s["src"]].image, dtype=torch.float64), kind=s.get("kind", "max"),
+                           size=values["f"], stride=values["stride"])
+        values["pooled"] = _grid_text(trace.output)
+    return values
 
 
-_LEARN_TARGETS = ("sobel_x", "sobel_y", "scharr_x", "vertical_edge", "horizontal_edge", "laplacian", "sharpen", "emboss")
+def _volume_notes(s: dict) -> dict:
+    c = int(s.get("channels", 3))
+    bank = s.get("bank", "random")
+    k, f = (filter_bank(bank, c).shape[0], filter_bank(bank, c).shape[2]) if bank != "random" else \
+        (int(s.get("k", 2)), int(s.get("f", 3)))
+    return {"n": int(s.get("n", 5)), "c": c, "k": k, "f": f, "two_p": 2 * int(s.get("padding", 0)),
+            "stride": int(s.get("stride", 1)), "per_filter": f * f * c + 1, **answers(volume_questions(s))}
 
 
-def _target_kernel(name: str, grid_text: str) -> torch.Tensor:
-    if name == "custom":
-        rows = [[float(v) for v in r.replace(",", " ").split()] for r in grid_text.split("/") if r.strip()]
-        return torch.tensor(rows, dtype=torch.float64)
-    return kernels.make_kernel(name, 3)
-
-
-def learn_questions(s: dict, variant: int = 0) -> list[Question]:
-    pick = Picker(s, variant)
-    size = pick.choice("size", [48, 64, 96, 128], 96)
-    name = pick.choice("target", [*_LEARN_TARGETS, "custom"] if variant == 0 else _LEARN_TARGETS, "sobel_x")
-    try:
-        target = _target_kernel(name, str(s.get("tgrid", "")))
-    except ValueError:
-        name, target = "sobel_x", kernels.make_kernel("sobel_x", 3)
-    total = float(target.sum())
-    out = output_size(size, target.shape[0])
-    label = "your kernel" if name == "custom" else name
-    return [
-        Question(f"The target is {label} ({'; '.join(' '.join(f'{v:g}' for v in r) for r in target.tolist())}). "
-                 "What does it output on a flat patch where every pixel is 1?", round(total, 4),
-                 f"On a flat patch the output is the sum of the weights: {total:g}. Edge detectors sum to 0, so flat "
-                 "regions give 0 and only changes in brightness light up.", tolerance=1e-3),
-        Question(f"The learner's {target.shape[0]}x{target.shape[1]} kernel slides over the {size}x{size} photo without "
-                 "padding. How many cells wide is the output that gradient descent compares with the target's?", out,
-                 f"n - f + 1 = {size} - {target.shape[0]} + 1 = {out}; the loss is the mean squared difference over "
-                 f"those {out * out} cells."),
-        Question("How many numbers does gradient descent adjust to learn the filter?", int(target.numel()),
-                 f"The {target.shape[0]}x{target.shape[1]} weights: {target.numel()} (the lab learns no bias)."),
-    ]
+def _separable_notes(s: dict) -> dict:
+    c, k, f = int(s.get("c", 4)), int(s.get("k", 2)), int(s.get("f", 3))
+    h, cin, cout, kf = (int(s.get(name, 1)) for name in ("h", "cin", "cout", "kf"))
+    pad, mid = int(s.get("pad", 0)), int(s.get("mid", 16))
+    standard = conv_cost(h, h, cin, cout, kf, padding=pad)
+    bottleneck = bottleneck_cost(h, h, cin, mid, cout, kf, padding=pad)
+    side = standard.output_shape[0]
+    return {"c": c, "k": k, "f": f, "standard": conv_cost(5, 5, c, k, f, bias=False).parameters,
+            "h": h, "cin": cin, "cout": cout, "kf": kf, "side": side, "mid": mid,
+            "standard_mults": standard.multiplications,
+            "fold": round(standard.multiplications / bottleneck.multiplications), **answers(separable_questions(s))}
 
 
 register(LabLessons("conv", "Convolution", (
     Step("The course's edge example", {"src": "edge_6x6", "kernel": "vertical_edge", "ksize": 3, "step": 1},
-         "The first output cell is 3×1 + 1×1 + 2×1 + ... = -5: element-wise products, added up. 6x6 with 3x3 gives 4x4."),
+         "The first output cell adds up the window's element-wise products: {first}. Count the positions the "
+         "{f}x{f} kernel fits in along the {n}x{n} input: that is the output's side, {out_side}.", _conv_notes),
     Step("Where the edge is", {"src": "bright_dark", "kernel": "vertical_edge", "ksize": 3, "step": 1},
-         "Bright on the left, dark on the right: the middle columns of the output are 30, the flat parts 0. "
-         "The filter answers 'is there a vertical edge here?'"),
-    Step("Padding keeps the size", {"src": "edge_6x6", "pad": "same", "step": 1},
-         "With 'same' padding (p = 1 for f = 3) the 6x6 input gives a 6x6 output: the border pixels count as often "
-         "as the others."),
+         "Bright on the left, dark on the right: the middle columns of the output are {edge}, the flat parts {flat}. "
+         "The filter answers 'is there a vertical edge here?'", _conv_notes),
+    Step("Padding keeps the size", {"src": "edge_6x6", "kernel": "vertical_edge", "ksize": 3, "pad": "same", "step": 1},
+         "With 'same' padding (p = {p} for f = {f}) the {n}x{n} input gives an output {out_side} cells wide: the "
+         "border pixels count as often as the others.", _conv_notes),
     Step("Stride skips positions", {"src": "stride_7x7", "kernel": "custom", "kgrid": "3,4,4/1,0,2/-1,0,3",
                                     "stride": 2, "step": 1},
-         "Stride 2 on a 7x7 input: floor((7 - 3) / 2) + 1 = 3, so a 3x3 output. The kernel jumps two cells at a time."),
-    Step("Dilation spreads the kernel", {"src": "random", "n": 9, "dilation": 2, "step": 1},
-         "Dilation 2 spreads the 9 weights over a 5x5 window: 9 - 5 + 1 = 5, so the 9x9 input gives 5x5."),
+         "Stride {stride} on a {n}x{n} input: the kernel jumps {stride} cells at a time, so the output is "
+         "floor(({n} - {f}) / {stride}) + 1 = {out_side} cells wide.", _conv_notes),
+    Step("Dilation spreads the kernel", {"src": "random", "n": 9, "ksize": 3, "dilation": 2, "step": 1},
+         "Dilation {d} spreads the {weights} weights over a {span}x{span} window: the {n}x{n} input gives an output "
+         "{n} - {span} + 1 = {out_side} cells wide.", _conv_notes),
 ), conv_questions))
 
 register(LabLessons("pool", "Pooling", (
     Step("Max pooling", {"src": "max_4x4", "kind": "max", "size": 2, "stride": 2, "step": 1},
-         "Each 2x2 window keeps its largest value: 9 2 / 6 3. A 4x4 map becomes 2x2."),
+         "Each {f}x{f} window keeps its largest value: {pooled}. The {n}x{n} map shrinks to an output {out_side} "
+         "cells wide.", _pool_notes),
     Step("Average pooling", {"src": "avg_4x4", "kind": "avg", "size": 2, "stride": 2, "step": 1},
          "The same windows, the mean instead of the maximum: the output is smoother."),
     Step("Overlapping windows", {"src": "max_5x5_f3", "kind": "max", "size": 3, "stride": 1, "step": 1},
-         "f = 3, s = 1: windows overlap and a 5x5 map becomes 3x3; the largest value shows up in several windows."),
+         "f = {f}, s = {stride}: windows overlap and the {n}x{n} map gives an output {out_side} cells wide; the "
+         "largest value shows up in several windows.", _pool_notes),
     Step("Channels stay separate", {"src": "random", "n": 6, "channels": 3, "kind": "max", "size": 2, "stride": 2},
-         "Three channels in, three channels out: pooling never mixes channels and has no weights to learn."),
+         "{channels} channels in, {channels} channels out: pooling never mixes channels and has no weights to learn.",
+         _pool_notes),
 ), pool_questions))
 
 register(LabLessons("vol", "Convolution over volumes", (
-    Step("An RGB input, two filters", {"src": "random", "n": 5, "channels": 3, "k": 2, "f": 3},
-         "Each filter is 3x3x3: it spans all the input's channels, and gives one 3x3 map. Two filters: 3x3x2."),
-    Step("Colour edges", {"src": "random", "bank": "colour_edges", "k": 2},
+    Step("An RGB input, two filters", {"src": "random", "n": 5, "channels": 3, "bank": "random", "k": 2, "f": 3},
+         "Each filter is {f}x{f}x{c}: it spans all the input's channels and gives one map, {out_side} cells wide. "
+         "{k} filters give {k} maps.", _volume_notes),
+    Step("Colour edges", {"src": "random", "channels": 3, "bank": "colour_edges"},
          "Filters that weight the red and blue channels differently respond to edges between colours."),
-    Step("Stride and padding", {"src": "random", "n": 7, "stride": 2, "padding": 1, "k": 3},
-         "floor((7 + 2 - 3) / 2) + 1 = 4: a 4x4x3 output. Depth in = channels of the input; depth out = number of filters."),
-    Step("One channel only", {"src": "random", "channels": 1, "k": 4, "f": 3},
-         "With one input channel each filter has 3·3·1 + 1 = 10 parameters; four filters have 40."),
+    Step("Stride and padding", {"src": "random", "n": 7, "channels": 3, "bank": "random", "f": 3, "stride": 2,
+                                "padding": 1, "k": 3},
+         "floor(({n} + {two_p} - {f}) / {stride}) + 1 = {out_side}: each of the {k} maps is {out_side} cells wide. "
+         "Depth in = channels of the input; depth out = number of filters.", _volume_notes),
+    Step("One channel only", {"src": "random", "channels": 1, "bank": "random", "k": 4, "f": 3},
+         "With one input channel each filter has {f}·{f}·{c} + 1 = {per_filter} parameters; {k} filters have "
+         "{params}.", _volume_notes),
 ), volume_questions))
 
 register(LabLessons("sep", "1x1, depthwise and separable", (
     Step("A 1x1 convolution", {"op": "pointwise", "c": 4, "k": 2},
-         "A 1x1 convolution mixes channels at each pixel: 4 channels in, 2 out, 4 x 2 = 8 weights; the size stays."),
+         "A 1x1 convolution mixes channels at each pixel: {c} channels in, {k} out, {c} x {k} = {weights} weights; "
+         "the size stays.", _separable_notes),
     Step("Depthwise", {"op": "depthwise", "c": 4, "f": 3},
-         "One 3x3 filter per channel: 4 channels in, 4 out, 36 weights; nothing flows between channels."),
+         "One {f}x{f} filter per channel: {c} channels in, {c} out, {weights} weights; nothing flows between "
+         "channels.", _separable_notes),
     Step("Depthwise-separable", {"op": "separable", "c": 4, "k": 2, "f": 3},
-         "Depthwise 3x3, then 1x1: 36 + 8 weights instead of 3·3·4·2 = 72 for a standard convolution."),
-    Step("The course's cost example", {"preset": "course_separable"},
-         "12x12x3 to 8x8x256 with 5x5 filters: 1,228,800 multiplications, against 53,952 for the separable version."),
-    Step("The Inception bottleneck", {"preset": "course_inception"},
-         "A 1x1 bottleneck to 16 channels before the 5x5 convolution cuts the cost about tenfold."),
+         "Depthwise {f}x{f}, then 1x1: {weights} weights instead of {f}·{f}·{c}·{k} = {standard} for a standard "
+         "convolution.", _separable_notes),
+    Step("The course's cost example", {"preset": "course_separable", "h": 12, "w": 12, "cin": 3, "cout": 256, "kf": 5,
+                                       "pad": 0, "mid": 16, "cg": 1},
+         "{h}x{h}x{cin} to {side}x{side}x{cout} with {kf}x{kf} filters: {standard_mults} multiplications, against "
+         "{sep_mults} for the separable version.", _separable_notes),
+    Step("The Inception bottleneck", {"preset": "course_inception", "h": 28, "w": 28, "cin": 192, "cout": 32,
+                                      "kf": 5, "pad": 2, "mid": 16, "cg": 1},
+         "A 1x1 bottleneck to {mid} channels before the {kf}x{kf} convolution cuts the cost about {fold}-fold.",
+         _separable_notes),
 ), separable_questions))
-
-register(LabLessons("tconv", "Transposed convolution", (
-    Step("A 2x2 input grows", {"src": "two_by_two", "kernel": "ones3", "stride": 2, "padding": 0, "view": "stuffed"},
-         "Zeros go between the cells (stride 2), then a 3x3 kernel slides: (2 - 1)·2 + 3 = 5, a 5x5 output."),
-    Step("Stamping kernels", {"src": "two_by_two", "kernel": "ones3", "stride": 2, "view": "scatter"},
-         "The same result seen the other way: each input cell stamps a scaled copy of the kernel; overlaps add up."),
-    Step("Padding trims", {"src": "two_by_two", "kernel": "ones3", "stride": 2, "padding": 1},
-         "In a transposed convolution padding removes border cells: (2 - 1)·2 - 2 + 3 = 3."),
-    Step("Smooth 2x up-sampling", {"src": "random", "n": 3, "kernel": "bilinear", "stride": 2, "padding": 1},
-         "A 4x4 bilinear kernel with s = 2, p = 1 doubles the size exactly: 3x3 becomes 6x6, without a checkerboard."),
-), transposed_questions))
-
-register(LabLessons("dims", "Dilated, 1-D and 3-D", (
-    Step("Holes in the kernel", {"part": "dilation", "f": 3, "d": 2, "layers": 3},
-         "9 weights spread 2 apart see a 5x5 window; three such layers see 13 cells per side."),
-    Step("Growing the dilation", {"part": "dilation", "f": 3, "d": 4, "layers": 4},
-         "With d = 4 one layer sees 9x9; the table compares doubling the dilation layer by layer."),
-    Step("A 1-D signal", {"part": "1d", "signal": "heartbeat", "k1": "edge"},
-         "A 1-D kernel slides along time: an edge kernel 1, 0, -1 marks where the heartbeat rises and falls."),
-    Step("A 3-D volume", {"part": "3d", "k3": "edge", "depth": 5},
-         "A 5x5x5 filter slides in depth too: 14x14x14 gives 10x10x10, then 6x6x6 after the second layer."),
-), dims_questions))
-
-register(LabLessons("learn", "Learning a filter", (
-    Step("Learn Sobel x", {"target": "sobel_x", "opt": "sgd", "lr": 0.1, "steps": 300},
-         "Press Train: from random numbers, plain gradient descent finds 1 0 -1 / 2 0 -2 / 1 0 -1 by itself."),
-    Step("Too large a step", {"target": "sobel_x", "opt": "sgd", "lr": 2.0, "steps": 100},
-         "A learning rate twenty times larger: watch whether the loss still falls smoothly, or jumps as the "
-         "steps overshoot."),
-    Step("Adam", {"target": "laplacian", "opt": "adam", "lr": 0.1, "steps": 300},
-         "Adam scales each weight's step by its own history; compare its loss curve with plain SGD's."),
-    Step("Another photo, smaller", {"target": "sharpen", "pic": "coins", "size": 64},
-         "The filter is learned from a small photo: any image with enough edges pins all nine numbers down."),
-), learn_questions))

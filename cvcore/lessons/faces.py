@@ -31,21 +31,22 @@ def faces_questions(s: dict, variant: int = 0) -> list[Question]:
                  f"{d_ap} - {d_an} + {margin:g} = {d_ap - d_an + margin:.2f}, " +
                  ("below 0, so the loss is 0: an easy triplet, nothing to learn." if loss == 0 else
                   f"so the loss is {loss:.2f}: the negative is not yet alpha further than the positive."),
-                 tolerance=0.01),
+                 tolerance=0.01, fact="triplet_loss"),
         Question(f"Two L2-normalised embeddings are {angle} degrees apart. What is their cosine distance "
                  "1 - cos(angle) (two decimals)?", round(d, 2),
-                 f"1 - cos({angle}°) = 1 - {math.cos(math.radians(angle)):.3f} = {d:.3f}.", tolerance=0.01),
+                 f"1 - cos({angle}°) = 1 - {math.cos(math.radians(angle)):.3f} = {d:.3f}.", tolerance=0.01, fact="cos_distance"),
         Question(f"With that distance and the threshold tau = {tau:g}: same person or different?", verdict,
                  f"d = {d:.3f} is {'at or below' if verdict == 'same' else 'above'} tau = {tau:g}, so the rule says "
-                 f"'{verdict}'.", choices=("same", "different")),
+                 f"'{verdict}'.", choices=("same", "different"), fact="verdict"),
     ]
 
 
 register(LabLessons("faces", "Face verification", (
     Step("Verification: the same person", {"view": "verify", "a_sample": "astronaut", "b_sample": "astronaut_dark"},
-         "Detected, aligned to 112x112, embedded: a darker photo of the same face lands close by, well below tau."),
+         "Detected, aligned to {side}x{side}, embedded: a darker photo of that face lands close by, well below tau.",
+         lambda s: {"side": faces.ALIGNED_SIZE}),
     Step("Verification: another person", {"view": "verify", "a_sample": "astronaut", "b_sample": "cameraman"},
-         "Another face gives a distance far above tau: 'different'. Move tau and see where the rule would fail."),
+         "Another face gives a distance far above tau: the rule says two people. Move tau and see where it would fail."),
     Step("Choosing tau", {"view": "threshold", "tau": 0.6},
          "Same-person distances pile up on the left, different-person ones on the right; where FAR and FRR cross "
          "is the equal-error rate."),

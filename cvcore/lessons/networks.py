@@ -7,7 +7,7 @@ import torch
 
 from cvcore.conv import layer_parameters, output_size
 from cvcore.errors import CvcoreError
-from cvcore.lessons.base import LabLessons, Picker, Question, Step, register
+from cvcore.lessons.base import LabLessons, Picker, Question, Step, answers, register
 from cvcore.networks import architectures, builder
 from cvcore.teach import words
 
@@ -25,13 +25,13 @@ def architecture_questions(s: dict, variant: int = 0) -> list[Question]:
     out = output_size(n, f)
     return [
         Question(f"A convolutional layer has {k} filters of {f}x{f} on {words.article(c)} {c}-channel input, with a bias each. How many "
-                 "learnable parameters?", params, f"(f·f·n_C + 1)·filters = ({f}·{f}·{c} + 1)·{k} = {params}."),
+                 "learnable parameters?", params, f"(f·f·n_C + 1)·filters = ({f}·{f}·{c} + 1)·{k} = {params}.", fact="params"),
         Question(f"That layer takes {words.article(n)} {n}x{n}x{c} input, stride 1, no padding. How many cells wide is its output?", out,
-                 f"n - f + 1 = {n} - {f} + 1 = {out}: the output is {out}x{out}x{k}."),
+                 f"n - f + 1 = {n} - {f} + 1 = {out}: the output is {out}x{out}x{k}.", fact="out_side"),
         Question("The layer's output is flattened into a fully connected layer of 10 units. How many weights and "
                  "biases has that layer?", (out * out * k + 1) * 10,
                  f"({out}·{out}·{k} inputs + 1 bias) x 10 units = {(out * out * k + 1) * 10}: fully connected layers "
-                 "hold most of a small CNN's parameters."),
+                 "hold most of a small CNN's parameters.", fact="dense_params"),
     ]
 
 
@@ -66,10 +66,10 @@ def build_questions(s: dict, variant: int = 0) -> list[Question]:
     return [
         Question(f"The first convolution ({spec.size} filters of {spec.kernel}x{spec.kernel}, stride {spec.stride}, "
                  f"padding {spec.padding}) sees {words.article(c_in)} {c_in}x{side_in}x{side_in} input. How many parameters has it?",
-                 layer.params, f"({spec.kernel}·{spec.kernel}·{c_in} + 1)·{spec.size} = {layer.params}."),
+                 layer.params, f"({spec.kernel}·{spec.kernel}·{c_in} + 1)·{spec.size} = {layer.params}.", fact="params"),
         Question("How many cells wide is its output map?", side,
                  f"floor(({side_in} + 2·{spec.padding} - {spec.kernel}) / {spec.stride}) + 1 = {side}; the shape is "
-                 f"{spec.size}x{side}x{side}."),
+                 f"{spec.size}x{side}x{side}.", fact="out_side"),
     ]
 
 
@@ -100,37 +100,103 @@ def inside_questions(s: dict, variant: int = 0) -> list[Question]:
         Question(f"MobileNetV2 gets {words.article(size)} {size}x{size} photo. How many numbers does features.{block} output in all "
                  "(channels x height x width)?", c * h * h,
                  f"features.{block} outputs {c} maps of {h}x{h}: {c} x {h} x {h} = {c * h * h:,} numbers, the "
-                 "activation size the next layer reads."),
+                 "activation size the next layer reads.", fact="numbers"),
         Question(f"The same network gets {words.article(other)} {other}x{other} photo instead. How many cells wide is each feature map of "
                  f"features.{block} now?", other_h,
                  f"Its stride-2 convolutions shrink the photo {size // h}-fold before features.{block}, whatever its "
                  f"size: {other} / {size // h} = {other_h} (and {size} / {size // h} = {h} for the {size}x{size} "
-                 "photo). The weights do not depend on the photo's size."),
+                 "photo). The weights do not depend on the photo's size.", fact="other_side"),
         Question(f"Grad-CAM uses the last feature maps (features.18) and stretches them over the {size}x{size} photo. "
                  "How many photo pixels wide is one cell of the heatmap?", size // last_h,
                  f"features.18 is {last_c}x{last_h}x{last_h}: {size} / {last_h} = {size // last_h}; the network has "
-                 "shrunk the photo 32-fold, which is why class-activation maps look blocky."),
+                 "shrunk the photo 32-fold, which is why class-activation maps look blocky.", fact="cam_cell"),
     ]
 
 
+def _shape_text(shape: tuple[int, ...]) -> str:
+    """(C, H, W) as the course writes it, HxWxC; (N,) as N."""
+    return f"{shape[1]}x{shape[2]}x{shape[0]}" if len(shape) == 3 else str(shape[0])
+
+
+@functools.lru_cache(maxsize=16)
+def _millions(net: str) -> float:
+    """A registered architecture's parameters, in millions to one decimal (counted on the meta device)."""
+    return round(sum(p.numel() for p in architectures.build(net, device="meta").parameters()) / 1e6, 1)
+
+
+@functools.lru_cache(maxsize=4)
+def _lenet_after_first() -> str:
+    rows = architectures.layer_table(architectures.build("lenet5_course", device="meta"), (3, 32, 32))  # the course's LeNet-5-like network
+    shapes = [r.output_shape for r in rows if r.kind in ("Conv2d", "AvgPool2d", "MaxPool2d", "Linear")]
+    return " -> ".join(_shape_text(shape) for shape in shapes[1:])
+
+
+@functools.lru_cache(maxsize=16)
+def _windows(net: str) -> tuple[str, str]:
+    """The sides of a registered architecture's convolution kernels and pooling windows, as "3x3" ("3x3, 1x1" when
+    there are several)."""
+    model = architectures.build(net, device="meta")
+
+    def sides(kind) -> str:
+        found = []
+        for module in model.modules():
+            if isinstance(module, kind):
+                size = module.kernel_size
+                side = size[0] if isinstance(size, tuple) else size
+                if f"{side}x{side}" not in found:
+                    found.append(f"{side}x{side}")
+        return ", ".join(found)
+
+    return sides(torch.nn.Conv2d), sides((torch.nn.MaxPool2d, torch.nn.AvgPool2d))
+
+
+def _architecture_notes(s: dict) -> dict:
+    net = str(s.get("net", "lenet5_course"))
+    kernels, pools = _windows(net)
+    values = {"n": int(s.get("n", 32)), "c": int(s.get("c", 3)), "k": int(s.get("k", 6)), "kernels": kernels,
+              "pools": pools, "millions": _millions(net), **answers(architecture_questions(s))}
+    if s.get("net") == "lenet5_course":
+        values["rest"] = _lenet_after_first()
+    return values
+
+
+def _build_notes(s: dict) -> dict:
+    specs = builder.parse_specs(str(s.get("layers", "")))
+    checks = builder.check_network(specs, BUILD_INPUT)
+    first = next(i for i, spec in enumerate(specs) if spec.kind == "conv")
+    side_in = (BUILD_INPUT if first == 0 else checks[first - 1].output_shape)[1]
+    return {"f": specs[first].kernel, "shrink": side_in - checks[first].output_shape[1],
+            "total": sum(c.params for c in checks), **answers(build_questions(s))}
+
+
+def _inside_notes(s: dict) -> dict:
+    return {"cam": mobilenet_block_shape(18, 224)[1], **answers(inside_questions(s))}
+
+
 register(LabLessons("arch", "Architectures", (
-    Step("LeNet-5 as in the course", {"net": "lenet5_course"},
-         "32x32x1 -> 28x28x6 -> 14x14x6 -> 10x10x16 -> 5x5x16 -> 120 -> 84 -> 10: sizes shrink, channels grow."),
+    Step("LeNet-5 as in the course", {"net": "lenet5_course", "size": 0, "n": 32, "c": 3, "f": 5, "k": 8},
+         "{n}x{n}x{c} -> {out_side}x{out_side}x{k} -> {rest}: sizes shrink, channels grow. The layer calculator "
+         "holds the first convolution.", _architecture_notes),
     Step("AlexNet", {"net": "alexnet"},
-         "About 61 million parameters, most of them in the fully connected layers at the end."),
+         "About {millions} million parameters, most of them in the fully connected layers at the end.",
+         _architecture_notes),
     Step("VGG-16", {"net": "vgg16"},
-         "Only 3x3 convolutions and 2x2 pooling, doubling the channels: simple and about 138 million parameters."),
+         "Only {kernels} convolutions and {pools} pooling, doubling the channels: simple and about {millions} million "
+         "parameters.", _architecture_notes),
     Step("ResNet-50", {"net": "resnet50"},
-         "Residual blocks with 1x1 bottlenecks: deeper than VGG, with far fewer parameters (about 25.6 million)."),
+         "Residual blocks with 1x1 bottlenecks: deeper than VGG, with far fewer parameters (about {millions} "
+         "million).", _architecture_notes),
     Step("MobileNetV2", {"net": "mobilenet_v2"},
-         "Depthwise-separable convolutions: about 3.5 million parameters, the offline model of the other labs."),
+         "Depthwise-separable convolutions: about {millions} million parameters, the offline model of the other labs.",
+         _architecture_notes),
 ), architecture_questions))
 
 register(LabLessons("build", "Build your own CNN", (
     Step("The default network", {"layers": "conv-32-3-1-0_relu_maxpool-0-2-2-0_conv-64-3-1-0_relu_maxpool-0-2-2-0_conv-128-3-1-0_relu_flatten_linear-64-3-1-0_relu_linear-10-3-1-0"},
-         "Read the shape table: every 3x3 convolution takes 2 cells off, every pooling halves."),
+         "Read the shape table: every {f}x{f} convolution takes {shrink} cells off, every pooling halves.",
+         _build_notes),
     Step("A tiny network", {"layers": "conv-8-3-1-1_relu_maxpool-0-2-2-0_flatten_linear-10-3-1-0", "epochs": 3},
-         "One convolution with 'same' padding, one pooling, one linear layer: 15,770 parameters."),
+         "One convolution with 'same' padding, one pooling, one linear layer: {total} parameters.", _build_notes),
     Step("A layer that does not fit", {"layers": "conv-8-5-1-0_maxpool-0-2-2-0_conv-8-5-1-0_maxpool-0-2-2-0_conv-8-5-1-0_flatten_linear-10-3-1-0"},
          "The maps shrink too fast: the message above the table names the layer whose input is too small, and why."),
     Step("Compare with batch norm", {"compare": "batchnorm", "epochs": 5},
@@ -143,7 +209,8 @@ register(LabLessons("inside", "Inside a trained CNN", (
     Step("An early layer's filters", {"view": "filters"},
          "The first layer's filters look like edges and colour blobs, as the course shows for AlexNet."),
     Step("Grad-CAM heatmaps", {"view": "heatmaps", "pic_sample": "coffee", "methods": "grad_cam,layer_cam"},
-         "Where the network looked for its top class: Grad-CAM is coarse (7x7), LayerCAM sharper."),
+         "Where the network looked for its top class: Grad-CAM is coarse ({cam}x{cam}), LayerCAM sharper.",
+         _inside_notes),
     Step("What a unit likes", {"view": "units", "channel": 5},
          "The nine image patches that excite one channel most: often a texture or a part of an object."),
 ), inside_questions))

@@ -39,14 +39,14 @@ def style_questions(s: dict, variant: int = 0) -> list[Question]:
         Question(f"{network}'s style layer '{label}' gives {words.article(n_h)} {n_h}x{n_w}x{n_c} activation for {words.article(size)} {size} px image. "
                  "How many numbers are in its Gram matrix?", entries,
                  f"G is n_C x n_C = {n_c} x {n_c} = {entries}: one entry per pair of channels, whatever n_H and n_W "
-                 "are. Where a texture appears is summed away; only which channels fire together is kept."),
+                 "are. Where a texture appears is summed away; only which channels fire together is kept.", fact="gram_entries"),
         Question("The style cost of that layer is 1/(2 n_H n_W n_C)² ||G(S) - G(G)||². What is 2 n_H n_W n_C?",
                  2 * n_h * n_w * n_c, f"2 · {n_h} · {n_w} · {n_c} = {2 * n_h * n_w * n_c}; squared, it keeps the "
-                                      "cost of a big layer comparable with that of a small one."),
+                                      "cost of a big layer comparable with that of a small one.", fact="norm"),
         Question(f"Channel 1's 2x2 map is {a[0].int().tolist()} and channel 2's is {a[1].int().tolist()} (cells in "
                  "reading order). What is the Gram entry G_12?", g01,
                  "G_12 = Σ_ij a_ijk a_ijk' = " + " + ".join(f"{int(x)}·{int(y)}" for x, y in zip(a[0], a[1], strict=True))
-                 + f" = {g01}: large when the two channels are high in the same places."),
+                 + f" = {g01}: large when the two channels are high in the same places.", fact="gram_entry"),
     ]
 
 

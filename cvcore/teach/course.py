@@ -188,7 +188,7 @@ _POOL = (
         "max",
         3,
         1,
-        note="Windows may overlap: with f = 3 and s = 1 a 5x5 input gives 3x3.",
+        note="Windows may overlap: with f = 3 and s = 1 neighbouring windows share cells, so one large value can win several.",
     ),
 )
 

@@ -13,10 +13,13 @@ from labs.architectures.settings import ArchSettings as S
 from ui import glossary
 from ui.figures import show_chart
 from ui.lazy import lazy_expander
+from ui.lessons import awaited, shown
 
 __all__ = ["network", "comparison", "why_convolutions", "focus_views"]
 
 _CHART = {"displayModeBar": False}
+# What cvcore.lessons.networks.architecture_questions asks about the calculator's layer.
+_PARAMS, _SIDE, _DENSE = "params", "out_side", "dense_params"
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -30,10 +33,40 @@ def _figures(name: str, shape: tuple[int, int, int]):
     return shape_figure(rows, title=f"{NETS[name].label}: n_H, n_W go down while n_C goes up"), breakdown_figure(rows)
 
 
+def _calculator_layer() -> tuple[tuple[int, int, int], int] | None:
+    """(output shape (C, H, W), parameters) of the calculator's layer (``why_convolutions``), which the lab's questions
+    ask about; None if its settings make no layer."""
+    n, c, f, k = (int(S.get(name)) for name in ("n", "c", "f", "k"))
+    try:
+        layer = conv_cost(n, n, c, k, f)
+    except CvcoreError:
+        return None
+    side = layer.output_shape[0]
+    return (k, side, side), layer.parameters
+
+
+def _row_facts(row: arch.LayerRow) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The facts a table row's shape and parameters state: those of the calculator's layer when the row is that layer
+    (LeNet-5's first convolution, set by the lesson), none otherwise."""
+    layer = _calculator_layer()
+    if layer is None or (tuple(row.output_shape), row.params) != layer:
+        return (), ()
+    return (_SIDE,), (_PARAMS,)
+
+
+def _cell(facts: tuple[str, ...], value: int) -> int | None:
+    """A number column's cell: empty while it states an awaited fact."""
+    return None if awaited(S.NS, facts) is not None else value
+
+
 def _frame(rows: list[arch.LayerRow]) -> pd.DataFrame:
-    return pd.DataFrame([{"layer": r.name, "type": r.kind, "output shape": " x ".join(map(str, r.output_shape)),
-                          "activation size": r.activation_size, "parameters": r.params, "multiply-adds": r.macs}
-                         for r in rows])
+    table = []
+    for r in rows:
+        side, params = _row_facts(r)
+        table.append({"layer": r.name, "type": r.kind, "output shape": shown(S.NS, side, " x ".join(map(str, r.output_shape))),
+                      "activation size": _cell(side, r.activation_size), "parameters": _cell(params, r.params),
+                      "multiply-adds": _cell(side, r.macs)})
+    return pd.DataFrame(table)
 
 
 def network() -> None:
@@ -89,8 +122,9 @@ def course_table(rows: list[arch.LayerRow]) -> None:
         last = i + 1 < len(kept) and kept[i + 1].kind == "Softmax"
         label = "Softmax" if last else f"{names[r.kind]}{counts[r.kind] + (2 if r.kind == 'Linear' else 0)}"
         shape = (r.output_shape[1], r.output_shape[2], r.output_shape[0]) if len(r.output_shape) == 3 else (r.output_shape[0], 1)
-        table.append({"layer": label, "activation shape": str(shape), "activation size": r.activation_size,
-                      "# parameters": r.params})
+        side, params = _row_facts(r)
+        table.append({"layer": label, "activation shape": shown(S.NS, side, str(shape)),
+                      "activation size": _cell(side, r.activation_size), "# parameters": _cell(params, r.params)})
     st.markdown("**The course's table** (computed on the module above):")
     st.dataframe(pd.DataFrame(table), hide_index=True)
     st.caption("Most activations are in the early convolutions, most parameters in the fully connected layers.")
@@ -115,14 +149,18 @@ def why_convolutions() -> None:
     out = layer.output_shape
     inputs, outputs = n * n * c, out[0] * out[1] * out[2]
     fc = inputs * outputs
+    shape = shown(S.NS, (_SIDE, _DENSE), f"{out[0]}x{out[1]}x{out[2]} = {outputs:,} numbers", "an output of ? numbers")
+    out_count = shown(S.NS, (_SIDE, _DENSE), f"{outputs:,}")
+    params = shown(S.NS, _PARAMS, f"{layer.parameters:,}")
+    more = shown(S.NS, (_SIDE, _DENSE, _PARAMS), f"{inputs:,} x {outputs:,} = **{fc:,}** weights (about "
+                 f"{fc / 1e6:,.0f}M), {fc / layer.parameters:,.0f} times more", "?")
     st.markdown(
-        f"{words.article(n, start=True)} {n}x{n}x{c} input through {k} filters of {f}x{f} gives {out[0]}x{out[1]}x{out[2]} = {outputs:,} numbers.\n\n"
-        f"- **Convolution**: {k} x ({f}x{f}x{c} + 1) = **{layer.parameters:,}** parameters.\n"
-        f"- **Fully connected** from {inputs:,} inputs to {outputs:,} outputs: {inputs:,} x {outputs:,} = "
-        f"**{fc:,}** weights (about {fc / 1e6:,.0f}M), {fc / layer.parameters:,.0f} times more.\n\n"
+        f"{words.article(n, start=True)} {n}x{n}x{c} input through {k} filters of {f}x{f} gives {shape}.\n\n"
+        f"- **Convolution**: {k} x ({f}x{f}x{c} + 1) = **{params}** parameters.\n"
+        f"- **Fully connected** from {inputs:,} inputs to {out_count} outputs: {more}.\n\n"
         f"The slide counts {k} x ({f}x{f} + 1) = {k * (f * f + 1)}: that ignores the {c} input channels; a filter on "
         f"{words.article(c)} {c}-channel input has {f}x{f}x{c} weights. Why so few? **Parameter sharing**: the same {f * f * c} weights "
-        f"are used at all {out[0] * out[1]} positions. **Sparsity of connections**: each output number depends on only "
+        f"are used at all {shown(S.NS, _SIDE, str(out[0] * out[1]))} positions. **Sparsity of connections**: each output number depends on only "
         f"{f * f * c} of the {inputs:,} inputs.")
 
 

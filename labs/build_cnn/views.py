@@ -16,6 +16,7 @@ from labs.build_cnn.settings import COMPARISONS
 from labs.build_cnn.settings import BuildSettings as S
 from ui.code import code_expander
 from ui.figures import show_chart
+from ui.lessons import awaited
 from ui.live_job import LiveJob, Outcome
 
 __all__ = ["INPUT", "TRAINING", "editor", "shape_table", "training_controls", "train", "results", "compare"]
@@ -118,9 +119,16 @@ def shape_table(specs: list[builder.LayerSpec]) -> bool:
     problem = next((c for c in checks if c.error), None)
     if problem is not None:  # in full, where it is not cut off by a table cell
         st.error(problem.message or problem.error)
+    # The first convolution is what the lab's questions ask about (cvcore.lessons.networks.build_questions): its
+    # shape and parameters are not written while they are predicted (an empty cell).
+    first = next((c.index for c in checks if c.spec.kind == "conv"), None)
+    hide_side = first is not None and awaited(S.NS, "out_side") is not None
+    hide_params = first is not None and awaited(S.NS, "params") is not None
     rows = [{"#": c.index + 1, "layer": builder.LAYER_KINDS[c.spec.kind].split(" (")[0],
-             "output shape": " x ".join(map(str, c.output_shape)) if c.output_shape else "",
-             "parameters": c.params, "check": _check_cell(c, problem)} for c in checks]
+             "output shape": "?" if hide_side and c.index == first else
+             " x ".join(map(str, c.output_shape)) if c.output_shape else "",
+             "parameters": None if hide_params and c.index == first else c.params,
+             "check": _check_cell(c, problem)} for c in checks]
     st.dataframe(pd.DataFrame(rows), hide_index=True, height=38 + 35 * len(rows),
                  column_config={"parameters": st.column_config.NumberColumn("parameters", format="localized")})
     if problem is not None:

@@ -16,17 +16,17 @@ from ui.check import check_expander as show_check
 from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
 from ui.lazy import lazy_expander
-from ui.lessons import awaiting, hidden_note
+from ui.lessons import awaited, hidden_note
 from ui.presenter import STEPTHROUGH, is_presenting
 
 __all__ = ["size_formula", "step_panel", "photo_panel", "computation_expander", "check_expander"]
 
 _CHART = {"displayModeBar": False}
-_SIZE_QUESTION = 1  # "How many cells wide is the output?" (cvcore.lessons.convolutions.conv_questions)
+_SIZE = "out_side"  # "How many cells wide is the output?" (cvcore.lessons.convolutions.conv_questions)
 
 
 def _predicting_size() -> bool:
-    return awaiting(ConvSettings.NS, _SIZE_QUESTION)
+    return awaited(ConvSettings.NS, _SIZE) is not None
 
 
 def _axis_formula(axis: str, n: int, f: int, pads: tuple[int, int], s: int, d: int, hide: bool = False) -> str:
@@ -81,9 +81,7 @@ def _step_body(trace: ConvTrace, index: int) -> None:
         middle, right = st.columns([1, 3])
     show_chart(left, fig_in, config=_CHART, key="conv_fig_in", width="content")
     show_chart(middle, fig_k, config=_CHART, key="conv_fig_k", width="content")
-    if _predicting_size():
-        hidden_note(right, _SIZE_QUESTION)
-    else:
+    if not hidden_note(right, ConvSettings.NS, _SIZE):
         show_chart(right, fig_out, config=_CHART, key="conv_fig_out", width="content")
     top, left_pad = trace.padding[0], trace.padding[2]  # axes count from the image's corner; padding is negative
     st.markdown(f"**Output cell (row {step.row}, column {step.col})**: the window covers rows "

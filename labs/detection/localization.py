@@ -17,11 +17,13 @@ from cvcore.viz.boxes import COLORS, BoxStyle, boxes_figure, iou_figure
 from labs.detection.settings import DetectionSettings as S
 from ui.code import code_expander
 from ui.figures import show_chart
+from ui.lessons import shown
 from ui.models import cached_network, get_model, weights_notice
 
 __all__ = ["scene", "picture", "tiny_yolo", "raw_yolo", "classifier_missing", "window_scores", "target_view", "iou_view", "sliding_view"]
 
 _CHART = {"displayModeBar": False}
+_IOU = "iou"
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -166,15 +168,17 @@ def iou_view() -> None:
             right.error(f"Box {name} needs x1 < x2 and y1 < y2, got {box}.")
             return
     parts = box_ops.iou_parts(a, b)
-    show_chart(right, iou_figure(a, b, parts, size=10, title=f"IoU = {parts.iou:.3f}"), config=_CHART, key="det_iou_fig")
-    st.latex(r"\text{IoU} = \frac{\text{intersection}}{\text{union}} = \frac{%g}{%g + %g - %g} = \frac{%g}{%g} = %.4f"
+    # The IoU is what the lab's first question asks (cvcore.lessons.applications.detection_questions).
+    title = shown(S.NS, _IOU, f"IoU = {parts.iou:.3f}", "IoU = ?")
+    show_chart(right, iou_figure(a, b, parts, size=10, title=title), config=_CHART, key="det_iou_fig")
+    st.latex(r"\text{IoU} = \frac{\text{intersection}}{\text{union}} = \frac{%g}{%g + %g - %g} = \frac{%g}{%g} = %s"
              % (parts.intersection_area, parts.area_a, parts.area_b, parts.intersection_area, parts.intersection_area,
-                parts.union_area, parts.iou))
+                parts.union_area, shown(S.NS, _IOU, f"{parts.iou:.4f}")))
     verdict = "correct" if parts.iou >= 0.5 else "not correct"
     (st.success if parts.iou >= 0.5 else st.warning)(
         f"If A were the true box and B the prediction, the course's rule (IoU >= 0.5) calls it **{verdict}**.")
     torch_iou = float(box_ops.box_iou([a], [b])[0, 0])
-    st.caption(f"`torchvision.ops.box_iou` gives {torch_iou:.4f}.")
+    st.caption(f"`torchvision.ops.box_iou` gives {shown(S.NS, _IOU, f'{torch_iou:.4f}')}.")
     code_expander(lambda: model_snippets.iou_snippet(a, b), filename="iou.py")
 
 

@@ -16,10 +16,14 @@ from labs.dimensions.settings import KERNELS_1D
 from labs.dimensions.settings import DimsSettings as S
 from ui.code import code_expander
 from ui.figures import show_chart
+from ui.lessons import hidden_note, shown
 
 __all__ = ["part_control", "dilation_part", "one_d_part", "three_d_part"]
 
 _CHART = {"displayModeBar": False}
+# What cvcore.lessons.conv_variants.dims_questions asks: a dilated window's side, a stack's receptive field, the 3-D
+# example's output side.
+_WINDOW, _SEEN, _OUT3 = "window_side", "seen_side", "out3_side"
 
 
 def part_control() -> str | None:
@@ -45,13 +49,14 @@ def dilation_part() -> None:
     taps[::d, ::d] = 1
     text = [["w" if v else "·" for v in row] for row in taps.tolist()]
     left, right = st.columns([1, 1.4])
-    show_chart(left, grid_heatmap(taps, title=f"{words.article(f, start=True)} {f}x{f} kernel with dilation {d}: {span}x{span} wide", text=text,
-                                   zrange=(-0.6, 1.0)), config=_CHART, key="dims_taps", width="content")
+    if not hidden_note(left, S.NS, _WINDOW):  # the picture is the window: hidden while its width is predicted
+        show_chart(left, grid_heatmap(taps, title=f"{words.article(f, start=True)} {f}x{f} kernel with dilation {d}: {span}x{span} wide", text=text,
+                                       zrange=(-0.6, 1.0)), config=_CHART, key="dims_taps", width="content")
     with right:
         st.markdown(f"The kernel still has **{f * f} weights**, but they are spread {d} cells apart: one layer sees a "
-                    f"**{span} x {span}** window (d(f - 1) + 1 = {d}·{f - 1} + 1).")
-        rows = [{"layers": n, f"seen, d = {d}": 1 + n * d * (f - 1), "seen, d = 1, 2, 4...": 1 + (f - 1) * (2 ** n - 1),
-                 "weights": n * f * f} for n in range(1, layers + 1)]
+                    f"**{shown(S.NS, _WINDOW, f'{span} x {span}')}** window (d(f - 1) + 1 = {d}·{f - 1} + 1).")
+        rows = [{"layers": n, f"seen, d = {d}": shown(S.NS, _SEEN, str(1 + n * d * (f - 1))),
+                 "seen, d = 1, 2, 4...": 1 + (f - 1) * (2 ** n - 1), "weights": n * f * f} for n in range(1, layers + 1)]
         st.dataframe(pd.DataFrame(rows), hide_index=True)
         st.caption("'seen' is the receptive field: how many input cells (per side) one output cell depends on. "
                    "Doubling the dilation from layer to layer grows the receptive field exponentially at no extra cost: "
@@ -102,11 +107,12 @@ def one_d_part() -> None:
     _chain_table((14, 1))
 
 
-def _chain_table(input_shape: tuple[int, ...]) -> None:
-    """The course's two layers (16 filters of size 5, then 32) as a table of shapes and parameters."""
+def _chain_table(input_shape: tuple[int, ...], reveals: tuple[str, ...] = ()) -> None:
+    """The course's two layers (16 filters of size 5, then 32) as a table of shapes and parameters; the first layer's
+    output is not written while a question about one of ``reveals`` is open."""
     rows = [{"layer": "input", "output": " x ".join(map(str, input_shape)), "parameters": 0}]
-    rows += [{"layer": r.layer, "output": " x ".join(map(str, r.output_shape)), "parameters": r.parameters}
-             for r in shape_chain(input_shape, [(5, 16), (5, 32)])]
+    rows += [{"layer": r.layer, "output": shown(S.NS, reveals if i == 0 else (), " x ".join(map(str, r.output_shape))),
+              "parameters": r.parameters} for i, r in enumerate(shape_chain(input_shape, [(5, 16), (5, 32)]))]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
@@ -134,10 +140,12 @@ def three_d_part() -> None:
     a, b = st.columns(2)
     show_chart(a, grid_heatmap(vol[depth], title=f"Input slice {depth} of 14 (14x14x14)", text=[[""] * 14] * 14),
                    config=_CHART, key="dims_3d_in", width="content")
-    show_chart(b, grid_heatmap(out[out_depth], title=f"Output slice {out_depth} of {out.shape[0]} "
-                                f"({'x'.join(map(str, out.shape))})", colors="signed", zmid=0.0,
-                                text=[[""] * out.shape[2]] * out.shape[1]),
-                   config=_CHART, key="dims_3d_out", width="content")
+    # The course's random 5x5x5 filter makes the output the 3-D question asks about: hidden while it is predicted.
+    if not (w_shape[2] == 5 and hidden_note(b, S.NS, _OUT3)):
+        show_chart(b, grid_heatmap(out[out_depth], title=f"Output slice {out_depth} of {out.shape[0]} "
+                                    f"({'x'.join(map(str, out.shape))})", colors="signed", zmid=0.0,
+                                    text=[[""] * out.shape[2]] * out.shape[1]),
+                       config=_CHART, key="dims_3d_out", width="content")
     st.caption(f"{words.article(w_shape[2], start=True)} {'x'.join(map(str, w_shape[2:]))} filter slides in depth too: each output number sums "
                f"{w_shape[2] ** 3} products across {w_shape[2]} neighbouring slices. Check: `F.conv3d` agrees "
                f"(largest difference {format_number(diff)}).")
@@ -151,4 +159,4 @@ def three_d_part() -> None:
         "print(sum(p.numel() for p in layer1.parameters()), sum(p.numel() for p in layer2.parameters()))  # 2016 64032",
         ""]), filename="conv3d.py")
     st.markdown("**The course's 3-D example**: shapes and parameters")
-    _chain_table((14, 14, 14, 1))
+    _chain_table((14, 14, 14, 1), (_OUT3,))

@@ -15,6 +15,7 @@ from cvcore.viz import maps as viz
 from labs.inside_cnn import subject as lab
 from labs.inside_cnn.settings import InsideSettings as S
 from labs.inside_cnn.subject import Subject
+from ui import lessons as classroom
 from ui.figures import show_chart
 from ui.lazy import lazy_expander
 from ui.live_job import LiveJob
@@ -72,8 +73,9 @@ def feature_maps(s: Subject) -> None:
         page = int(S.widget("grid_page", label=f"Page (1 to {pages}, {_PER_PAGE} maps each)", bounds=(1, pages)))
     shown = order[(page - 1) * _PER_PAGE: page * _PER_PAGE].tolist()
     figure = viz.mosaic_figure(act[shown], shown, cols=min(16, len(shown)), shared=shared, colormap=colormap, tile=48,
-                               title=f"{layer.name}: channels {'sorted by ' + sort if sort != 'index' else 'in order'} "
-                                     f"({len(shown)} of {count}, each {act.shape[1]}x{act.shape[2]})")
+                               title=f"{layer.name}: channels {'sorted by ' + sort if sort != 'index' else 'in order'}"
+                                     + classroom.shown(S.NS, "numbers", f" ({len(shown)} of {count}, each "
+                                                                        f"{act.shape[1]}x{act.shape[2]})", ""))
     show_chart(st, figure, config=_CHART, key="inside_mosaic", on_select=_on_tile_click, selection_mode="points")
     channel = _channel_input(count)
     one = act[channel]

@@ -16,7 +16,7 @@ from ui.check import check_expander as show_check
 from ui.figures import show_chart
 from ui.image_input import image_input, selected_sample
 from ui.lazy import lazy_expander
-from ui.lessons import awaiting, hidden_note
+from ui.lessons import hidden_note, shown
 from ui.models import get_model, weights_notice
 from ui.presenter import STEPTHROUGH, is_presenting
 
@@ -24,13 +24,8 @@ __all__ = ["size_formula", "step_panel", "feature_map_panel", "computation_expan
 
 _CHART = {"displayModeBar": False}
 _STEM = "features.0"
-# The questions of cvcore.lessons.convolutions.pool_questions answered by the output's size: its width, its numbers.
-_SIZE_QUESTIONS = (1, 2)
-
-
-def _awaited_size_question() -> int | None:
-    """The first question about the output's size still to be predicted, if any."""
-    return next((n for n in _SIZE_QUESTIONS if awaiting(PoolSettings.NS, n)), None)
+# What cvcore.lessons.convolutions.pool_questions asks that the output's size answers: its width, its numbers.
+_SIZE = ("out_side", "out_count")
 
 
 def size_formula(x: torch.Tensor, values: PoolSettings) -> None:
@@ -43,7 +38,7 @@ def size_formula(x: torch.Tensor, values: PoolSettings) -> None:
     oh, ow = (h + 2 * p - f) // s + 1, (w + 2 * p - f) // s + 1
     if min(oh, ow) < 1:
         return
-    result = "?" if _awaited_size_question() else f"{oh} \\times {ow} \\times {c}"  # hidden while predicted
+    result = shown(PoolSettings.NS, _SIZE, f"{oh} \\times {ow} \\times {c}")
     st.latex(f"\\left\\lfloor \\frac{{{h} + {2 * p} - {f}}}{{{s}}} + 1 \\right\\rfloor \\times "
              f"\\left\\lfloor \\frac{{{w} + {2 * p} - {f}}}{{{s}}} + 1 \\right\\rfloor \\times {c} = {result}")
 
@@ -59,10 +54,7 @@ def _step_body(trace: PoolTrace, index: int) -> None:
     # In presenter mode each grid's column is as wide as the grid, so both fit the screen at the same scale.
     left, right = st.columns([fig.layout.width or 1 for fig in (fig_in, fig_out)] if is_presenting() else [3, 2])
     show_chart(left, fig_in, config=_CHART, key="pool_fig_in", width="content")
-    awaited = _awaited_size_question()
-    if awaited:
-        hidden_note(right, awaited)
-    else:
+    if not hidden_note(right, PoolSettings.NS, _SIZE):
         show_chart(right, fig_out, config=_CHART, key="pool_fig_out", width="content")
     where = f"channel {step.channel}, " if trace.channels > 1 else ""
     st.markdown(f"**Output cell ({where}row {step.row}, column {step.col})**" +

@@ -18,6 +18,7 @@ from cvcore.viz.segmentation import COLOR_NAMES, legend_colors, overlay
 from labs.segmentation.canvas import shapes_canvas
 from labs.segmentation.settings import SegmentationSettings as S
 from ui.figures import show_chart
+from ui.lessons import hidden_note
 from ui.models import cached_network
 
 __all__ = ["tasks_view", "segment_view", "instances_view"]
@@ -177,7 +178,9 @@ def segment_view() -> None:
         st.markdown("**This image**: IoU per class " + ", ".join(
             f"{n} {v:.2f}" for n, v in zip(segmentation.CLASS_NAMES, iou, strict=True) if v == v) + ".")
     _show_legend(alpha)
-    show_chart(st, _u_figure(segmentation.u_shape(fcn)), config=_CHART, key="seg_u")
+    # The sizes down and up the U are what the lab's questions ask (cvcore.lessons.applications.segmentation_questions).
+    if not hidden_note(st, S.NS, ("bottleneck_side", "up_side")):
+        show_chart(st, _u_figure(segmentation.u_shape(fcn)), config=_CHART, key="seg_u")
     saved = torch.load(segmentation.ASSET, weights_only=True)
     now = _held_out()
     st.dataframe(pd.DataFrame({"class": segmentation.CLASS_NAMES, "IoU, 300 held-out scenes (training script)":

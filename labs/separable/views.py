@@ -13,12 +13,15 @@ from labs.separable.settings import LAYER, PRESETS
 from labs.separable.settings import SeparableSettings as S
 from ui.figures import show_chart
 from ui.lazy import lazy_expander
+from ui.lessons import hidden_note, shown
 
 __all__ = ["layer_settings", "layer_view", "course_1x1", "calculator"]
 
 _CHART = {"displayModeBar": False}
+# What cvcore.lessons.convolutions.separable_questions asks: the operation's weights, the separable layer's cost.
+_WEIGHTS, _SEPARABLE_MULTS = "weights", "sep_mults"
 
-_WEIGHTS = "weights [out, in, h, w]"  # the column of each step's weight shape, as PyTorch orders it
+_SHAPE_COLUMN = "weights [out, in, h, w]"  # the column of each step's weight shape, as PyTorch orders it
 
 
 def layer_settings() -> S:
@@ -55,8 +58,9 @@ def layer_view(s: S) -> None:
             trace = volume_conv_trace(out, w, groups=g)
             ref = torch.nn.functional.conv2d(ref[None], w, groups=g)[0]
             cost = conv_cost(out.shape[1], out.shape[2], out.shape[0], k, f, groups=g, bias=False)
-            rows.append({"step": name, _WEIGHTS: f"[{k}, {out.shape[0] // g}, {f}, {f}]", "groups": g,
-                         "output": "x".join(map(str, cost.output_shape)), "parameters": cost.parameters,
+            rows.append({"step": name, _SHAPE_COLUMN: f"[{k}, {out.shape[0] // g}, {f}, {f}]", "groups": g,
+                         "output": "x".join(map(str, cost.output_shape)),
+                         "parameters": shown(S.NS, _WEIGHTS, str(cost.parameters)), "count": cost.parameters,
                          "multiplications": cost.multiplications})
             figures.append(connectivity_figure(k, out.shape[0], g, title=f"{name}: inputs each output reads"))
             code.append(f"x = F.conv2d(x, torch.randn({k}, {out.shape[0] // g}, {f}, {f}), groups={g})  # {name}")
@@ -66,18 +70,19 @@ def layer_view(s: S) -> None:
         return
     for col, (i, fig) in zip(st.columns(max(2, len(figures))), enumerate(figures), strict=False):
         show_chart(col, fig, config=_CHART, key=f"sep_conn_{i}", width="content")
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-    k, c_in, h, w = (int(v) for v in rows[0][_WEIGHTS].strip("[]").split(", "))
-    st.caption(f"{_WEIGHTS} is the shape of the step's weight tensor in PyTorch: {rows[0][_WEIGHTS]} is "
+    st.dataframe(pd.DataFrame(rows).drop(columns="count"), hide_index=True)
+    k, c_in, h, w = (int(v) for v in rows[0][_SHAPE_COLUMN].strip("[]").split(", "))
+    st.caption(f"{_SHAPE_COLUMN} is the shape of the step's weight tensor in PyTorch: {rows[0][_SHAPE_COLUMN]} is "
                f"{words.count(k, 'filter')} (the output channels), each {words.count(c_in, 'input channel')} deep "
                f"(the input's channels divided by the groups), {h} high and {w} wide.")
+    total = shown(S.NS, _WEIGHTS, str(sum(r["count"] for r in rows)))
     st.markdown(f"**{s.n}x{s.n}x{s.c} → {'x'.join(map(str, (out.shape[1], out.shape[2], out.shape[0])))}** · "
-                f"parameters {sum(r['parameters'] for r in rows)} · multiplications {sum(r['multiplications'] for r in rows):,}"
+                f"parameters {total} · multiplications {sum(r['multiplications'] for r in rows):,}"
                 " (no bias)")
-    shown = min(out.shape[0], 4)
-    if out.shape[0] > shown:
-        st.caption(f"Output channels 0 to {shown - 1} of {out.shape[0]}:")
-    for i, col in enumerate(st.columns(shown)):
+    drawn = min(out.shape[0], 4)
+    if out.shape[0] > drawn:
+        st.caption(f"Output channels 0 to {drawn - 1} of {out.shape[0]}:")
+    for i, col in enumerate(st.columns(drawn)):
         show_chart(col, grid_heatmap(out[i], title=f"Output channel {i}", colors="signed", zmid=0.0), config=_CHART,
                          key=f"sep_out_{i}", width="content")
     diff = float((ref - out).abs().max())
@@ -134,11 +139,15 @@ def calculator() -> None:
     except CvcoreError as exc:
         st.error(str(exc))
         return
-    table = [{"design": name, "output": "x".join(map(str, c.output_shape)), "multiplications": f"{c.multiplications:,}",
-              "parameters": f"{c.parameters:,}",
-              "steps": " + ".join(f"{p.multiplications:,}" for p in c.parts) if c.parts else ""} for name, c in designs.items()]
+    # The separable design's multiplications are what the lab's second question asks: not written while it is open.
+    facts = {name: (_SEPARABLE_MULTS,) if name == "depthwise-separable" else () for name in designs}
+    table = [{"design": name, "output": "x".join(map(str, c.output_shape)),
+              "multiplications": shown(S.NS, facts[name], f"{c.multiplications:,}"), "parameters": f"{c.parameters:,}",
+              "steps": shown(S.NS, facts[name], " + ".join(f"{p.multiplications:,}" for p in c.parts) if c.parts else "")}
+             for name, c in designs.items()]
     st.dataframe(pd.DataFrame(table), hide_index=True)
-    show_chart(st, _cost_figure(tuple(v.items())), config=_CHART, key="sep_cost_fig")
+    if not hidden_note(st, S.NS, _SEPARABLE_MULTS):
+        show_chart(st, _cost_figure(tuple(v.items())), config=_CHART, key="sep_cost_fig")
     base = designs["standard"].multiplications
     st.caption(" · ".join(f"{name}: {base / c.multiplications:.1f}x fewer multiplications" for name, c in designs.items()
                           if name != "standard"))

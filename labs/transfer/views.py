@@ -21,6 +21,7 @@ from cvcore.viz.training import curves_figure
 from labs.transfer.settings import TransferSettings as S
 from ui import glossary
 from ui.figures import show_chart
+from ui.lessons import shown
 from ui.live_job import LiveJob, Outcome
 from ui.models import get_model, weights_notice
 
@@ -129,16 +130,30 @@ def _plan_rows(n: int) -> list[dict]:
     for name, case in transfer.CASES.items():
         _, plan = transfer.make_network(model, n, name)
         rows.append({"case": case.label, "frozen blocks": f"{len(plan.frozen_blocks)} of 19",
-                     "trainable parameters": f"{plan.trainable:,} of {plan.total:,}", "learning rate": case.lr})
+                     "trainable parameters": f"{plan.trainable:,} of {plan.total:,}", "learning rate": case.lr,
+                     "name": name})
     return rows
 
+
+def _plan_table(n: int) -> pd.DataFrame:
+    """The cases' plans; a case's trainable count is not written while a question asks it (the chosen case's, and
+    the new head's, which is all that trains in the small-data case)."""
+    rows = []
+    for row in _plan_rows(n):
+        facts = ((_TRAINABLE,) if row["name"] == S.get("case") else ()) + ((_HEAD,) if row["name"] == "small" else ())
+        rows.append({**row, "trainable parameters": shown(S.NS, facts, row["trainable parameters"])})
+    return pd.DataFrame(rows).drop(columns="name")
+
+
+# What cvcore.lessons.applications.transfer_questions asks: the new head's parameters, the case's trainable ones.
+_HEAD, _TRAINABLE = "head_params", "trainable"
 
 _WITHOUT_WEIGHTS = ("Training the pretrained network needs them; the table above, training **from random weights** "
                     "below and the rest of the lab still work.")
 
 
 def plans(n: int) -> str:
-    st.dataframe(pd.DataFrame(_plan_rows(n)), hide_index=True)
+    st.dataframe(_plan_table(n), hide_index=True)
     status = {s.entry.name: s for s in zoo.available()}["mobilenet_v2"]
     if not status.ready:
         try:

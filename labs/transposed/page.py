@@ -26,10 +26,10 @@ def body() -> None:
         state.stop(TransposedSettings)
 
     if values.view == "stuffed":
-        n_steps, panel = trace.output.numel(), lambda i: lab.stuffed_panel(trace, i)
-    else:
-        n_steps, panel = trace.source.numel(), lambda i: lab.scatter_panel(trace, i)
-    step_view(TransposedSettings, "step", n_steps, panel)
+        n_steps, panel, reveals = trace.output.numel(), lambda i: lab.stuffed_panel(trace, i), ("out_side",)
+    else:  # one step per input cell: the count says nothing about the output
+        n_steps, panel, reveals = trace.source.numel(), lambda i: lab.scatter_panel(trace, i), ()
+    step_view(TransposedSettings, "step", n_steps, panel, count_facts=reveals)
 
     lab.explain()
     code_expander(lambda: snippets.transpose_snippet(trace), filename="transposed_convolution.py")

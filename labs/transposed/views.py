@@ -14,8 +14,11 @@ from ui.check import check_expander
 from ui.figures import show_chart
 from ui.grid_input import grid_editor, random_input
 from ui.lazy import lazy_expander
+from ui.lessons import hidden_note, shown
 
 __all__ = ["controls", "size_formula", "trace_or_error", "stuffed_panel", "scatter_panel", "check", "explain"]
+
+_SIZE = "out_side"  # what cvcore.lessons.conv_variants.transposed_questions asks first: the output's side
 
 
 def controls() -> tuple[torch.Tensor | None, torch.Tensor | None, S]:
@@ -49,8 +52,9 @@ def size_formula(x: torch.Tensor, k: torch.Tensor, values: S) -> None:
     for axis, name in ((0, "n_H' = n_W'"),) if square else ((0, "n_H'"), (1, "n_W'")):
         n, f = x.shape[axis], k.shape[axis]
         value = (n - 1) * s["stride"] - 2 * s["padding"] + s["dilation"] * (f - 1) + s["output_padding"] + 1
+        result = shown(S.NS, _SIZE, str(value), r"\;?")
         st.latex(f"{name} = ({n} - 1) \\cdot {s['stride']} - 2 \\cdot {s['padding']} + {s['dilation']} \\cdot ({f} - 1) "
-                 f"+ {s['output_padding']} + 1 = {value}")
+                 f"+ {s['output_padding']} + 1 = {result}")
 
 
 def trace_or_error(x: torch.Tensor, k: torch.Tensor, values: S) -> TransposeTrace | None:
@@ -67,7 +71,8 @@ def stuffed_panel(trace: TransposeTrace, index: int) -> None:
     fig_in, fig_k, fig_out = conv_figures(trace, index, input_text=stuffed_text(trace), input_title=title)
     left, mid, right = st.columns([3, 1.3, 2.2])
     for col, fig, key in ((left, fig_in, "in"), (mid, fig_k, "k"), (right, fig_out, "out")):
-        show_chart(col, fig, config={"displayModeBar": False}, key=f"tconv_{key}", width="content")
+        if key != "out" or not hidden_note(col, S.NS, _SIZE):
+            show_chart(col, fig, config={"displayModeBar": False}, key=f"tconv_{key}", width="content")
     st.code(trace.step(index).expression(), language=None, wrap_lines=True)
 
 
@@ -75,7 +80,8 @@ def scatter_panel(trace: TransposeTrace, index: int) -> None:
     fig_in, fig_stamp, fig_out = scatter_figures(trace, index)
     left, mid, right = st.columns([1.5, 1.5, 2.5])
     for col, fig, key in ((left, fig_in, "in"), (mid, fig_stamp, "stamp"), (right, fig_out, "out")):
-        show_chart(col, fig, config={"displayModeBar": False}, key=f"tconv_s_{key}", width="content")
+        if key != "out" or not hidden_note(col, S.NS, _SIZE):
+            show_chart(col, fig, config={"displayModeBar": False}, key=f"tconv_s_{key}", width="content")
     i, j = divmod(index, trace.source.shape[1])
     st.markdown(f"Input cell ({i}, {j}) = {format_number(trace.source[i, j])} stamps the kernel times "
                 f"{format_number(trace.source[i, j])} at row {i * trace.up_stride[0] - trace.up_padding[0]}, column "

@@ -1,6 +1,5 @@
 import streamlit as st
 
-from cvcore.teach import snippets
 from labs.volumes import views as lab
 from labs.volumes.settings import VolumeSettings
 from ui import state
@@ -35,7 +34,7 @@ def body() -> None:
 
     lab.summary(trace)
     step_view(VolumeSettings, "step", trace.output.numel(), lambda i: lab.step_panel(trace, i))
-    code_expander(lambda: snippets.volume_snippet(trace), filename="volume_convolution.py")
+    code_expander(lambda: lab.snippet(trace), filename="volume_convolution.py")
     lab.check(trace)
     with lazy_expander("A real photo through these filters", "vol.open_photo") as is_open:
         if is_open:

@@ -7,22 +7,22 @@ from cvcore import images
 from cvcore.conv import VolumeTrace, apply_filters, filter_bank, volume_conv_trace
 from cvcore.conv.volume import reference_output as volume_reference
 from cvcore.errors import CvcoreError
-from cvcore.teach import grids
+from cvcore.teach import grids, snippets
 from cvcore.viz import volume_figures
 from cvcore.viz.volume import channel_name
 from labs.volumes.settings import VolumeSettings as S
 from ui.check import check_expander
 from ui.figures import show_chart
 from ui.grid_input import photo_input
-from ui.lessons import awaiting, hidden_note
+from ui.lessons import hidden_note, shown
 from ui.presenter import STEPTHROUGH, is_presenting
 
-__all__ = ["input_volume", "filters", "layer_settings", "trace_or_error", "summary", "step_panel", "photo_panel",
-           "check"]
+__all__ = ["input_volume", "filters", "layer_settings", "trace_or_error", "summary", "snippet", "step_panel",
+           "photo_panel", "check"]
 
 _CHART = {"displayModeBar": False}
-# The questions of cvcore.lessons.convolutions.volume_questions: each output map's width, the layer's parameters.
-_SIZE_QUESTION, _PARAMS_QUESTION = 1, 2
+# What cvcore.lessons.convolutions.volume_questions asks: each output map's width, the layer's parameters.
+_SIZE, _PARAMS = "out_side", "params"
 
 
 def input_volume() -> torch.Tensor:
@@ -83,15 +83,20 @@ def summary(trace: VolumeTrace) -> None:
     c, n_h, n_w = trace.input.shape
     k, _, f, _ = trace.kernels.shape
     out_h, out_w = trace.output.shape[1:]
-    hide_size, hide_params = awaiting(S.NS, _SIZE_QUESTION), awaiting(S.NS, _PARAMS_QUESTION)
-    out = "? \\times ?" if hide_size else f"{out_h} \\times {out_w}"  # hidden while the learner predicts them
+    out = shown(S.NS, _SIZE, f"{out_h} \\times {out_w}", "? \\times ?")
     st.latex(f"{n_h} \\times {n_w} \\times {c} \\;*\\; {k} \\text{{ filters of }} {f} \\times {f} \\times {c} "
              f"\\;\\to\\; {out} \\times {k}")
-    params = "?" if hide_params else f"{trace.parameters}"
-    mults = "?·?" if hide_size else f"{out_h}·{out_w}"
-    total = "?" if hide_size else f"{trace.multiplications:,}"
+    params = shown(S.NS, _PARAMS, f"{trace.parameters}")
+    mults = shown(S.NS, _SIZE, f"{out_h}·{out_w}", "?·?")
+    total = shown(S.NS, _SIZE, f"{trace.multiplications:,}")
     st.markdown(f"**Parameters** (f·f·n_C + 1)·n_C' = ({f}·{f}·{c} + 1)·{k} = **{params}** "
                 f"(weights and one bias per filter) · **multiplications** {mults}·{k}·{f}·{f}·{c} = **{total}**")
+
+
+def snippet(trace: VolumeTrace) -> str:
+    """The PyTorch code for the layer; the parameter count it prints is not written while it is predicted."""
+    count = f"= {trace.parameters}"
+    return snippets.volume_snippet(trace).replace(count, f"= {shown(S.NS, _PARAMS, str(trace.parameters))}")
 
 
 def step_panel(trace: VolumeTrace, index: int) -> None:
@@ -118,8 +123,7 @@ def _step_body(trace: VolumeTrace, index: int) -> None:
 
 def _grids(where, figs, key: str, columns) -> None:
     """``figs`` side by side in ``where.columns(columns)``; the outputs hidden while their size is predicted."""
-    if key == "out" and awaiting(S.NS, _SIZE_QUESTION):
-        hidden_note(where, _SIZE_QUESTION)
+    if key == "out" and hidden_note(where, S.NS, _SIZE):
         return
     for col, (i, fig) in zip(where.columns(columns), enumerate(figs), strict=False):
         show_chart(col, fig, config=_CHART, key=f"vol_{key}_{i}", width="content")

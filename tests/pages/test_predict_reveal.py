@@ -120,3 +120,26 @@ def test_inside_questions_ask_what_the_layer_box_does_not_show(open_page):
     assert "25,088" not in page and "25088" not in page
     _check(at, "inside", 1, 25088)
     assert any(s.value.startswith("Right: **25,088**") for s in at.success)
+
+
+def test_an_answer_typed_for_one_step_is_not_graded_against_the_next(open_page):
+    at = _open_questions(open_page("convolution", sections_open=False), "conv")
+    at.button(key="_lesson.conv.1").click().run()  # 6x6 with 3x3: 4·4 cells x 9 = 144 multiplications
+    _check(at, "conv", 2, 144)
+    assert any(s.value.startswith("Right: **144**") for s in at.success)
+    at.button(key="_lesson.conv.5").click().run()  # 9x9, dilation 2: the same question, another answer (225)
+    assert not at.exception
+    given = next(w for w in at.number_input if w.key.startswith("_q.conv.2."))
+    assert given.value is None  # the box starts empty for the new state
+    assert not [w for w in at.warning if "Not quite" in w.value] and not at.success
+    assert "225" not in _page_text(at)
+
+
+def test_a_lesson_note_hides_the_number_its_question_asks_until_checked(open_page):
+    at = _open_questions(open_page("transposed", sections_open=False, lesson="1"), "tconv")
+    note = next(i.value for i in at.info if i.value.startswith("**What to notice.**"))
+    assert "+ 3 = ?, the output's side" in note and "5x5" not in note  # (2 - 1)·2 + 3 = 5
+    assert "Hidden while you predict: check question 1" in texts(at)
+    _check(at, "tconv", 1, 5)
+    note = next(i.value for i in at.info if i.value.startswith("**What to notice.**"))
+    assert "+ 3 = 5, the output's side" in note

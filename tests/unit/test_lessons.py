@@ -11,7 +11,7 @@ import torchvision
 from torch import nn
 
 from cvcore import lessons
-from cvcore.lessons import applications, convolutions, networks
+from cvcore.lessons import applications, conv_variants, convolutions, networks
 from cvcore.lessons import faces as face_lessons
 from cvcore.lessons import style as style_lessons
 from cvcore.style import nets as style_nets
@@ -143,7 +143,7 @@ def test_transposed_questions_agree_with_conv_transpose2d():
         kernel = rng.choice(["ones2", "ones3", "bilinear", "vertical_edge"])
         f = {"ones2": 2, "ones3": 3, "bilinear": 4, "vertical_edge": 3}[kernel]
         op = rng.randint(0, max(s, d) - 1)
-        size, stuffed = convolutions.transposed_questions({"src": "random", "n": n, "kernel": kernel, "stride": s,
+        size, stuffed = conv_variants.transposed_questions({"src": "random", "n": n, "kernel": kernel, "stride": s,
                                                            "padding": p, "out_pad": op, "dilation": d})
         p_used = int(re.search(r"padding (\d+)", size.prompt).group(1))
         layer = nn.ConvTranspose2d(1, 1, f, stride=s, padding=p_used, output_padding=op, dilation=d)
@@ -151,7 +151,7 @@ def test_transposed_questions_agree_with_conv_transpose2d():
         grid = torch.zeros(stuffed.answer)
         grid[::s] = 1
         assert int(grid.sum()) == n and grid[-1] == 1  # n cells with s - 1 zeros between them
-    assert convolutions.transposed_questions({"src": "two_by_two", "kernel": "ones3", "stride": 2})[0].answer == 5
+    assert conv_variants.transposed_questions({"src": "two_by_two", "kernel": "ones3", "stride": 2})[0].answer == 5
 
 
 def _receptive_field(layers: int, f: int, d: int) -> int:
@@ -167,20 +167,20 @@ def _receptive_field(layers: int, f: int, d: int) -> int:
 
 def test_dimension_questions_agree_with_gradients_and_conv3d():
     for f, d, layers in [(3, 1, 1), (3, 2, 3), (5, 3, 2), (2, 4, 4)]:
-        span, seen, volume = convolutions.dims_questions({"f": f, "d": d, "layers": layers})
+        span, seen, volume = conv_variants.dims_questions({"f": f, "d": d, "layers": layers})
         assert span.answer == _receptive_field(1, f, d) and seen.answer == _receptive_field(layers, f, d)
         assert volume.answer == _side(nn.Conv3d(1, 1, 5)(torch.zeros(1, 1, 14, 14, 14))) == 10
 
 
 def test_learning_questions_agree_with_conv2d():
     for target, tgrid in [("sobel_x", ""), ("laplacian", ""), ("sharpen", ""), ("custom", "1,2,3/0,0,0/0,0,1")]:
-        flat, side, count = convolutions.learn_questions({"target": target, "tgrid": tgrid, "size": 64})
-        kernel = convolutions._target_kernel(target, tgrid)
+        flat, side, count = conv_variants.learn_questions({"target": target, "tgrid": tgrid, "size": 64})
+        kernel = conv_variants._target_kernel(target, tgrid)
         value = F.conv2d(torch.ones(1, 1, 5, 5, dtype=torch.float64), kernel[None, None])[0, 0, 1, 1]
         torch.testing.assert_close(torch.tensor(float(flat.answer)), value.float(), rtol=0, atol=1e-4)
         assert side.answer == _side(F.conv2d(torch.zeros(1, 1, 64, 64), kernel[None, None].float()))
         assert count.answer == kernel.numel() == 9
-    assert convolutions.learn_questions({"target": "sobel_x"})[0].answer == 0
+    assert conv_variants.learn_questions({"target": "sobel_x"})[0].answer == 0
 
 
 def test_build_questions_agree_with_the_built_network():
@@ -316,3 +316,60 @@ def test_the_lessons_engine_never_imports_streamlit():
 
     code = "import sys, cvcore.lessons; assert 'streamlit' not in sys.modules, 'streamlit was imported'"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
+
+
+# Digits a note may hold outside its fields: parts of names, and the constants of the course's size formulas (the
+# "+ 1" of floor((n - f) / s) + 1), not numbers about the state.
+_NAMES_WITH_DIGITS = ("1x1", "LeNet-5", "VGG-16", "ResNet-50", "MobileNetV2", "1-D", "3-D", "2x up-sampling", "c_1",
+                      "c_2", "c_3", "+ 1", "- 1)")
+
+
+@pytest.mark.parametrize("page", sorted(MODULES))
+def test_every_number_in_a_note_comes_from_its_fields_and_the_engine(page):
+    settings = MODULES[page]
+    for step in lessons.lessons_for(settings.NS).steps:
+        literal = re.sub(r"\{[^{}]*\}", "", step.notice)  # the template less its fields
+        for name in _NAMES_WITH_DIGITS:
+            literal = literal.replace(name, "")
+        assert not re.search(r"\d", literal), (step.title, literal)
+        fields = lessons.note_fields(step.notice)
+        if not fields:
+            continue
+        state = {**settings.defaults(), **step.settings}
+        values = step.values(state)
+        assert set(fields) <= set(values), (step.title, set(fields) - set(values))
+        note = lessons.note(step.notice, values)
+        assert "{" not in note, (step.title, note)
+        # A field named after what a question asks is that question's answer for the step's state.
+        for q in lessons.questions_for(settings.NS, state):
+            if q.fact in values:  # as precise as the note writes it, within what the question accepts
+                assert lessons.check_answer(q, values[q.fact]), (step.title, q.fact, values[q.fact], q.answer)
+
+
+def test_a_note_hides_the_fields_of_open_questions_and_nothing_else():
+    step = lessons.lessons_for("conv").steps[0]
+    state = {**MODULES["labs/convolution/page.py"].defaults(), **step.settings}
+    shown = lessons.note(step.notice, step.values(state))
+    hidden = lessons.note(step.notice, step.values(state), {"out_side"})
+    assert "output's side, 4" in shown and "output's side, ?" in hidden
+    assert "6x6 input" in hidden and "-5" in hidden  # what is not asked stays
+
+
+def test_the_lessons_notes_match_their_steps():
+    """Volumes step 4 counts the filters of its own random bank; Architectures step 1 describes the network it shows
+    and sets the layer calculator to that network's first convolution."""
+    vol = lessons.lessons_for("vol").steps[3]
+    values = vol.values({**MODULES["labs/volumes/page.py"].defaults(), **vol.settings})
+    assert vol.settings["bank"] == "random" and values["k"] == 4 and values["params"] == (3 * 3 * 1 + 1) * 4 == 40
+    arch = lessons.lessons_for("arch").steps[0]
+    state = {**MODULES["labs/architectures/page.py"].defaults(), **arch.settings}
+    note = lessons.note(arch.notice, arch.values(state))
+    first = nn.Conv2d(3, 8, 5)(torch.zeros(1, 3, 32, 32))  # the course's LeNet-5-like network's first layer
+    assert note.startswith(f"32x32x3 -> {_side(first)}x{_side(first)}x8 -> ")
+
+
+def test_a_question_in_another_state_has_another_digest():
+    a = lessons.questions_for("conv", {"src": "edge_6x6", "ksize": 3})[1]  # "How many multiplications ...?"
+    b = lessons.questions_for("conv", {"src": "random", "n": 9, "ksize": 3, "dilation": 2})[1]
+    assert a.prompt == b.prompt and a.answer != b.answer
+    assert lessons.digest(a) != lessons.digest(b)
