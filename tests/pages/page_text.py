@@ -18,6 +18,7 @@ __all__ = ["QUESTIONS_PANEL", "page_text", "note_text", "written_forms", "shows"
 
 QUESTIONS_PANEL = "Predict, then reveal"
 _SVG = "data:image/svg+xml;base64,"
+_GLOSSARY_LINK = re.compile(r"\[([^\]]+)\]\(glossary#[^)]+\)")  # "[max pooling](glossary#max-pooling)"
 _TEXT = ("markdown", "caption", "latex", "code", "info", "success", "warning", "error", "text", "title", "header",
          "subheader", "exception")
 _CHART_TEXT_KEYS = ("text", "texttemplate", "name")
@@ -109,7 +110,7 @@ def page_text(at) -> str:
     _walk(at.main, out)
     _walk(at.sidebar, out)
     lines = [line for piece in out if piece for line in piece.splitlines() if not _given_line(line)]
-    text = "\n".join(lines)
+    text = _GLOSSARY_LINK.sub(r"\1", "\n".join(lines))  # a glossary link reads as its words
     for pattern in _NOT_ANSWERS:
         text = re.sub(pattern, " ", text)
     return text
@@ -117,7 +118,7 @@ def page_text(at) -> str:
 
 def note_text(at) -> str:
     """The lesson's "What to notice" note on screen ("" if none)."""
-    return "\n".join(i.value for i in at.info if str(i.value).startswith("**What to notice.**"))
+    return _GLOSSARY_LINK.sub(r"\1", "\n".join(i.value for i in at.info if str(i.value).startswith("**What to notice.**")))
 
 
 def _int_forms(n: int, side: bool) -> list[str]:
