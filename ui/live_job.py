@@ -27,6 +27,7 @@ The record is a small dict: ``active``, ``state`` ("running", "done", "stopped" 
 server (``ui.worker``), never in the session.
 """
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -38,6 +39,8 @@ from ui import jobs, worker
 _LEFT = ": the page was left during the run."  # nobody watched it: the tab was closed, or another lab opened
 
 __all__ = ["LiveJob", "Outcome"]
+
+_REPLAY_WINDOW = 2.0  # seconds after a click stopped a run in which the same callback, called again, is ignored
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class LiveJob:
         self._record_key = record_key or f"{key}._job"
         self._go_key, self._payload_key, self._notice_key = f"{key}._go", f"{key}._payload", f"{key}._notice"
         self._error_key = f"{key}._error"
+        self._halted_key = f"{key}._halted"  # a click that stopped the run, until the page has drawn that
 
     # --- the record kept in the session --------------------------------------------------------------------------
     @property
@@ -112,7 +116,9 @@ class LiveJob:
     def _worker(self) -> worker.Worker | None:
         return worker.lookup(jobs.session_id(), self._record_key)
 
-    def _halt(self, why: str) -> None:
+    def _halt(self, why: str, *, clicked: bool = False) -> None:
+        if clicked:
+            st.session_state[self._halted_key] = time.monotonic()
         record = self.record
         record["active"], record["state"], record["stopped_by"] = False, "stopped", why
         self._say_where_it_stopped(record)
@@ -126,10 +132,19 @@ class LiveJob:
                              f"{record['stopped_by']}")
 
     # --- the buttons ----------------------------------------------------------------------------------------------
+    def _replayed(self) -> bool:
+        """Whether this click's callback already stopped the run. Streamlit calls a button's callback again when the
+        run it started was cut short by another rerun (a poll of the live view): a second Start would otherwise
+        stop the run, then, called again, start a new one."""
+        at = st.session_state.get(self._halted_key)
+        return at is not None and time.monotonic() - at < _REPLAY_WINDOW
+
     def _on_start(self, payload) -> None:
+        if self._replayed():
+            return
         if self.running:
             record = self.record
-            self._halt(" by a second Start.")
+            self._halt(" by a second Start.", clicked=True)
             st.session_state[self._notice_key] = (
                 f"A run was already going in this session ({self.unit} {_count(record['step'])} of "
                 f"{_count(record['steps'])}); one run at a time, so it has been stopped and {self.kept}. Press Start "
@@ -138,8 +153,10 @@ class LiveJob:
             st.session_state[self._go_key] = payload
 
     def _on_stop(self) -> None:
+        if self._replayed():
+            return
         if self.running:
-            self._halt(f"; {self.kept}.")
+            self._halt(f"; {self.kept}.", clicked=True)
         else:
             st.session_state[self._notice_key] = "Nothing is running: press Start."
 
@@ -162,6 +179,7 @@ class LiveJob:
         settles a run that has ended (its messages show here), and, while a run computes, draws its live view here.
         """
         payload = st.session_state.pop(self._go_key, None)
+        st.session_state.pop(self._halted_key, None)  # the click that stopped a run has been handled
         computing = self._catch_up()
         notice = st.session_state.pop(self._notice_key, None)
         if notice:
