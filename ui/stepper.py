@@ -56,9 +56,11 @@ def step_view(settings: type[LabSettings], name: str, n_steps: int, render: Call
         next_col.button("▶", key=f"{step_key}_next", help="Next step (key N)", on_click=_move,
                         args=(step_key, 1, n_steps), shortcut="N",
                         disabled=st.session_state[step_key] >= n_steps, width="stretch")
-        if n_steps > 1:
-            slider_col.slider(lessons.shown(settings.NS, count_facts, f"Step (of {n_steps})", "Step"), 1, n_steps,
-                              key=step_key)
+        if n_steps > 1 and lessons.awaited(settings.NS, count_facts) is not None:
+            # A slider writes its last step at its end: while the count is predicted, a box that does not
+            slider_col.number_input("Step", 1, n_steps, key=step_key)
+        elif n_steps > 1:
+            slider_col.slider(f"Step (of {n_steps})", 1, n_steps, key=step_key)
         else:
             slider_col.markdown(lessons.shown(settings.NS, count_facts, f"Step 1 of 1: {single}.", "Step 1."))
         play_col.toggle("Play", key=play_key, disabled=n_steps <= 1, help="Advance one step every 0.8 s",

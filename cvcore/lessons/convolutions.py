@@ -179,7 +179,7 @@ def _pool_notes(s: dict) -> dict:
     if s.get("src") in examples:
         trace = pool_trace(torch.tensor(examples[s["src"]].image, dtype=torch.float64), kind=s.get("kind", "max"),
                            size=values["f"], stride=values["stride"])
-        values["pooled"] = _grid_text(trace.output)
+        values["out_count.grid"] = _grid_text(trace.output)  # the output itself: hidden with its count
     return values
 
 
@@ -226,7 +226,7 @@ register(LabLessons("conv", "Convolution", (
 
 register(LabLessons("pool", "Pooling", (
     Step("Max pooling", {"src": "max_4x4", "kind": "max", "size": 2, "stride": 2, "step": 1},
-         "Each {f}x{f} window keeps its largest value: {pooled}. The {n}x{n} map shrinks to an output {out_side} "
+         "Each {f}x{f} window keeps its largest value: {out_count.grid}. The {n}x{n} map shrinks to an output {out_side} "
          "cells wide.", _pool_notes),
     Step("Average pooling", {"src": "avg_4x4", "kind": "avg", "size": 2, "stride": 2, "step": 1},
          "The same windows, the mean instead of the maximum: the output is smoother."),

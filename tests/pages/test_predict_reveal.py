@@ -40,7 +40,9 @@ def test_convolution_hides_its_output_size_until_checked(open_page):
     assert "= 4" not in page and "Output 4x4" not in page and "4 x 4 cells" not in page
     assert "Hidden while you predict: check question 1" in page
     assert "= \\;?" in "\n".join(x.value for x in at.latex)
-    assert at.slider(key="conv.step").label == "Step"  # 16 steps would say 4x4
+    # 16 steps would say 4x4: no "(of 16)", and no slider, whose end would read 16
+    assert [n.label for n in at.number_input if n.key == "conv.step"] == ["Step"]
+    assert not [s for s in at.slider if s.key == "conv.step"]
     _check(at, "conv", 1, 5)  # a wrong answer reveals it too
     page = _page_text(at)
     assert "= 4" in page and "Output 4x4" in page and "Hidden while you predict" not in page
