@@ -4,7 +4,7 @@ once, and practice questions with settings a real layer would use."""
 import re
 
 from cvcore.inside.features import Prediction
-from cvcore.lessons import convolutions
+from cvcore.lessons import conv_variants, convolutions
 from cvcore.teach.words import article, count, plain, signed
 from cvcore.viz.maps import top5_figure
 
@@ -47,6 +47,6 @@ def test_volume_practice_neither_skips_cells_nor_over_pads():
 def test_question_prompts_never_write_a_before_eight_or_brackets_for_plurals():
     for variant in range(0, 60):
         for make in (convolutions.pool_questions, convolutions.volume_questions, convolutions.conv_questions,
-                     convolutions.transposed_questions, convolutions.dims_questions):
+                     conv_variants.transposed_questions, conv_variants.dims_questions):
             for q in make({}, variant):
                 assert not re.search(r"\b[aA] (8|11\b|18\b)", q.prompt) and "(s)" not in q.prompt, q.prompt
